@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A private PostgreSQL 15 cluster for development, tests and benchmarks.
+#   deploy/pg.sh start DATA_DIR PORT   initialise (first time) and start; prints the database URL
+#   deploy/pg.sh stop DATA_DIR         stop it
+#   deploy/pg.sh url DATA_DIR PORT     print the database URL
+# It listens on a unix socket only (no TCP), in a 0700 folder owned by the cluster's user.
+# initdb refuses to run as root, so as root the cluster runs as the system user 'kruispunt'.
+set -euo pipefail
+
+PGBIN=/usr/lib/postgresql/15/bin
+cmd=${1:?usage: pg.sh start|stop|url DATA_DIR [PORT]}
+data=$(realpath -m "${2:?data dir required}")
+port=${3:-5433}
+
+if [ "$(id -u)" -eq 0 ]; then
+  pguser=kruispunt
+  id -u "$pguser" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pguser"
+  as_pg() { runuser -u "$pguser" -- "$@"; }
+else
+  pguser=$(id -un)
+  as_pg() { "$@"; }
+fi
+
+# Short, per-cluster socket folder: unix socket paths are limited to ~107 bytes.
+sockdir=/tmp/kruispunt-pg-$(printf '%s' "$data" | sha1sum | cut -c1-10)
+url="postgresql://${pguser}@/kruispunt?host=${sockdir}&port=${port}"
+
+case "$cmd" in
+  url) echo "$url" ;;
+  start)
+    mkdir -p "$data" "$sockdir"
+    chown "$pguser" "$data" "$sockdir"
+    chmod 700 "$data" "$sockdir"
+    if ! as_pg test -w "$data"; then
+      echo "pg.sh: user $pguser cannot reach $data (a parent folder is private); choose another DATA_DIR" >&2
+      exit 1
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+      as_pg "$PGBIN/initdb" -D "$data" -U "$pguser" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      cat >> "$data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$sockdir'
+unix_socket_permissions = 0700
+max_connections = 200
+shared_buffers = 256MB
+lc_messages = 'C'
+CONF
+      # Tests ask for speed over durability; KP_PG_FAST=1 turns off fsync for them only.
+      if [ "${KP_PG_FAST:-0}" = 1 ]; then
+        printf "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" >> "$data/postgresql.conf"
+      fi
+    fi
+    if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      as_pg "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -o "-p $port" -w -t 60 start >/dev/null
+    fi
+    as_pg psql -h "$sockdir" -p "$port" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kruispunt'" | grep -q 1 ||
+      as_pg psql -h "$sockdir" -p "$port" -d postgres -qc "CREATE DATABASE kruispunt" >/dev/null
+    echo "$url"
+    ;;
+  stop)
+    if [ -f "$data/PG_VERSION" ]; then
+      as_pg "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    ;;
+  *) echo "usage: pg.sh start|stop|url DATA_DIR [PORT]" >&2; exit 2 ;;
+esac

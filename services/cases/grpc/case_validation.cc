@@ -1,0 +1,309 @@
+#include "cases/grpc/case_validation.h"
+
+#include <charconv>
+#include <chrono>
+#include <set>
+
+#include "cases/domain/insz.h"
+#include "kruispunt/type/v1/life_domain.pb.h"
+
+namespace kp::cases {
+
+namespace {
+
+constexpr std::size_t kNameMax = 200;
+constexpr std::size_t kTitleMax = 200;
+constexpr std::size_t kSummaryMax = 4000;
+constexpr std::size_t kReasonMax = 1000;
+
+std::string F(std::string_view prefix, std::string_view field) {
+  return std::string(prefix) + "." + std::string(field);
+}
+
+bool IsLanguageTag(const std::string& tag) {
+  // BCP 47 in practice: a 2-3 letter language, optional subtags of 2-8 letters or digits.
+  if (tag.size() > 35) return false;
+  std::size_t start = 0, index = 0;
+  while (start <= tag.size()) {
+    std::size_t end = tag.find('-', start);
+    if (end == std::string::npos) end = tag.size();
+    const std::size_t length = end - start;
+    if (index == 0 ? (length < 2 || length > 3) : (length < 2 || length > 8)) return false;
+    for (std::size_t i = start; i < end; ++i) {
+      const char c = tag[i];
+      const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      const bool digit = c >= '0' && c <= '9';
+      if (index == 0 ? !letter : !(letter || digit)) return false;
+    }
+    start = end + 1;
+    ++index;
+  }
+  return true;
+}
+
+bool IsEmail(const std::string& email) {
+  const auto at = email.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= email.size() ||
+      email.find('@', at + 1) != std::string::npos || email.find('.', at) == std::string::npos)
+    return false;
+  for (char c : email)
+    if (static_cast<unsigned char>(c) <= ' ') return false;
+  return true;
+}
+
+bool IsPhone(const std::string& phone) {
+  int digits = 0;
+  for (std::size_t i = 0; i < phone.size(); ++i) {
+    const char c = phone[i];
+    if (c >= '0' && c <= '9') ++digits;
+    else if (!(c == ' ' || c == '.' || c == '/' || c == '-' || (c == '+' && i == 0))) return false;
+  }
+  return digits >= 6 && digits <= 15;
+}
+
+void CheckContact(Violations& v, std::string_view prefix, const v1::ContactDetails& contact) {
+  if (!contact.email().empty() && (contact.email().size() > 254 || !IsEmail(contact.email())))
+    v.Add(F(prefix, "email"), "must be an e-mail address");
+  if (!contact.phone().empty() && !IsPhone(contact.phone()))
+    v.Add(F(prefix, "phone"), "must be 6 to 15 digits, optionally with a leading + and separators");
+  v.Text(F(prefix, "street"), contact.street(), 0, 200);
+  v.Text(F(prefix, "postal_code"), contact.postal_code(), 0, 16);
+  v.Text(F(prefix, "city"), contact.city(), 0, 100);
+}
+
+void CheckLanguage(Violations& v, std::string_view field, const std::string& language) {
+  if (!language.empty() && !IsLanguageTag(language))
+    v.Add(std::string(field), "must be a BCP 47 language tag such as nl, fr or nl-BE");
+}
+
+std::string DateIso(int y, int m, int d) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, d);
+  return buffer;
+}
+
+// "{1,4}" after checking each domain is known and appears once.
+std::string LifeDomains(Violations& v, std::string_view field,
+                        const google::protobuf::RepeatedField<int>& domains) {
+  std::set<int> seen;
+  std::string literal = "{";
+  for (int domain : domains) {
+    if (domain == 0 || !kruispunt::type::v1::LifeDomain_IsValid(domain)) {
+      v.Add(std::string(field), "contains an unknown life domain");
+      continue;
+    }
+    if (!seen.insert(domain).second) {
+      v.Add(std::string(field), "contains a life domain twice");
+      continue;
+    }
+    if (literal.size() > 1) literal += ",";
+    literal += std::to_string(domain);
+  }
+  return literal + "}";
+}
+
+std::optional<std::string> RequestId(Violations& v, const std::string& request_id) {
+  v.Uuid("request_id", request_id, false);
+  if (request_id.empty()) return std::nullopt;
+  return request_id;
+}
+
+// Paths of an update mask, each checked against the allowed set; "*" expands to all of them.
+std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask& mask,
+                                const std::set<std::string>& allowed) {
+  std::set<std::string> paths;
+  if (mask.paths_size() == 0) v.Add("update_mask", "is required: name the fields to update");
+  for (const auto& path : mask.paths()) {
+    if (path == "*") {
+      paths.insert(allowed.begin(), allowed.end());
+    } else if (allowed.count(path)) {
+      paths.insert(path);
+    } else {
+      v.Add("update_mask", "cannot update '" + path + "'");
+    }
+  }
+  return paths;
+}
+
+}  // namespace
+
+std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
+  if (etag.empty()) return std::nullopt;
+  int version = 0;
+  auto [end, ec] = std::from_chars(etag.data(), etag.data() + etag.size(), version);
+  if (ec != std::errc() || end != etag.data() + etag.size() || version < 1) {
+    v.Add(std::string(field), "is not an etag this service issued");
+    return std::nullopt;
+  }
+  return version;
+}
+
+std::string RequireName(const std::string& name, std::string_view collection, std::string_view field) {
+  auto id = ParseResourceName(name, collection);
+  if (!id)
+    throw Error::InvalidField(std::string(field),
+                              "must be '" + std::string(collection) + "/{uuid}'");
+  return *id;
+}
+
+std::string RequireInsz(const std::string& insz, std::string_view field) {
+  std::string reason;
+  auto parsed = ParseInsz(insz, &reason);
+  if (!parsed) throw Error::InvalidField(std::string(field), reason);
+  return parsed->digits;
+}
+
+NewClient ValidateCreateClient(const v1::CreateClientRequest& request, const Identity& caller) {
+  Violations v;
+  const auto& c = request.client();
+  NewClient out;
+  out.organization = caller.organization;
+  out.created_by = caller.person;
+  std::string reason;
+  auto insz = ParseInsz(c.insz(), &reason);
+  if (c.insz().empty()) v.Add("client.insz", "is required");
+  else if (!insz) v.Add("client.insz", reason);
+  else out.insz = insz->digits;
+  v.Text("client.given_name", c.given_name(), 1, kNameMax);
+  v.Text("client.family_name", c.family_name(), 1, kNameMax);
+  const auto& bd = c.birth_date();
+  if (!c.has_birth_date()) {
+    v.Add("client.birth_date", "is required");
+  } else if (!IsValidDate(bd.year(), bd.month(), bd.day())) {
+    v.Add("client.birth_date", "is not a calendar date");
+  } else {
+    const auto today = std::chrono::year_month_day(
+        std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+    const std::chrono::year_month_day birth{std::chrono::year(bd.year()),
+                                            std::chrono::month(static_cast<unsigned>(bd.month())),
+                                            std::chrono::day(static_cast<unsigned>(bd.day()))};
+    if (birth > today) v.Add("client.birth_date", "is in the future");
+    else if (insz && !BirthDateMatches(*insz, bd.year(), bd.month(), bd.day()))
+      v.Add("client.birth_date", "does not agree with the birth date in the INSZ");
+    out.birth_date = DateIso(bd.year(), bd.month(), bd.day());
+  }
+  CheckLanguage(v, "client.preferred_language", c.preferred_language());
+  CheckContact(v, "client.contact", c.contact());
+  out.request_id = RequestId(v, request.request_id());
+  v.ThrowIfAny();
+  out.given_name = c.given_name();
+  out.family_name = c.family_name();
+  out.preferred_language = c.preferred_language();
+  out.email = c.contact().email();
+  out.phone = c.contact().phone();
+  out.street = c.contact().street();
+  out.postal_code = c.contact().postal_code();
+  out.city = c.contact().city();
+  return out;
+}
+
+ClientUpdate ValidateUpdateClient(const v1::UpdateClientRequest& request) {
+  const auto& c = request.client();
+  ClientUpdate out;
+  out.client_id = RequireName(c.name(), "clients", "client.name");
+  Violations v;
+  static const std::set<std::string> kAllowed = {
+      "given_name", "family_name", "preferred_language", "contact.email", "contact.phone",
+      "contact.street", "contact.postal_code", "contact.city"};
+  // "contact" stands for every contact field.
+  google::protobuf::FieldMask mask;
+  for (const auto& path : request.update_mask().paths()) {
+    if (path != "contact") {
+      mask.add_paths(path);
+      continue;
+    }
+    for (const char* f : {"contact.email", "contact.phone", "contact.street", "contact.postal_code", "contact.city"})
+      mask.add_paths(f);
+  }
+  const auto paths = MaskPaths(v, mask, kAllowed);
+  auto& ch = out.changes;
+  if (paths.count("given_name")) {
+    v.Text("client.given_name", c.given_name(), 1, kNameMax);
+    ch.given_name = c.given_name();
+  }
+  if (paths.count("family_name")) {
+    v.Text("client.family_name", c.family_name(), 1, kNameMax);
+    ch.family_name = c.family_name();
+  }
+  if (paths.count("preferred_language")) {
+    CheckLanguage(v, "client.preferred_language", c.preferred_language());
+    ch.preferred_language = c.preferred_language();
+  }
+  const auto& k = c.contact();
+  if (paths.count("contact.email")) ch.email = k.email();
+  if (paths.count("contact.phone")) ch.phone = k.phone();
+  if (paths.count("contact.street")) ch.street = k.street();
+  if (paths.count("contact.postal_code")) ch.postal_code = k.postal_code();
+  if (paths.count("contact.city")) ch.city = k.city();
+  if (ch.email || ch.phone || ch.street || ch.postal_code || ch.city)
+    CheckContact(v, "client.contact", k);
+  out.expected_version = ParseEtag(v, "client.etag", c.etag());
+  v.ThrowIfAny();
+  return out;
+}
+
+NewCase ValidateCreateCase(const v1::CreateCaseRequest& request, const Identity& caller) {
+  Violations v;
+  const auto& c = request.case_();
+  NewCase out;
+  out.organization = caller.organization;
+  out.created_by = caller.person;
+  if (c.client().empty()) {
+    v.Add("case.client", "is required");
+  } else if (auto id = ParseResourceName(c.client(), "clients")) {
+    out.client_id = *id;
+  } else {
+    v.Add("case.client", "must be 'clients/{uuid}'");
+  }
+  v.Text("case.title", c.title(), 1, kTitleMax);
+  v.Text("case.summary", c.summary(), 0, kSummaryMax, /*multiline=*/true);
+  out.life_domains = LifeDomains(v, "case.life_domains", c.life_domains());
+  out.request_id = RequestId(v, request.request_id());
+  v.ThrowIfAny();
+  out.title = c.title();
+  out.summary = c.summary();
+  return out;
+}
+
+CaseUpdate ValidateUpdateCase(const v1::UpdateCaseRequest& request) {
+  const auto& c = request.case_();
+  CaseUpdate out;
+  out.case_id = RequireName(c.name(), "cases", "case.name");
+  Violations v;
+  auto paths = MaskPaths(v, request.update_mask(), {"title", "summary", "life_domains"});
+  if (paths.count("title")) {
+    v.Text("case.title", c.title(), 1, kTitleMax);
+    out.changes.title = c.title();
+  }
+  if (paths.count("summary")) {
+    v.Text("case.summary", c.summary(), 0, kSummaryMax, true);
+    out.changes.summary = c.summary();
+  }
+  if (paths.count("life_domains"))
+    out.changes.life_domains = LifeDomains(v, "case.life_domains", c.life_domains());
+  out.expected_version = ParseEtag(v, "case.etag", c.etag());
+  v.ThrowIfAny();
+  return out;
+}
+
+CaseTransition ValidateTransition(const v1::TransitionCaseRequest& request, Transition transition) {
+  CaseTransition out;
+  out.case_id = RequireName(request.name(), "cases", "name");
+  Violations v;
+  const auto rule = RuleFor(transition);
+  v.Text("reason", request.reason(), rule.reason_required ? 1 : 0, kReasonMax, true);
+  out.expected_version = ParseEtag(v, "etag", request.etag());
+  v.ThrowIfAny();
+  out.reason = request.reason();
+  out.to_state = static_cast<int>(rule.to);
+  out.allowed_from = "{";
+  for (auto from : {CaseState::kRegistered, CaseState::kActive, CaseState::kSuspended, CaseState::kClosed}) {
+    if (!Apply(from, transition)) continue;
+    if (out.allowed_from.size() > 1) out.allowed_from += ",";
+    out.allowed_from += std::to_string(static_cast<int>(from));
+  }
+  out.allowed_from += "}";
+  return out;
+}
+
+}  // namespace kp::cases

@@ -1,0 +1,87 @@
+// CaseService's SQL: named prepared statements and the mapping of their rows to messages.
+// Normal paths are one statement (one round trip, autocommit); a second query runs only to
+// explain a failure (missing, stale etag, illegal transition).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/db_pool.h"
+#include "kruispunt/cases/v1/cases.pb.h"
+
+namespace kp::cases {
+
+namespace v1 = kruispunt::cases::v1;
+
+const std::vector<PreparedStatement>& Statements();
+
+// Row values of a client to insert (validated, INSZ normalised).
+struct NewClient {
+  std::string organization, insz, given_name, family_name, birth_date, preferred_language;
+  std::string email, phone, street, postal_code, city;
+  std::optional<std::string> request_id;
+  std::string created_by;
+};
+
+// Fields to change in a client; a field left nullopt keeps its value.
+struct ClientChanges {
+  std::optional<std::string> given_name, family_name, preferred_language;
+  std::optional<std::string> email, phone, street, postal_code, city;
+};
+
+struct NewCase {
+  std::string client_id, organization, title, summary, life_domains;  // life_domains: "{1,2}"
+  std::optional<std::string> request_id;
+  std::string created_by;
+};
+
+struct CaseChanges {
+  std::optional<std::string> title, summary, life_domains;
+};
+
+struct CaseListFilter {
+  std::optional<int> state, life_domain;
+  std::optional<std::string> client_insz;
+};
+
+// The case's owner and version, to explain why a conditional statement touched no row.
+struct CaseProbe {
+  std::string owner_org;
+  int version;
+  int state;
+};
+
+// Each returns false when no row is visible to the organisation (the caller answers NOT_FOUND).
+bool InsertClient(pqxx::connection& conn, const NewClient& client, v1::Client& out);
+bool GetClient(pqxx::connection& conn, const std::string& client_id, const std::string& org,
+               v1::Client& out);
+bool UpdateClient(pqxx::connection& conn, const std::string& client_id, const std::string& org,
+                  const ClientChanges& changes, std::optional<int> expected_version, v1::Client& out);
+std::optional<int> ClientVersion(pqxx::connection& conn, const std::string& client_id,
+                                 const std::string& org);
+// Lists after `after_seq`; returns the seq of the last row, or nullopt at the end of the list.
+std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& org,
+                                   std::optional<std::string> insz, int64_t after_seq, int limit,
+                                   v1::ListClientsResponse& out);
+
+// False when the client is not visible to the organisation.
+bool InsertCase(pqxx::connection& conn, const NewCase& c, v1::Case& out);
+// Reads the case whatever its owner; the caller decides access. Returns the owner organisation.
+bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out);
+std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id);
+bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
+                const CaseChanges& changes, std::optional<int> expected_version, v1::Case& out);
+bool TransitionCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
+                    const std::string& allowed_from, int to_state, const std::string& reason,
+                    std::optional<int> expected_version, const std::string& person, v1::Case& out);
+std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
+                                 const CaseListFilter& filter, int64_t after_seq, int limit,
+                                 v1::ListCasesResponse& out);
+std::optional<int64_t> ListStatusChanges(pqxx::connection& conn, const std::string& case_id,
+                                         int64_t after_seq, int limit,
+                                         v1::ListCaseStatusChangesResponse& out);
+
+}  // namespace kp::cases

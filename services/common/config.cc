@@ -1,0 +1,142 @@
+#include "common/config.h"
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <stdexcept>
+
+namespace kp {
+
+namespace {
+struct Setting {
+  const char* flag;
+  const char* help;
+  std::function<void(Config&, const std::string&)> set;
+};
+
+int ParseInt(const std::string& flag, const std::string& value) {
+  try {
+    size_t used = 0;
+    int result = std::stoi(value, &used);
+    if (used != value.size()) throw std::invalid_argument(value);
+    return result;
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--" + flag + " expects a whole number");
+  }
+}
+
+std::vector<std::string> SplitList(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    if (end > start) out.push_back(value.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"listen", "address:port to serve gRPC on (default 127.0.0.1:50051)",
+       [](Config& c, const std::string& v) { c.listen = v; }},
+      {"database-url", "PostgreSQL connection string (libpq URI or key=value), required",
+       [](Config& c, const std::string& v) { c.database_url = v; }},
+      {"db-pool-size", "database connections, one worker thread each (default 4)",
+       [](Config& c, const std::string& v) { c.db_pool_size = ParseInt("db-pool-size", v); }},
+      {"migrate", "1: apply this binary's schema migrations at start-up; 0: don't (default 1)",
+       [](Config& c, const std::string& v) { c.migrate = ParseInt("migrate", v); }},
+      {"tls-cert", "PEM server certificate chain; with --tls-key, serve TLS",
+       [](Config& c, const std::string& v) { c.tls_cert = v; }},
+      {"tls-key", "PEM server private key",
+       [](Config& c, const std::string& v) { c.tls_key = v; }},
+      {"tls-client-ca", "PEM CA bundle; when set, clients need a certificate it signed (mTLS)",
+       [](Config& c, const std::string& v) { c.tls_client_ca = v; }},
+      {"allow-insecure-remote", "1: allow plaintext on a non-loopback address (default 0)",
+       [](Config& c, const std::string& v) { c.allow_insecure_remote = ParseInt("allow-insecure-remote", v); }},
+      {"token-issuer", "required 'iss' of bearer tokens (default kruispunt-dev)",
+       [](Config& c, const std::string& v) { c.token_issuer = v; }},
+      {"token-audience", "required 'aud' of bearer tokens (default kruispunt)",
+       [](Config& c, const std::string& v) { c.token_audience = v; }},
+      {"token-public-keys", "comma-separated PEM public key files (RSA >= 2048 or EC P-256)",
+       [](Config& c, const std::string& v) { c.token_public_keys = SplitList(v); }},
+      {"token-jwks", "JWKS file with the token verification keys (selected by kid)",
+       [](Config& c, const std::string& v) { c.token_jwks = v; }},
+      {"log-format", "text or json (default text)",
+       [](Config& c, const std::string& v) { c.log_format = v; }},
+      {"log-level", "trace, debug, info, warn or error (default info)",
+       [](Config& c, const std::string& v) { c.log_level = v; }},
+      {"shutdown-grace-seconds", "on SIGTERM/SIGINT, time for in-flight calls (default 10)",
+       [](Config& c, const std::string& v) { c.shutdown_grace_seconds = ParseInt("shutdown-grace-seconds", v); }},
+  };
+  return settings;
+}
+
+std::string EnvName(const std::string& flag) {
+  std::string name = "KRUISPUNT_";
+  for (char c : flag) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return name;
+}
+}  // namespace
+
+Config ParseConfig(int argc, char** argv, const std::string& program, const std::string& summary) {
+  Config config;
+  for (const auto& s : Settings())
+    if (const char* value = std::getenv(EnvName(s.flag).c_str())) s.set(config, value);
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << "Usage: " << program << " [--flag=value ...]\n" << summary << "\n\nSettings:\n";
+      for (const auto& s : Settings())
+        std::cout << "  --" << s.flag << "  (env " << EnvName(s.flag) << ")\n      " << s.help << "\n";
+      std::cout << "\nBearer tokens (JWT, RS256 or ES256) carry: iss, aud, exp (required), nbf (optional),\n"
+                   "  sub = the caller's person id, org = the caller's organisation id,\n"
+                   "  role = platform role (professional | admin; default professional).\n";
+      std::exit(0);
+    }
+    if (arg.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument: " + arg);
+    std::string name = arg.substr(2), value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      throw std::invalid_argument("--" + name + " needs a value");
+    }
+    bool known = false;
+    for (const auto& s : Settings()) {
+      if (name == s.flag) {
+        s.set(config, value);
+        known = true;
+      }
+    }
+    if (!known) throw std::invalid_argument("unknown flag --" + name + " (see --help)");
+  }
+  return config;
+}
+
+bool IsLoopbackAddress(const std::string& listen) {
+  return listen.rfind("127.", 0) == 0 || listen.rfind("localhost:", 0) == 0 ||
+         listen.rfind("[::1]:", 0) == 0 || listen.rfind("unix:", 0) == 0;
+}
+
+void ValidateConfig(const Config& config) {
+  if (config.database_url.empty()) throw std::invalid_argument("--database-url is required");
+  if (config.db_pool_size < 1 || config.db_pool_size > 64)
+    throw std::invalid_argument("--db-pool-size must be 1..64");
+  if (config.token_public_keys.empty() && config.token_jwks.empty())
+    throw std::invalid_argument("token verification keys are required: --token-public-keys or --token-jwks");
+  if (config.tls_cert.empty() != config.tls_key.empty())
+    throw std::invalid_argument("--tls-cert and --tls-key go together");
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty())
+    throw std::invalid_argument("--tls-client-ca needs --tls-cert and --tls-key");
+  if (config.tls_cert.empty() && !IsLoopbackAddress(config.listen) && !config.allow_insecure_remote)
+    throw std::invalid_argument("plaintext is only served on loopback: configure TLS or set --allow-insecure-remote=1");
+  if (config.log_format != "text" && config.log_format != "json")
+    throw std::invalid_argument("--log-format must be text or json");
+}
+
+}  // namespace kp

@@ -1,0 +1,37 @@
+// Settings of a Kruispunt server: command-line flags, each with an environment variable
+// KRUISPUNT_<NAME> (upper case, '-' -> '_'). A flag wins over the environment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kp {
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  std::string database_url;
+  int db_pool_size = 4;
+  int migrate = 1;  // apply this binary's migrations at start-up
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;  // set: clients must present a certificate it signed (mTLS)
+  int allow_insecure_remote = 0;
+  std::string token_issuer = "kruispunt-dev";
+  std::string token_audience = "kruispunt";
+  std::vector<std::string> token_public_keys;  // PEM files
+  std::string token_jwks;                      // a JWKS file
+  std::string log_format = "text";
+  std::string log_level = "info";
+  int shutdown_grace_seconds = 10;
+};
+
+// Parses argv and the environment. Prints help and exits 0 on --help; throws
+// std::invalid_argument with a readable message on a bad flag or value.
+Config ParseConfig(int argc, char** argv, const std::string& program, const std::string& summary);
+
+// Checks combinations (a listen address off loopback needs TLS or an explicit opt-in, ...).
+void ValidateConfig(const Config& config);
+
+bool IsLoopbackAddress(const std::string& listen);
+
+}  // namespace kp

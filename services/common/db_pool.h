@@ -1,0 +1,67 @@
+// A few PostgreSQL connections, each owned by one worker thread. gRPC's threads hand database
+// work to these workers and return at once, so a slow query never blocks gRPC itself.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace kp {
+
+// A named SQL statement, prepared once per connection.
+struct PreparedStatement {
+  const char* name;
+  const char* sql;
+};
+
+class DbPool {
+ public:
+  // A job runs on a worker. Calling conn() connects if needed (throwing pqxx::broken_connection
+  // when the database is down) with every registered statement prepared.
+  class Session {
+   public:
+    explicit Session(const DbPool& pool) : pool_(pool) {}
+    pqxx::connection& conn();
+    void DropIfBroken();
+
+   private:
+    const DbPool& pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+  };
+  using Job = std::function<void(Session&)>;
+
+  DbPool(std::string url, int size, std::vector<PreparedStatement> statements,
+         std::size_t max_queue = 10000);
+  ~DbPool();
+  DbPool(const DbPool&) = delete;
+  DbPool& operator=(const DbPool&) = delete;
+
+  // Queues a job; false when the queue is full (the caller answers RESOURCE_EXHAUSTED).
+  bool Submit(Job job);
+  // Stops taking jobs, runs those queued, joins the workers.
+  void Stop();
+
+  const std::string& url() const { return url_; }
+
+ private:
+  void Work();
+
+  std::string url_;
+  std::vector<PreparedStatement> statements_;
+  std::size_t max_queue_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace kp

@@ -1,0 +1,58 @@
+#include "common/migrations.h"
+
+#include <spdlog/spdlog.h>
+
+#include <openssl/evp.h>
+
+namespace kp {
+
+namespace {
+std::string Sha256Hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xF]);
+  }
+  return out;
+}
+constexpr long kMigrationLockKey = 0x4b50'4d49'4752;  // "KPMIGR"
+}  // namespace
+
+int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set) {
+  pqxx::work tx(conn);
+  tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+  tx.exec(
+      "CREATE TABLE IF NOT EXISTS public.kruispunt_migrations ("
+      " schema_name text NOT NULL, name text NOT NULL, sha256 text NOT NULL,"
+      " applied_at timestamptz NOT NULL DEFAULT now(),"
+      " CONSTRAINT kruispunt_migrations_pkey PRIMARY KEY (schema_name, name))");
+  const auto applied = tx.exec_params(
+      "SELECT name, sha256 FROM public.kruispunt_migrations WHERE schema_name = $1", set.schema);
+  std::map<std::string, std::string> done;
+  for (const auto& row : applied) done[row[0].as<std::string>()] = row[1].as<std::string>();
+
+  int count = 0;
+  for (const auto& migration : set.migrations) {
+    const std::string sha = Sha256Hex(migration.sql);
+    auto it = done.find(migration.name);
+    if (it != done.end()) {
+      if (it->second != sha)
+        throw std::runtime_error("migration " + set.schema + "/" + migration.name +
+                                 " was changed after it was applied");
+      continue;
+    }
+    tx.exec(migration.sql);
+    tx.exec_params("INSERT INTO public.kruispunt_migrations (schema_name, name, sha256) VALUES ($1, $2, $3)",
+                   set.schema, migration.name, sha);
+    spdlog::info("migration applied schema={} name={}", set.schema, migration.name);
+    ++count;
+  }
+  tx.commit();
+  return count;
+}
+
+}  // namespace kp

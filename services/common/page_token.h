@@ -1,0 +1,19 @@
+// Opaque page tokens for keyset pagination (AIP-158): the position after the last item returned,
+// bound to the filters of the list it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kp {
+
+// A stable fingerprint of a list's filters (FNV-1a), so a token is refused for other filters.
+uint64_t FilterFingerprint(std::string_view canonical_filters);
+
+std::string EncodePageToken(int64_t after_position, uint64_t fingerprint);
+// nullopt when the token is malformed or belongs to other filters.
+std::optional<int64_t> DecodePageToken(std::string_view token, uint64_t fingerprint);
+
+}  // namespace kp

@@ -1,0 +1,165 @@
+#include "common/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/logging.h"
+
+namespace kp {
+
+namespace {
+std::string ReadPem(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      config.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back({ReadPem(config.tls_key), ReadPem(config.tls_cert)});
+  if (!config.tls_client_ca.empty()) options.pem_root_certs = ReadPem(config.tls_client_ca);
+  return grpc::SslServerCredentials(options);
+}
+
+JwtKeySet LoadKeys(const Config& config) {
+  JwtKeySet keys;
+  for (const auto& path : config.token_public_keys) keys.AddPemFile(path);
+  if (!config.token_jwks.empty()) keys.AddJwksFile(config.token_jwks);
+  if (keys.size() == 0) throw std::runtime_error("no usable token verification key configured");
+  return keys;
+}
+
+// The database may still be starting (a fresh deployment): wait a little for it.
+std::unique_ptr<pqxx::connection> ConnectWithPatience(const std::string& url) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return std::make_unique<pqxx::connection>(url);
+    } catch (const pqxx::broken_connection&) {
+      if (attempt >= 30) throw std::runtime_error("database unreachable after 30 attempts");
+      spdlog::warn("database not reachable yet, attempt={}", attempt);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+}  // namespace
+
+ServerApp::ServerApp(Config config, std::vector<ServiceModule> modules)
+    : config_(std::move(config)), modules_(std::move(modules)) {}
+
+ServerApp::~ServerApp() { Shutdown(); }
+
+int ServerApp::Start() {
+  auth_ = std::make_unique<Authenticator>(
+      LoadKeys(config_), JwtExpectations{config_.token_issuer, config_.token_audience});
+  {
+    auto conn = ConnectWithPatience(config_.database_url);
+    if (config_.migrate)
+      for (const auto& module : modules_)
+        if (module.migrations) ApplyMigrations(*conn, *module.migrations);
+  }
+  std::vector<PreparedStatement> statements;
+  for (const auto& module : modules_)
+    statements.insert(statements.end(), module.statements.begin(), module.statements.end());
+  pool_ = std::make_unique<DbPool>(config_.database_url, config_.db_pool_size, statements);
+  runtime_ = Runtime{auth_.get(), pool_.get()};
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, Credentials(config_), &port);
+  for (auto& module : modules_) {
+    services_.push_back(module.make_service(runtime_));
+    builder.RegisterService(services_.back().get());
+  }
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
+  watcher_ = std::thread([this] { WatchDatabase(); });
+  spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
+               modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
+  return port;
+}
+
+// Readiness: NOT_SERVING while the database does not answer, so that a load balancer or
+// orchestrator stops sending traffic; SERVING again as soon as it does.
+void ServerApp::WatchDatabase() {
+  std::unique_ptr<pqxx::connection> conn;
+  int last = -1;
+  while (!stopping_) {
+    bool up = false;
+    try {
+      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(config_.database_url);
+      pqxx::nontransaction tx(*conn);
+      tx.exec("SELECT 1");
+      up = true;
+    } catch (const std::exception&) {
+      conn.reset();
+    }
+    if (static_cast<int>(up) != last) {
+      auto* health = server_->GetHealthCheckService();
+      health->SetServingStatus(up);
+      for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
+      if (last != -1) spdlog::warn("readiness database_up={}", up);
+      last = up;
+    }
+    for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void ServerApp::Shutdown() {
+  if (stopping_.exchange(true)) return;
+  if (watcher_.joinable()) watcher_.join();
+  if (server_) {
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(config_.shutdown_grace_seconds));
+  }
+  if (pool_) pool_->Stop();
+  spdlog::info("stopped");
+}
+
+int RunServerMain(int argc, char** argv, const std::string& program, const std::string& summary,
+                  std::vector<ServiceModule> modules) {
+  Config config;
+  try {
+    config = ParseConfig(argc, argv, program, summary);
+    ValidateConfig(config);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return 2;
+  }
+  InitLogging(config.log_format, config.log_level);
+
+  // Block the stop signals in every thread; this one waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerApp app(config, std::move(modules));
+  try {
+    app.Start();
+  } catch (const std::exception& e) {
+    spdlog::critical("start-up failed: {}", e.what());
+    return 1;
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal={} shutting down, grace_seconds={}", received, config.shutdown_grace_seconds);
+  app.Shutdown();
+  return 0;
+}
+
+}  // namespace kp

@@ -1,0 +1,362 @@
+// kruispunt: a command-line client for trying Kruispunt without writing code.
+// Exit code: 0 on success, the gRPC status code (1..16) on an RPC error, 64 on a usage error.
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/jwt.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "kruispunt/cases/v1/cases.grpc.pb.h"
+
+namespace {
+
+namespace v1 = kruispunt::cases::v1;
+namespace type = kruispunt::type::v1;
+
+constexpr int kUsage = 64;
+
+const char* kHelp = R"(Usage: kruispunt [--addr HOST:PORT] [--token JWT] [--json] [--tls-ca FILE] COMMAND ...
+
+Global options (environment in brackets):
+  --addr      server address (KRUISPUNT_ADDR, default 127.0.0.1:50051)
+  --token     bearer token (KRUISPUNT_TOKEN)
+  --json      print results as JSON
+  --tls-ca    connect with TLS, trusting this CA file (KRUISPUNT_TLS_CA)
+
+Commands:
+  token --key PEM --org ORG --sub PERSON [--role professional|admin] [--ttl SECONDS]
+        [--issuer kruispunt-dev] [--audience kruispunt] [--kid KID]     mint a development token
+  health                                                                 is the server serving?
+  client create --insz N --given-name G --family-name F --birth-date YYYY-MM-DD
+        [--language nl] [--email E] [--phone P] [--street S] [--postal-code C] [--city C]
+        [--request-id UUID]
+  client get clients/ID
+  client update clients/ID [--given-name G] [--family-name F] [--language L] [--email E]
+        [--phone P] [--street S] [--postal-code C] [--city C] [--etag E]
+  client list [--insz N] [--page-size N] [--page-token T]
+  case create --client clients/ID --title T [--summary S] [--domain D ...] [--request-id UUID]
+  case get cases/ID
+  case update cases/ID [--title T] [--summary S] [--domain D ...] [--etag E]
+  case list [--state registered|active|suspended|closed] [--domain D] [--insz N]
+        [--page-size N] [--page-token T]
+  case activate|suspend|close|reopen cases/ID [--reason R] [--etag E]
+  case history cases/ID
+Life domains: finances, housing, physical-health, mental-health, daily-activities-and-work,
+  social-network, administration-and-rights, safety, mobility, meaning, addiction, education,
+  psychosocial-support.
+)";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::multimap<std::string, std::string> options;
+  bool Has(const std::string& k) const { return options.count(k) > 0; }
+  std::string Get(const std::string& k, const std::string& fallback = "") const {
+    auto it = options.find(k);
+    return it == options.end() ? fallback : it->second;
+  }
+  std::vector<std::string> All(const std::string& k) const {
+    std::vector<std::string> out;
+    for (auto [it, end] = options.equal_range(k); it != end; ++it) out.push_back(it->second);
+    return out;
+  }
+};
+
+[[noreturn]] void Usage(const std::string& message) {
+  std::cerr << "kruispunt: " << message << "\n(see kruispunt --help)\n";
+  std::exit(kUsage);
+}
+
+Args Parse(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      std::exit(0);
+    }
+    if (a == "--json") {
+      args.options.emplace("json", "1");
+    } else if (a.rfind("--", 0) == 0) {
+      auto eq = a.find('=');
+      if (eq != std::string::npos) args.options.emplace(a.substr(2, eq - 2), a.substr(eq + 1));
+      else if (i + 1 < argc) args.options.emplace(a.substr(2), argv[++i]);
+      else Usage(a + " needs a value");
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return args;
+}
+
+std::string Env(const char* name, const std::string& fallback = "") {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+std::string Slug(std::string name, const std::string& prefix) {
+  name = name.substr(prefix.size());
+  for (auto& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return name;
+}
+
+type::LifeDomain ParseDomain(const std::string& text) {
+  for (int i = 1; type::LifeDomain_IsValid(i); ++i) {
+    auto d = static_cast<type::LifeDomain>(i);
+    if (Slug(type::LifeDomain_Name(d), "LIFE_DOMAIN_") == text) return d;
+  }
+  Usage("unknown life domain '" + text + "'");
+}
+
+v1::CaseState ParseState(const std::string& text) {
+  for (int i = 1; v1::CaseState_IsValid(i); ++i) {
+    auto s = static_cast<v1::CaseState>(i);
+    if (Slug(v1::CaseState_Name(s), "CASE_STATE_") == text) return s;
+  }
+  Usage("unknown state '" + text + "'");
+}
+
+type::Date ParseDate(const std::string& text) {
+  type::Date date;
+  int y = 0, m = 0, d = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%d", &y, &m, &d) != 3) Usage("dates are YYYY-MM-DD");
+  date.set_year(y);
+  date.set_month(m);
+  date.set_day(d);
+  return date;
+}
+
+int32_t ParseInt(const std::string& text) {
+  try {
+    return std::stoi(text);
+  } catch (const std::exception&) {
+    Usage("'" + text + "' is not a number");
+  }
+}
+
+void Print(const google::protobuf::Message& message, bool json) {
+  std::string out;
+  if (json) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  } else {
+    google::protobuf::TextFormat::Printer printer;
+    printer.SetUseUtf8StringEscaping(true);
+    printer.PrintToString(message, &out);
+  }
+  std::cout << out << (json ? "\n" : "");
+}
+
+int Fail(const grpc::Status& status) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int code = status.error_code();
+  std::cerr << "error: " << (code >= 0 && code <= 16 ? kNames[code] : "?") << ": "
+            << status.error_message() << "\n";
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      google::rpc::BadRequest bad;
+      if (any.UnpackTo(&info)) std::cerr << "  reason: " << info.reason() << "\n";
+      else if (any.UnpackTo(&bad))
+        for (const auto& v : bad.field_violations())
+          std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+    }
+  }
+  return code;
+}
+
+int MintToken(const Args& a) {
+  for (const char* required : {"key", "org", "sub"})
+    if (!a.Has(required)) Usage(std::string("token needs --") + required);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json claims = {{"iss", a.Get("issuer", "kruispunt-dev")},
+                           {"aud", a.Get("audience", "kruispunt")},
+                           {"sub", a.Get("sub")},
+                           {"org", a.Get("org")},
+                           {"role", a.Get("role", "professional")},
+                           {"iat", now},
+                           {"exp", now + ParseInt(a.Get("ttl", "3600"))}};
+  std::cout << kp::SignJwt(claims, a.Get("key"), a.Get("kid")) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a = Parse(argc, argv);
+  if (a.positional.empty()) Usage("a command is required");
+  const std::string group = a.positional[0];
+  if (group == "token") {
+    try {
+      return MintToken(a);
+    } catch (const std::exception& e) {
+      std::cerr << "kruispunt: " << e.what() << "\n";
+      return 1;
+    }
+  }
+
+  const std::string addr = a.Get("addr", Env("KRUISPUNT_ADDR", "127.0.0.1:50051"));
+  const std::string ca = a.Get("tls-ca", Env("KRUISPUNT_TLS_CA"));
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!ca.empty()) {
+    std::ifstream in(ca);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = pem.str();
+    creds = grpc::SslCredentials(options);
+  }
+  auto channel = grpc::CreateChannel(addr, creds);
+  const bool json = a.Has("json");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+
+  if (group == "health") {
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    auto status = grpc::health::v1::Health::NewStub(channel)->Check(&ctx, request, &response);
+    if (!status.ok()) return Fail(status);
+    Print(response, json);
+    return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 14;
+  }
+
+  const std::string token = a.Get("token", Env("KRUISPUNT_TOKEN"));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  auto stub = v1::CaseService::NewStub(channel);
+  if (a.positional.size() < 2) Usage("'" + group + "' needs a subcommand");
+  const std::string verb = a.positional[1];
+  const std::string name = a.positional.size() > 2 ? a.positional[2] : "";
+  grpc::Status status;
+  std::unique_ptr<google::protobuf::Message> result;
+
+  auto client_fields = [&](v1::Client* c, google::protobuf::FieldMask* mask) {
+    auto set = [&](const char* opt, const char* path, auto setter) {
+      if (!a.Has(opt)) return;
+      setter(a.Get(opt));
+      if (mask) mask->add_paths(path);
+    };
+    set("given-name", "given_name", [&](const std::string& v) { c->set_given_name(v); });
+    set("family-name", "family_name", [&](const std::string& v) { c->set_family_name(v); });
+    set("language", "preferred_language", [&](const std::string& v) { c->set_preferred_language(v); });
+    set("email", "contact.email", [&](const std::string& v) { c->mutable_contact()->set_email(v); });
+    set("phone", "contact.phone", [&](const std::string& v) { c->mutable_contact()->set_phone(v); });
+    set("street", "contact.street", [&](const std::string& v) { c->mutable_contact()->set_street(v); });
+    set("postal-code", "contact.postal_code", [&](const std::string& v) { c->mutable_contact()->set_postal_code(v); });
+    set("city", "contact.city", [&](const std::string& v) { c->mutable_contact()->set_city(v); });
+    if (a.Has("etag")) c->set_etag(a.Get("etag"));
+  };
+  auto case_fields = [&](v1::Case* c, google::protobuf::FieldMask* mask) {
+    if (a.Has("title")) { c->set_title(a.Get("title")); if (mask) mask->add_paths("title"); }
+    if (a.Has("summary")) { c->set_summary(a.Get("summary")); if (mask) mask->add_paths("summary"); }
+    if (a.Has("domain")) {
+      for (const auto& d : a.All("domain")) c->add_life_domains(ParseDomain(d));
+      if (mask) mask->add_paths("life_domains");
+    }
+    if (a.Has("etag")) c->set_etag(a.Get("etag"));
+  };
+
+  if (group == "client" && verb == "create") {
+    v1::CreateClientRequest r;
+    r.mutable_client()->set_insz(a.Get("insz"));
+    if (a.Has("birth-date")) *r.mutable_client()->mutable_birth_date() = ParseDate(a.Get("birth-date"));
+    client_fields(r.mutable_client(), nullptr);
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<v1::Client>();
+    status = stub->CreateClient(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "client" && verb == "get") {
+    v1::GetClientRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<v1::Client>();
+    status = stub->GetClient(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "client" && verb == "update") {
+    v1::UpdateClientRequest r;
+    r.mutable_client()->set_name(name);
+    client_fields(r.mutable_client(), r.mutable_update_mask());
+    auto out = std::make_unique<v1::Client>();
+    status = stub->UpdateClient(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "client" && verb == "list") {
+    v1::ListClientsRequest r;
+    r.set_insz(a.Get("insz"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<v1::ListClientsResponse>();
+    status = stub->ListClients(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && verb == "create") {
+    v1::CreateCaseRequest r;
+    r.mutable_case_()->set_client(a.Get("client"));
+    case_fields(r.mutable_case_(), nullptr);
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<v1::Case>();
+    status = stub->CreateCase(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && verb == "get") {
+    v1::GetCaseRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<v1::Case>();
+    status = stub->GetCase(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && verb == "update") {
+    v1::UpdateCaseRequest r;
+    r.mutable_case_()->set_name(name);
+    case_fields(r.mutable_case_(), r.mutable_update_mask());
+    auto out = std::make_unique<v1::Case>();
+    status = stub->UpdateCase(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && verb == "list") {
+    v1::ListCasesRequest r;
+    if (a.Has("state")) r.set_state(ParseState(a.Get("state")));
+    if (a.Has("domain")) r.set_life_domain(ParseDomain(a.Get("domain")));
+    r.set_client_insz(a.Get("insz"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<v1::ListCasesResponse>();
+    status = stub->ListCases(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && (verb == "activate" || verb == "suspend" || verb == "close" || verb == "reopen")) {
+    v1::TransitionCaseRequest r;
+    r.set_name(name);
+    r.set_reason(a.Get("reason"));
+    r.set_etag(a.Get("etag"));
+    auto out = std::make_unique<v1::Case>();
+    if (verb == "activate") status = stub->ActivateCase(&ctx, r, out.get());
+    else if (verb == "suspend") status = stub->SuspendCase(&ctx, r, out.get());
+    else if (verb == "close") status = stub->CloseCase(&ctx, r, out.get());
+    else status = stub->ReopenCase(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "case" && verb == "history") {
+    v1::ListCaseStatusChangesRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<v1::ListCaseStatusChangesResponse>();
+    status = stub->ListCaseStatusChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else {
+    Usage("unknown command '" + group + " " + verb + "'");
+  }
+  if (!status.ok()) return Fail(status);
+  Print(*result, json);
+  return 0;
+}

@@ -62,11 +62,10 @@ ServerApp::~ServerApp() { Shutdown(); }
 int ServerApp::Start() {
   auth_ = std::make_unique<Authenticator>(
       LoadKeys(config_), JwtExpectations{config_.token_issuer, config_.token_audience});
-  {
+  if (config_.migrate) {
     auto conn = ConnectWithPatience(config_.database_url);
-    if (config_.migrate)
-      for (const auto& module : modules_)
-        if (module.migrations) ApplyMigrations(*conn, *module.migrations);
+    for (const auto& module : modules_)
+      if (module.migrations) ApplyMigrations(*conn, *module.migrations);
   }
   std::vector<PreparedStatement> statements;
   for (const auto& module : modules_)
@@ -85,6 +84,7 @@ int ServerApp::Start() {
   }
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
+  ProbeDatabase();  // readiness is known before Start returns
   watcher_ = std::thread([this] { WatchDatabase(); });
   spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
                modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
@@ -93,27 +93,29 @@ int ServerApp::Start() {
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or
 // orchestrator stops sending traffic; SERVING again as soon as it does.
+void ServerApp::ProbeDatabase() {
+  bool up = false;
+  try {
+    if (!probe_conn_ || !probe_conn_->is_open())
+      probe_conn_ = std::make_unique<pqxx::connection>(config_.database_url);
+    pqxx::nontransaction tx(*probe_conn_);
+    tx.exec("SELECT 1");
+    up = true;
+  } catch (const std::exception&) {
+    probe_conn_.reset();
+  }
+  if (static_cast<int>(up) == last_probe_) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(up);
+  for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
+  if (last_probe_ != -1 || !up) spdlog::warn("readiness database_up={}", up);
+  last_probe_ = up;
+}
+
 void ServerApp::WatchDatabase() {
-  std::unique_ptr<pqxx::connection> conn;
-  int last = -1;
   while (!stopping_) {
-    bool up = false;
-    try {
-      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(config_.database_url);
-      pqxx::nontransaction tx(*conn);
-      tx.exec("SELECT 1");
-      up = true;
-    } catch (const std::exception&) {
-      conn.reset();
-    }
-    if (static_cast<int>(up) != last) {
-      auto* health = server_->GetHealthCheckService();
-      health->SetServingStatus(up);
-      for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
-      if (last != -1) spdlog::warn("readiness database_up={}", up);
-      last = up;
-    }
     for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!stopping_) ProbeDatabase();
   }
 }
 

@@ -40,6 +40,7 @@ class ServerApp {
   grpc::Server* server() { return server_.get(); }
 
  private:
+  void ProbeDatabase();
   void WatchDatabase();
 
   Config config_;
@@ -50,6 +51,8 @@ class ServerApp {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<pqxx::connection> probe_conn_;  // used by ProbeDatabase only
+  int last_probe_ = -1;                           // -1 unknown, 0 down, 1 up
   std::thread watcher_;
 };
 

@@ -1,0 +1,57 @@
+#include "common/validation.h"
+
+#include <gtest/gtest.h>
+
+using namespace kp;
+
+TEST(Utf8, CountsCodePointsAndRejectsInvalidBytes) {
+  EXPECT_EQ(Utf8Length("abc"), 3u);
+  EXPECT_EQ(Utf8Length("Ik wil rust over mijn geld"), 26u);
+  EXPECT_EQ(Utf8Length("\xd8\xa3\xd8\xb1\xd9\x8a\xd8\xaf"), 4u);  // Arabic, 4 letters
+  EXPECT_EQ(Utf8Length("\xf0\x9f\x8f\xa0"), 1u);                 // one emoji
+  EXPECT_FALSE(Utf8Length("\xc3"));                               // truncated
+  EXPECT_FALSE(Utf8Length("\xc0\xaf"));                           // overlong
+  EXPECT_FALSE(Utf8Length("\xed\xa0\x80"));                       // surrogate
+  EXPECT_FALSE(Utf8Length("\xff"));
+}
+
+TEST(Violations, CollectsEveryProblemThenThrowsOnce) {
+  Violations v;
+  v.Text("title", "", 1, 10);
+  v.Text("summary", std::string("a\0b", 3), 0, 10);
+  v.Text("note", "line\nline", 0, 100, /*multiline=*/true);
+  v.Text("name", "abcdefghijk", 1, 10);
+  v.Uuid("request_id", "not-a-uuid", false);
+  v.Uuid("other_id", "", false);
+  try {
+    v.ThrowIfAny();
+    FAIL() << "expected INVALID_ARGUMENT";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), grpc::StatusCode::INVALID_ARGUMENT);
+    ASSERT_EQ(e.violations().size(), 4u);
+    EXPECT_EQ(e.violations()[0].field, "title");
+    EXPECT_EQ(e.violations()[1].field, "summary");
+    EXPECT_EQ(e.violations()[1].description, "must not contain control characters");
+    EXPECT_EQ(e.violations()[2].field, "name");
+    EXPECT_EQ(e.violations()[3].field, "request_id");
+  }
+}
+
+TEST(ResourceNames, ParseOnlyTheirCollectionAndUuids) {
+  EXPECT_EQ(ParseResourceName("cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58", "cases"),
+            "2fbd547f-ac6d-4731-8fd3-2b0300863a58");
+  EXPECT_FALSE(ParseResourceName("clients/2fbd547f-ac6d-4731-8fd3-2b0300863a58", "cases"));
+  EXPECT_FALSE(ParseResourceName("cases/2FBD547F-AC6D-4731-8FD3-2B0300863A58", "cases"));
+  EXPECT_FALSE(ParseResourceName("cases/", "cases"));
+  EXPECT_FALSE(ParseResourceName("cases2fbd547f-ac6d-4731-8fd3-2b0300863a58", "cases"));
+}
+
+TEST(PageSize, FollowsAip158) {
+  Violations v;
+  EXPECT_EQ(NormalizePageSize(v, "page_size", 0), 50);
+  EXPECT_EQ(NormalizePageSize(v, "page_size", 7), 7);
+  EXPECT_EQ(NormalizePageSize(v, "page_size", 100000), 500);
+  EXPECT_TRUE(v.empty());
+  NormalizePageSize(v, "page_size", -1);
+  EXPECT_FALSE(v.empty());
+}

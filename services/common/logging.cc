@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+
 namespace kp {
 
 namespace {
@@ -24,6 +26,10 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void InitLogging(const std::string& format, const std::string& level) {
+  // stderr is unbuffered: one write() per access line costs ~10% of a read's throughput. Buffer
+  // it and flush every second, and at once for warnings and errors.
+  static char buffer[1 << 16];
+  std::setvbuf(stderr, buffer, _IOFBF, sizeof buffer);
   auto logger = std::make_shared<spdlog::logger>(
       "kruispunt", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == "json") {
@@ -37,6 +43,7 @@ void InitLogging(const std::string& format, const std::string& level) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 }  // namespace kp

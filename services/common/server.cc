@@ -161,6 +161,7 @@ int RunServerMain(int argc, char** argv, const std::string& program, const std::
   sigwait(&signals, &received);
   spdlog::info("signal={} shutting down, grace_seconds={}", received, config.shutdown_grace_seconds);
   app.Shutdown();
+  spdlog::shutdown();  // flushes the buffered log
   return 0;
 }
 

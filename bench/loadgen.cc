@@ -1,0 +1,255 @@
+// kp-loadgen: keeps N RPCs outstanding over a few channels for a fixed time and reports
+// throughput and latency percentiles. Statuses are checked: an error is counted, never timed
+// as a success.
+//
+//   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000
+//   kp-loadgen --addr ... --token JWT run --scenario get|create --concurrency 16 --seconds 5
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "kruispunt/cases/v1/cases.grpc.pb.h"
+
+namespace {
+
+namespace v1 = kruispunt::cases::v1;
+using Clock = std::chrono::steady_clock;
+
+std::map<std::string, std::string> ParseFlags(int argc, char** argv, int from) {
+  std::map<std::string, std::string> flags;
+  for (int i = from; i + 1 < argc; i += 2) flags[std::string(argv[i]).substr(2)] = argv[i + 1];
+  return flags;
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& addr, int count) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < count; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("kp.channel", i);  // distinct args: a connection of its own per channel
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channels.push_back(grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
+}
+
+void Authorize(grpc::ClientContext& ctx, const std::string& token) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+}
+
+// Creates a client and `count` cases for it; prints the client's name.
+int Seed(const std::string& addr, const std::string& token, int count) {
+  auto stub = v1::CaseService::NewStub(Channels(addr, 1)[0]);
+  v1::CreateClientRequest cr;
+  cr.mutable_client()->set_insz("59031212301");
+  cr.mutable_client()->set_given_name("Bench");
+  cr.mutable_client()->set_family_name("Mark");
+  cr.mutable_client()->mutable_birth_date()->set_year(1959);
+  cr.mutable_client()->mutable_birth_date()->set_month(3);
+  cr.mutable_client()->mutable_birth_date()->set_day(12);
+  cr.set_request_id("00000000-0000-4000-8000-000000000001");
+  v1::Client client;
+  grpc::ClientContext ctx;
+  Authorize(ctx, token);
+  auto status = stub->CreateClient(&ctx, cr, &client);
+  if (!status.ok()) {
+    std::cerr << "seed: CreateClient failed: " << status.error_message() << "\n";
+    return 1;
+  }
+  for (int i = 0; i < count; ++i) {
+    v1::CreateCaseRequest request;
+    request.mutable_case_()->set_client(client.name());
+    request.mutable_case_()->set_title("bench case");
+    request.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+    v1::Case created;
+    grpc::ClientContext c;
+    Authorize(c, token);
+    status = stub->CreateCase(&c, request, &created);
+    if (!status.ok()) {
+      std::cerr << "seed: CreateCase failed: " << status.error_message() << "\n";
+      return 1;
+    }
+  }
+  std::cout << client.name() << "\n";
+  return 0;
+}
+
+std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token) {
+  std::vector<std::string> names;
+  v1::ListCasesRequest request;
+  request.set_page_size(500);
+  for (;;) {
+    v1::ListCasesResponse page;
+    grpc::ClientContext ctx;
+    Authorize(ctx, token);
+    if (!stub.ListCases(&ctx, request, &page).ok()) break;
+    for (const auto& c : page.cases()) names.push_back(c.name());
+    if (page.next_page_token().empty() || names.size() >= 5000) break;
+    request.set_page_token(page.next_page_token());
+  }
+  return names;
+}
+
+// One outstanding RPC, re-issued from its own completion until time is up.
+class Slot {
+ public:
+  Slot(v1::CaseService::Stub* stub, const std::string& token, const std::string& scenario,
+       const std::vector<std::string>* names, const std::string& client, Clock::time_point end,
+       Clock::time_point measure_from, std::atomic<int>* active, std::condition_variable* done,
+       std::mutex* mutex, unsigned seed, std::shared_ptr<grpc::Channel> channel)
+      : stub_(stub), token_(token), scenario_(scenario), names_(names), client_(client), end_(end),
+        measure_from_(measure_from), active_(active), done_(done), mutex_(mutex), random_(seed),
+        health_stub_(grpc::health::v1::Health::NewStub(channel)) {}
+
+  void Issue() {
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->AddMetadata("authorization", "Bearer " + token_);
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    start_ = Clock::now();
+    if (scenario_ == "health") {  // gRPC's own floor: no token, no worker, no database
+      health_stub_->async()->Check(ctx_.get(), &health_request_, &health_response_,
+                                   [this](grpc::Status s) { Done(s); });
+    } else if (scenario_ == "get") {
+      get_.set_name((*names_)[random_() % names_->size()]);
+      stub_->async()->GetCase(ctx_.get(), &get_, &case_, [this](grpc::Status s) { Done(s); });
+    } else {
+      create_.mutable_case_()->set_client(client_);
+      create_.mutable_case_()->set_title("bench case");
+      create_.mutable_case_()->clear_life_domains();
+      create_.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_HOUSING);
+      stub_->async()->CreateCase(ctx_.get(), &create_, &case_, [this](grpc::Status s) { Done(s); });
+    }
+  }
+
+  std::vector<int64_t> latencies_us;
+  int64_t errors = 0;
+  std::string last_error;
+
+ private:
+  void Done(const grpc::Status& status) {
+    const auto now = Clock::now();
+    if (start_ >= measure_from_ && now <= end_) {
+      if (status.ok()) {
+        latencies_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - start_).count());
+      } else {
+        ++errors;
+        last_error = status.error_message();
+      }
+    }
+    if (now < end_) {
+      Issue();
+      return;
+    }
+    std::lock_guard lock(*mutex_);
+    if (--*active_ == 0) done_->notify_all();
+  }
+
+  v1::CaseService::Stub* stub_;
+  const std::string& token_;
+  const std::string& scenario_;
+  const std::vector<std::string>* names_;
+  const std::string& client_;
+  Clock::time_point end_, measure_from_, start_;
+  std::atomic<int>* active_;
+  std::condition_variable* done_;
+  std::mutex* mutex_;
+  std::mt19937 random_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
+  grpc::health::v1::HealthCheckRequest health_request_;
+  grpc::health::v1::HealthCheckResponse health_response_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  v1::GetCaseRequest get_;
+  v1::CreateCaseRequest create_;
+  v1::Case case_;
+};
+
+int Run(const std::string& addr, const std::string& token, const std::map<std::string, std::string>& f) {
+  const std::string scenario = f.count("scenario") ? f.at("scenario") : "get";
+  const int concurrency = f.count("concurrency") ? std::stoi(f.at("concurrency")) : 16;
+  const double seconds = f.count("seconds") ? std::stod(f.at("seconds")) : 5;
+  const double warmup = f.count("warmup") ? std::stod(f.at("warmup")) : 1;
+  const int channel_count = f.count("channels") ? std::stoi(f.at("channels")) : 4;
+  const std::string client = f.count("client") ? f.at("client") : "";
+
+  auto channels = Channels(addr, channel_count);
+  std::vector<std::unique_ptr<v1::CaseService::Stub>> stubs;
+  for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
+  std::vector<std::string> names;
+  if (scenario == "health") {
+  } else if (scenario == "get") {
+    names = ListCaseNames(*stubs[0], token);
+    if (names.empty()) {
+      std::cerr << "run: no cases to read; seed first\n";
+      return 1;
+    }
+  } else if (client.empty()) {
+    std::cerr << "run: --client clients/ID is required for create\n";
+    return 1;
+  }
+
+  const auto begin = Clock::now();
+  const auto measure_from = begin + std::chrono::milliseconds(static_cast<int64_t>(warmup * 1000));
+  const auto end = measure_from + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  std::atomic<int> active{concurrency};
+  std::condition_variable done;
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Slot>> slots;
+  for (int i = 0; i < concurrency; ++i)
+    slots.push_back(std::make_unique<Slot>(stubs[i % stubs.size()].get(), token, scenario, &names,
+                                           client, end, measure_from, &active, &done, &mutex, 1234u + i,
+                                           channels[i % channels.size()]));
+  for (auto& s : slots) s->Issue();
+  {
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return active == 0; });
+  }
+  std::vector<int64_t> all;
+  int64_t errors = 0;
+  std::string last_error;
+  for (auto& s : slots) {
+    all.insert(all.end(), s->latencies_us.begin(), s->latencies_us.end());
+    errors += s->errors;
+    if (!s->last_error.empty()) last_error = s->last_error;
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all.empty() ? 0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
+  std::printf("scenario=%s concurrency=%d rps=%.0f p50_us=%lld p99_us=%lld ok=%zu errors=%lld\n",
+              scenario.c_str(), concurrency, static_cast<double>(all.size()) / seconds,
+              static_cast<long long>(pct(0.50)), static_cast<long long>(pct(0.99)), all.size(),
+              static_cast<long long>(errors));
+  if (errors) std::fprintf(stderr, "last error: %s\n", last_error.c_str());
+  return errors ? 2 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string addr = "127.0.0.1:50051", token;
+  int i = 1;
+  for (; i + 1 < argc && std::string(argv[i]).rfind("--", 0) == 0; i += 2) {
+    if (std::string(argv[i]) == "--addr") addr = argv[i + 1];
+    else if (std::string(argv[i]) == "--token") token = argv[i + 1];
+  }
+  if (i >= argc) {
+    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N | run --scenario get|create "
+                 "--concurrency N --seconds S [--client clients/ID] [--channels 4]\n";
+    return 64;
+  }
+  const std::string command = argv[i];
+  auto flags = ParseFlags(argc, argv, i + 1);
+  if (command == "seed") return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000);
+  if (command == "run") return Run(addr, token, flags);
+  std::cerr << "unknown command " << command << "\n";
+  return 64;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmark of CaseService against the same PostgreSQL doing the equivalent SQL (pgbench), in
+# one run, so the service's cost is a ratio: service RPS / raw SQL TPS.
+#   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
+# A private PostgreSQL cluster (durable settings) is created under build/bench-pg and removed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${KP_BUILD_DIR:-$root/build}
+seconds=${1:-5}
+levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
+scenarios=${KP_BENCH_SCENARIOS:-"health get create"}
+
+"$root/tools/bootstrap.sh"
+KP_BUILD_DIR=$build "$root/tools/build.sh" >/dev/null
+
+work=$build/bench-run
+pgdata=$build/bench-pg
+"$root/deploy/pg.sh" stop "$pgdata" || true
+rm -rf "$pgdata" "$work"
+mkdir -p "$work"
+cleanup() {
+  [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  "$root/deploy/pg.sh" stop "$pgdata" || true
+  rm -rf "$pgdata"
+}
+trap cleanup EXIT
+url=$("$root/deploy/pg.sh" start "$pgdata" 54330)
+sockdir=$(sed -E 's/.*host=([^&]+).*/\1/' <<<"$url")
+pguser=$(sed -E 's|postgresql://([^@]+)@.*|\1|' <<<"$url")
+psql_() { psql -h "$sockdir" -p 54330 -U "$pguser" -d kruispunt -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
+openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
+addr=127.0.0.1:50151
+"$build/services/kruispuntd" --listen "$addr" --database-url "$url" --token-public-keys "$work/pub.pem" \
+  ${KP_BENCH_SERVER_FLAGS:-} >"$work/kruispuntd.log" 2>&1 &
+pid=$!
+cli="$build/tools/kruispunt"
+for _ in $(seq 1 100); do "$cli" --addr "$addr" health >/dev/null 2>&1 && break; sleep 0.1; done
+
+get_token=$("$cli" token --key "$work/key.pem" --org bench-get --sub bench --ttl 86400)
+create_token=$("$cli" token --key "$work/key.pem" --org bench-create --sub bench --ttl 86400)
+loadgen="$build/bench/kp-loadgen"
+"$loadgen" --addr "$addr" --token "$get_token" seed --cases 1000 >/dev/null
+create_client=$("$loadgen" --addr "$addr" --token "$create_token" seed --cases 0)
+create_client_id=${create_client#clients/}
+read -r lo hi < <(psql_ -F ' ' -c "SELECT min(case_seq), max(case_seq) FROM cases.cases WHERE owner_org = 'bench-get'")
+
+# The equivalent SQL: what a careful implementation must run at least, as prepared statements.
+cat >"$work/get_case.sql" <<SQL
+\set n random($lo, $hi)
+SELECT c.case_id, c.client_id, c.owner_org, c.title, c.summary, array_to_string(c.life_domains, ','),
+       c.state, c.state_reason, c.create_time, c.update_time, c.version,
+       cl.insz, cl.given_name, cl.family_name, cl.birth_date
+  FROM cases.cases c JOIN cases.clients cl USING (client_id)
+ WHERE c.owner_org = 'bench-get' AND c.case_seq = :n;
+SQL
+cat >"$work/create_case.sql" <<SQL
+WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cases.clients
+             WHERE client_id = '$create_client_id'::uuid AND registering_org = 'bench-create'),
+     c AS (INSERT INTO cases.cases (client_id, owner_org, title, summary, life_domains, created_by)
+           SELECT client_id, 'bench-create', 'bench case', '', '{2}'::smallint[], 'bench' FROM cl RETURNING *),
+     h AS (INSERT INTO cases.case_status_changes (case_id, from_state, to_state, changed_by_org, changed_by_person)
+           SELECT case_id, NULL, state, owner_org, created_by FROM c)
+SELECT c.case_id FROM c JOIN cl USING (client_id);
+SQL
+
+results=$work/results.txt
+: >"$results"
+for scenario in $scenarios; do
+  for c in $levels; do
+    line=$("$loadgen" --addr "$addr" --token "$( [ $scenario = get ] && echo "$get_token" || echo "$create_token")" \
+      run --scenario $scenario --concurrency "$c" --seconds "$seconds" --client "$create_client")
+    echo "service $line" | tee -a "$results"
+    script=$work/${scenario}_case.sql
+    [ -f "$script" ] || continue  # health: gRPC's own floor, no SQL counterpart
+    threads=$(( c < 2 ? 1 : 2 ))
+    tps=$(pgbench -h "$sockdir" -p 54330 -U "$pguser" -n -M prepared -c "$c" -j "$threads" -T "$seconds" \
+            -f "$script" kruispunt 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
+    echo "pgbench scenario=$scenario concurrency=$c tps=$tps" | tee -a "$results"
+  done
+done
+
+python3 - "$results" <<'PY'
+import re, sys
+service, sql = {}, {}
+for line in open(sys.argv[1]):
+    kv = dict(re.findall(r"(\w+)=([\w.]+)", line))
+    key = (kv["scenario"], int(kv["concurrency"]))
+    (service if line.startswith("service") else sql)[key] = kv
+print()
+print(f"{'RPC':<11}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'ratio':>7}")
+targets = {"get": 0.3, "create": 0.5}
+names = {"get": "GetCase", "create": "CreateCase", "health": "Health"}
+for (scenario, c), s in sorted(service.items()):
+    tps = float(sql[(scenario, c)]["tps"]) if (scenario, c) in sql else 0
+    ratio = f"{float(s['rps']) / tps:>7.2f}" if tps else f"{'-':>7}"
+    print(f"{names[scenario]:<11}{c:>5}{float(s['rps']):>13.0f}{int(s['p50_us'])/1000:>8.2f}{int(s['p99_us'])/1000:>8.2f}"
+          f"{s['errors']:>8}{(f'{tps:.0f}' if tps else '-'):>10}{ratio}")
+print()
+for scenario, target in targets.items():
+    if (scenario, 16) in service:
+        s = service[(scenario, 16)]
+        ratio = float(s["rps"]) / float(sql[(scenario, 16)]["tps"])
+        p99 = int(s["p99_us"]) / 1000
+        verdict = "meets" if ratio >= target and p99 < 10 else "MISSES"
+        print(f"target at concurrency 16, {scenario}: ratio >= {target} and p99 < 10 ms: "
+              f"{ratio:.2f}, {p99:.2f} ms -> {verdict}")
+PY

@@ -70,7 +70,7 @@ results=$work/results.txt
 for scenario in $scenarios; do
   for c in $levels; do
     line=$("$loadgen" --addr "$addr" --token "$( [ $scenario = get ] && echo "$get_token" || echo "$create_token")" \
-      run --scenario $scenario --concurrency "$c" --seconds "$seconds" --client "$create_client")
+      run --scenario $scenario --concurrency "$c" --seconds "$seconds" --client "$create_client" --channels ${KP_BENCH_CHANNELS:-4})
     echo "service $line" | tee -a "$results"
     script=$work/${scenario}_case.sql
     [ -f "$script" ] || continue  # health: gRPC's own floor, no SQL counterpart

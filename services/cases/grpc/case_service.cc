@@ -2,6 +2,7 @@
 
 #include "cases/domain/case_access.h"
 #include "cases/grpc/case_validation.h"
+#include "common/coalescer.h"
 #include "common/page_token.h"
 
 namespace kp::cases {
@@ -42,9 +43,84 @@ std::string NextToken(std::optional<int64_t> last, const Page& page) {
   return last ? EncodePageToken(*last, page.fingerprint) : std::string{};
 }
 
+// Up to kMaxBatch concurrent GetCase (or CreateCase) calls share one round trip (one commit),
+// in at most kMaxParallelBatches batches at once, leaving the other workers for other calls.
+constexpr std::size_t kMaxBatch = 32;
+constexpr std::size_t kMaxParallelBatches = 2;
+
+struct CaseRead {
+  PendingCall call;
+  std::string case_id;
+  v1::Case* response;
+};
+
+struct CaseCreate {
+  PendingCall call;
+  NewCase request;
+  v1::Case* response;
+};
+
+// One statement reads every case of the batch; each caller sees only what it may read.
+void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
+  std::vector<std::string> ids;
+  for (const auto& item : batch) ids.push_back(item.case_id);
+  const auto found = GetCases(db, ids);
+  for (auto& item : batch) {
+    auto it = found.find(item.case_id);
+    if (it == found.end() || !MayReadCase(item.call.call().caller.organization, it->second.owner_organization())) {
+      item.call.Finish(CaseNotFound().ToStatus());
+      continue;
+    }
+    item.response->CopyFrom(it->second);
+    item.call.Finish(grpc::Status::OK);
+  }
+}
+
+// Inserts one case in tx; the status the caller gets for it.
+grpc::Status CreateOne(pqxx::transaction_base& tx, const CaseCreate& item) {
+  if (InsertCase(tx, item.request, *item.response)) return grpc::Status::OK;
+  return Error::FailedPrecondition("CLIENT_NOT_FOUND",
+                                   "case.client does not name a client of your organisation").ToStatus();
+}
+
+// The batch's inserts share one transaction and so one commit (one WAL flush). Should the shared
+// transaction fail, each create runs again on its own, so one bad call cannot fail the others.
+void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+  std::vector<grpc::Status> results;
+  if (batch.size() > 1) {
+    try {
+      pqxx::work tx(db);
+      for (const auto& item : batch) results.push_back(CreateOne(tx, item));
+      tx.commit();
+    } catch (const pqxx::broken_connection&) {
+      throw;  // outcome unknown: every call gets UNAVAILABLE; a retry with its request_id is safe
+    } catch (const pqxx::in_doubt_error&) {
+      throw;
+    } catch (const pqxx::statement_completion_unknown&) {
+      throw;
+    } catch (const pqxx::failure&) {
+      results.clear();  // rolled back: nothing of the batch was written
+    }
+  }
+  if (results.size() != batch.size()) {
+    results.clear();
+    for (const auto& item : batch) {
+      grpc::Status created;
+      const grpc::Status ran = RunMapped(item.call.method(), [&] {
+        pqxx::nontransaction tx(db);
+        created = CreateOne(tx, item);
+      });
+      results.push_back(ran.ok() ? created : ran);
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].call.Finish(results[i]);
+}
+
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
-  explicit CaseServiceImpl(Runtime& runtime) : rt_(runtime) {}
+  explicit CaseServiceImpl(Runtime& runtime)
+      : rt_(runtime), reads_(*runtime.db, kMaxBatch, kMaxParallelBatches, ReadCases),
+        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches, CreateCases) {}
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
                                    v1::Client* resp) override {
@@ -88,24 +164,30 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   ServerUnaryReactor* CreateCase(CallbackServerContext* ctx, const v1::CreateCaseRequest* req,
                                  v1::Case* resp) override {
-    return ServeUnary(rt_, ctx, "CreateCase", [req, resp](const Call& call, pqxx::connection& db) {
-      const NewCase c = ValidateCreateCase(*req, call.caller);
-      if (!InsertCase(db, c, *resp))
-        throw Error::FailedPrecondition("CLIENT_NOT_FOUND",
-                                        "case.client does not name a client of your organisation");
-    });
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    auto pending = BeginCall(rt_, ctx, "CreateCase", &reactor);
+    if (!pending) return reactor;
+    try {
+      NewCase request = ValidateCreateCase(*req, pending->call().caller);
+      creates_.Add(CaseCreate{std::move(*pending), std::move(request), resp});
+    } catch (const Error& e) {
+      pending->Finish(e.ToStatus());
+    }
+    return reactor;
   }
 
   ServerUnaryReactor* GetCase(CallbackServerContext* ctx, const v1::GetCaseRequest* req,
                               v1::Case* resp) override {
-    return ServeUnary(rt_, ctx, "GetCase", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto id = RequireName(req->name(), "cases", "name");
-      if (!cases::GetCase(db, id, *resp) ||
-          !MayReadCase(call.caller.organization, resp->owner_organization())) {
-        resp->Clear();
-        throw CaseNotFound();
-      }
-    });
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    auto pending = BeginCall(rt_, ctx, "GetCase", &reactor);
+    if (!pending) return reactor;
+    try {
+      std::string id = RequireName(req->name(), "cases", "name");
+      reads_.Add(CaseRead{std::move(*pending), std::move(id), resp});
+    } catch (const Error& e) {
+      pending->Finish(e.ToStatus());
+    }
+    return reactor;
   }
 
   ServerUnaryReactor* ListCases(CallbackServerContext* ctx, const v1::ListCasesRequest* req,
@@ -206,6 +288,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   }
 
   Runtime& rt_;
+  Coalescer<CaseRead> reads_;
+  Coalescer<CaseCreate> creates_;
 };
 
 }  // namespace

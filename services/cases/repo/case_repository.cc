@@ -57,9 +57,9 @@ const std::vector<PreparedStatement> kStatements = {
     {"cases.case_by_request",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
      "WHERE c.owner_org = $1 AND c.request_id = $2::uuid"},
-    {"cases.case_get",
+    {"cases.case_get_many",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE c.case_id = $1::uuid"},
+     "WHERE c.case_id = ANY ($1::uuid[])"},
     {"cases.case_probe", "SELECT owner_org, version, state FROM cases.cases WHERE case_id = $1::uuid"},
     {"cases.case_update",
      "WITH c AS (UPDATE cases.cases SET title = COALESCE($3, title), summary = COALESCE($4, summary), "
@@ -216,8 +216,7 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadClient(r, *out.add_clients()); });
 }
 
-bool InsertCase(pqxx::connection& conn, const NewCase& c, v1::Case& out) {
-  pqxx::nontransaction tx(conn);
+bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out) {
   auto rows = tx.exec_prepared("cases.case_insert", c.client_id, c.organization, c.title,
                                c.summary, c.life_domains, c.request_id, c.created_by);
   if (rows.empty() && c.request_id)
@@ -227,12 +226,16 @@ bool InsertCase(pqxx::connection& conn, const NewCase& c, v1::Case& out) {
   return true;
 }
 
-bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out) {
+std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
+                                                   const std::vector<std::string>& case_ids) {
+  std::string ids = "{";  // a uuid[] literal of validated UUIDs
+  for (const auto& id : case_ids) ids += (ids.size() > 1 ? "," : "") + id;
+  ids += "}";
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("cases.case_get", case_id);
-  if (rows.empty()) return false;
-  ReadCase(rows[0], out);
-  return true;
+  std::unordered_map<std::string, v1::Case> found;
+  for (const auto& row : tx.exec_prepared("cases.case_get_many", ids))
+    ReadCase(row, found[row[0].as<std::string>()]);
+  return found;
 }
 
 std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id) {

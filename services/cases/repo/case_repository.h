@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -67,10 +68,12 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
                                    std::optional<std::string> insz, int64_t after_seq, int limit,
                                    v1::ListClientsResponse& out);
 
-// False when the client is not visible to the organisation.
-bool InsertCase(pqxx::connection& conn, const NewCase& c, v1::Case& out);
-// Reads the case whatever its owner; the caller decides access. Returns the owner organisation.
-bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out);
+// False when the client is not visible to the organisation. Runs in the caller's transaction,
+// so that concurrent creates can share one commit.
+bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out);
+// Reads cases whatever their owner, keyed by case id; the caller decides access.
+std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
+                                                   const std::vector<std::string>& case_ids);
 std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id);
 bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
                 const CaseChanges& changes, std::optional<int> expected_version, v1::Case& out);

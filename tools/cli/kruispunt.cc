@@ -26,13 +26,14 @@ namespace type = kruispunt::type::v1;
 
 constexpr int kUsage = 64;
 
-const char* kHelp = R"(Usage: kruispunt [--addr HOST:PORT] [--token JWT] [--json] [--tls-ca FILE] COMMAND ...
+const char* kHelp = R"(Usage: kruispunt [--addr HOST:PORT] [--token JWT] [--json] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] COMMAND ...
 
 Global options (environment in brackets):
   --addr      server address (KRUISPUNT_ADDR, default 127.0.0.1:50051)
   --token     bearer token (KRUISPUNT_TOKEN)
   --json      print results as JSON
   --tls-ca    connect with TLS, trusting this CA file (KRUISPUNT_TLS_CA)
+  --tls-cert, --tls-key   client certificate and key for mTLS (KRUISPUNT_TLS_CERT, KRUISPUNT_TLS_KEY)
 
 Commands:
   token --key PEM --org ORG --sub PERSON [--role professional|admin] [--ttl SECONDS]
@@ -108,6 +109,14 @@ std::string Slug(std::string name, const std::string& prefix) {
   name = name.substr(prefix.size());
   for (auto& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
   return name;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) Usage("cannot read " + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 type::LifeDomain ParseDomain(const std::string& text) {
@@ -215,13 +224,16 @@ int main(int argc, char** argv) {
 
   const std::string addr = a.Get("addr", Env("KRUISPUNT_ADDR", "127.0.0.1:50051"));
   const std::string ca = a.Get("tls-ca", Env("KRUISPUNT_TLS_CA"));
+  const std::string cert = a.Get("tls-cert", Env("KRUISPUNT_TLS_CERT"));
+  const std::string key = a.Get("tls-key", Env("KRUISPUNT_TLS_KEY"));
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (!ca.empty()) {
-    std::ifstream in(ca);
-    std::stringstream pem;
-    pem << in.rdbuf();
     grpc::SslCredentialsOptions options;
-    options.pem_root_certs = pem.str();
+    options.pem_root_certs = ReadFile(ca);
+    if (!cert.empty() || !key.empty()) {  // a client certificate, for servers that demand mTLS
+      options.pem_cert_chain = ReadFile(cert);
+      options.pem_private_key = ReadFile(key);
+    }
     creds = grpc::SslCredentials(options);
   }
   auto channel = grpc::CreateChannel(addr, creds);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# TLS and mTLS with the real binaries: a CA, a server and a client certificate made with openssl;
+# kruispuntd serves TLS, then demands client certificates; plaintext off loopback is refused.
+set -euo pipefail
+kruispuntd=$(realpath "$1")
+cli=$(realpath "$2")
+: "${KRUISPUNT_TEST_DATABASE_URL:?run through tests/run.sh}"
+dir=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+cd "$dir"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=kp-test-ca" \
+  -keyout ca.key -out ca.pem 2>/dev/null
+for who in server client; do
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$who" \
+    -keyout $who.key -out $who.csr 2>/dev/null
+  printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" > $who.ext
+  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+    -extfile $who.ext -out $who.pem 2>/dev/null
+done
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out token.key 2>/dev/null
+openssl pkey -in token.key -pubout -out token.pub
+
+serve() {  # port, extra flags...
+  local port=$1; shift
+  "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
+    --token-public-keys token.pub --tls-cert server.pem --tls-key server.key "$@" >"log.$port" 2>&1 &
+  pids+=($!)
+}
+wait_healthy() {  # port, cli flags...
+  local port=$1; shift
+  for _ in $(seq 1 100); do "$cli" --addr localhost:$port "$@" health >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "server on $port never became healthy"; cat "log.$port"; return 1
+}
+expect_exit() {  # code, command...
+  local want=$1; shift
+  set +e; "$@" >/dev/null 2>&1; local got=$?; set -e
+  [ "$got" -eq "$want" ] || { echo "exit $got, want $want: $*"; exit 1; }
+}
+
+tls=$((20000 + RANDOM % 10000))
+serve $tls
+wait_healthy $tls --tls-ca ca.pem
+expect_exit 14 "$cli" --addr localhost:$tls health   # plaintext to a TLS server: UNAVAILABLE
+token=$("$cli" token --key token.key --org tls-org --sub p1)
+expect_exit 5 "$cli" --addr localhost:$tls --tls-ca ca.pem --token "$token" case get cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58
+
+mtls=$((30000 + RANDOM % 10000))
+serve $mtls --tls-client-ca ca.pem
+wait_healthy $mtls --tls-ca ca.pem --tls-cert client.pem --tls-key client.key
+expect_exit 14 "$cli" --addr localhost:$mtls --tls-ca ca.pem health   # no client certificate
+
+# Plaintext is served on loopback only, unless explicitly allowed.
+expect_exit 2 "$kruispuntd" --listen 0.0.0.0:$((tls + 1)) --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
+  --token-public-keys token.pub
+echo "tls smoke test passed"

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <typeinfo>
 #include <pqxx/except>
 
 #include "google/rpc/error_details.pb.h"
@@ -100,6 +101,11 @@ grpc::Status StatusFromException(std::exception_ptr error, std::string_view meth
     std::rethrow_exception(error);
   } catch (const Error& e) {
     return e.ToStatus();
+  } catch (const pqxx::in_doubt_error&) {
+    spdlog::warn("method={} connection lost during commit; outcome unknown", method);
+    return Error::Unavailable("OUTCOME_UNKNOWN",
+                              "the database connection was lost while committing; retry with the "
+                              "same request_id").ToStatus();
   } catch (const pqxx::broken_connection&) {
     spdlog::warn("method={} database connection lost", method);
     return Error::Unavailable("DATABASE_UNAVAILABLE", "the database is unreachable; retry later")

@@ -4,6 +4,8 @@
 
 #include <openssl/evp.h>
 
+#include <map>
+
 namespace kp {
 
 namespace {

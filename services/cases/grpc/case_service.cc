@@ -259,13 +259,14 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
  private:
   // A conditional write touched no row: say why (missing or invisible, or a stale etag). Returns
-  // when neither applies, leaving the caller to name its own precondition.
-  static void ExplainRefusedWrite(pqxx::connection& db, const std::string& case_id,
-                                  const std::string& org, std::optional<int> expected_version) {
+  // the case's state when neither applies, leaving the caller to name its own precondition.
+  static CaseProbe ExplainRefusedWrite(pqxx::connection& db, const std::string& case_id,
+                                       const std::string& org, std::optional<int> expected_version) {
     auto probe = ProbeCase(db, case_id);
     if (!probe || probe->owner_org != org) throw CaseNotFound();
     if (expected_version && *expected_version != probe->version)
       throw Error::Aborted("ETAG_MISMATCH", "the case changed since you read it; read it again");
+    return *probe;
   }
 
   ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method,
@@ -277,9 +278,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
                          t.expected_version, call.caller.person, *resp))
         return;
-      ExplainRefusedWrite(db, t.case_id, org, t.expected_version);
-      const auto probe = ProbeCase(db, t.case_id);
-      const auto state = probe ? static_cast<CaseState>(probe->state) : CaseState::kRegistered;
+      const auto state = static_cast<CaseState>(ExplainRefusedWrite(db, t.case_id, org, t.expected_version).state);
       throw Error(grpc::StatusCode::FAILED_PRECONDITION, "ILLEGAL_TRANSITION",
                   "cannot " + std::string(Name(transition)) + " a case that is " +
                       std::string(Name(state)),

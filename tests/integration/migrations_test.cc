@@ -1,0 +1,70 @@
+// The migration runner against the real PostgreSQL: twice, concurrently, and a changed migration.
+#include <random>
+#include <thread>
+
+#include "common/migrations.h"
+#include "integration/harness.h"
+
+namespace kp::test {
+namespace {
+
+class MigrationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+    schema_ = "kp_migtest_" + std::to_string(std::random_device{}());
+    set_ = MigrationSet{schema_, {
+        {"0001_schema.sql", "CREATE SCHEMA " + schema_ + "; CREATE TABLE " + schema_ + ".t (id int PRIMARY KEY);"},
+        {"0002_rows.sql", "INSERT INTO " + schema_ + ".t VALUES (1), (2);"}}};
+  }
+  void TearDown() override {
+    pqxx::connection conn(Harness::Get().database_url());
+    pqxx::work tx(conn);
+    tx.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    tx.exec_params("DELETE FROM public.kruispunt_migrations WHERE schema_name = $1", schema_);
+    tx.commit();
+  }
+  int RowsIn(pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    return tx.exec1("SELECT count(*) FROM " + schema_ + ".t")[0].as<int>();
+  }
+
+  std::string schema_;
+  MigrationSet set_;
+};
+
+TEST_F(MigrationsTest, AppliesOnceAndIsANoOpTheSecondTime) {
+  pqxx::connection conn(Harness::Get().database_url());
+  EXPECT_EQ(ApplyMigrations(conn, set_), 2);
+  EXPECT_EQ(ApplyMigrations(conn, set_), 0);
+  EXPECT_EQ(RowsIn(conn), 2);
+}
+
+TEST_F(MigrationsTest, TwoProcessesAtOnceApplyEachMigrationOnce) {
+  std::atomic<int> applied{0}, failed{0};
+  std::vector<std::thread> runners;
+  for (int i = 0; i < 4; ++i)
+    runners.emplace_back([&] {
+      try {
+        pqxx::connection conn(Harness::Get().database_url());  // a connection each, like processes
+        applied += ApplyMigrations(conn, set_);
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  for (auto& r : runners) r.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(applied.load(), 2);
+  pqxx::connection conn(Harness::Get().database_url());
+  EXPECT_EQ(RowsIn(conn), 2);
+}
+
+TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
+  pqxx::connection conn(Harness::Get().database_url());
+  ApplyMigrations(conn, set_);
+  set_.migrations[1].sql += " -- edited";
+  EXPECT_THROW(ApplyMigrations(conn, set_), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace kp::test

@@ -57,9 +57,13 @@ const std::vector<PreparedStatement> kStatements = {
     {"cases.case_by_request",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
      "WHERE c.owner_org = $1 AND c.request_id = $2::uuid"},
+    // One primary-key probe per id, whatever the plan: with "case_id = ANY($1)" PostgreSQL's
+    // generic plan for a prepared statement scans the whole table (LIMIT 1 keeps the lateral
+    // subqueries from being flattened back into that plan).
     {"cases.case_get_many",
-     "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE c.case_id = ANY ($1::uuid[])"},
+     "SELECT " CASE_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) "
+     "CROSS JOIN LATERAL (SELECT * FROM cases.cases WHERE case_id = wanted.case_id LIMIT 1) c "
+     "CROSS JOIN LATERAL (SELECT * FROM cases.clients WHERE client_id = c.client_id LIMIT 1) cl"},
     {"cases.case_probe", "SELECT owner_org, version, state FROM cases.cases WHERE case_id = $1::uuid"},
     {"cases.case_update",
      "WITH c AS (UPDATE cases.cases SET title = COALESCE($3, title), summary = COALESCE($4, summary), "

@@ -7,9 +7,11 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "common/db_pool.h"
+#include "common/errors.h"
 #include "common/rpc.h"
 
 namespace kp {
@@ -58,6 +60,13 @@ class Coalescer {
           waiting_.pop_front();
         }
       }
+      // A caller that gave up while queued gets its answer now, and costs the database nothing.
+      std::erase_if(batch, [](const Item& item) {
+        if (!item.call.DeadlinePassed()) return false;
+        item.call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
+        return true;
+      });
+      if (batch.empty()) continue;
       const grpc::Status status =
           RunMapped(batch.front().call.method(), [&] { run_(session.conn(), batch); });
       if (!status.ok())
@@ -73,5 +82,24 @@ class Coalescer {
   std::deque<Item> waiting_;
   std::size_t running_ = 0;
 };
+
+// Serves a unary call through a coalescer: authenticates, lets `make` turn the request into an
+// Item (throwing kp::Error for bad input, answered at once) and queues it.
+template <class Item, class Make>
+grpc::ServerUnaryReactor* ServeCoalesced(Runtime& runtime, grpc::CallbackServerContext* context,
+                                         const char* method, Coalescer<Item>& coalescer, Make make) {
+  grpc::ServerUnaryReactor* reactor = nullptr;
+  auto pending = BeginCall(runtime, context, method, &reactor);
+  if (!pending) return reactor;
+  std::optional<Item> item;
+  try {
+    item.emplace(make(*pending));
+  } catch (const Error& e) {
+    pending->Finish(e.ToStatus());
+    return reactor;
+  }
+  coalescer.Add(std::move(*item));
+  return reactor;
+}
 
 }  // namespace kp

@@ -1,13 +1,13 @@
 #include "common/jwt.h"
 
+#include "common/files.h"
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace kp {
 
@@ -16,14 +16,6 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 struct PkeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read key file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 enum class Alg { kRS256, kES256 };
 
@@ -150,7 +142,7 @@ JwtKeySet& JwtKeySet::operator=(JwtKeySet&&) noexcept = default;
 std::size_t JwtKeySet::size() const { return keys_.size(); }
 
 void JwtKeySet::AddPemFile(const std::string& path) {
-  const std::string pem = ReadFile(path);
+  const std::string pem = ReadFileToString(path);
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   std::size_t added = 0;
   while (EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr)) {
@@ -167,7 +159,7 @@ void JwtKeySet::AddPemFile(const std::string& path) {
 void JwtKeySet::AddJwksFile(const std::string& path) {
   nlohmann::json jwks;
   try {
-    jwks = nlohmann::json::parse(ReadFile(path));
+    jwks = nlohmann::json::parse(ReadFileToString(path));
   } catch (const nlohmann::json::exception&) {
     throw std::runtime_error(path + ": not valid JSON");
   }
@@ -285,7 +277,7 @@ nlohmann::json VerifyJwt(std::string_view token, const JwtKeySet& keys,
 
 std::string SignJwt(const nlohmann::json& claims, const std::string& private_key_pem_path,
                     const std::string& kid) {
-  const std::string pem = ReadFile(private_key_pem_path);
+  const std::string pem = ReadFileToString(private_key_pem_path);
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   PkeyPtr key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
   BIO_free(bio);

@@ -5,30 +5,21 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/logging.h"
 
 namespace kp {
 
 namespace {
-std::string ReadPem(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
       config.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_key_cert_pairs.push_back({ReadPem(config.tls_key), ReadPem(config.tls_cert)});
-  if (!config.tls_client_ca.empty()) options.pem_root_certs = ReadPem(config.tls_client_ca);
+  options.pem_key_cert_pairs.push_back({ReadFileToString(config.tls_key), ReadFileToString(config.tls_cert)});
+  if (!config.tls_client_ca.empty()) options.pem_root_certs = ReadFileToString(config.tls_client_ca);
   return grpc::SslServerCredentials(options);
 }
 

@@ -6,11 +6,10 @@
 
 #include <thread>
 
-#include <fstream>
-#include <sstream>
 
 #include "common/auth.h"
 #include "common/errors.h"
+#include "common/files.h"
 #include "support/test_keys.h"
 
 using namespace kp;
@@ -38,13 +37,6 @@ class JwtTest : public ::testing::Test {
     keys.AddPemFile(ec_->public_pem_path);
     keys.AddPemFile(rsa_->public_pem_path);
     return keys;
-  }
-
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 
   JwtExpectations expect_{"kp-test", "kruispunt"};
@@ -111,7 +103,7 @@ TEST_F(JwtTest, RejectsAlgNone) {
 
 // The known forgery: HS256 with the server's public key as the HMAC secret.
 TEST_F(JwtTest, RejectsHs256SignedWithThePublicKey) {
-  const std::string secret = ReadAll(rsa_->public_pem_path);
+  const std::string secret = ReadFileToString(rsa_->public_pem_path);
   const std::string input = Base64UrlEncode(nlohmann::json({{"alg", "HS256"}}).dump()) + "." +
                             Base64UrlEncode(Claims().dump());
   unsigned char mac[EVP_MAX_MD_SIZE];

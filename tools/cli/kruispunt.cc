@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/files.h"
 #include "common/jwt.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -112,11 +113,11 @@ std::string Slug(std::string name, const std::string& prefix) {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Usage("cannot read " + path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  try {
+    return kp::ReadFileToString(path);
+  } catch (const std::runtime_error& e) {
+    Usage(e.what());
+  }
 }
 
 type::LifeDomain ParseDomain(const std::string& text) {

@@ -164,30 +164,16 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   ServerUnaryReactor* CreateCase(CallbackServerContext* ctx, const v1::CreateCaseRequest* req,
                                  v1::Case* resp) override {
-    grpc::ServerUnaryReactor* reactor = nullptr;
-    auto pending = BeginCall(rt_, ctx, "CreateCase", &reactor);
-    if (!pending) return reactor;
-    try {
-      NewCase request = ValidateCreateCase(*req, pending->call().caller);
-      creates_.Add(CaseCreate{std::move(*pending), std::move(request), resp});
-    } catch (const Error& e) {
-      pending->Finish(e.ToStatus());
-    }
-    return reactor;
+    return ServeCoalesced(rt_, ctx, "CreateCase", creates_, [req, resp](const PendingCall& call) {
+      return CaseCreate{call, ValidateCreateCase(*req, call.call().caller), resp};
+    });
   }
 
   ServerUnaryReactor* GetCase(CallbackServerContext* ctx, const v1::GetCaseRequest* req,
                               v1::Case* resp) override {
-    grpc::ServerUnaryReactor* reactor = nullptr;
-    auto pending = BeginCall(rt_, ctx, "GetCase", &reactor);
-    if (!pending) return reactor;
-    try {
-      std::string id = RequireName(req->name(), "cases", "name");
-      reads_.Add(CaseRead{std::move(*pending), std::move(id), resp});
-    } catch (const Error& e) {
-      pending->Finish(e.ToStatus());
-    }
-    return reactor;
+    return ServeCoalesced(rt_, ctx, "GetCase", reads_, [req, resp](const PendingCall& call) {
+      return CaseRead{call, RequireName(req->name(), "cases", "name"), resp};
+    });
   }
 
   ServerUnaryReactor* ListCases(CallbackServerContext* ctx, const v1::ListCasesRequest* req,

@@ -1,7 +1,7 @@
 // Lets concurrent calls of one kind share a database round trip. At most `max_parallel` batches
-// run at once; calls that arrive meanwhile wait and form the next batch (up to max_batch), taken
-// by the same worker as soon as its batch is done. A lone call runs at once, alone; under load,
-// N concurrent reads cost one statement and N concurrent creates one commit.
+// are queued or running at once; calls that arrive meanwhile wait and form the next batch (up to
+// max_batch). A lone call runs at once, alone; under load, N concurrent reads cost one statement
+// and N concurrent creates one commit.
 #pragma once
 
 #include <deque>
@@ -31,11 +31,17 @@ class Coalescer {
     {
       std::lock_guard lock(mutex_);
       waiting_.push_back(std::move(item));
-      if (running_ >= max_parallel_) return;  // a running drain will take it
+      if (running_ >= max_parallel_) return;  // a queued or running drain will take it
       ++running_;
     }
+    QueueDrain();
+  }
+
+ private:
+  // Queues a drain job (running_ already counts it). If the pool refuses (full, or stopping) and
+  // no other drain is left, the waiting calls are answered here.
+  void QueueDrain() {
     if (pool_.Submit([this](DbPool::Session& session) { Drain(session); })) return;
-    // The pool refused (full, or stopping): answer what no drain will take.
     std::deque<Item> refused;
     {
       std::lock_guard lock(mutex_);
@@ -45,33 +51,37 @@ class Coalescer {
     for (auto& r : refused) r.call.Finish(OverloadedStatus());
   }
 
- private:
+  // Runs one batch, then queues the next one behind whatever else waits for a worker instead of
+  // looping: a steady stream of batched calls must not keep other calls from the workers.
   void Drain(DbPool::Session& session) {
-    for (;;) {
-      std::vector<Item> batch;
-      {
-        std::lock_guard lock(mutex_);
-        if (waiting_.empty()) {
-          --running_;
-          return;
-        }
-        while (!waiting_.empty() && batch.size() < max_batch_) {
-          batch.push_back(std::move(waiting_.front()));
-          waiting_.pop_front();
-        }
+    std::vector<Item> batch;
+    {
+      std::lock_guard lock(mutex_);
+      while (!waiting_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
       }
-      // A caller that gave up while queued gets its answer now, and costs the database nothing.
-      std::erase_if(batch, [](const Item& item) {
-        if (!item.call.DeadlinePassed()) return false;
-        item.call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
-        return true;
-      });
-      if (batch.empty()) continue;
+    }
+    // A caller that gave up while queued gets its answer now, and costs the database nothing.
+    std::erase_if(batch, [](const Item& item) {
+      if (!item.call.DeadlinePassed()) return false;
+      item.call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
+      return true;
+    });
+    if (!batch.empty()) {
       const grpc::Status status =
           RunMapped(batch.front().call.method(), [&] { run_(session.conn(), batch); });
       if (!status.ok())
         for (auto& item : batch) item.call.Finish(status);
     }
+    {
+      std::lock_guard lock(mutex_);
+      if (waiting_.empty()) {
+        --running_;
+        return;
+      }
+    }
+    QueueDrain();
   }
 
   DbPool& pool_;

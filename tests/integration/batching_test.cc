@@ -82,5 +82,45 @@ TEST_F(BatchingTest, ConcurrentCallsOfSeveralOrganisationsGetTheirOwnAnswers) {
   }
 }
 
+// Sustained GetCase and CreateCase load must not take every database worker from other calls.
+TEST_F(BatchingTest, OtherCallsAreServedDuringSustainedBatchedLoad) {
+  auto client = CreateClient(token_);
+  const auto existing = CreateCase(token_, client.name());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> load;
+  // More callers than two batches of each kind take (2 x 32), so the queues never run dry.
+  for (int t = 0; t < 200; ++t)
+    load.emplace_back([&, t] {
+      auto stub = CaseStub();
+      while (!stop) {
+        v1::Case out;
+        if (t % 2 == 0) {
+          v1::GetCaseRequest get;
+          get.set_name(existing.name());
+          stub->GetCase(Ctx(token_).get(), get, &out);
+        } else {
+          v1::CreateCaseRequest create;
+          create.mutable_case_()->set_client(client.name());
+          create.mutable_case_()->set_title("belasting");
+          stub->CreateCase(Ctx(token_).get(), create, &out);
+        }
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int served = 0;
+  for (int i = 0; i < 5; ++i) {
+    v1::ListCaseStatusChangesRequest request;
+    request.set_parent(existing.name());
+    v1::ListCaseStatusChangesResponse response;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token_);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    if (stub_->ListCaseStatusChanges(&ctx, request, &response).ok()) ++served;
+  }
+  stop = true;
+  for (auto& t : load) t.join();
+  EXPECT_EQ(served, 5) << "calls outside the coalescers starved under batched load";
+}
+
 }  // namespace
 }  // namespace kp::test

@@ -53,8 +53,7 @@ std::optional<PendingCall> BeginCall(Runtime& runtime, grpc::CallbackServerConte
   try {
     call.caller = runtime.auth->Authenticate(*context);
   } catch (const Error& e) {
-    WriteAccessLine(method, call, start, e.ToStatus());
-    (*reactor)->Finish(e.ToStatus());
+    PendingCall(*reactor, context, method, std::move(call), start).Finish(e.ToStatus());
     return std::nullopt;
   }
   return PendingCall(*reactor, context, method, std::move(call), start);

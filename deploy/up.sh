@@ -55,6 +55,7 @@ Kruispunt is running: kruispuntd on $listen (log: $data/kruispuntd.log)
 PostgreSQL: $url
 
 Try it:
+  export KRUISPUNT_ADDR=$listen
   export KRUISPUNT_TOKEN=\$($cli token --key $data/keys/dev-signing.pem --org dmw-cm --sub social-worker-1)
   $cli client create --insz 59031212301 --given-name Maria --family-name Peeters --birth-date 1959-03-12
 Stop it: deploy/up.sh down

@@ -29,7 +29,7 @@ set +e
 "$cli" case close "$case" 2>"$dir/err"; code=$?
 set -e
 [ "$code" -eq 3 ] || { echo "close without reason: exit $code, want 3 (INVALID_ARGUMENT)"; exit 1; }
-grep -q "reason: is required" "$dir/err"
+grep -q "field reason: is required" "$dir/err"
 set +e
 KRUISPUNT_TOKEN=garbage "$cli" case get "$case" 2>/dev/null; code=$?
 set -e

@@ -183,10 +183,10 @@ int Fail(const grpc::Status& status) {
     for (const auto& any : details.details()) {
       google::rpc::ErrorInfo info;
       google::rpc::BadRequest bad;
-      if (any.UnpackTo(&info)) std::cerr << "  reason: " << info.reason() << "\n";
+      if (any.UnpackTo(&info)) std::cerr << "  error reason: " << info.reason() << "\n";
       else if (any.UnpackTo(&bad))
         for (const auto& v : bad.field_violations())
-          std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+          std::cerr << "  field " << v.field() << ": " << v.description() << "\n";
     }
   }
   return code;

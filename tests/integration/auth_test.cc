@@ -73,16 +73,10 @@ TEST_F(AuthTest, HealthNeedsNoTokenAndReportsServing) {
 // A server whose database is unreachable reports NOT_SERVING and answers UNAVAILABLE.
 TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
-  Config config;
-  config.listen = "127.0.0.1:0";
-  config.database_url = "postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1";
+  Config config = TestServerConfig("postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1");
   config.migrate = 0;
-  config.token_issuer = "kruispunt-test";
-  config.token_public_keys = {Harness::Get().keys().public_pem_path};
-  config.shutdown_grace_seconds = 1;
   ServerApp app(config, {cases::CaseServiceModule()});
-  const int port = app.Start();
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  auto channel = LocalChannel(app.Start());
 
   auto health = grpc::health::v1::Health::NewStub(channel);
   HealthResponse response;

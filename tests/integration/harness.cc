@@ -58,22 +58,31 @@ void Harness::StartServer(const std::string& url) {
   stranger_keys_ = GenerateKeyPair(dir_, "stranger", "EC");
   kp::InitLogging("text", "warn");
 
-  Config config;
-  config.listen = "127.0.0.1:0";
-  config.database_url = database_url_;
-  config.token_issuer = "kruispunt-test";
-  config.token_audience = "kruispunt";
-  config.token_public_keys = {keys_.public_pem_path};
-  config.shutdown_grace_seconds = 2;
-  auto app = std::make_shared<ServerApp>(config, std::vector<ServiceModule>{cases::CaseServiceModule()});
+  auto app = std::make_shared<ServerApp>(TestServerConfig(database_url_),
+                                         std::vector<ServiceModule>{cases::CaseServiceModule()});
   const int port = app->Start();
   server_ = app;
   address_ = "127.0.0.1:" + std::to_string(port);
-  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  channel_ = LocalChannel(port);
 }
 
 void Harness::Stop() {
   if (server_) std::static_pointer_cast<ServerApp>(server_)->Shutdown();
+}
+
+Config TestServerConfig(const std::string& database_url) {
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.database_url = database_url;
+  config.token_issuer = "kruispunt-test";
+  config.token_audience = "kruispunt";
+  config.token_public_keys = {Harness::Get().keys().public_pem_path};
+  config.shutdown_grace_seconds = 2;
+  return config;
+}
+
+std::shared_ptr<grpc::Channel> LocalChannel(int port) {
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
 }
 
 std::string Token(const std::string& org, const std::string& sub, int ttl_seconds,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "support/test_keys.h"
 
@@ -39,6 +40,12 @@ class Harness {
   std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<void> server_;
 };
+
+// Settings of a test server on an ephemeral loopback port that trusts the test key.
+kp::Config TestServerConfig(const std::string& database_url);
+
+// A plaintext channel to a server on 127.0.0.1:port.
+std::shared_ptr<grpc::Channel> LocalChannel(int port);
 
 // A token for person `sub` of organisation `org`, signed with the server's trusted test key.
 std::string Token(const std::string& org, const std::string& sub = "person-1", int ttl_seconds = 300,

@@ -14,15 +14,10 @@ using grpc::StatusCode;
 
 TEST(Shutdown, CallsInFlightFinishAndNothingIsCutOff) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
-  Config config;
-  config.listen = "127.0.0.1:0";
-  config.database_url = Harness::Get().database_url();
-  config.token_issuer = "kruispunt-test";
-  config.token_public_keys = {Harness::Get().keys().public_pem_path};
+  Config config = TestServerConfig(Harness::Get().database_url());
   config.shutdown_grace_seconds = 5;
   ServerApp app(config, {cases::CaseServiceModule()});
-  const int port = app.Start();
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  auto channel = LocalChannel(app.Start());
   const std::string token = Token(UniqueOrg("shutdown"));
 
   // A client to create cases for, through the harness server (same database).

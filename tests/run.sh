@@ -17,5 +17,10 @@ trap cleanup EXIT
 KRUISPUNT_TEST_DATABASE_URL=$(KP_PG_FAST=1 "$root/deploy/pg.sh" start "$pgdata" 54329)
 export KRUISPUNT_TEST_DATABASE_URL
 
+# Only read by sanitizer builds (tests/run.sh -DKP_SANITIZE=ON): undefined behaviour fails the
+# test (by default UBSan only prints, unseen in a passing test); known third-party leaks.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
+
 cd "$build"
 ctest --output-on-failure -j 2 --timeout 300

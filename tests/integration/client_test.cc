@@ -1,4 +1,6 @@
 // CaseService clients through the gRPC API.
+#include <set>
+
 #include "integration/harness.h"
 
 namespace kp::test {
@@ -132,6 +134,37 @@ TEST_F(ClientTest, UpdateFollowsTheMaskAndTheEtag) {
   update.mutable_client()->clear_etag();
   status = stub_->UpdateClient(Ctx(Token(UniqueOrg("caw"))).get(), update, &updated);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(ClientTest, ListPagesThroughEveryClientOnceAndRefusesAnotherFiltersToken) {
+  std::set<std::string> registered;
+  for (int i = 0; i < 7; ++i) registered.insert(CreateClient(token_, MakeInsz(1950 + i, 1, 2)).name());
+  v1::ListClientsRequest request;
+  request.set_page_size(3);
+  std::vector<std::string> listed;
+  int pages = 0;
+  for (;; ++pages) {
+    v1::ListClientsResponse page;
+    ASSERT_TRUE(stub_->ListClients(Ctx(token_).get(), request, &page).ok());
+    EXPECT_LE(page.clients_size(), 3);
+    for (const auto& c : page.clients()) listed.push_back(c.name());
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(pages + 1, 3);
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), registered);
+  EXPECT_EQ(listed.size(), registered.size());
+
+  // A token of the unfiltered list is refused for a list filtered by INSZ.
+  request.set_page_size(3);
+  request.clear_page_token();
+  v1::ListClientsResponse first;
+  ASSERT_TRUE(stub_->ListClients(Ctx(token_).get(), request, &first).ok());
+  request.set_page_token(first.next_page_token());
+  request.set_insz(MakeInsz(1950, 1, 2));
+  auto status = stub_->ListClients(Ctx(token_).get(), request, &first);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"page_token"});
 }
 
 }  // namespace

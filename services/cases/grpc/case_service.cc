@@ -27,7 +27,7 @@ struct Page {
   int64_t after;
   uint64_t fingerprint;
 };
-Page ReadPage(int32_t page_size, const std::string& token, const std::string& filters) {
+Page DecodePage(int32_t page_size, const std::string& token, const std::string& filters) {
   Violations v;
   Page page{NormalizePageSize(v, "page_size", page_size), 0, FilterFingerprint(filters)};
   if (!token.empty()) {
@@ -156,7 +156,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     return ServeUnary(rt_, ctx, "ListClients", [req, resp](const Call& call, pqxx::connection& db) {
       std::optional<std::string> insz;
       if (!req->insz().empty()) insz = RequireInsz(req->insz(), "insz");
-      const Page page = ReadPage(req->page_size(), req->page_token(), "clients|" + insz.value_or(""));
+      const Page page = DecodePage(req->page_size(), req->page_token(), "clients|" + insz.value_or(""));
       auto last = cases::ListClients(db, call.caller.organization, insz, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
     });
@@ -192,7 +192,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       }
       v.ThrowIfAny();
       if (!req->client_insz().empty()) filter.client_insz = RequireInsz(req->client_insz(), "client_insz");
-      const Page page = ReadPage(req->page_size(), req->page_token(),
+      const Page page = DecodePage(req->page_size(), req->page_token(),
                                  "cases|" + std::to_string(filter.state.value_or(0)) + "|" +
                                      std::to_string(filter.life_domain.value_or(0)) + "|" +
                                      filter.client_insz.value_or(""));
@@ -235,7 +235,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                             v1::ListCaseStatusChangesResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListCaseStatusChanges", [req, resp](const Call& call, pqxx::connection& db) {
       const auto id = RequireName(req->parent(), "cases", "parent");
-      const Page page = ReadPage(req->page_size(), req->page_token(), "changes|" + id);
+      const Page page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
       auto probe = ProbeCase(db, id);
       if (!probe || !MayReadCase(call.caller.organization, probe->owner_org)) throw CaseNotFound();
       auto last = ListStatusChanges(db, id, page.after, page.size, *resp);

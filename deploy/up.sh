@@ -36,13 +36,18 @@ if [ ! -f "$data/keys/dev-signing.pem" ]; then
   openssl pkey -in "$data/keys/dev-signing.pem" -pubout -out "$data/keys/dev-public.pem"
 fi
 
+cli="$root/build/tools/kruispunt"
+# The token the services present to each other (role "service"), renewed at every start.
+(umask 077; "$cli" token --key "$data/keys/dev-signing.pem" --org kruispunt --sub kruispuntd \
+  --role service --ttl 31536000 >"$data/keys/service.jwt")
+
 url=$("$root/deploy/pg.sh" start "$data/pg" "$port")
 stop_server
 nohup "$root/build/services/kruispuntd" --listen "$listen" --database-url "$url" \
-  --token-public-keys "$data/keys/dev-public.pem" >"$data/kruispuntd.log" 2>&1 &
+  --token-public-keys "$data/keys/dev-public.pem" --service-token-file "$data/keys/service.jwt" \
+  >"$data/kruispuntd.log" 2>&1 &
 echo $! >"$pidfile"
 
-cli="$root/build/tools/kruispunt"
 for _ in $(seq 1 100); do
   "$cli" --addr "$listen" health >/dev/null 2>&1 && break
   kill -0 "$(cat "$pidfile")" 2>/dev/null || { cat "$data/kruispuntd.log" >&2; exit 1; }
@@ -54,8 +59,10 @@ cat <<MSG
 Kruispunt is running: kruispuntd on $listen (log: $data/kruispuntd.log)
 PostgreSQL: $url
 
-Try it:
+Try it (README.md walks through a whole case):
   export KRUISPUNT_ADDR=$listen
+  $cli --token \$($cli token --key $data/keys/dev-signing.pem --org kruispunt-platform --sub admin-1 --role admin) \\
+    org create dmw-cm --name "DMW CM Leuven" --kind mutuality-social-service --kbo 0123456749
   export KRUISPUNT_TOKEN=\$($cli token --key $data/keys/dev-signing.pem --org dmw-cm --sub social-worker-1)
   $cli client create --insz 59031212301 --given-name Maria --family-name Peeters --birth-date 1959-03-12
 Stop it: deploy/up.sh down

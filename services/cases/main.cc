@@ -1,5 +1,6 @@
 // kruispunt-cases: CaseService alone, for deployments that run each service on its own.
 #include "cases/grpc/case_service.h"
+#include "host/server.h"
 
 int main(int argc, char** argv) {
   return kp::RunServerMain(argc, argv, "kruispunt-cases",

@@ -98,18 +98,16 @@ class Coalescer {
 template <class Item, class Make>
 grpc::ServerUnaryReactor* ServeCoalesced(Runtime& runtime, grpc::CallbackServerContext* context,
                                          const char* method, Coalescer<Item>& coalescer, Make make) {
-  grpc::ServerUnaryReactor* reactor = nullptr;
-  auto pending = BeginCall(runtime, context, method, &reactor);
-  if (!pending) return reactor;
-  std::optional<Item> item;
-  try {
-    item.emplace(make(*pending));
-  } catch (const Error& e) {
-    pending->Finish(e.ToStatus());
-    return reactor;
-  }
-  coalescer.Add(std::move(*item));
-  return reactor;
+  return BeginCall(runtime, context, method, [&coalescer, make](PendingCall pending) {
+    std::optional<Item> item;
+    try {
+      item.emplace(make(pending));
+    } catch (const Error& e) {
+      pending.Finish(e.ToStatus());
+      return;
+    }
+    coalescer.Add(std::move(*item));
+  });
 }
 
 }  // namespace kp

@@ -69,6 +69,12 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.log_level = v; }},
       {"shutdown-grace-seconds", "on SIGTERM/SIGINT, time for in-flight calls (default 10)",
        [](Config& c, const std::string& v) { c.shutdown_grace_seconds = ParseInt("shutdown-grace-seconds", v); }},
+      {"service-token-file", "file with the JWT (role service) presented to the other Kruispunt services, required",
+       [](Config& c, const std::string& v) { c.service_token_file = v; }},
+      {"team-address", "TeamService's address; empty: the TeamService hosted in this process",
+       [](Config& c, const std::string& v) { c.team_address = v; }},
+      {"peer-tls-ca", "PEM CA bundle: reach peer services over TLS (with --tls-cert/--tls-key as client certificate)",
+       [](Config& c, const std::string& v) { c.peer_tls_ca = v; }},
   };
   return settings;
 }
@@ -93,7 +99,9 @@ Config ParseConfig(int argc, char** argv, const std::string& program, const std:
         std::cout << "  --" << s.flag << "  (env " << EnvName(s.flag) << ")\n      " << s.help << "\n";
       std::cout << "\nBearer tokens (JWT, RS256 or ES256) carry: iss, aud, exp (required), nbf (optional),\n"
                    "  sub = the caller's person id, org = the caller's organisation id,\n"
-                   "  role = platform role (professional | admin; default professional).\n";
+                   "  role = platform role: professional (default), admin (platform administrator) or service\n"
+                   "  (Kruispunt's own services). The org of a professional must be an active organisation\n"
+                   "  of the partner directory (TeamService).\n";
       std::exit(0);
     }
     if (arg.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument: " + arg);
@@ -135,6 +143,8 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("--tls-client-ca needs --tls-cert and --tls-key");
   if (config.tls_cert.empty() && !IsLoopbackAddress(config.listen) && !config.allow_insecure_remote)
     throw std::invalid_argument("plaintext is only served on loopback: configure TLS or set --allow-insecure-remote=1");
+  if (config.service_token_file.empty())
+    throw std::invalid_argument("--service-token-file is required: the services call each other with it");
   if (config.log_format != "text" && config.log_format != "json")
     throw std::invalid_argument("--log-format must be text or json");
 }

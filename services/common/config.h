@@ -23,6 +23,9 @@ struct Config {
   std::string log_format = "text";
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
+  std::string service_token_file;  // the JWT (role "service") this process presents to its peers
+  std::string team_address;        // TeamService's address when it is not hosted in this process
+  std::string peer_tls_ca;         // set: peers are reached over TLS, verified against this CA
 };
 
 // Parses argv and the environment. Prints help and exits 0 on --help; throws

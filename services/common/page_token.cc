@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/jwt.h"
+#include "common/validation.h"
 
 namespace kp {
 
@@ -40,6 +41,22 @@ std::optional<int64_t> DecodePageToken(std::string_view token, uint64_t fingerpr
       position < 0 || fp != fingerprint)
     return std::nullopt;
   return position;
+}
+
+Page DecodePage(int32_t page_size, const std::string& token, const std::string& filters) {
+  Violations v;
+  Page page{NormalizePageSize(v, "page_size", page_size), 0, FilterFingerprint(filters)};
+  if (!token.empty()) {
+    auto after = DecodePageToken(token, page.fingerprint);
+    if (!after) v.Add("page_token", "is not a token from this list with these filters");
+    else page.after = *after;
+  }
+  v.ThrowIfAny();
+  return page;
+}
+
+std::string NextToken(std::optional<int64_t> last, const Page& page) {
+  return last ? EncodePageToken(*last, page.fingerprint) : std::string{};
 }
 
 }  // namespace kp

@@ -16,4 +16,15 @@ std::string EncodePageToken(int64_t after_position, uint64_t fingerprint);
 // nullopt when the token is malformed or belongs to other filters.
 std::optional<int64_t> DecodePageToken(std::string_view token, uint64_t fingerprint);
 
+// A list request's position: page size and the position after which to continue.
+struct Page {
+  int size;
+  int64_t after;
+  uint64_t fingerprint;
+};
+// Decodes page_size and page_token (bound to `filters`); INVALID_ARGUMENT on either field.
+Page DecodePage(int32_t page_size, const std::string& token, const std::string& filters);
+// The next page's token after `last`, or "" at the end of the list.
+std::string NextToken(std::optional<int64_t> last, const Page& page);
+
 }  // namespace kp

@@ -43,20 +43,30 @@ void PendingCall::Finish(const grpc::Status& status) const {
   reactor_->Finish(status);
 }
 
-std::optional<PendingCall> BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                     const char* method, grpc::ServerUnaryReactor** reactor) {
+grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
+                                    const char* method, std::function<void(PendingCall)> then) {
   const auto start = std::chrono::steady_clock::now();
-  *reactor = context->DefaultReactor();
+  auto* reactor = context->DefaultReactor();
   Call call;
   call.request_id = RequestId(*context);
   context->AddInitialMetadata("x-request-id", call.request_id);
   try {
     call.caller = runtime.auth->Authenticate(*context);
   } catch (const Error& e) {
-    PendingCall(*reactor, context, method, std::move(call), start).Finish(e.ToStatus());
-    return std::nullopt;
+    PendingCall(reactor, context, method, std::move(call), start).Finish(e.ToStatus());
+    return reactor;
   }
-  return PendingCall(*reactor, context, method, std::move(call), start);
+  PendingCall pending(reactor, context, method, std::move(call), start);
+  if (IsPlatformRole(pending.call().caller.role)) {
+    then(std::move(pending));
+    return reactor;
+  }
+  const std::string org = pending.call().caller.organization;
+  runtime.orgs->Check(org, [pending = std::move(pending), then = std::move(then)](const grpc::Status& status) {
+    if (status.ok()) then(pending);
+    else pending.Finish(status);
+  });
+  return reactor;
 }
 
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn) {
@@ -83,18 +93,28 @@ grpc::Status OverloadedStatus() {
 
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
                                      const char* method, UnaryHandler handler) {
-  grpc::ServerUnaryReactor* reactor = nullptr;
-  auto pending = BeginCall(runtime, context, method, &reactor);
-  if (!pending) return reactor;
-  auto job = [pending = *pending, handler = std::move(handler)](DbPool::Session& session) {
+  return BeginCall(runtime, context, method, [&runtime, handler = std::move(handler)](PendingCall pending) {
+    RunOnWorker(runtime, std::move(pending), handler);
+  });
+}
+
+void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler) {
+  RunOnWorkerThen(runtime, std::move(pending), std::move(handler),
+                  [](PendingCall done) { done.Finish(grpc::Status::OK); });
+}
+
+void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler,
+                     std::function<void(PendingCall)> next) {
+  auto job = [pending, handler = std::move(handler), next = std::move(next)](DbPool::Session& session) {
     if (pending.DeadlinePassed()) {
       pending.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
       return;
     }
-    pending.Finish(RunMapped(pending.method(), [&] { handler(pending.call(), session.conn()); }));
+    const auto status = RunMapped(pending.method(), [&] { handler(pending.call(), session.conn()); });
+    if (status.ok()) next(pending);
+    else pending.Finish(status);
   };
-  if (!runtime.db->Submit(std::move(job))) pending->Finish(OverloadedStatus());
-  return reactor;
+  if (!runtime.db->Submit(std::move(job))) pending.Finish(OverloadedStatus());
 }
 
 }  // namespace kp

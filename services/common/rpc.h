@@ -1,7 +1,8 @@
-// The one way a unary RPC is served: authenticate the caller (cached), hand the work to a
-// database worker, retry a serialization failure, map any error to a status with details, and
-// write one access line. Every handler of every service goes through BeginCall (ServeUnary and
-// the Coalescer build on it), so no method can forget authentication or logging.
+// The one way a unary RPC is served: authenticate the caller (cached), check that the caller's
+// organisation is active (cached), hand the work to a database worker, retry a serialization
+// failure, map any error to a status with details, and write one access line. Every handler of
+// every service goes through BeginCall (ServeUnary and the Coalescer build on it), so no method
+// can forget authentication, the organisation check or logging.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -13,6 +14,7 @@
 
 #include "common/auth.h"
 #include "common/db_pool.h"
+#include "common/peers.h"
 
 namespace kp {
 
@@ -20,6 +22,8 @@ namespace kp {
 struct Runtime {
   Authenticator* auth;
   DbPool* db;
+  OrganizationGate* orgs;
+  Peers* peers;
 };
 
 // One RPC as the handler sees it.
@@ -48,10 +52,12 @@ class PendingCall {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Authenticates the caller. On failure the call is already finished (UNAUTHENTICATED) and the
-// result is empty. `reactor` receives the reactor the callback method must return.
-std::optional<PendingCall> BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                     const char* method, grpc::ServerUnaryReactor** reactor);
+// Authenticates the caller and checks its organisation, then hands the call to `then`: at once,
+// or on a gRPC client thread once the directory answered. On failure the call is finished
+// (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE) and `then` never runs. Returns the reactor
+// the callback method must return.
+grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
+                                    const char* method, std::function<void(PendingCall)> then);
 
 using UnaryHandler = std::function<void(const Call&, pqxx::connection&)>;
 
@@ -59,6 +65,15 @@ using UnaryHandler = std::function<void(const Call&, pqxx::connection&)>;
 // database error, mapped centrally); a serialization failure or deadlock is retried.
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
                                      const char* method, UnaryHandler handler);
+
+// Runs a handler for an already begun call on a database worker and finishes the call (for a
+// call that first waited for another service's answer).
+void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler);
+
+// Runs a handler on a database worker; if it fails, finishes the call with the mapped error, else
+// hands the call to `next`, which finishes it (perhaps after asking another service).
+void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler,
+                     std::function<void(PendingCall)> next);
 
 // Runs fn, retrying a serialization failure or deadlock, and maps what it throws to a status.
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn);

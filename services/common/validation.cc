@@ -1,6 +1,9 @@
 #include "common/validation.h"
 
 #include <cctype>
+#include <charconv>
+
+#include "kruispunt/type/v1/life_domain.pb.h"
 
 namespace kp {
 
@@ -99,6 +102,88 @@ int NormalizePageSize(Violations& v, std::string_view field, int32_t requested, 
   }
   if (requested == 0) return default_size;
   return requested > max_size ? max_size : requested;
+}
+
+bool IsEmail(const std::string& email) {
+  const auto at = email.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= email.size() ||
+      email.find('@', at + 1) != std::string::npos || email.find('.', at) == std::string::npos)
+    return false;
+  for (char c : email)
+    if (static_cast<unsigned char>(c) <= ' ') return false;
+  return true;
+}
+
+bool IsPhone(const std::string& phone) {
+  int digits = 0;
+  for (std::size_t i = 0; i < phone.size(); ++i) {
+    const char c = phone[i];
+    if (c >= '0' && c <= '9') ++digits;
+    else if (!(c == ' ' || c == '.' || c == '/' || c == '-' || (c == '+' && i == 0))) return false;
+  }
+  return digits >= 6 && digits <= 15;
+}
+
+
+std::string LifeDomains(Violations& v, std::string_view field,
+                        const google::protobuf::RepeatedField<int>& domains) {
+  std::set<int> seen;
+  std::string literal = "{";
+  for (int domain : domains) {
+    if (domain == 0 || !kruispunt::type::v1::LifeDomain_IsValid(domain)) {
+      v.Add(std::string(field), "contains an unknown life domain");
+      continue;
+    }
+    if (!seen.insert(domain).second) {
+      v.Add(std::string(field), "contains a life domain twice");
+      continue;
+    }
+    if (literal.size() > 1) literal += ",";
+    literal += std::to_string(domain);
+  }
+  return literal + "}";
+}
+
+std::optional<std::string> RequestId(Violations& v, const std::string& request_id) {
+  v.Uuid("request_id", request_id, false);
+  if (request_id.empty()) return std::nullopt;
+  return request_id;
+}
+
+std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask& mask,
+                                const std::set<std::string>& allowed) {
+  std::set<std::string> paths;
+  if (mask.paths_size() == 0) v.Add("update_mask", "is required: name the fields to update");
+  for (const auto& path : mask.paths()) {
+    if (path == "*") {
+      paths.insert(allowed.begin(), allowed.end());
+    } else if (allowed.count(path)) {
+      paths.insert(path);
+    } else {
+      v.Add("update_mask", "cannot update '" + path + "'");
+    }
+  }
+  return paths;
+}
+
+
+std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
+  if (etag.empty()) return std::nullopt;
+  int version = 0;
+  auto [end, ec] = std::from_chars(etag.data(), etag.data() + etag.size(), version);
+  if (ec != std::errc() || end != etag.data() + etag.size() || version < 1) {
+    v.Add(std::string(field), "is not an etag this service issued");
+    return std::nullopt;
+  }
+  return version;
+}
+
+std::string RequireName(const std::string& name, std::string_view collection, std::string_view field) {
+  auto id = ParseResourceName(name, collection);
+  if (!id)
+    throw Error::InvalidField(std::string(field),
+                              "must be '" + std::string(collection) + "/{uuid}'");
+  return *id;
 }
 
 }  // namespace kp

@@ -1,7 +1,11 @@
 // Request validation helpers: collect every field violation of a request, then throw once.
 #pragma once
 
+#include <google/protobuf/field_mask.pb.h>
+#include <google/protobuf/repeated_field.h>
+
 #include <cstdint>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,5 +44,40 @@ std::optional<std::string> ParseResourceName(std::string_view name, std::string_
 // AIP-158 page size: 0 -> default, above max -> max, negative -> INVALID_ARGUMENT.
 int NormalizePageSize(Violations& v, std::string_view field, int32_t requested, int default_size = 50,
                       int max_size = 500);
+
+bool IsEmail(const std::string& email);
+// Digits with an optional leading '+' and separators: 6 to 15 digits.
+bool IsPhone(const std::string& phone);
+
+// Contact details (any message with email, phone, street, postal_code and city) under `prefix`.
+template <class Contact>
+void CheckContact(Violations& v, std::string_view prefix, const Contact& contact) {
+  const std::string p(prefix);
+  if (!contact.email().empty() && (contact.email().size() > 254 || !IsEmail(contact.email())))
+    v.Add(p + ".email", "must be an e-mail address");
+  if (!contact.phone().empty() && !IsPhone(contact.phone()))
+    v.Add(p + ".phone", "must be 6 to 15 digits, optionally with a leading + and separators");
+  v.Text(p + ".street", contact.street(), 0, 200);
+  v.Text(p + ".postal_code", contact.postal_code(), 0, 16);
+  v.Text(p + ".city", contact.city(), 0, 100);
+}
+
+// Life domains as a SQL smallint[] literal ("{1,4}"), after checking each is known and appears
+// once.
+std::string LifeDomains(Violations& v, std::string_view field,
+                        const google::protobuf::RepeatedField<int>& domains);
+
+// An optional request_id (a UUID) that makes a create idempotent.
+std::optional<std::string> RequestId(Violations& v, const std::string& request_id);
+
+// Paths of an update mask, each checked against the allowed set; "*" expands to all of them.
+std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask& mask,
+                                const std::set<std::string>& allowed);
+
+// "3" -> 3; "" -> nullopt; anything else -> a violation on `field`.
+std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag);
+
+// "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
+std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
 
 }  // namespace kp

@@ -1,8 +1,10 @@
 // kruispuntd: every Kruispunt service in one process (a laptop, a test run, a small deployment).
+// The services reach each other over the server's in-process channel.
 #include "cases/grpc/case_service.h"
+#include "host/server.h"
+#include "team/grpc/team_service.h"
 
 int main(int argc, char** argv) {
-  return kp::RunServerMain(argc, argv, "kruispuntd",
-                           "Kruispunt: every service in one process.",
-                           {kp::cases::CaseServiceModule()});
+  return kp::RunServerMain(argc, argv, "kruispuntd", "Kruispunt: every service in one process.",
+                           {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule()});
 }

@@ -1,5 +1,7 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
 #include "cases/grpc/case_service.h"
+#include "host/server.h"
+#include "team/grpc/team_service.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "integration/harness.h"
 
@@ -75,7 +77,7 @@ TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   Config config = TestServerConfig("postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1");
   config.migrate = 0;
-  ServerApp app(config, {cases::CaseServiceModule()});
+  ServerApp app(config, {cases::CaseServiceModule(), team::TeamServiceModule()});
   auto channel = LocalChannel(app.Start());
 
   auto health = grpc::health::v1::Health::NewStub(channel);

@@ -186,6 +186,11 @@ TEST_F(CaseTest, LifecycleFollowsTheRulesAndKeepsItsHistory) {
   auto status = Transition("suspend", c.name(), "client in het ziekenhuis", &out);
   EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ErrorReason(status), "ILLEGAL_TRANSITION");
+  // An active case needs a care coordinator in its team.
+  status = Transition("activate", c.name(), "", &out);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "NO_CARE_COORDINATOR");
+  AppointCoordinator(c.name());
 
   ASSERT_TRUE(Transition("activate", c.name(), "", &out).ok());
   EXPECT_EQ(out.state(), v1::CASE_STATE_ACTIVE);
@@ -226,7 +231,7 @@ TEST_F(CaseTest, LifecycleFollowsTheRulesAndKeepsItsHistory) {
       seen.emplace_back(change.from_state(), change.to_state());
       reasons.push_back(change.reason());
       EXPECT_EQ(change.changed_by_organization(), org_);
-      EXPECT_EQ(change.changed_by_person(), "social-worker-1");
+      EXPECT_EQ(change.changed_by_person(), person_);
     }
     if (page.next_page_token().empty()) break;
     history.set_page_token(page.next_page_token());
@@ -243,6 +248,7 @@ TEST_F(CaseTest, LifecycleFollowsTheRulesAndKeepsItsHistory) {
 
 TEST_F(CaseTest, ConcurrentTransitionsApplyOnce) {
   auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
   std::atomic<int> ok{0}, refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i)

@@ -2,10 +2,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 
 #include "cases/domain/insz.h"
 #include "cases/grpc/case_service.h"
+#include "host/server.h"
+#include "team/grpc/team_service.h"
 #include "common/jwt.h"
 #include "common/logging.h"
 #include "google/rpc/error_details.pb.h"
@@ -57,9 +60,18 @@ void Harness::StartServer(const std::string& url) {
   keys_ = GenerateKeyPair(dir_, "server", "EC");
   stranger_keys_ = GenerateKeyPair(dir_, "stranger", "EC");
   kp::InitLogging("text", "warn");
+  service_token_file_ = dir_ + "/service.jwt";
+  {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    nlohmann::json claims = {{"iss", "kruispunt-test"}, {"aud", "kruispunt"}, {"sub", "kruispuntd"},
+                             {"org", "kruispunt"}, {"role", "service"}, {"exp", now + 86400}};
+    std::ofstream(service_token_file_) << SignJwt(claims, keys_.private_pem_path) << "\n";
+  }
 
-  auto app = std::make_shared<ServerApp>(TestServerConfig(database_url_),
-                                         std::vector<ServiceModule>{cases::CaseServiceModule()});
+  auto app = std::make_shared<ServerApp>(
+      TestServerConfig(database_url_),
+      std::vector<ServiceModule>{cases::CaseServiceModule(), team::TeamServiceModule()});
   const int port = app->Start();
   server_ = app;
   address_ = "127.0.0.1:" + std::to_string(port);
@@ -78,6 +90,7 @@ Config TestServerConfig(const std::string& database_url) {
   config.token_audience = "kruispunt";
   config.token_public_keys = {Harness::Get().keys().public_pem_path};
   config.shutdown_grace_seconds = 2;
+  config.service_token_file = Harness::Get().service_token_file();
   return config;
 }
 
@@ -86,11 +99,11 @@ std::shared_ptr<grpc::Channel> LocalChannel(int port) {
 }
 
 std::string Token(const std::string& org, const std::string& sub, int ttl_seconds,
-                  const std::string& audience, const std::string& key_path) {
+                  const std::string& audience, const std::string& key_path, const std::string& role) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json claims = {{"iss", "kruispunt-test"}, {"aud", audience}, {"sub", sub},
-                           {"org", org}, {"role", "professional"}, {"exp", now + ttl_seconds}};
+                           {"org", org}, {"role", role}, {"exp", now + ttl_seconds}};
   return SignJwt(claims, key_path.empty() ? Harness::Get().keys().private_pem_path : key_path);
 }
 
@@ -101,10 +114,33 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   return ctx;
 }
 
-std::string UniqueOrg(const std::string& prefix) {
+std::string AdminToken() { return Token("kruispunt-platform", "platform-admin-1", 300, "kruispunt", "", "admin"); }
+
+std::string MakeKbo() {
+  const long first_eight = static_cast<long>(Random()() % 9999999) + 1;  // leading 0
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%08ld%02ld", first_eight, 97 - first_eight % 97);
+  return digits;
+}
+
+std::string UniqueId(const std::string& prefix) {
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(Random()()));
   return prefix + "-" + suffix;
+}
+
+std::string UniqueOrg(const std::string& prefix, bool registered, team_v1::OrganizationKind kind) {
+  const std::string id = UniqueId(prefix);
+  if (!registered) return id;
+  team_v1::CreateOrganizationRequest request;
+  request.set_organization_id(id);
+  request.mutable_organization()->set_display_name("Test organisation " + prefix);
+  request.mutable_organization()->set_kind(kind);
+  request.mutable_organization()->set_kbo_number(MakeKbo());
+  team_v1::Organization created;
+  const auto status = TeamStub()->CreateOrganization(Ctx(AdminToken()).get(), request, &created);
+  EXPECT_TRUE(status.ok()) << "registering organisation: " << status.error_message();
+  return id;
 }
 
 std::string MakeInsz(int year, int month, int day) {
@@ -148,11 +184,58 @@ std::unique_ptr<v1::CaseService::Stub> CaseStub() {
   return v1::CaseService::NewStub(Harness::Get().channel());
 }
 
+std::unique_ptr<team_v1::TeamService::Stub> TeamStub() {
+  return team_v1::TeamService::NewStub(Harness::Get().channel());
+}
+
+team_v1::Person RegisterProfessional(const std::string& token, const std::string& person_id,
+                                     const std::string& given_name, const std::string& family_name,
+                                     const std::string& profession) {
+  team_v1::CreatePersonRequest request;
+  request.set_person_id(person_id);
+  auto* p = request.mutable_person();
+  p->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
+  p->set_given_name(given_name);
+  p->set_family_name(family_name);
+  p->set_profession(profession);
+  team_v1::Person person;
+  const auto status = TeamStub()->CreatePerson(Ctx(token).get(), request, &person);
+  EXPECT_TRUE(status.ok()) << "registering a professional: " << status.error_message();
+  return person;
+}
+
+grpc::Status AddParticipant(const std::string& token, const std::string& case_name,
+                            const std::string& person, team_v1::ParticipantRole role,
+                            std::vector<team_v1::Permission> mandate, team_v1::Participant* out,
+                            const std::string& handover_from) {
+  team_v1::AddParticipantRequest request;
+  request.set_parent(case_name);
+  request.set_handover_from(handover_from);
+  auto* p = request.mutable_participant();
+  p->set_person(person);
+  p->set_role(role);
+  for (auto permission : mandate) p->add_mandate(permission);
+  return TeamStub()->AddParticipant(Ctx(token).get(), request, out);
+}
+
 void CaseApiTest::SetUp() {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   stub_ = CaseStub();
   org_ = UniqueOrg("dmw");
-  token_ = Token(org_, "social-worker-1");
+  person_ = UniqueId("social-worker");
+  token_ = Token(org_, person_);
+}
+
+team_v1::Participant CaseApiTest::AppointCoordinator(const std::string& case_name) {
+  team_v1::GetPersonRequest get;
+  get.set_name("people/" + person_);
+  team_v1::Person existing;
+  if (!TeamStub()->GetPerson(Ctx(token_).get(), get, &existing).ok()) RegisterProfessional(token_, person_);
+  team_v1::Participant coordinator;
+  const auto status = AddParticipant(token_, case_name, "people/" + person_, team_v1::PARTICIPANT_ROLE_CARE_COORDINATOR,
+                                     {team_v1::PERMISSION_READ_CASE, team_v1::PERMISSION_MANAGE_TEAM}, &coordinator);
+  EXPECT_TRUE(status.ok()) << "appointing the care coordinator: " << status.error_message();
+  return coordinator;
 }
 
 v1::Client CaseApiTest::CreateClient(const std::string& token, const std::string& insz,

@@ -12,11 +12,13 @@
 
 #include "common/config.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
+#include "kruispunt/team/v1/team.grpc.pb.h"
 #include "support/test_keys.h"
 
 namespace kp::test {
 
 namespace v1 = kruispunt::cases::v1;
+namespace team_v1 = kruispunt::team::v1;
 
 class Harness {
  public:
@@ -26,6 +28,8 @@ class Harness {
   const KeyPair& keys() const { return keys_; }
   const KeyPair& stranger_keys() const { return stranger_keys_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The token file the servers present to their peers (role "service").
+  const std::string& service_token_file() const { return service_token_file_; }
 
   void Start();
   void Stop();
@@ -35,7 +39,7 @@ class Harness {
  private:
   void StartServer(const std::string& url);
   std::string start_error_;
-  std::string address_, database_url_, dir_;
+  std::string address_, database_url_, dir_, service_token_file_;
   KeyPair keys_, stranger_keys_;
   std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<void> server_;
@@ -49,13 +53,37 @@ std::shared_ptr<grpc::Channel> LocalChannel(int port);
 
 // A token for person `sub` of organisation `org`, signed with the server's trusted test key.
 std::string Token(const std::string& org, const std::string& sub = "person-1", int ttl_seconds = 300,
-                  const std::string& audience = "kruispunt", const std::string& key_path = "");
+                  const std::string& audience = "kruispunt", const std::string& key_path = "",
+                  const std::string& role = "professional");
+// A platform administrator's token.
+std::string AdminToken();
 
 // A client context with a bearer token and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token);
 
-// A unique organisation id per test, so tests never see each other's data.
-std::string UniqueOrg(const std::string& prefix);
+// A unique organisation id per test, so tests never see each other's data; the organisation is
+// added to the partner directory (unless `registered` is false).
+std::string UniqueOrg(const std::string& prefix, bool registered = true,
+                      team_v1::OrganizationKind kind = team_v1::ORGANIZATION_KIND_OTHER);
+
+// A valid KBO number with random digits.
+std::string MakeKbo();
+
+// A unique id (for people, whose ids are global token subjects).
+std::string UniqueId(const std::string& prefix);
+
+// Registers person `person_id` as a professional of the organisation in `token` (whose subject
+// it need not be). Expects success.
+team_v1::Person RegisterProfessional(const std::string& token, const std::string& person_id,
+                                     const std::string& given_name = "Sofie",
+                                     const std::string& family_name = "Janssens",
+                                     const std::string& profession = "maatschappelijk werker");
+
+// Adds `person` to the case's team with a role and mandate, as the caller of `token`.
+grpc::Status AddParticipant(const std::string& token, const std::string& case_name,
+                            const std::string& person, team_v1::ParticipantRole role,
+                            std::vector<team_v1::Permission> mandate, team_v1::Participant* out,
+                            const std::string& handover_from = "");
 
 // A valid INSZ for the birth date, with a random serial; before or from 2000 by the year.
 std::string MakeInsz(int year, int month, int day);
@@ -64,6 +92,7 @@ std::string ErrorReason(const grpc::Status& status);
 std::vector<std::string> ViolationFields(const grpc::Status& status);
 
 std::unique_ptr<v1::CaseService::Stub> CaseStub();
+std::unique_ptr<team_v1::TeamService::Stub> TeamStub();
 
 // Fixture with an organisation, its token and stub helpers for clients and cases.
 class CaseApiTest : public ::testing::Test {
@@ -74,9 +103,12 @@ class CaseApiTest : public ::testing::Test {
                           const std::string& request_id = "");
   v1::Case CreateCase(const std::string& token, const std::string& client,
                       const std::string& title = "Schulden en woning");
+  // Registers the fixture's person as a professional of its organisation and makes them the
+  // case's care coordinator (an active case needs one). Returns the participant.
+  team_v1::Participant AppointCoordinator(const std::string& case_name);
 
   std::unique_ptr<v1::CaseService::Stub> stub_;
-  std::string org_, token_;
+  std::string org_, person_, token_;
 };
 
 }  // namespace kp::test

@@ -64,6 +64,7 @@ TEST_F(PaginationTest, FiltersByStateLifeDomainAndClientInsz) {
   CreateCase(token_, maria.name());
   auto c = CreateCase(token_, jan.name());
   v1::Case out;
+  AppointCoordinator(a.name());
   v1::TransitionCaseRequest activate;
   activate.set_name(a.name());
   ASSERT_TRUE(stub_->ActivateCase(Ctx(token_).get(), activate, &out).ok());

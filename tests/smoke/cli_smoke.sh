@@ -9,19 +9,37 @@ dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" 2>/dev/null
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
+"$cli" token --key "$dir/key.pem" --org kruispunt --sub kruispuntd --role service > "$dir/service.jwt"
 port=$((20000 + RANDOM % 20000))
 "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
-  --token-public-keys "$dir/pub.pem" --log-format json >"$dir/log" 2>&1 &
+  --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" --log-format json >"$dir/log" 2>&1 &
 pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
 "$cli" health | grep -q SERVING
 
-export KRUISPUNT_TOKEN=$("$cli" token --key "$dir/key.pem" --org "smoke-$RANDOM$RANDOM" --sub sw-1)
+# A platform administrator adds the organisation; its social worker registers and becomes the
+# case's care coordinator, so that the case can be activated.
+org=smoke-$RANDOM$RANDOM
+sw=sw-$RANDOM$RANDOM
+n=$((RANDOM * 100 + RANDOM % 100 + 1)); kbo=$(printf "%08d%02d" $n $((97 - n % 97)))
+"$cli" --token "$("$cli" token --key "$dir/key.pem" --org kruispunt-platform --sub admin-1 --role admin)" \
+  org create $org --name "DMW Smoke" --kind mutuality-social-service --kbo $kbo | grep -q "active: true"
+export KRUISPUNT_TOKEN=$("$cli" token --key "$dir/key.pem" --org $org --sub $sw)
+"$cli" person create --professional $sw --profession "maatschappelijk werker" --given-name Sofie \
+  --family-name Janssens >/dev/null
 client=$("$cli" --json client create --insz 59031212301 --given-name Maria --family-name Peeters \
   --birth-date 1959-03-12 | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 case=$("$cli" --json case create --client "$client" --title "Schulden" --domain finances --domain housing |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+set +e
+"$cli" case activate "$case" 2>"$dir/err"; code=$?
+set -e
+[ "$code" -eq 9 ] || { echo "activate without a care coordinator: exit $code, want 9"; exit 1; }
+grep -q "NO_CARE_COORDINATOR" "$dir/err"
+"$cli" team add "$case" --person people/$sw --role care-coordinator --permit read-case --permit manage-team \
+  | grep -q PARTICIPANT_ROLE_CARE_COORDINATOR
+"$cli" team list "$case" | grep -q PARTICIPANT_ROLE_CLIENT
 "$cli" case activate "$case" | grep -q CASE_STATE_ACTIVE
 "$cli" case list --state active | grep -q "$case"
 
@@ -44,7 +62,7 @@ lines = open(sys.argv[1]).read().splitlines()
 assert lines, "no log lines"
 for line in lines:
     json.loads(line)
-    for secret in ("Maria", "Peeters", "59031212301", "Schulden"):
+    for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens"):
         assert secret not in line, f"personal data in log: {line}"
 assert any('"msg":"rpc method=CreateCase code=0' in l for l in lines), "no access line"
 PY

@@ -20,11 +20,13 @@ for who in server client; do
 done
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out token.key 2>/dev/null
 openssl pkey -in token.key -pubout -out token.pub
+"$cli" token --key token.key --org kruispunt --sub kruispuntd --role service --ttl 3600 > service.jwt
 
 serve() {  # port, extra flags...
   local port=$1; shift
   "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
-    --token-public-keys token.pub --tls-cert server.pem --tls-key server.key "$@" >"log.$port" 2>&1 &
+    --token-public-keys token.pub --service-token-file service.jwt --tls-cert server.pem \
+    --tls-key server.key "$@" >"log.$port" 2>&1 &
   pids+=($!)
 }
 wait_healthy() {  # port, cli flags...
@@ -42,7 +44,11 @@ tls=$((20000 + RANDOM % 10000))
 serve $tls
 wait_healthy $tls --tls-ca ca.pem
 expect_exit 14 "$cli" --addr localhost:$tls health   # plaintext to a TLS server: UNAVAILABLE
-token=$("$cli" token --key token.key --org tls-org --sub p1)
+org=tls-org-$RANDOM$RANDOM
+n=$((RANDOM * 100 + RANDOM % 100 + 1)); kbo=$(printf "%08d%02d" $n $((97 - n % 97)))
+admin=$("$cli" token --key token.key --org kruispunt-platform --sub admin-1 --role admin)
+expect_exit 0 "$cli" --addr localhost:$tls --tls-ca ca.pem --token "$admin" org create $org --name "TLS" --kind other --kbo $kbo
+token=$("$cli" token --key token.key --org $org --sub p1)
 expect_exit 5 "$cli" --addr localhost:$tls --tls-ca ca.pem --token "$token" case get cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58
 
 mtls=$((30000 + RANDOM % 10000))
@@ -52,5 +58,5 @@ expect_exit 14 "$cli" --addr localhost:$mtls --tls-ca ca.pem health   # no clien
 
 # Plaintext is served on loopback only, unless explicitly allowed.
 expect_exit 2 "$kruispuntd" --listen 0.0.0.0:$((tls + 1)) --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
-  --token-public-keys token.pub
+  --token-public-keys token.pub --service-token-file service.jwt
 echo "tls smoke test passed"

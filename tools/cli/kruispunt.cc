@@ -2,6 +2,7 @@
 // Exit code: 0 on success, the gRPC status code (1..16) on an RPC error, 64 on a usage error.
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -19,11 +20,13 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
+#include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace {
 
 namespace v1 = kruispunt::cases::v1;
 namespace type = kruispunt::type::v1;
+namespace team = kruispunt::team::v1;
 
 constexpr int kUsage = 64;
 
@@ -37,7 +40,7 @@ Global options (environment in brackets):
   --tls-cert, --tls-key   client certificate and key for mTLS (KRUISPUNT_TLS_CERT, KRUISPUNT_TLS_KEY)
 
 Commands:
-  token --key PEM --org ORG --sub PERSON [--role professional|admin] [--ttl SECONDS]
+  token --key PEM --org ORG --sub PERSON [--role professional|admin|service] [--ttl SECONDS]
         [--issuer kruispunt-dev] [--audience kruispunt] [--kid KID]     mint a development token
   health                                                                 is the server serving?
   client create --insz N --given-name G --family-name F --birth-date YYYY-MM-DD
@@ -54,6 +57,28 @@ Commands:
         [--page-size N] [--page-token T]
   case activate|suspend|close|reopen cases/ID [--reason R] [--etag E]
   case history cases/ID
+  org create ID --name N --kind K --kbo NUMBER [--email E] [--phone P] [--street S]
+        [--postal-code C] [--city C]                                  (platform admin token)
+  org get organizations/ID
+  org list [--kind K] [--active-only 1] [--page-size N] [--page-token T]
+  org update organizations/ID [--name N] [--kind K] [--active true|false] [--etag E]  (admin)
+  person create --professional ID --profession P | --informal 1,
+        --given-name G --family-name F [--email E] [--phone P] [--request-id UUID]
+  person get people/ID
+  team add cases/ID --person people/ID --role R --permit P [--permit P ...] [--domain D ...]
+        [--from TIME] [--until TIME] [--handover-from cases/ID/participants/ID]
+        [--reason R] [--request-id UUID]
+  team end cases/ID/participants/ID [--reason R]
+  team list cases/ID [--all 1] [--page-size N] [--page-token T]
+  team history cases/ID
+  team mine (--person people/ID | --organization organizations/ID)
+Organisation kinds: mutuality-social-service, caw, ocmw, gp-practice, home-nursing, family-care,
+  youth-advice, hospital-social-service, other.
+Roles: legal-representative, informal-carer, trusted-person, peer-expert, care-coordinator,
+  case-manager, professional.
+Permissions: read-case, read-care-plan, edit-care-plan, propose-agreements, answer-agreements,
+  record-evaluations, manage-team.
+Times: RFC 3339 (2026-12-01T09:00:00Z).
 Life domains: finances, housing, physical-health, mental-health, daily-activities-and-work,
   social-network, administration-and-rights, safety, mobility, meaning, addiction, education,
   psychosocial-support.
@@ -120,20 +145,26 @@ std::string ReadFile(const std::string& path) {
   }
 }
 
-type::LifeDomain ParseDomain(const std::string& text) {
-  for (int i = 1; type::LifeDomain_IsValid(i); ++i) {
-    auto d = static_cast<type::LifeDomain>(i);
-    if (Slug(type::LifeDomain_Name(d), "LIFE_DOMAIN_") == text) return d;
+// "care-coordinator" -> PARTICIPANT_ROLE_CARE_COORDINATOR, for any proto enum and its prefix.
+template <class E>
+E ParseEnum(const std::string& text, const std::string& prefix, const char* what) {
+  const auto* descriptor = google::protobuf::GetEnumDescriptor<E>();
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const auto* value = descriptor->value(i);
+    if (value->number() != 0 && Slug(value->name(), prefix) == text) return static_cast<E>(value->number());
   }
-  Usage("unknown life domain '" + text + "'");
+  Usage(std::string("unknown ") + what + " '" + text + "'");
 }
 
-v1::CaseState ParseState(const std::string& text) {
-  for (int i = 1; v1::CaseState_IsValid(i); ++i) {
-    auto s = static_cast<v1::CaseState>(i);
-    if (Slug(v1::CaseState_Name(s), "CASE_STATE_") == text) return s;
-  }
-  Usage("unknown state '" + text + "'");
+type::LifeDomain ParseDomain(const std::string& text) {
+  return ParseEnum<type::LifeDomain>(text, "LIFE_DOMAIN_", "life domain");
+}
+
+google::protobuf::Timestamp ParseTime(const std::string& text) {
+  google::protobuf::Timestamp ts;
+  if (!google::protobuf::util::TimeUtil::FromString(text, &ts))
+    Usage("times are RFC 3339, e.g. 2026-12-01T09:00:00Z");
+  return ts;
 }
 
 type::Date ParseDate(const std::string& text) {
@@ -254,7 +285,20 @@ int main(int argc, char** argv) {
   const std::string token = a.Get("token", Env("KRUISPUNT_TOKEN"));
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   auto stub = v1::CaseService::NewStub(channel);
+  auto teams = team::TeamService::NewStub(channel);
   if (a.positional.size() < 2) Usage("'" + group + "' needs a subcommand");
+  auto contact_fields = [&](team::Contact* c, google::protobuf::FieldMask* mask) {
+    auto set = [&](const char* opt, const char* path, auto setter) {
+      if (!a.Has(opt)) return;
+      setter(a.Get(opt));
+      if (mask) mask->add_paths(path);
+    };
+    set("email", "contact.email", [&](const std::string& v) { c->set_email(v); });
+    set("phone", "contact.phone", [&](const std::string& v) { c->set_phone(v); });
+    set("street", "contact.street", [&](const std::string& v) { c->set_street(v); });
+    set("postal-code", "contact.postal_code", [&](const std::string& v) { c->set_postal_code(v); });
+    set("city", "contact.city", [&](const std::string& v) { c->set_city(v); });
+  };
   const std::string verb = a.positional[1];
   const std::string name = a.positional.size() > 2 ? a.positional[2] : "";
   grpc::Status status;
@@ -339,7 +383,7 @@ int main(int argc, char** argv) {
     result = std::move(out);
   } else if (group == "case" && verb == "list") {
     v1::ListCasesRequest r;
-    if (a.Has("state")) r.set_state(ParseState(a.Get("state")));
+    if (a.Has("state")) r.set_state(ParseEnum<v1::CaseState>(a.Get("state"), "CASE_STATE_", "state"));
     if (a.Has("domain")) r.set_life_domain(ParseDomain(a.Get("domain")));
     r.set_client_insz(a.Get("insz"));
     r.set_page_size(ParseInt(a.Get("page-size", "0")));
@@ -365,6 +409,122 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<v1::ListCaseStatusChangesResponse>();
     status = stub->ListCaseStatusChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "org" && verb == "create") {
+    team::CreateOrganizationRequest r;
+    r.set_organization_id(name);
+    auto* o = r.mutable_organization();
+    o->set_display_name(a.Get("name"));
+    if (a.Has("kind")) o->set_kind(ParseEnum<team::OrganizationKind>(a.Get("kind"), "ORGANIZATION_KIND_", "kind"));
+    o->set_kbo_number(a.Get("kbo"));
+    contact_fields(o->mutable_contact(), nullptr);
+    auto out = std::make_unique<team::Organization>();
+    status = teams->CreateOrganization(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "org" && verb == "get") {
+    team::GetOrganizationRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<team::Organization>();
+    status = teams->GetOrganization(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "org" && verb == "list") {
+    team::ListOrganizationsRequest r;
+    if (a.Has("kind")) r.set_kind(ParseEnum<team::OrganizationKind>(a.Get("kind"), "ORGANIZATION_KIND_", "kind"));
+    r.set_active_only(a.Get("active-only", "0") == "1");
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<team::ListOrganizationsResponse>();
+    status = teams->ListOrganizations(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "org" && verb == "update") {
+    team::UpdateOrganizationRequest r;
+    auto* o = r.mutable_organization();
+    o->set_name(name);
+    auto* mask = r.mutable_update_mask();
+    if (a.Has("name")) { o->set_display_name(a.Get("name")); mask->add_paths("display_name"); }
+    if (a.Has("kind")) {
+      o->set_kind(ParseEnum<team::OrganizationKind>(a.Get("kind"), "ORGANIZATION_KIND_", "kind"));
+      mask->add_paths("kind");
+    }
+    if (a.Has("active")) { o->set_active(a.Get("active") == "true"); mask->add_paths("active"); }
+    contact_fields(o->mutable_contact(), mask);
+    o->set_etag(a.Get("etag"));
+    auto out = std::make_unique<team::Organization>();
+    status = teams->UpdateOrganization(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "person" && verb == "create") {
+    team::CreatePersonRequest r;
+    auto* p = r.mutable_person();
+    if (a.Has("professional")) {
+      p->set_kind(team::PERSON_KIND_PROFESSIONAL);
+      r.set_person_id(a.Get("professional"));
+    } else if (a.Has("informal")) {
+      p->set_kind(team::PERSON_KIND_INFORMAL);
+    }
+    p->set_given_name(a.Get("given-name"));
+    p->set_family_name(a.Get("family-name"));
+    p->set_profession(a.Get("profession"));
+    contact_fields(p->mutable_contact(), nullptr);
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<team::Person>();
+    status = teams->CreatePerson(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "person" && verb == "get") {
+    team::GetPersonRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<team::Person>();
+    status = teams->GetPerson(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "team" && verb == "add") {
+    team::AddParticipantRequest r;
+    r.set_parent(name);
+    auto* p = r.mutable_participant();
+    p->set_person(a.Get("person"));
+    if (a.Has("role")) p->set_role(ParseEnum<team::ParticipantRole>(a.Get("role"), "PARTICIPANT_ROLE_", "role"));
+    for (const auto& permit : a.All("permit"))
+      p->add_mandate(ParseEnum<team::Permission>(permit, "PERMISSION_", "permission"));
+    for (const auto& d : a.All("domain")) p->add_life_domains(ParseDomain(d));
+    if (a.Has("from")) *p->mutable_valid_from() = ParseTime(a.Get("from"));
+    if (a.Has("until")) *p->mutable_valid_until() = ParseTime(a.Get("until"));
+    r.set_handover_from(a.Get("handover-from"));
+    r.set_reason(a.Get("reason"));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<team::Participant>();
+    status = teams->AddParticipant(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "team" && verb == "end") {
+    team::EndParticipationRequest r;
+    r.set_name(name);
+    r.set_reason(a.Get("reason"));
+    auto out = std::make_unique<team::Participant>();
+    status = teams->EndParticipation(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "team" && verb == "list") {
+    team::ListParticipantsRequest r;
+    r.set_parent(name);
+    r.set_include_ended(a.Get("all", "0") == "1");
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<team::ListParticipantsResponse>();
+    status = teams->ListParticipants(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "team" && verb == "history") {
+    team::ListTeamChangesRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<team::ListTeamChangesResponse>();
+    status = teams->ListTeamChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "team" && verb == "mine") {
+    team::ListParticipationsRequest r;
+    if (a.Has("person")) r.set_person(a.Get("person"));
+    else if (a.Has("organization")) r.set_organization(a.Get("organization"));
+    else Usage("team mine needs --person or --organization");
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<team::ListParticipationsResponse>();
+    status = teams->ListParticipations(&ctx, r, out.get());
     result = std::move(out);
   } else {
     Usage("unknown command '" + group + " " + verb + "'");

@@ -1,6 +1,8 @@
 #include "cases/grpc/case_service.h"
 
-#include "cases/domain/case_access.h"
+#include <spdlog/spdlog.h>
+
+#include "cases/grpc/case_access.h"
 #include "cases/grpc/case_validation.h"
 #include "common/coalescer.h"
 #include "common/page_token.h"
@@ -13,34 +15,10 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
+using team::TeamClient;
 
-Error CaseNotFound() {
-  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
-}
 Error ClientNotFound() {
   return Error::NotFound("CLIENT_NOT_FOUND", "no such client, or not visible to your organisation");
-}
-
-// Decodes page_size and page_token, collecting their violations.
-struct Page {
-  int size;
-  int64_t after;
-  uint64_t fingerprint;
-};
-Page DecodePage(int32_t page_size, const std::string& token, const std::string& filters) {
-  Violations v;
-  Page page{NormalizePageSize(v, "page_size", page_size), 0, FilterFingerprint(filters)};
-  if (!token.empty()) {
-    auto after = DecodePageToken(token, page.fingerprint);
-    if (!after) v.Add("page_token", "is not a token from this list with these filters");
-    else page.after = *after;
-  }
-  v.ThrowIfAny();
-  return page;
-}
-
-std::string NextToken(std::optional<int64_t> last, const Page& page) {
-  return last ? EncodePageToken(*last, page.fingerprint) : std::string{};
 }
 
 // Up to kMaxBatch concurrent GetCase (or CreateCase) calls share one round trip (one commit),
@@ -60,22 +38,6 @@ struct CaseCreate {
   v1::Case* response;
 };
 
-// One statement reads every case of the batch; each caller sees only what it may read.
-void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
-  std::vector<std::string> ids;
-  for (const auto& item : batch) ids.push_back(item.case_id);
-  const auto found = GetCases(db, ids);
-  for (auto& item : batch) {
-    auto it = found.find(item.case_id);
-    if (it == found.end() || !MayReadCase(item.call.call().caller.organization, it->second.owner_organization())) {
-      item.call.Finish(CaseNotFound().ToStatus());
-      continue;
-    }
-    item.response->CopyFrom(it->second);
-    item.call.Finish(grpc::Status::OK);
-  }
-}
-
 // Inserts one case in tx; the status the caller gets for it.
 grpc::Status CreateOne(pqxx::transaction_base& tx, const CaseCreate& item) {
   if (InsertCase(tx, item.request, *item.response)) return grpc::Status::OK;
@@ -85,7 +47,7 @@ grpc::Status CreateOne(pqxx::transaction_base& tx, const CaseCreate& item) {
 
 // The batch's inserts share one transaction and so one commit (one WAL flush). Should the shared
 // transaction fail, each create runs again on its own, so one bad call cannot fail the others.
-void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+std::vector<grpc::Status> InsertCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
   std::vector<grpc::Status> results;
   if (batch.size() > 1) {
     try {
@@ -113,14 +75,30 @@ void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
       results.push_back(ran.ok() ? created : ran);
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].call.Finish(results[i]);
+  return results;
+}
+
+// What TeamService is told of a case: its owner, client and state.
+team::v1::CaseRegistration Registration(const std::string& case_name, const std::string& owner_org,
+                                        const std::string& client_name, int state,
+                                        const std::string& person) {
+  team::v1::CaseRegistration r;
+  r.set_case_(case_name);
+  r.set_owner_organization("organizations/" + owner_org);
+  r.set_client(client_name);
+  r.set_case_state(state);
+  r.set_created_by_person(person);
+  return r;
 }
 
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   explicit CaseServiceImpl(Runtime& runtime)
-      : rt_(runtime), reads_(*runtime.db, kMaxBatch, kMaxParallelBatches, ReadCases),
-        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches, CreateCases) {}
+      : rt_(runtime), team_(*runtime.peers), access_(team_),
+        reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+               [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
+        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {}
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
                                    v1::Client* resp) override {
@@ -233,13 +211,25 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   ServerUnaryReactor* ListCaseStatusChanges(CallbackServerContext* ctx,
                                             const v1::ListCaseStatusChangesRequest* req,
                                             v1::ListCaseStatusChangesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListCaseStatusChanges", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
-      auto probe = ProbeCase(db, id);
-      if (!probe || !MayReadCase(call.caller.organization, probe->owner_org)) throw CaseNotFound();
-      auto last = ListStatusChanges(db, id, page.after, page.size, *resp);
-      resp->set_next_page_token(NextToken(last, page));
+    return BeginCall(rt_, ctx, "ListCaseStatusChanges", [this, req, resp](PendingCall pending) {
+      auto probe = std::make_shared<std::optional<CaseProbe>>();
+      auto id = std::make_shared<std::string>();
+      RunOnWorkerThen(rt_, pending, [req, probe, id](const Call&, pqxx::connection& db) {
+        *id = RequireName(req->parent(), "cases", "parent");
+        DecodePage(req->page_size(), req->page_token(), "changes|" + *id);  // bad input first
+        *probe = ProbeCase(db, *id);
+        if (!*probe) throw CaseNotFound();
+      }, [this, req, resp, probe, id](PendingCall checked) {
+        const auto& org = checked.call().caller.organization;
+        access_.Decide({{org, *id, (*probe)->owner_org}}, [this, req, resp, id, checked](std::size_t, const grpc::Status& verdict) {
+          if (!verdict.ok()) return checked.Finish(verdict);
+          RunOnWorker(rt_, checked, [req, resp, id](const Call&, pqxx::connection& db) {
+            const Page page = DecodePage(req->page_size(), req->page_token(), "changes|" + *id);
+            auto last = ListStatusChanges(db, *id, page.after, page.size, *resp);
+            resp->set_next_page_token(NextToken(last, page));
+          });
+        });
+      });
     });
   }
 
@@ -255,24 +245,114 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     return *probe;
   }
 
+  // A case may become active only with a care coordinator in its team, a rule TeamService
+  // keeps. So the order of the two writes is chosen so that a failure between them leaves the
+  // team stricter, never looser: towards ACTIVE, TeamService first (it refuses without a
+  // coordinator); away from ACTIVE, the case first, then TeamService learns the new state (until
+  // it does, it keeps refusing to let the coordinator go).
   ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method,
                                     Transition transition, const v1::TransitionCaseRequest* req,
                                     v1::Case* resp) {
-    return ServeUnary(rt_, ctx, method, [transition, req, resp](const Call& call, pqxx::connection& db) {
-      const auto t = ValidateTransition(*req, transition);
-      const auto& org = call.caller.organization;
-      if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
-                         t.expected_version, call.caller.person, *resp))
+    return BeginCall(rt_, ctx, method, [this, transition, req, resp](PendingCall pending) {
+      auto commit = [transition, req, resp](const Call& call, pqxx::connection& db) {
+        const auto t = ValidateTransition(*req, transition);
+        const auto& org = call.caller.organization;
+        if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
+                           t.expected_version, call.caller.person, *resp))
+          return;
+        const auto probe = ExplainRefusedWrite(db, t.case_id, org, t.expected_version);
+        throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
+      };
+      if (RuleFor(transition).to != CaseState::kActive) {
+        RunOnWorkerThen(rt_, pending, commit, [this, resp](PendingCall done) {
+          auto registration = Registration(resp->name(), resp->owner_organization(), resp->client(),
+                                           resp->state(), done.call().caller.person);
+          team_.RegisterCases({registration}, [done](const grpc::Status& status) {
+            // The case's new state is committed; the team stays stricter until it learns it.
+            if (!status.ok())
+              spdlog::warn("team_sync_failed code={} request_id={}", static_cast<int>(status.error_code()),
+                           done.call().request_id);
+            done.Finish(grpc::Status::OK);
+          });
+        });
         return;
-      const auto state = static_cast<CaseState>(ExplainRefusedWrite(db, t.case_id, org, t.expected_version).state);
-      throw Error(grpc::StatusCode::FAILED_PRECONDITION, "ILLEGAL_TRANSITION",
-                  "cannot " + std::string(Name(transition)) + " a case that is " +
-                      std::string(Name(state)),
-                  {}, {{"state", std::string(Name(state))}, {"transition", std::string(Name(transition))}});
+      }
+      auto registration = std::make_shared<team::v1::CaseRegistration>();
+      RunOnWorkerThen(rt_, pending, [transition, req, registration](const Call& call, pqxx::connection& db) {
+        const auto t = ValidateTransition(*req, transition);
+        const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
+        if (!Apply(static_cast<CaseState>(probe.state), transition))
+          throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
+        *registration = Registration("cases/" + t.case_id, probe.owner_org, "clients/" + probe.client_id,
+                                     static_cast<int>(CaseState::kActive), call.caller.person);
+      }, [this, registration, commit](PendingCall checked) {
+        team_.RegisterCases({*registration}, [this, checked, commit](const grpc::Status& status) {
+          if (!status.ok()) return checked.Finish(TeamClient::ForCaller(status));
+          RunOnWorker(rt_, checked, commit);
+        });
+      });
+    });
+  }
+
+  static Error IllegalTransition(CaseState state, Transition transition) {
+    return Error(grpc::StatusCode::FAILED_PRECONDITION, "ILLEGAL_TRANSITION",
+                 "cannot " + std::string(Name(transition)) + " a case that is " + std::string(Name(state)),
+                 {}, {{"state", std::string(Name(state))}, {"transition", std::string(Name(transition))}});
+  }
+
+  // One statement reads every case of the batch; each caller gets it only if it may read it.
+  void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
+    std::vector<std::string> ids;
+    for (const auto& item : batch) ids.push_back(item.case_id);
+    const auto found = GetCases(db, ids);
+    std::vector<CaseReadAccess::Question> questions;
+    auto calls = std::make_shared<std::vector<PendingCall>>();
+    for (auto& item : batch) {
+      auto it = found.find(item.case_id);
+      if (it == found.end()) {
+        item.call.Finish(CaseNotFound().ToStatus());
+        continue;
+      }
+      item.response->CopyFrom(it->second);  // sent only if access is granted
+      questions.push_back({item.call.call().caller.organization, item.case_id, it->second.owner_organization()});
+      calls->push_back(item.call);
+    }
+    access_.Decide(questions, [calls](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
+  }
+
+  // Creates the batch's cases, then has TeamService register them (with each client as the
+  // first participant) before answering: a case is never reported created without its team.
+  void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+    const auto results = InsertCases(db, batch);
+    std::vector<team::v1::CaseRegistration> registrations;
+    auto created = std::make_shared<std::vector<PendingCall>>();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i].ok()) {
+        batch[i].call.Finish(results[i]);
+        continue;
+      }
+      const auto& c = *batch[i].response;
+      registrations.push_back(Registration(c.name(), c.owner_organization(), c.client(), c.state(),
+                                           batch[i].call.call().caller.person));
+      created->push_back(batch[i].call);
+    }
+    if (registrations.empty()) return;
+    team_.RegisterCases(std::move(registrations), [created](const grpc::Status& status) {
+      grpc::Status answer = grpc::Status::OK;
+      if (!status.ok()) {
+        spdlog::warn("team_register_failed code={} cases={}", static_cast<int>(status.error_code()),
+                     created->size());
+        answer = Error::Unavailable("TEAM_UNAVAILABLE",
+                                    "the case was saved but its team could not be set up; retry "
+                                    "with the same request_id").ToStatus();
+      }
+      for (auto& call : *created) call.Finish(answer);
     });
   }
 
   Runtime& rt_;
+  TeamClient team_;
+  CaseReadAccess access_;
   Coalescer<CaseRead> reads_;
   Coalescer<CaseCreate> creates_;
 };

@@ -2,7 +2,7 @@
 // and calls the repository through kp::ServeUnary.
 #pragma once
 
-#include "common/server.h"
+#include "common/module.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 
 namespace kp::cases {

@@ -1,11 +1,9 @@
 #include "cases/grpc/case_validation.h"
 
-#include <charconv>
 #include <chrono>
 #include <set>
 
 #include "cases/domain/insz.h"
-#include "kruispunt/type/v1/life_domain.pb.h"
 
 namespace kp::cases {
 
@@ -15,10 +13,6 @@ constexpr std::size_t kNameMax = 200;
 constexpr std::size_t kTitleMax = 200;
 constexpr std::size_t kSummaryMax = 4000;
 constexpr std::size_t kReasonMax = 1000;
-
-std::string F(std::string_view prefix, std::string_view field) {
-  return std::string(prefix) + "." + std::string(field);
-}
 
 bool IsLanguageTag(const std::string& tag) {
   // BCP 47 in practice: a 2-3 letter language, optional subtags of 2-8 letters or digits.
@@ -41,36 +35,6 @@ bool IsLanguageTag(const std::string& tag) {
   return true;
 }
 
-bool IsEmail(const std::string& email) {
-  const auto at = email.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= email.size() ||
-      email.find('@', at + 1) != std::string::npos || email.find('.', at) == std::string::npos)
-    return false;
-  for (char c : email)
-    if (static_cast<unsigned char>(c) <= ' ') return false;
-  return true;
-}
-
-bool IsPhone(const std::string& phone) {
-  int digits = 0;
-  for (std::size_t i = 0; i < phone.size(); ++i) {
-    const char c = phone[i];
-    if (c >= '0' && c <= '9') ++digits;
-    else if (!(c == ' ' || c == '.' || c == '/' || c == '-' || (c == '+' && i == 0))) return false;
-  }
-  return digits >= 6 && digits <= 15;
-}
-
-void CheckContact(Violations& v, std::string_view prefix, const v1::ContactDetails& contact) {
-  if (!contact.email().empty() && (contact.email().size() > 254 || !IsEmail(contact.email())))
-    v.Add(F(prefix, "email"), "must be an e-mail address");
-  if (!contact.phone().empty() && !IsPhone(contact.phone()))
-    v.Add(F(prefix, "phone"), "must be 6 to 15 digits, optionally with a leading + and separators");
-  v.Text(F(prefix, "street"), contact.street(), 0, 200);
-  v.Text(F(prefix, "postal_code"), contact.postal_code(), 0, 16);
-  v.Text(F(prefix, "city"), contact.city(), 0, 100);
-}
-
 void CheckLanguage(Violations& v, std::string_view field, const std::string& language) {
   if (!language.empty() && !IsLanguageTag(language))
     v.Add(std::string(field), "must be a BCP 47 language tag such as nl, fr or nl-BE");
@@ -82,69 +46,7 @@ std::string DateIso(int y, int m, int d) {
   return buffer;
 }
 
-// "{1,4}" after checking each domain is known and appears once.
-std::string LifeDomains(Violations& v, std::string_view field,
-                        const google::protobuf::RepeatedField<int>& domains) {
-  std::set<int> seen;
-  std::string literal = "{";
-  for (int domain : domains) {
-    if (domain == 0 || !kruispunt::type::v1::LifeDomain_IsValid(domain)) {
-      v.Add(std::string(field), "contains an unknown life domain");
-      continue;
-    }
-    if (!seen.insert(domain).second) {
-      v.Add(std::string(field), "contains a life domain twice");
-      continue;
-    }
-    if (literal.size() > 1) literal += ",";
-    literal += std::to_string(domain);
-  }
-  return literal + "}";
-}
-
-std::optional<std::string> RequestId(Violations& v, const std::string& request_id) {
-  v.Uuid("request_id", request_id, false);
-  if (request_id.empty()) return std::nullopt;
-  return request_id;
-}
-
-// Paths of an update mask, each checked against the allowed set; "*" expands to all of them.
-std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask& mask,
-                                const std::set<std::string>& allowed) {
-  std::set<std::string> paths;
-  if (mask.paths_size() == 0) v.Add("update_mask", "is required: name the fields to update");
-  for (const auto& path : mask.paths()) {
-    if (path == "*") {
-      paths.insert(allowed.begin(), allowed.end());
-    } else if (allowed.count(path)) {
-      paths.insert(path);
-    } else {
-      v.Add("update_mask", "cannot update '" + path + "'");
-    }
-  }
-  return paths;
-}
-
 }  // namespace
-
-std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
-  if (etag.empty()) return std::nullopt;
-  int version = 0;
-  auto [end, ec] = std::from_chars(etag.data(), etag.data() + etag.size(), version);
-  if (ec != std::errc() || end != etag.data() + etag.size() || version < 1) {
-    v.Add(std::string(field), "is not an etag this service issued");
-    return std::nullopt;
-  }
-  return version;
-}
-
-std::string RequireName(const std::string& name, std::string_view collection, std::string_view field) {
-  auto id = ParseResourceName(name, collection);
-  if (!id)
-    throw Error::InvalidField(std::string(field),
-                              "must be '" + std::string(collection) + "/{uuid}'");
-  return *id;
-}
 
 std::string RequireInsz(const std::string& insz, std::string_view field) {
   std::string reason;

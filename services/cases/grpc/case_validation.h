@@ -36,13 +36,7 @@ struct CaseTransition {
 };
 CaseTransition ValidateTransition(const v1::TransitionCaseRequest& request, Transition transition);
 
-// "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
-std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
-
 // Normalised INSZ digits (for a filter), or INVALID_ARGUMENT on `field`.
 std::string RequireInsz(const std::string& insz, std::string_view field);
-
-// "3" -> 3; "" -> nullopt; anything else -> a violation on `field`.
-std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag);
 
 }  // namespace kp::cases

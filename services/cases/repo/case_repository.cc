@@ -1,12 +1,10 @@
 #include "cases/repo/case_repository.h"
 
-#include <charconv>
+#include "common/pg_values.h"
 
 namespace kp::cases {
 
 namespace {
-
-#define KP_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
 // Column lists shared by the statements that return a whole client or case.
 #define CLIENT_COLUMNS                                                                        \
@@ -64,7 +62,7 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT " CASE_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) "
      "CROSS JOIN LATERAL (SELECT * FROM cases.cases WHERE case_id = wanted.case_id LIMIT 1) c "
      "CROSS JOIN LATERAL (SELECT * FROM cases.clients WHERE client_id = c.client_id LIMIT 1) cl"},
-    {"cases.case_probe", "SELECT owner_org, version, state FROM cases.cases WHERE case_id = $1::uuid"},
+    {"cases.case_probe", "SELECT owner_org, version, state, client_id::text FROM cases.cases WHERE case_id = $1::uuid"},
     {"cases.case_update",
      "WITH c AS (UPDATE cases.cases SET title = COALESCE($3, title), summary = COALESCE($4, summary), "
      "           life_domains = COALESCE($5::smallint[], life_domains), "
@@ -90,11 +88,6 @@ const std::vector<PreparedStatement> kStatements = {
      KP_MICROS("change_time") ", change_seq FROM cases.case_status_changes "
      "WHERE case_id = $1::uuid AND change_seq > $2 ORDER BY change_seq LIMIT $3"},
 };
-
-void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 void SetDate(kruispunt::type::v1::Date* date, const std::string& iso) {
   int y = 0, m = 0, d = 0;
@@ -134,14 +127,8 @@ int64_t ReadCase(const pqxx::row& r, v1::Case& out) {
   out.set_title(r[3].as<std::string>());
   out.set_summary(r[4].as<std::string>());
   out.clear_life_domains();
-  const std::string domains = r[5].as<std::string>();
-  for (const char* p = domains.data(); p < domains.data() + domains.size();) {
-    int value = 0;
-    auto [next, ec] = std::from_chars(p, domains.data() + domains.size(), value);
-    if (ec != std::errc()) break;
-    out.add_life_domains(static_cast<kruispunt::type::v1::LifeDomain>(value));
-    p = next + 1;
-  }
+  for (int domain : ParseIntList(r[5].as<std::string>()))
+    out.add_life_domains(static_cast<kruispunt::type::v1::LifeDomain>(domain));
   out.set_state(static_cast<v1::CaseState>(r[6].as<int>()));
   out.set_state_reason(r[7].as<std::string>());
   SetTime(out.mutable_create_time(), r[8].as<int64_t>());
@@ -154,18 +141,6 @@ int64_t ReadCase(const pqxx::row& r, v1::Case& out) {
   summary->set_family_name(r[13].as<std::string>());
   SetDate(summary->mutable_birth_date(), r[14].as<std::string>());
   return r[15].as<int64_t>();
-}
-
-template <class Fn>
-std::optional<int64_t> ReadPage(const pqxx::result& rows, int limit, Fn read_one) {
-  int64_t last = 0;
-  int count = 0;
-  for (const auto& row : rows) {
-    if (count == limit) return last;  // one row more than asked: there is a next page
-    last = read_one(row);
-    ++count;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -246,7 +221,8 @@ std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& ca
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("cases.case_probe", case_id);
   if (rows.empty()) return std::nullopt;
-  return CaseProbe{rows[0][0].as<std::string>(), rows[0][1].as<int>(), rows[0][2].as<int>()};
+  return CaseProbe{rows[0][0].as<std::string>(), rows[0][1].as<int>(), rows[0][2].as<int>(),
+                   rows[0][3].as<std::string>()};
 }
 
 bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,

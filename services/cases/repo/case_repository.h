@@ -53,6 +53,7 @@ struct CaseProbe {
   std::string owner_org;
   int version;
   int state;
+  std::string client_id;
 };
 
 // Each returns false when no row is visible to the organisation (the caller answers NOT_FOUND).

@@ -1,9 +1,11 @@
-#include "common/server.h"
+#include "host/server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <iostream>
 
@@ -31,6 +33,13 @@ JwtKeySet LoadKeys(const Config& config) {
   return keys;
 }
 
+std::string ReadToken(const std::string& path) {
+  std::string token = ReadFileToString(path);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) throw std::runtime_error("the service token file is empty");
+  return token;
+}
+
 // The database may still be starting (a fresh deployment): wait a little for it.
 std::unique_ptr<pqxx::connection> ConnectWithPatience(const std::string& url) {
   for (int attempt = 1;; ++attempt) {
@@ -51,6 +60,11 @@ ServerApp::ServerApp(Config config, std::vector<ServiceModule> modules)
 ServerApp::~ServerApp() { Shutdown(); }
 
 int ServerApp::Start() {
+  const bool hosts_team = std::any_of(modules_.begin(), modules_.end(), [](const ServiceModule& m) {
+    return m.full_name == team::v1::TeamService::service_full_name();
+  });
+  if (!hosts_team && config_.team_address.empty())
+    throw std::runtime_error("TeamService is not hosted in this process: set --team-address");
   auth_ = std::make_unique<Authenticator>(
       LoadKeys(config_), JwtExpectations{config_.token_issuer, config_.token_audience});
   if (config_.migrate) {
@@ -62,7 +76,22 @@ int ServerApp::Start() {
   for (const auto& module : modules_)
     statements.insert(statements.end(), module.statements.begin(), module.statements.end());
   pool_ = std::make_unique<DbPool>(config_.database_url, config_.db_pool_size, statements);
-  runtime_ = Runtime{auth_.get(), pool_.get()};
+  peers_ = std::make_unique<Peers>(ReadToken(config_.service_token_file));
+  team_ = std::make_unique<team::TeamClient>(*peers_);
+  gate_ = std::make_unique<team::DirectoryGate>(*team_);
+  runtime_ = Runtime{auth_.get(), pool_.get(), gate_.get(), peers_.get()};
+
+  // Calls between the services hosted here go to a second server without a port, reached over
+  // its in-process channel. On shutdown it stops last, so that a call still in flight on the
+  // public server can finish its calls to a peer.
+  grpc::ServerBuilder internal;
+  for (auto& module : modules_) {
+    services_.push_back(module.make_service(runtime_));
+    internal.RegisterService(services_.back().get());
+  }
+  internal_server_ = internal.BuildAndStart();
+  if (!internal_server_) throw std::runtime_error("cannot start the in-process server");
+  ConnectPeers();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -80,6 +109,27 @@ int ServerApp::Start() {
   spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
                modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
   return port;
+}
+
+// A service hosted here is reached over the in-process channel; TeamService elsewhere over its
+// configured address.
+void ServerApp::ConnectPeers() {
+  for (const auto& module : modules_)
+    peers_->Set(module.full_name, internal_server_->InProcessChannel(grpc::ChannelArguments()));
+  const std::string team = team::v1::TeamService::service_full_name();
+  if (!config_.team_address.empty()) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (!config_.peer_tls_ca.empty()) {
+      grpc::SslCredentialsOptions options;
+      options.pem_root_certs = ReadFileToString(config_.peer_tls_ca);
+      if (!config_.tls_cert.empty()) {
+        options.pem_cert_chain = ReadFileToString(config_.tls_cert);
+        options.pem_private_key = ReadFileToString(config_.tls_key);
+      }
+      credentials = grpc::SslCredentials(options);
+    }
+    peers_->Set(team, grpc::CreateChannel(config_.team_address, credentials));
+  }
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or
@@ -118,6 +168,7 @@ void ServerApp::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(config_.shutdown_grace_seconds));
   }
+  if (internal_server_) internal_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pool_) pool_->Stop();
   spdlog::info("stopped");
 }

@@ -1,6 +1,7 @@
 // Hosting services in a process: keys, database pool, migrations, TLS, health and reflection,
-// readiness from the database, graceful shutdown. kruispuntd and every single-service binary
-// are a list of ServiceModules handed to RunServer.
+// channels to the peer services and the organisation gate, readiness from the database,
+// graceful shutdown. kruispuntd and every single-service binary are a list of ServiceModules
+// handed to RunServerMain.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -15,18 +16,10 @@
 
 #include "common/config.h"
 #include "common/db_pool.h"
-#include "common/migrations.h"
-#include "common/rpc.h"
+#include "common/module.h"
+#include "team/client/team_client.h"
 
 namespace kp {
-
-// What one service contributes to a process.
-struct ServiceModule {
-  std::string full_name;  // e.g. "kruispunt.cases.v1.CaseService", also its health check name
-  const MigrationSet* migrations;
-  std::vector<PreparedStatement> statements;
-  std::function<std::unique_ptr<grpc::Service>(Runtime&)> make_service;
-};
 
 // A running server; the integration tests start one in-process on an ephemeral port.
 class ServerApp {
@@ -45,10 +38,16 @@ class ServerApp {
 
   Config config_;
   std::vector<ServiceModule> modules_;
+  void ConnectPeers();
+
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<DbPool> pool_;
+  std::unique_ptr<Peers> peers_;
+  std::unique_ptr<team::TeamClient> team_;
+  std::unique_ptr<team::DirectoryGate> gate_;
   Runtime runtime_{};
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> internal_server_;  // the services, for each other
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<pqxx::connection> probe_conn_;  // used by ProbeDatabase only

@@ -1,0 +1,26 @@
+// What one service contributes to a process; kruispuntd and each single-service binary are a
+// list of these handed to kp::RunServerMain (services/host).
+#pragma once
+
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/db_pool.h"
+#include "common/migrations.h"
+#include "common/rpc.h"
+
+namespace kp {
+
+// What one service contributes to a process.
+struct ServiceModule {
+  std::string full_name;  // e.g. "kruispunt.cases.v1.CaseService", also its health check name
+  const MigrationSet* migrations;
+  std::vector<PreparedStatement> statements;
+  std::function<std::unique_ptr<grpc::Service>(Runtime&)> make_service;
+};
+
+}  // namespace kp

@@ -1,0 +1,63 @@
+// How a service reaches the other Kruispunt services: one gRPC channel per peer service (the
+// server's in-process channel when the peer is hosted in the same process, else its configured
+// address) and the service token every such call presents. Set once, after the server starts.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace kp {
+
+class Peers {
+ public:
+  // How long a call to a peer may take at most.
+  static constexpr std::chrono::milliseconds kCallTimeout{3000};
+
+  explicit Peers(std::string service_token) : service_token_(std::move(service_token)) {}
+
+  void Set(const std::string& service_full_name, std::shared_ptr<grpc::Channel> channel) {
+    std::lock_guard lock(mutex_);
+    channels_[service_full_name] = std::move(channel);
+  }
+  // Null while the peer is not reachable yet (the server is still starting).
+  std::shared_ptr<grpc::Channel> Get(const std::string& service_full_name) const {
+    std::lock_guard lock(mutex_);
+    auto it = channels_.find(service_full_name);
+    return it == channels_.end() ? nullptr : it->second;
+  }
+  // A context carrying the service token and a deadline.
+  std::unique_ptr<grpc::ClientContext> NewContext() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + service_token_);
+    context->set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+    return context;
+  }
+
+ private:
+  const std::string service_token_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+// Whether an organisation may act: it must exist in the partner directory and be active.
+class OrganizationGate {
+ public:
+  virtual ~OrganizationGate() = default;
+  // Calls done with OK, or with the status to answer the caller. May call it before returning.
+  virtual void Check(const std::string& organization,
+                     std::function<void(const grpc::Status&)> done) = 0;
+  // Drops what is known of an organisation (it was just created or changed in this process).
+  virtual void Forget(const std::string& organization) = 0;
+};
+
+// Platform roles in tokens that act for the platform rather than for a partner organisation;
+// their "org" claim is not looked up in the directory.
+inline bool IsPlatformRole(const std::string& role) { return role == "admin" || role == "service"; }
+
+}  // namespace kp

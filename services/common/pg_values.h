@@ -1,0 +1,58 @@
+// Shared pieces of the repositories: how timestamps, int lists and pages travel between
+// PostgreSQL rows and protobuf messages.
+#pragma once
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+// A timestamptz column as whole microseconds since the epoch (NULL stays NULL).
+#define KP_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+
+namespace kp {
+
+inline void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
+  ts->set_seconds(micros / 1000000);
+  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+// Microseconds since the epoch as text for a timestamptz parameter ("to_timestamp($n / 1e6)").
+inline int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1000000 + ts.nanos() / 1000;
+}
+
+// "1,4,7" (array_to_string of a smallint[]) -> {1, 4, 7}.
+inline std::vector<int> ParseIntList(const std::string& text) {
+  std::vector<int> values;
+  for (const char* p = text.data(); p < text.data() + text.size();) {
+    int value = 0;
+    auto [next, ec] = std::from_chars(p, text.data() + text.size(), value);
+    if (ec != std::errc()) break;
+    values.push_back(value);
+    p = next + 1;
+  }
+  return values;
+}
+
+// Reads up to `limit` rows with read_one (which returns the row's list position); the query
+// asked for limit + 1, so a further row means there is a next page: returns the position to
+// continue after, or nullopt at the end of the list.
+template <class Fn>
+std::optional<int64_t> ReadPage(const pqxx::result& rows, int limit, Fn read_one) {
+  int64_t last = 0;
+  int count = 0;
+  for (const auto& row : rows) {
+    if (count == limit) return last;
+    last = read_one(row);
+    ++count;
+  }
+  return std::nullopt;
+}
+
+}  // namespace kp

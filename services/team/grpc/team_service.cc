@@ -1,0 +1,313 @@
+#include "team/grpc/team_service.h"
+
+#include "common/page_token.h"
+#include "team/grpc/team_validation.h"
+
+namespace kp::team {
+
+const kp::MigrationSet& Migrations();  // generated from services/team/migrations
+
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+Error CaseNotFound() {
+  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
+}
+
+void RequireRole(const Call& call, const char* role, const char* what) {
+  if (call.caller.role != role)
+    throw Error::PermissionDenied(role == std::string("admin") ? "ADMIN_ONLY" : "SERVICE_ONLY", what);
+}
+
+std::string ParticipantName(const std::string& case_id, const std::string& participant_id) {
+  return "cases/" + case_id + "/participants/" + participant_id;
+}
+
+// The case's team, if the caller may see it; else the same NOT_FOUND as for a missing case.
+TeamCase RequireVisibleTeam(pqxx::transaction_base& tx, const std::string& case_id, const Identity& caller,
+                            bool lock) {
+  auto team = ReadTeamCase(tx, case_id, caller.organization, caller.person, lock);
+  if (!team || !MaySeeTeam(team->standing)) throw CaseNotFound();
+  return *team;
+}
+
+void RequireTeamManager(const TeamCase& team) {
+  if (!MayChangeTeam(team.standing))
+    throw Error::PermissionDenied("NOT_TEAM_MANAGER",
+                                  "only the case's care coordinator, or a participant whose mandate "
+                                  "includes MANAGE_TEAM, changes the team");
+}
+
+class TeamServiceImpl final : public v1::TeamService::CallbackService {
+ public:
+  explicit TeamServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
+                                         v1::Organization* resp) override {
+    return ServeUnary(rt_, ctx, "CreateOrganization", [this, req, resp](const Call& call, pqxx::connection& db) {
+      RequireRole(call, "admin", "only a platform administrator adds organisations");
+      const auto org = ValidateCreateOrganization(*req);
+      InsertOrganization(db, org, *resp);
+      rt_.orgs->Forget(org.org_id);
+    });
+  }
+
+  ServerUnaryReactor* GetOrganization(CallbackServerContext* ctx, const v1::GetOrganizationRequest* req,
+                                      v1::Organization* resp) override {
+    return ServeUnary(rt_, ctx, "GetOrganization", [req, resp](const Call&, pqxx::connection& db) {
+      const auto id = RequirePrincipalName(req->name(), "organizations", "name");
+      if (!team::GetOrganization(db, id, *resp))
+        throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
+    });
+  }
+
+  ServerUnaryReactor* ListOrganizations(CallbackServerContext* ctx, const v1::ListOrganizationsRequest* req,
+                                        v1::ListOrganizationsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListOrganizations", [req, resp](const Call&, pqxx::connection& db) {
+      std::optional<int> kind;
+      if (req->kind() != v1::ORGANIZATION_KIND_UNSPECIFIED) {
+        if (!v1::OrganizationKind_IsValid(req->kind())) throw Error::InvalidField("kind", "is not an organisation kind");
+        kind = req->kind();
+      }
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "orgs|" + std::to_string(kind.value_or(0)) + "|" +
+                                       std::to_string(req->active_only()));
+      auto last = team::ListOrganizations(db, kind, req->active_only(), page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
+    });
+  }
+
+  ServerUnaryReactor* UpdateOrganization(CallbackServerContext* ctx, const v1::UpdateOrganizationRequest* req,
+                                         v1::Organization* resp) override {
+    return ServeUnary(rt_, ctx, "UpdateOrganization", [this, req, resp](const Call& call, pqxx::connection& db) {
+      RequireRole(call, "admin", "only a platform administrator changes organisations");
+      const auto update = ValidateUpdateOrganization(*req);
+      const bool updated = team::UpdateOrganization(db, update.org_id, update.changes, update.expected_version, *resp);
+      rt_.orgs->Forget(update.org_id);  // a deactivation takes effect in this process at once
+      if (updated) return;
+      if (!OrganizationVersion(db, update.org_id))
+        throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
+      throw Error::Aborted("ETAG_MISMATCH", "the organisation changed since you read it; read it again");
+    });
+  }
+
+  ServerUnaryReactor* CreatePerson(CallbackServerContext* ctx, const v1::CreatePersonRequest* req,
+                                   v1::Person* resp) override {
+    return ServeUnary(rt_, ctx, "CreatePerson", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto person = ValidateCreatePerson(*req, call.caller);
+      if (!InsertPerson(db, person, *resp))
+        throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND",
+                                        "your organisation is not in the partner directory");
+    });
+  }
+
+  ServerUnaryReactor* GetPerson(CallbackServerContext* ctx, const v1::GetPersonRequest* req,
+                                v1::Person* resp) override {
+    return ServeUnary(rt_, ctx, "GetPerson", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto id = RequirePrincipalName(req->name(), "people", "name");
+      std::string registering_org;
+      const bool found = team::GetPerson(db, id, *resp, registering_org);
+      // A professional is in the partner directory; anyone else is personal data of the
+      // organisation that registered them.
+      if (!found || (resp->kind() != v1::PERSON_KIND_PROFESSIONAL && registering_org != call.caller.organization))
+        throw Error::NotFound("PERSON_NOT_FOUND", "no such person, or not visible to your organisation");
+    });
+  }
+
+  ServerUnaryReactor* AddParticipant(CallbackServerContext* ctx, const v1::AddParticipantRequest* req,
+                                     v1::Participant* resp) override {
+    return ServeUnary(rt_, ctx, "AddParticipant", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto add = ValidateAddParticipant(*req, call.caller, std::chrono::system_clock::now());
+      const auto& n = add.participation;
+      pqxx::work tx(db);
+      const auto team = RequireVisibleTeam(tx, n.case_id, call.caller, /*lock=*/true);
+      if (n.request_id) {
+        if (auto earlier = ParticipantByRequest(tx, n.case_id, *n.request_id)) {
+          ReadParticipant(tx, n.case_id, *earlier, *resp);
+          return;
+        }
+      }
+      RequireTeamManager(team);
+      const auto person = FindPerson(tx, n.person_id);
+      if (!person)
+        throw Error::FailedPrecondition("PERSON_NOT_FOUND", "participant.person names no registered person");
+      if (auto needed = RequiredPersonKind(n.role); needed && *needed != person->kind)
+        throw Error::InvalidField("participant.role",
+                                  "a " + std::string(Name(n.role)) +
+                                      (*needed == PersonKind::kProfessional
+                                           ? " must be a professional"
+                                           : " must be a person without an organisation here"));
+      if (person->organization && !person->organization_active)
+        throw Error::FailedPrecondition("ORGANIZATION_INACTIVE", "the person's organisation is not active");
+      if (n.role == Role::kCareCoordinator && team.current_coordinator) {
+        if (add.handover_from != team.current_coordinator)
+          throw Error(grpc::StatusCode::FAILED_PRECONDITION, "CARE_COORDINATOR_EXISTS",
+                      "the case has a care coordinator; to hand over, set handover_from to them",
+                      {}, {{"care_coordinator", ParticipantName(n.case_id, *team.current_coordinator)}});
+        team::EndParticipation(tx, n.case_id, *team.current_coordinator, "handed over", call.caller.organization,
+                         call.caller.person);
+      } else if (add.handover_from) {
+        throw Error::FailedPrecondition("NOT_THE_CARE_COORDINATOR",
+                                        "handover_from is not the case's current care coordinator");
+      }
+      const auto id = InsertParticipation(tx, n);
+      ReadParticipant(tx, n.case_id, id, *resp);
+      tx.commit();
+    });
+  }
+
+  ServerUnaryReactor* EndParticipation(CallbackServerContext* ctx, const v1::EndParticipationRequest* req,
+                                       v1::Participant* resp) override {
+    return ServeUnary(rt_, ctx, "EndParticipation", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto [case_id, participant_id] = RequireParticipantName(req->name(), "name");
+      Violations v;
+      v.Text("reason", req->reason(), 0, 1000, /*multiline=*/true);
+      v.ThrowIfAny();
+      pqxx::work tx(db);
+      const auto team = RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/true);
+      const auto facts = FindParticipation(tx, case_id, participant_id);
+      if (!facts) throw Error::NotFound("PARTICIPANT_NOT_FOUND", "no such participant in this case");
+      RequireTeamManager(team);
+      if (facts->role == Role::kClient)
+        throw Error::FailedPrecondition("CLIENT_STAYS", "the client stays in the team of their own case");
+      if (facts->ended) throw Error::FailedPrecondition("ALREADY_ENDED", "this participation has already ended");
+      if (facts->role == Role::kCareCoordinator && team.case_state == kCaseStateActive)
+        throw Error::FailedPrecondition("CARE_COORDINATOR_REQUIRED",
+                                        "an active case keeps a care coordinator: add the new one with "
+                                        "handover_from, or suspend or close the case first");
+      team::EndParticipation(tx, case_id, participant_id, req->reason(), call.caller.organization,
+                             call.caller.person);
+      ReadParticipant(tx, case_id, participant_id, *resp);
+      tx.commit();
+    });
+  }
+
+  ServerUnaryReactor* ListParticipants(CallbackServerContext* ctx, const v1::ListParticipantsRequest* req,
+                                       v1::ListParticipantsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListParticipants", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "team|" + case_id + "|" + std::to_string(req->include_ended()));
+      {
+        pqxx::nontransaction tx(db);
+        RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/false);
+      }
+      auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
+    });
+  }
+
+  ServerUnaryReactor* ListTeamChanges(CallbackServerContext* ctx, const v1::ListTeamChangesRequest* req,
+                                      v1::ListTeamChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListTeamChanges", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
+      {
+        pqxx::nontransaction tx(db);
+        RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/false);
+      }
+      auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
+    });
+  }
+
+  ServerUnaryReactor* ListParticipations(CallbackServerContext* ctx, const v1::ListParticipationsRequest* req,
+                                         v1::ListParticipationsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListParticipations", [req, resp](const Call& call, pqxx::connection& db) {
+      std::optional<int64_t> last;
+      Page page{};
+      if (req->has_person()) {
+        const auto id = RequirePrincipalName(req->person(), "people", "person");
+        if (id != call.caller.person)
+          throw Error::PermissionDenied("NOT_YOURSELF", "a person lists only their own participations");
+        page = DecodePage(req->page_size(), req->page_token(), "mine|person|" + id);
+        last = ListParticipationsOfPerson(db, id, page.after, page.size, *resp);
+      } else if (req->has_organization()) {
+        const auto id = RequirePrincipalName(req->organization(), "organizations", "organization");
+        if (id != call.caller.organization)
+          throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own participations");
+        page = DecodePage(req->page_size(), req->page_token(), "mine|org|" + id);
+        last = ListParticipationsOfOrganization(db, id, page.after, page.size, *resp);
+      } else {
+        throw Error::InvalidField("subject", "set person or organization");
+      }
+      resp->set_next_page_token(NextToken(last, page));
+    });
+  }
+
+  ServerUnaryReactor* RegisterCases(CallbackServerContext* ctx, const v1::RegisterCasesRequest* req,
+                                    v1::RegisterCasesResponse*) override {
+    return ServeUnary(rt_, ctx, "RegisterCases", [req](const Call& call, pqxx::connection& db) {
+      RequireRole(call, "service", "only Kruispunt's services register cases");
+      std::vector<CaseRegistration> cases;
+      Violations v;
+      for (int i = 0; i < req->cases_size(); ++i) {
+        const auto& c = req->cases(i);
+        const std::string at = "cases[" + std::to_string(i) + "]";
+        CaseRegistration r;
+        r.case_state = c.case_state();
+        r.created_by = c.created_by_person();
+        auto case_id = ParseResourceName(c.case_(), "cases");
+        auto client_id = ParseResourceName(c.client(), "clients");
+        const std::string owner = c.owner_organization().rfind("organizations/", 0) == 0
+                                      ? c.owner_organization().substr(14) : "";
+        if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+        if (!client_id) v.Add(at + ".client", "must be 'clients/{uuid}'");
+        if (!IsValidPrincipalId(owner)) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
+        if (r.case_state < 1 || r.case_state > 4) v.Add(at + ".case_state", "must be a case state");
+        if (!IsValidPrincipalId(r.created_by)) v.Add(at + ".created_by_person", "must be a person id");
+        if (case_id && client_id) cases.push_back({*case_id, owner, *client_id, r.created_by, r.case_state});
+      }
+      v.ThrowIfAny();
+      pqxx::work tx(db);
+      for (const auto& c : cases) RegisterCase(tx, c);
+      tx.commit();
+    });
+  }
+
+  ServerUnaryReactor* CheckTeamAccess(CallbackServerContext* ctx, const v1::CheckTeamAccessRequest* req,
+                                      v1::CheckTeamAccessResponse* resp) override {
+    return ServeUnary(rt_, ctx, "CheckTeamAccess", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireRole(call, "service", "only Kruispunt's services ask for team access");
+      std::vector<AccessQuery> queries;
+      Violations v;
+      for (int i = 0; i < req->queries_size(); ++i) {
+        const auto& q = req->queries(i);
+        const std::string at = "queries[" + std::to_string(i) + "]";
+        auto case_id = ParseResourceName(q.case_(), "cases");
+        if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+        if (!IsValidPrincipalId(q.organization())) v.Add(at + ".organization", "must be an organisation id");
+        if (q.permission() == 0 || !v1::Permission_IsValid(q.permission())) v.Add(at + ".permission", "must be a permission");
+        if (case_id) queries.push_back({*case_id, q.organization(), Bit(static_cast<Permission>(q.permission()))});
+      }
+      v.ThrowIfAny();
+      if (queries.empty()) return;
+      for (bool granted : CheckAccess(db, queries)) resp->add_granted(granted);
+    });
+  }
+
+ private:
+  Runtime& rt_;
+};
+
+}  // namespace
+
+ServiceModule TeamServiceModule() {
+  RegisterConstraintError("organizations_pkey",
+                          Error::AlreadyExists("ORGANIZATION_ALREADY_EXISTS", "an organisation with this id exists"));
+  RegisterConstraintError("uniq_organization_kbo",
+                          Error::AlreadyExists("KBO_NUMBER_TAKEN", "an organisation with this KBO number exists"));
+  RegisterConstraintError("people_pkey",
+                          Error::AlreadyExists("PERSON_ALREADY_EXISTS", "a person with this id exists"));
+  RegisterConstraintError("one_role_per_person_per_case",
+                          Error::AlreadyExists("ALREADY_IN_TEAM", "this person already has this role in the team"));
+  RegisterConstraintError("one_care_coordinator_per_case",
+                          Error::FailedPrecondition("CARE_COORDINATOR_EXISTS", "the case has a care coordinator"));
+  return ServiceModule{
+      v1::TeamService::service_full_name(), &Migrations(), Statements(),
+      [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); }};
+}
+
+}  // namespace kp::team

@@ -1,0 +1,222 @@
+#include "team/grpc/team_validation.h"
+
+#include <set>
+
+#include "common/pg_values.h"
+#include "team/domain/kbo.h"
+
+namespace kp::team {
+
+namespace {
+
+constexpr std::size_t kNameMax = 200;
+constexpr std::size_t kProfessionMax = 100;
+constexpr std::size_t kReasonMax = 1000;
+
+// Accepts "{collection}/{id}" with a token-style id; nullopt otherwise.
+std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection) {
+  if (name.size() <= collection.size() + 1 || name.substr(0, collection.size()) != collection ||
+      name[collection.size()] != '/')
+    return std::nullopt;
+  const auto id = name.substr(collection.size() + 1);
+  if (!IsValidPrincipalId(id)) return std::nullopt;
+  return std::string(id);
+}
+
+void CheckKind(Violations& v, std::string_view field, int kind) {
+  if (kind == 0 || !v1::OrganizationKind_IsValid(kind)) v.Add(std::string(field), "must be an organisation kind");
+}
+
+}  // namespace
+
+std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field) {
+  auto id = ParsePrincipalName(name, collection);
+  if (!id)
+    throw Error::InvalidField(std::string(field), "must be '" + std::string(collection) +
+                                                      "/{id}' with an id of 1..64 [A-Za-z0-9._:-]");
+  return *id;
+}
+
+std::pair<std::string, std::string> RequireParticipantName(const std::string& name, std::string_view field) {
+  // cases/{uuid}/participants/{uuid}
+  const auto slash = name.find("/participants/");
+  std::optional<std::string> case_id, participant_id;
+  if (slash != std::string::npos) {
+    case_id = ParseResourceName(std::string_view(name).substr(0, slash), "cases");
+    participant_id = ParseResourceName(std::string_view(name).substr(slash + 1), "participants");
+  }
+  if (!case_id || !participant_id)
+    throw Error::InvalidField(std::string(field), "must be 'cases/{uuid}/participants/{uuid}'");
+  return {*case_id, *participant_id};
+}
+
+NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& request) {
+  Violations v;
+  const auto& o = request.organization();
+  NewOrganization out;
+  if (!IsValidPrincipalId(request.organization_id()))
+    v.Add("organization_id", "must be 1..64 of [A-Za-z0-9._:-] (the 'org' claim of its tokens)");
+  v.Text("organization.display_name", o.display_name(), 1, kNameMax);
+  CheckKind(v, "organization.kind", o.kind());
+  std::string why;
+  if (o.kbo_number().empty()) v.Add("organization.kbo_number", "is required");
+  else if (auto kbo = ParseKbo(o.kbo_number(), &why)) out.kbo_number = *kbo;
+  else v.Add("organization.kbo_number", why);
+  CheckContact(v, "organization.contact", o.contact());
+  v.ThrowIfAny();
+  out.org_id = request.organization_id();
+  out.display_name = o.display_name();
+  out.kind = o.kind();
+  out.email = o.contact().email();
+  out.phone = o.contact().phone();
+  out.street = o.contact().street();
+  out.postal_code = o.contact().postal_code();
+  out.city = o.contact().city();
+  return out;
+}
+
+OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationRequest& request) {
+  const auto& o = request.organization();
+  OrganizationUpdate out;
+  out.org_id = RequirePrincipalName(o.name(), "organizations", "organization.name");
+  Violations v;
+  static const std::set<std::string> kContact = {"contact.email", "contact.phone", "contact.street",
+                                                 "contact.postal_code", "contact.city"};
+  std::set<std::string> allowed = {"display_name", "kind", "active"};
+  allowed.insert(kContact.begin(), kContact.end());
+  google::protobuf::FieldMask mask;  // "contact" stands for every contact field
+  for (const auto& path : request.update_mask().paths()) {
+    if (path != "contact") mask.add_paths(path);
+    else for (const auto& f : kContact) mask.add_paths(f);
+  }
+  const auto paths = MaskPaths(v, mask, allowed);
+  auto& ch = out.changes;
+  if (paths.count("display_name")) {
+    v.Text("organization.display_name", o.display_name(), 1, kNameMax);
+    ch.display_name = o.display_name();
+  }
+  if (paths.count("kind")) {
+    CheckKind(v, "organization.kind", o.kind());
+    ch.kind = o.kind();
+  }
+  if (paths.count("active")) ch.active = o.active();
+  const auto& c = o.contact();
+  if (paths.count("contact.email")) ch.email = c.email();
+  if (paths.count("contact.phone")) ch.phone = c.phone();
+  if (paths.count("contact.street")) ch.street = c.street();
+  if (paths.count("contact.postal_code")) ch.postal_code = c.postal_code();
+  if (paths.count("contact.city")) ch.city = c.city();
+  if (ch.email || ch.phone || ch.street || ch.postal_code || ch.city)
+    CheckContact(v, "organization.contact", c);
+  out.expected_version = ParseEtag(v, "organization.etag", o.etag());
+  v.ThrowIfAny();
+  return out;
+}
+
+NewPerson ValidateCreatePerson(const v1::CreatePersonRequest& request, const Identity& caller) {
+  Violations v;
+  const auto& p = request.person();
+  NewPerson out;
+  out.registering_org = caller.organization;
+  out.created_by = caller.person;
+  switch (p.kind()) {
+    case v1::PERSON_KIND_PROFESSIONAL:
+      out.kind = PersonKind::kProfessional;
+      out.organization = caller.organization;
+      if (!IsValidPrincipalId(request.person_id()))
+        v.Add("person_id", "a professional's id is their token subject: 1..64 of [A-Za-z0-9._:-]");
+      v.Text("person.profession", p.profession(), 1, kProfessionMax);
+      if (!p.organization().empty() && p.organization() != "organizations/" + caller.organization)
+        v.Add("person.organization", "a professional is registered by their own organisation");
+      break;
+    case v1::PERSON_KIND_INFORMAL:
+      out.kind = PersonKind::kInformal;
+      if (!request.person_id().empty()) v.Add("person_id", "is generated for a person without an organisation");
+      if (!p.organization().empty()) v.Add("person.organization", "must be empty for a person without an organisation");
+      if (!p.profession().empty()) v.Add("person.profession", "is only for professionals");
+      break;
+    default: v.Add("person.kind", "must be PROFESSIONAL or INFORMAL");
+  }
+  v.Text("person.given_name", p.given_name(), 1, kNameMax);
+  v.Text("person.family_name", p.family_name(), 1, kNameMax);
+  CheckContact(v, "person.contact", p.contact());
+  out.request_id = RequestId(v, request.request_id());
+  v.ThrowIfAny();
+  out.person_id = request.person_id();
+  out.profession = p.profession();
+  out.given_name = p.given_name();
+  out.family_name = p.family_name();
+  out.email = p.contact().email();
+  out.phone = p.contact().phone();
+  out.street = p.contact().street();
+  out.postal_code = p.contact().postal_code();
+  out.city = p.contact().city();
+  return out;
+}
+
+ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& request,
+                                           const Identity& caller,
+                                           std::chrono::system_clock::time_point now) {
+  ParticipantAddition out;
+  auto& n = out.participation;
+  n.case_id = RequireName(request.parent(), "cases", "parent");
+  n.added_by_org = caller.organization;
+  n.added_by_person = caller.person;
+  Violations v;
+  const auto& p = request.participant();
+
+  const int role = p.role();
+  const bool coordinator = role == v1::PARTICIPANT_ROLE_CARE_COORDINATOR;
+  if (role == v1::PARTICIPANT_ROLE_CLIENT)
+    v.Add("participant.role", "the client joins the team when the case is opened, not by hand");
+  else if (role == 0 || !v1::ParticipantRole_IsValid(role))
+    v.Add("participant.role", "must be a participant role");
+  n.role = static_cast<Role>(role);
+
+  if (p.person().empty()) v.Add("participant.person", "is required: 'people/{id}'");
+  else if (auto id = ParsePrincipalName(p.person(), "people")) n.person_id = *id;
+  else v.Add("participant.person", "must be 'people/{id}'");
+  if (!p.client().empty()) v.Add("participant.client", "is output only");
+
+  std::set<int> seen;
+  n.permissions = 0;
+  if (p.mandate_size() == 0) v.Add("participant.mandate", "must name at least one permission");
+  for (int permission : p.mandate()) {
+    if (permission == 0 || !v1::Permission_IsValid(permission)) v.Add("participant.mandate", "contains an unknown permission");
+    else if (!seen.insert(permission).second) v.Add("participant.mandate", "contains a permission twice");
+    else n.permissions |= Bit(static_cast<Permission>(permission));
+  }
+  n.life_domains = LifeDomains(v, "participant.life_domains", p.life_domains());
+
+  const int64_t now_micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  constexpr int64_t kClockSkew = 60 * 1000000LL;  // a client's clock may run a little ahead
+  if (p.has_valid_from()) n.valid_from_micros = Micros(p.valid_from());
+  if (p.has_valid_until()) n.valid_until_micros = Micros(p.valid_until());
+  const int64_t from = n.valid_from_micros.value_or(now_micros);
+  if (n.valid_until_micros && *n.valid_until_micros <= from)
+    v.Add("participant.valid_until", "must be after valid_from");
+  else if (n.valid_until_micros && *n.valid_until_micros <= now_micros)
+    v.Add("participant.valid_until", "is in the past");
+  if (coordinator && n.valid_until_micros)
+    v.Add("participant.valid_until", "a care coordinator serves until handed over; leave it empty");
+  if (coordinator && from > now_micros + kClockSkew)
+    v.Add("participant.valid_from", "a care coordinator begins now; leave it empty");
+
+  if (!request.handover_from().empty()) {
+    if (!coordinator) v.Add("handover_from", "is only for adding a care coordinator");
+    const auto slash = request.handover_from().find("/participants/");
+    auto id = slash == std::string::npos
+                  ? std::nullopt
+                  : ParseResourceName(std::string_view(request.handover_from()).substr(slash + 1), "participants");
+    if (!id || request.handover_from().substr(0, slash) != request.parent())
+      v.Add("handover_from", "must be a participant of this case: '{parent}/participants/{uuid}'");
+    else out.handover_from = *id;
+  }
+  v.Text("reason", request.reason(), 0, kReasonMax, /*multiline=*/true);
+  n.request_id = RequestId(v, request.request_id());
+  v.ThrowIfAny();
+  n.reason = request.reason();
+  return out;
+}
+
+}  // namespace kp::team

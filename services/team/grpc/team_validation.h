@@ -1,0 +1,38 @@
+// Turns TeamService requests into validated repository inputs, collecting every field violation
+// (throws kp::Error INVALID_ARGUMENT). Pure: no database, unit-tested directly.
+#pragma once
+
+#include <chrono>
+
+#include "common/auth.h"
+#include "common/validation.h"
+#include "team/repo/team_repository.h"
+
+namespace kp::team {
+
+NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& request);
+
+struct OrganizationUpdate {
+  std::string org_id;
+  OrganizationChanges changes;
+  std::optional<int> expected_version;
+};
+OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationRequest& request);
+
+NewPerson ValidateCreatePerson(const v1::CreatePersonRequest& request, const Identity& caller);
+
+struct ParticipantAddition {
+  NewParticipation participation;
+  std::optional<std::string> handover_from;  // participant id
+};
+ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& request,
+                                           const Identity& caller,
+                                           std::chrono::system_clock::time_point now);
+
+// "cases/{uuid}/participants/{uuid}" -> {case id, participant id}, or INVALID_ARGUMENT on field.
+std::pair<std::string, std::string> RequireParticipantName(const std::string& name, std::string_view field);
+
+// "organizations/{id}" or "people/{id}" (ids as in tokens) -> the id, or INVALID_ARGUMENT.
+std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field);
+
+}  // namespace kp::team

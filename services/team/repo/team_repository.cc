@@ -1,0 +1,406 @@
+#include "team/repo/team_repository.h"
+
+#include "common/errors.h"
+#include "common/pg_values.h"
+
+namespace kp::team {
+
+namespace {
+
+#define ORG_COLUMNS                                                                            \
+  "org_id, kbo_number, display_name, kind, email, phone, street, postal_code, city, active, " \
+  KP_MICROS("create_time") ", " KP_MICROS("update_time") ", version, org_seq"
+
+#define PERSON_COLUMNS                                                                         \
+  "person_id, kind, organization, profession, given_name, family_name, email, phone, street, " \
+  "postal_code, city, registering_org, " KP_MICROS("create_time")
+
+// A participation grants something now: not ended by hand, its period begun and not over.
+#define ACTIVE(p)                                                                   \
+  p ".end_time IS NULL AND " p ".valid_from <= now() AND (" p ".valid_until IS NULL OR " p \
+  ".valid_until > now())"
+
+#define PARTICIPANT_COLUMNS                                                                        \
+  "p.case_id, p.participant_id, p.person_id, p.client_id, p.organization, p.role, p.permissions, " \
+  "array_to_string(p.life_domains, ','), " KP_MICROS("p.valid_from") ", " KP_MICROS("p.valid_until") \
+  ", CASE WHEN p.end_time IS NOT NULL OR p.valid_until <= now() THEN 3 "                             \
+  "WHEN p.valid_from > now() THEN 1 ELSE 2 END, " KP_MICROS("p.end_time") ", p.end_reason, "     \
+  "COALESCE(pe.given_name || ' ' || pe.family_name, ''), " KP_MICROS("p.create_time") ", "         \
+  "p.participant_seq FROM team.participations p LEFT JOIN team.people pe USING (person_id)"
+
+#define STANDING(lock)                                                                          \
+  "SELECT c.owner_org, c.case_state, c.owner_org = $2, "                                        \
+  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id "                    \
+  "        AND p.organization = $2 AND p.permissions & 2 <> 0 AND " ACTIVE("p") "), "           \
+  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id AND p.person_id = $3 " \
+  "        AND p.organization = $2 AND p.role = 6 AND " ACTIVE("p") "), "                        \
+  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id AND p.person_id = $3 " \
+  "        AND p.organization = $2 AND p.permissions & 128 <> 0 AND " ACTIVE("p") "), "          \
+  "(SELECT p.participant_id::text FROM team.participations p WHERE p.case_id = c.case_id "      \
+  "        AND p.role = 6 AND p.end_time IS NULL) "                                             \
+  "FROM team.cases c WHERE c.case_id = $1::uuid" lock
+
+#define PAGE_AFTER(seq) " AND p.participant_seq > " seq " ORDER BY p.participant_seq LIMIT "
+
+const std::vector<PreparedStatement> kStatements = {
+    {"team.org_insert",
+     "INSERT INTO team.organizations (org_id, kbo_number, display_name, kind, email, phone, street, "
+     "postal_code, city) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " ORG_COLUMNS},
+    {"team.org_get", "SELECT " ORG_COLUMNS " FROM team.organizations WHERE org_id = $1"},
+    {"team.org_list",
+     "SELECT " ORG_COLUMNS " FROM team.organizations WHERE org_seq > $1 "
+     "AND ($2::smallint IS NULL OR kind = $2) AND (NOT $3 OR active) ORDER BY org_seq LIMIT $4"},
+    {"team.org_update",
+     "UPDATE team.organizations SET display_name = COALESCE($2, display_name), "
+     "kind = COALESCE($3, kind), email = COALESCE($4, email), phone = COALESCE($5, phone), "
+     "street = COALESCE($6, street), postal_code = COALESCE($7, postal_code), "
+     "city = COALESCE($8, city), active = COALESCE($9, active), version = version + 1, "
+     "update_time = now() WHERE org_id = $1 AND ($10::int IS NULL OR version = $10) "
+     "RETURNING " ORG_COLUMNS},
+    {"team.org_version", "SELECT version FROM team.organizations WHERE org_id = $1"},
+
+    {"team.person_insert",
+     "INSERT INTO team.people (person_id, kind, organization, profession, given_name, family_name, "
+     "email, phone, street, postal_code, city, registering_org, request_id, created_by) "
+     "SELECT COALESCE($1, gen_random_uuid()::text), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+     "$13::uuid, $14 WHERE $3::text IS NULL OR EXISTS (SELECT 1 FROM team.organizations WHERE org_id = $3) "
+     "ON CONFLICT (registering_org, request_id) DO NOTHING RETURNING " PERSON_COLUMNS},
+    {"team.person_by_request",
+     "SELECT " PERSON_COLUMNS " FROM team.people WHERE registering_org = $1 AND request_id = $2::uuid"},
+    {"team.person_get", "SELECT " PERSON_COLUMNS " FROM team.people WHERE person_id = $1"},
+    {"team.person_facts",
+     "SELECT pe.kind, pe.organization, COALESCE(o.active, false) FROM team.people pe "
+     "LEFT JOIN team.organizations o ON o.org_id = pe.organization WHERE pe.person_id = $1"},
+
+    {"team.standing", STANDING("")},
+    {"team.standing_locked", STANDING(" FOR UPDATE OF c")},
+    {"team.participation_facts",
+     "SELECT role, p.end_time IS NOT NULL OR COALESCE(p.valid_until <= now(), false) "
+     "FROM team.participations p WHERE p.case_id = $1::uuid AND p.participant_id = $2::uuid"},
+    {"team.participant_by_request",
+     "SELECT participant_id::text FROM team.participations WHERE case_id = $1::uuid AND request_id = $2::uuid"},
+    {"team.participation_insert",
+     "WITH p AS (INSERT INTO team.participations (case_id, person_id, organization, role, permissions, "
+     "           life_domains, valid_from, valid_until, request_id, added_by_org, added_by_person) "
+     "           SELECT $1::uuid, $2, pe.organization, $3, $4, $5::smallint[], "
+     "           COALESCE(to_timestamp($6::double precision / 1e6), now()), "
+     "           to_timestamp($7::double precision / 1e6), $8::uuid, $9, $10 "
+     "           FROM team.people pe WHERE pe.person_id = $2 RETURNING case_id, participant_id, role), "
+     "h AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
+     "      SELECT case_id, participant_id, 1, role, $11, $9, $10 FROM p) "
+     "SELECT participant_id::text FROM p"},
+    {"team.participation_end",
+     "WITH p AS (UPDATE team.participations SET end_time = now(), end_reason = $3 "
+     "           WHERE case_id = $1::uuid AND participant_id = $2::uuid AND end_time IS NULL "
+     "           RETURNING case_id, participant_id, role), "
+     "h AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
+     "      SELECT case_id, participant_id, 2, role, $3, $4, $5 FROM p) "
+     "SELECT count(*) FROM p"},
+    {"team.participant_get",
+     "SELECT " PARTICIPANT_COLUMNS " WHERE p.case_id = $1::uuid AND p.participant_id = $2::uuid"},
+    {"team.participant_list",
+     "SELECT " PARTICIPANT_COLUMNS " WHERE p.case_id = $1::uuid "
+     "AND ($2 OR (p.end_time IS NULL AND (p.valid_until IS NULL OR p.valid_until > now())))"
+     PAGE_AFTER("$3") "$4"},
+    {"team.changes_list",
+     "SELECT participant_id::text, kind, role, reason, changed_by_org, changed_by_person, "
+     KP_MICROS("change_time") ", change_seq FROM team.team_changes "
+     "WHERE case_id = $1::uuid AND change_seq > $2 ORDER BY change_seq LIMIT $3"},
+    {"team.participations_of_person",
+     "SELECT " PARTICIPANT_COLUMNS " WHERE p.person_id = $1 AND p.end_time IS NULL "
+     "AND (p.valid_until IS NULL OR p.valid_until > now())" PAGE_AFTER("$2") "$3"},
+    {"team.participations_of_org",
+     "SELECT " PARTICIPANT_COLUMNS " WHERE p.organization = $1 AND p.end_time IS NULL "
+     "AND (p.valid_until IS NULL OR p.valid_until > now())" PAGE_AFTER("$2") "$3"},
+
+    {"team.case_register",
+     "INSERT INTO team.cases AS c (case_id, owner_org, client_id, case_state) "
+     "VALUES ($1::uuid, $2, $3::uuid, $4) ON CONFLICT (case_id) DO UPDATE "
+     "SET case_state = EXCLUDED.case_state, update_time = now() WHERE c.case_state <> EXCLUDED.case_state "
+     "RETURNING (xmax = 0)"},
+    {"team.client_participation",
+     "WITH p AS (INSERT INTO team.participations (case_id, client_id, role, permissions, added_by_org, added_by_person) "
+     "           VALUES ($1::uuid, $2::uuid, 1, $3, $4, $5) "
+     "           ON CONFLICT (case_id) WHERE role = 1 DO NOTHING RETURNING case_id, participant_id) "
+     "INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
+     "SELECT case_id, participant_id, 1, 1, 'case opened', $4, $5 FROM p"},
+    {"team.has_coordinator",
+     "SELECT EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = $1::uuid AND p.role = 6 "
+     "AND " ACTIVE("p") ")"},
+    // One probe per query through the (case_id, organization) index, in the order asked.
+    {"team.check_access",
+     "SELECT EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id "
+     "AND p.organization = q.org AND p.permissions & q.bit <> 0 AND " ACTIVE("p") ") "
+     "FROM unnest($1::uuid[], $2::text[], $3::int[]) WITH ORDINALITY AS q(case_id, org, bit, i) "
+     "ORDER BY q.i"},
+};
+
+std::string Etag(int version) { return std::to_string(version); }
+
+std::optional<std::string> OptionalText(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+
+int64_t ReadOrganization(const pqxx::row& r, v1::Organization& out) {
+  out.set_name("organizations/" + r[0].as<std::string>());
+  out.set_kbo_number(r[1].as<std::string>());
+  out.set_display_name(r[2].as<std::string>());
+  out.set_kind(static_cast<v1::OrganizationKind>(r[3].as<int>()));
+  auto* c = out.mutable_contact();
+  c->set_email(r[4].as<std::string>());
+  c->set_phone(r[5].as<std::string>());
+  c->set_street(r[6].as<std::string>());
+  c->set_postal_code(r[7].as<std::string>());
+  c->set_city(r[8].as<std::string>());
+  out.set_active(r[9].as<bool>());
+  SetTime(out.mutable_create_time(), r[10].as<int64_t>());
+  SetTime(out.mutable_update_time(), r[11].as<int64_t>());
+  out.set_etag(Etag(r[12].as<int>()));
+  return r[13].as<int64_t>();
+}
+
+std::string ReadPerson(const pqxx::row& r, v1::Person& out) {
+  out.set_name("people/" + r[0].as<std::string>());
+  out.set_kind(static_cast<v1::PersonKind>(r[1].as<int>()));
+  if (auto org = OptionalText(r[2])) out.set_organization("organizations/" + *org);
+  out.set_profession(r[3].as<std::string>());
+  out.set_given_name(r[4].as<std::string>());
+  out.set_family_name(r[5].as<std::string>());
+  auto* c = out.mutable_contact();
+  c->set_email(r[6].as<std::string>());
+  c->set_phone(r[7].as<std::string>());
+  c->set_street(r[8].as<std::string>());
+  c->set_postal_code(r[9].as<std::string>());
+  c->set_city(r[10].as<std::string>());
+  const std::string registering_org = r[11].as<std::string>();
+  out.set_registering_organization("organizations/" + registering_org);
+  SetTime(out.mutable_create_time(), r[12].as<int64_t>());
+  return registering_org;
+}
+
+int64_t ReadParticipantRow(const pqxx::row& r, v1::Participant& out) {
+  out.set_name("cases/" + r[0].as<std::string>() + "/participants/" + r[1].as<std::string>());
+  if (auto person = OptionalText(r[2])) out.set_person("people/" + *person);
+  if (auto client = OptionalText(r[3])) out.set_client("clients/" + *client);
+  if (auto org = OptionalText(r[4])) out.set_organization("organizations/" + *org);
+  out.set_role(static_cast<v1::ParticipantRole>(r[5].as<int>()));
+  const auto permissions = r[6].as<int32_t>();
+  for (int p = 1; p <= 7; ++p)
+    if (permissions & (1 << p)) out.add_mandate(static_cast<v1::Permission>(p));
+  for (int domain : ParseIntList(r[7].as<std::string>()))
+    out.add_life_domains(static_cast<kruispunt::type::v1::LifeDomain>(domain));
+  SetTime(out.mutable_valid_from(), r[8].as<int64_t>());
+  if (!r[9].is_null()) SetTime(out.mutable_valid_until(), r[9].as<int64_t>());
+  out.set_state(static_cast<v1::ParticipationState>(r[10].as<int>()));
+  if (!r[11].is_null()) SetTime(out.mutable_end_time(), r[11].as<int64_t>());
+  out.set_end_reason(r[12].as<std::string>());
+  out.set_display_name(r[13].as<std::string>());
+  SetTime(out.mutable_create_time(), r[14].as<int64_t>());
+  return r[15].as<int64_t>();
+}
+
+// A text[] literal of principal ids (validated: no quotes, commas or backslashes), each quoted
+// so that no id is read as NULL.
+std::string QuotedArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (const auto& v : values) literal += (literal.size() > 1 ? ",\"" : "\"") + v + "\"";
+  return literal + "}";
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& Statements() { return kStatements; }
+
+void InsertOrganization(pqxx::connection& conn, const NewOrganization& o, v1::Organization& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.org_insert", o.org_id, o.kbo_number, o.display_name, o.kind,
+                               o.email, o.phone, o.street, o.postal_code, o.city);
+  ReadOrganization(rows[0], out);
+}
+
+bool GetOrganization(pqxx::connection& conn, const std::string& org_id, v1::Organization& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.org_get", org_id);
+  if (rows.empty()) return false;
+  ReadOrganization(rows[0], out);
+  return true;
+}
+
+std::optional<int64_t> ListOrganizations(pqxx::connection& conn, std::optional<int> kind,
+                                         bool active_only, int64_t after_seq, int limit,
+                                         v1::ListOrganizationsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.org_list", after_seq, kind, active_only, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadOrganization(r, *out.add_organizations()); });
+}
+
+bool UpdateOrganization(pqxx::connection& conn, const std::string& org_id, const OrganizationChanges& c,
+                        std::optional<int> expected_version, v1::Organization& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.org_update", org_id, c.display_name, c.kind, c.email, c.phone,
+                               c.street, c.postal_code, c.city, c.active, expected_version);
+  if (rows.empty()) return false;
+  ReadOrganization(rows[0], out);
+  return true;
+}
+
+std::optional<int> OrganizationVersion(pqxx::connection& conn, const std::string& org_id) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.org_version", org_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<int>();
+}
+
+bool InsertPerson(pqxx::connection& conn, const NewPerson& p, v1::Person& out) {
+  pqxx::nontransaction tx(conn);
+  std::optional<std::string> id;
+  if (!p.person_id.empty()) id = p.person_id;
+  auto rows = tx.exec_prepared("team.person_insert", id, static_cast<int>(p.kind), p.organization,
+                               p.profession, p.given_name, p.family_name, p.email, p.phone, p.street,
+                               p.postal_code, p.city, p.registering_org, p.request_id, p.created_by);
+  if (rows.empty() && p.request_id)  // a retry: return what the first call created
+    rows = tx.exec_prepared("team.person_by_request", p.registering_org, p.request_id);
+  if (rows.empty()) return false;
+  ReadPerson(rows[0], out);
+  return true;
+}
+
+bool GetPerson(pqxx::connection& conn, const std::string& person_id, v1::Person& out,
+               std::string& registering_org) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.person_get", person_id);
+  if (rows.empty()) return false;
+  registering_org = ReadPerson(rows[0], out);
+  return true;
+}
+
+std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
+                                     const std::string& caller_org, const std::string& caller_person,
+                                     bool lock) {
+  auto rows = tx.exec_prepared(lock ? "team.standing_locked" : "team.standing", case_id, caller_org,
+                               caller_person);
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  TeamCase c;
+  c.owner_org = r[0].as<std::string>();
+  c.case_state = r[1].as<int>();
+  c.standing.owner_org = r[2].as<bool>();
+  c.standing.org_may_read = r[3].as<bool>();
+  c.standing.coordinator = r[4].as<bool>();
+  c.standing.manage_mandate = r[5].as<bool>();
+  c.current_coordinator = OptionalText(r[6]);
+  c.standing.team_has_coordinator = c.current_coordinator.has_value();
+  return c;
+}
+
+std::optional<PersonFacts> FindPerson(pqxx::transaction_base& tx, const std::string& person_id) {
+  auto rows = tx.exec_prepared("team.person_facts", person_id);
+  if (rows.empty()) return std::nullopt;
+  return PersonFacts{static_cast<PersonKind>(rows[0][0].as<int>()), OptionalText(rows[0][1]),
+                     rows[0][2].as<bool>()};
+}
+
+std::optional<ParticipationFacts> FindParticipation(pqxx::transaction_base& tx, const std::string& case_id,
+                                                    const std::string& participant_id) {
+  auto rows = tx.exec_prepared("team.participation_facts", case_id, participant_id);
+  if (rows.empty()) return std::nullopt;
+  return ParticipationFacts{static_cast<Role>(rows[0][0].as<int>()), rows[0][1].as<bool>()};
+}
+
+std::optional<std::string> ParticipantByRequest(pqxx::transaction_base& tx, const std::string& case_id,
+                                                const std::string& request_id) {
+  auto rows = tx.exec_prepared("team.participant_by_request", case_id, request_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::string InsertParticipation(pqxx::transaction_base& tx, const NewParticipation& p) {
+  auto rows = tx.exec_prepared("team.participation_insert", p.case_id, p.person_id,
+                               static_cast<int>(p.role), p.permissions, p.life_domains,
+                               p.valid_from_micros, p.valid_until_micros, p.request_id,
+                               p.added_by_org, p.added_by_person, p.reason);
+  return rows[0][0].as<std::string>();
+}
+
+bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
+                      const std::string& participant_id, const std::string& reason,
+                      const std::string& by_org, const std::string& by_person) {
+  auto rows = tx.exec_prepared("team.participation_end", case_id, participant_id, reason, by_org, by_person);
+  return rows[0][0].as<int>() == 1;
+}
+
+void ReadParticipant(pqxx::transaction_base& tx, const std::string& case_id,
+                     const std::string& participant_id, v1::Participant& out) {
+  auto rows = tx.exec_prepared("team.participant_get", case_id, participant_id);
+  ReadParticipantRow(rows.at(0), out);
+}
+
+std::optional<int64_t> ListParticipants(pqxx::connection& conn, const std::string& case_id,
+                                        bool include_ended, int64_t after_seq, int limit,
+                                        v1::ListParticipantsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.participant_list", case_id, include_ended, after_seq, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadParticipantRow(r, *out.add_participants()); });
+}
+
+std::optional<int64_t> ListTeamChanges(pqxx::connection& conn, const std::string& case_id,
+                                       int64_t after_seq, int limit, v1::ListTeamChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.changes_list", case_id, after_seq, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) {
+    auto* change = out.add_changes();
+    change->set_participant("cases/" + case_id + "/participants/" + r[0].as<std::string>());
+    change->set_kind(static_cast<v1::TeamChangeKind>(r[1].as<int>()));
+    change->set_role(static_cast<v1::ParticipantRole>(r[2].as<int>()));
+    change->set_reason(r[3].as<std::string>());
+    change->set_changed_by_organization("organizations/" + r[4].as<std::string>());
+    change->set_changed_by_person(r[5].as<std::string>());
+    SetTime(change->mutable_change_time(), r[6].as<int64_t>());
+    return r[7].as<int64_t>();
+  });
+}
+
+std::optional<int64_t> ListParticipationsOfPerson(pqxx::connection& conn, const std::string& person_id,
+                                                  int64_t after_seq, int limit,
+                                                  v1::ListParticipationsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.participations_of_person", person_id, after_seq, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadParticipantRow(r, *out.add_participants()); });
+}
+
+std::optional<int64_t> ListParticipationsOfOrganization(pqxx::connection& conn, const std::string& org_id,
+                                                        int64_t after_seq, int limit,
+                                                        v1::ListParticipationsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.participations_of_org", org_id, after_seq, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadParticipantRow(r, *out.add_participants()); });
+}
+
+void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c) {
+  auto changed = tx.exec_prepared("team.case_register", c.case_id, c.owner_org, c.client_id, c.case_state);
+  tx.exec_prepared("team.client_participation", c.case_id, c.client_id, kClientMandate, c.owner_org,
+                   c.created_by);
+  // Only a change of state (or a new case) needs the rule checked; the row is now locked.
+  if (changed.empty() || c.case_state != kCaseStateActive) return;
+  if (!tx.exec_prepared("team.has_coordinator", c.case_id)[0][0].as<bool>())
+    throw Error::FailedPrecondition("NO_CARE_COORDINATOR",
+                                    "an active case needs an active care coordinator in its team; "
+                                    "add one first");
+}
+
+std::vector<bool> CheckAccess(pqxx::connection& conn, const std::vector<AccessQuery>& queries) {
+  std::vector<std::string> cases, orgs, bits;
+  for (const auto& q : queries) {
+    cases.push_back(q.case_id);
+    orgs.push_back(q.org);
+    bits.push_back(std::to_string(q.permission_bit));
+  }
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("team.check_access", QuotedArray(cases), QuotedArray(orgs), QuotedArray(bits));
+  std::vector<bool> granted;
+  for (const auto& row : rows) granted.push_back(row[0].as<bool>());
+  return granted;
+}
+
+}  // namespace kp::team

@@ -1,0 +1,139 @@
+// TeamService's SQL: named prepared statements and the mapping of their rows to messages. Team
+// changes run in one transaction that first locks the case's row, so that concurrent changes to
+// one team are serialised and the team's rules are checked against what is committed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/db_pool.h"
+#include "kruispunt/team/v1/team.pb.h"
+#include "team/domain/team_rules.h"
+
+namespace kp::team {
+
+namespace v1 = kruispunt::team::v1;
+
+const std::vector<PreparedStatement>& Statements();
+
+struct NewOrganization {
+  std::string org_id, kbo_number, display_name;
+  int kind;
+  std::string email, phone, street, postal_code, city;
+};
+
+struct OrganizationChanges {
+  std::optional<std::string> display_name;
+  std::optional<int> kind;
+  std::optional<std::string> email, phone, street, postal_code, city;
+  std::optional<bool> active;
+};
+
+struct NewPerson {
+  std::string person_id;  // empty: generate one
+  PersonKind kind;
+  std::optional<std::string> organization;
+  std::string profession, given_name, family_name, email, phone, street, postal_code, city;
+  std::string registering_org, created_by;
+  std::optional<std::string> request_id;
+};
+
+struct NewParticipation {
+  std::string case_id, person_id;
+  Role role;
+  int32_t permissions;
+  std::string life_domains;                      // smallint[] literal
+  std::optional<int64_t> valid_from_micros, valid_until_micros;
+  std::optional<std::string> request_id;
+  std::string reason, added_by_org, added_by_person;
+};
+
+// The case as TeamService knows it, and where the caller stands in its team.
+struct TeamCase {
+  std::string owner_org;
+  int case_state;
+  TeamStanding standing;
+  std::optional<std::string> current_coordinator;  // participant id
+};
+
+struct PersonFacts {
+  PersonKind kind;
+  std::optional<std::string> organization;
+  bool organization_active;
+};
+
+struct ParticipationFacts {
+  Role role;
+  bool ended;  // by hand or by its period
+};
+
+// --- directory ---
+void InsertOrganization(pqxx::connection& conn, const NewOrganization& org, v1::Organization& out);
+bool GetOrganization(pqxx::connection& conn, const std::string& org_id, v1::Organization& out);
+std::optional<int64_t> ListOrganizations(pqxx::connection& conn, std::optional<int> kind,
+                                         bool active_only, int64_t after_seq, int limit,
+                                         v1::ListOrganizationsResponse& out);
+// False when nothing matched (missing, or a stale expected_version).
+bool UpdateOrganization(pqxx::connection& conn, const std::string& org_id,
+                        const OrganizationChanges& changes, std::optional<int> expected_version,
+                        v1::Organization& out);
+std::optional<int> OrganizationVersion(pqxx::connection& conn, const std::string& org_id);
+
+// False when the person's organisation is not in the directory.
+bool InsertPerson(pqxx::connection& conn, const NewPerson& person, v1::Person& out);
+// Also gives the registering organisation, which decides who may see an informal person.
+bool GetPerson(pqxx::connection& conn, const std::string& person_id, v1::Person& out,
+               std::string& registering_org);
+
+// --- teams (in the caller's transaction) ---
+// The case and the caller's standing; with lock, the case's row stays locked until commit.
+std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
+                                     const std::string& caller_org, const std::string& caller_person,
+                                     bool lock);
+std::optional<PersonFacts> FindPerson(pqxx::transaction_base& tx, const std::string& person_id);
+std::optional<ParticipationFacts> FindParticipation(pqxx::transaction_base& tx,
+                                                    const std::string& case_id,
+                                                    const std::string& participant_id);
+std::optional<std::string> ParticipantByRequest(pqxx::transaction_base& tx, const std::string& case_id,
+                                                const std::string& request_id);
+// Returns the new participant's id; the team's history records it.
+std::string InsertParticipation(pqxx::transaction_base& tx, const NewParticipation& p);
+// Ends a participation not yet ended; the history records it. False if it was already ended.
+bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
+                      const std::string& participant_id, const std::string& reason,
+                      const std::string& by_org, const std::string& by_person);
+void ReadParticipant(pqxx::transaction_base& tx, const std::string& case_id,
+                     const std::string& participant_id, v1::Participant& out);
+
+std::optional<int64_t> ListParticipants(pqxx::connection& conn, const std::string& case_id,
+                                        bool include_ended, int64_t after_seq, int limit,
+                                        v1::ListParticipantsResponse& out);
+std::optional<int64_t> ListTeamChanges(pqxx::connection& conn, const std::string& case_id,
+                                       int64_t after_seq, int limit, v1::ListTeamChangesResponse& out);
+// Current (active or pending) participations of a person, or of an organisation.
+std::optional<int64_t> ListParticipationsOfPerson(pqxx::connection& conn, const std::string& person_id,
+                                                  int64_t after_seq, int limit,
+                                                  v1::ListParticipationsResponse& out);
+std::optional<int64_t> ListParticipationsOfOrganization(pqxx::connection& conn, const std::string& org_id,
+                                                        int64_t after_seq, int limit,
+                                                        v1::ListParticipationsResponse& out);
+
+// --- for Kruispunt's services ---
+struct CaseRegistration {
+  std::string case_id, owner_org, client_id, created_by;
+  int case_state;
+};
+// Records the case (and its client as a participant) or its new state. Moving a case to the
+// active state needs an active care coordinator: throws FAILED_PRECONDITION otherwise.
+void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c);
+
+struct AccessQuery {
+  std::string case_id, org;
+  int32_t permission_bit;
+};
+std::vector<bool> CheckAccess(pqxx::connection& conn, const std::vector<AccessQuery>& queries);
+
+}  // namespace kp::team

@@ -28,7 +28,7 @@ namespace {
   "COALESCE(pe.given_name || ' ' || pe.family_name, ''), " KP_MICROS("p.create_time") ", "         \
   "p.participant_seq FROM team.participations p LEFT JOIN team.people pe USING (person_id)"
 
-#define STANDING(lock)                                                                          \
+#define STANDING                                                                                \
   "SELECT c.owner_org, c.case_state, c.owner_org = $2, "                                        \
   "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id "                    \
   "        AND p.organization = $2 AND p.permissions & 2 <> 0 AND " ACTIVE("p") "), "           \
@@ -38,7 +38,7 @@ namespace {
   "        AND p.organization = $2 AND p.permissions & 128 <> 0 AND " ACTIVE("p") "), "          \
   "(SELECT p.participant_id::text FROM team.participations p WHERE p.case_id = c.case_id "      \
   "        AND p.role = 6 AND p.end_time IS NULL) "                                             \
-  "FROM team.cases c WHERE c.case_id = $1::uuid" lock
+  "FROM team.cases c WHERE c.case_id = $1::uuid"
 
 #define PAGE_AFTER(seq) " AND p.participant_seq > " seq " ORDER BY p.participant_seq LIMIT "
 
@@ -72,8 +72,8 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT pe.kind, pe.organization, COALESCE(o.active, false) FROM team.people pe "
      "LEFT JOIN team.organizations o ON o.org_id = pe.organization WHERE pe.person_id = $1"},
 
-    {"team.standing", STANDING("")},
-    {"team.standing_locked", STANDING(" FOR UPDATE OF c")},
+    {"team.standing", STANDING},
+    {"team.case_lock", "SELECT 1 FROM team.cases WHERE case_id = $1::uuid FOR UPDATE"},
     {"team.participation_facts",
      "SELECT role, p.end_time IS NOT NULL OR COALESCE(p.valid_until <= now(), false) "
      "FROM team.participations p WHERE p.case_id = $1::uuid AND p.participant_id = $2::uuid"},
@@ -278,8 +278,10 @@ bool GetPerson(pqxx::connection& conn, const std::string& person_id, v1::Person&
 std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
                                      const std::string& caller_org, const std::string& caller_person,
                                      bool lock) {
-  auto rows = tx.exec_prepared(lock ? "team.standing_locked" : "team.standing", case_id, caller_org,
-                               caller_person);
+  // The lock is its own statement: under READ COMMITTED the standing must be read by a statement
+  // that starts after the lock is granted, or it would miss what the previous holder committed.
+  if (lock && tx.exec_prepared("team.case_lock", case_id).empty()) return std::nullopt;
+  auto rows = tx.exec_prepared("team.standing", case_id, caller_org, caller_person);
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
   TeamCase c;

@@ -1,0 +1,549 @@
+// TeamService through the gRPC API: the scenario's team, the team's rules, access from team
+// membership granted and revoked, concurrent changes, the partner directory and bad input.
+#include <atomic>
+#include <thread>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "integration/harness.h"
+
+namespace kp::test {
+namespace {
+
+using grpc::StatusCode;
+using google::protobuf::util::TimeUtil;
+using T = team_v1::ParticipantRole;
+using P = team_v1::Permission;
+
+// A partner organisation with one registered professional and their token.
+struct Partner {
+  std::string org, person, token;
+  std::string person_name() const { return "people/" + person; }
+};
+
+Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind,
+                    const std::string& profession = "maatschappelijk werker") {
+  Partner p;
+  p.org = UniqueOrg(prefix, true, kind);
+  p.person = UniqueId(prefix + "-pro");
+  p.token = Token(p.org, p.person);
+  RegisterProfessional(p.token, p.person, "Jan", "De Smet", profession);
+  return p;
+}
+
+class TeamTest : public CaseApiTest {
+ protected:
+  void SetUp() override {
+    CaseApiTest::SetUp();
+    team_ = TeamStub();
+  }
+
+  // A new case of the fixture's organisation, with the fixture's person as care coordinator.
+  v1::Case CaseWithCoordinator() {
+    auto c = CreateCase(token_, CreateClient(token_).name());
+    AppointCoordinator(c.name());
+    return c;
+  }
+
+  grpc::Status GetCase(const std::string& token, const std::string& name, v1::Case* out = nullptr) {
+    v1::GetCaseRequest request;
+    request.set_name(name);
+    v1::Case ignored;
+    return stub_->GetCase(Ctx(token).get(), request, out ? out : &ignored);
+  }
+
+  std::vector<team_v1::Participant> Team(const std::string& token, const std::string& case_name,
+                                         bool include_ended, grpc::Status* status_out = nullptr) {
+    team_v1::ListParticipantsRequest request;
+    request.set_parent(case_name);
+    request.set_include_ended(include_ended);
+    team_v1::ListParticipantsResponse response;
+    const auto status = team_->ListParticipants(Ctx(token).get(), request, &response);
+    if (status_out) *status_out = status;
+    else EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.participants().begin(), response.participants().end()};
+  }
+
+  grpc::Status End(const std::string& token, const std::string& participant, const std::string& reason,
+                   team_v1::Participant* out = nullptr) {
+    team_v1::EndParticipationRequest request;
+    request.set_name(participant);
+    request.set_reason(reason);
+    team_v1::Participant ignored;
+    return team_->EndParticipation(Ctx(token).get(), request, out ? out : &ignored);
+  }
+
+  grpc::Status Transition(const std::string& verb, const std::string& name, const std::string& reason = "") {
+    v1::TransitionCaseRequest request;
+    request.set_name(name);
+    request.set_reason(reason);
+    v1::Case out;
+    if (verb == "activate") return stub_->ActivateCase(Ctx(token_).get(), request, &out);
+    if (verb == "suspend") return stub_->SuspendCase(Ctx(token_).get(), request, &out);
+    return stub_->CloseCase(Ctx(token_).get(), request, &out);
+  }
+
+  team_v1::Person RegisterInformal(const std::string& given, const std::string& family) {
+    team_v1::CreatePersonRequest request;
+    request.mutable_person()->set_kind(team_v1::PERSON_KIND_INFORMAL);
+    request.mutable_person()->set_given_name(given);
+    request.mutable_person()->set_family_name(family);
+    team_v1::Person person;
+    const auto status = team_->CreatePerson(Ctx(token_).get(), request, &person);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return person;
+  }
+
+  std::unique_ptr<team_v1::TeamService::Stub> team_;
+};
+
+// The scenario: Maria's case at the DMW of her mutualiteit, the DMW social worker as care
+// coordinator, her daughter as informal carer, CAW, OCMW, home nursing and her GP.
+TEST_F(TeamTest, MariasTeamFromTheScenario) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW, "schuldbemiddelaar");
+  const auto ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  const auto nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING, "verpleegkundige");
+  const auto gp = MakePartner("huisarts", team_v1::ORGANIZATION_KIND_GP_PRACTICE, "huisarts");
+  const auto maria = CreateClient(token_);
+  const auto c = CreateCase(token_, maria.name(), "Onbetaalde rekeningen, vochtige woning");
+
+  // The client is in the team from the case's creation; nobody else yet.
+  auto members = Team(token_, c.name(), false);
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].role(), T::PARTICIPANT_ROLE_CLIENT);
+  EXPECT_EQ(members[0].client(), maria.name());
+  EXPECT_EQ(members[0].state(), team_v1::PARTICIPATION_STATE_ACTIVE);
+
+  // Partners see nothing of the case before they join its team.
+  EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+  grpc::Status status;
+  Team(caw.token, c.name(), false, &status);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+
+  const auto coordinator = AppointCoordinator(c.name());
+  EXPECT_EQ(coordinator.organization(), "organizations/" + org_);
+  const auto daughter = RegisterInformal("An", "Peeters");
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN}, &added).ok());
+  EXPECT_TRUE(added.organization().empty());
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN,
+                              P::PERMISSION_ANSWER_AGREEMENTS}, &added).ok());
+  EXPECT_EQ(added.organization(), "organizations/" + caw.org);
+  ASSERT_TRUE(AddParticipant(token_, c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_CASE_MANAGER,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN}, &added).ok());
+  ASSERT_TRUE(AddParticipant(token_, c.name(), nursing.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_RECORD_EVALUATIONS}, &added).ok());
+  // The GP is in the team but its mandate does not include reading the case.
+  ASSERT_TRUE(AddParticipant(token_, c.name(), gp.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
+  ASSERT_TRUE(Transition("activate", c.name()).ok());
+
+  // Access from team membership: the organisation of an active participant with READ_CASE.
+  for (const auto* partner : {&caw, &ocmw, &nursing}) {
+    v1::Case seen;
+    ASSERT_TRUE(GetCase(partner->token, c.name(), &seen).ok()) << partner->org;
+    EXPECT_EQ(seen.client_summary().given_name(), "Maria");
+    v1::ListCaseStatusChangesRequest history;
+    history.set_parent(c.name());
+    v1::ListCaseStatusChangesResponse changes;
+    EXPECT_TRUE(stub_->ListCaseStatusChanges(Ctx(partner->token).get(), history, &changes).ok());
+    EXPECT_EQ(changes.changes_size(), 2);
+  }
+  EXPECT_EQ(GetCase(gp.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetCase(Token(UniqueOrg("stranger"), "x"), c.name()).error_code(), StatusCode::NOT_FOUND);
+
+  members = Team(caw.token, c.name(), false);
+  ASSERT_EQ(members.size(), 7u);
+  std::vector<T> roles;
+  for (const auto& m : members) roles.push_back(m.role());
+  EXPECT_EQ(roles, (std::vector<T>{T::PARTICIPANT_ROLE_CLIENT, T::PARTICIPANT_ROLE_CARE_COORDINATOR,
+                                   T::PARTICIPANT_ROLE_INFORMAL_CARER, T::PARTICIPANT_ROLE_PROFESSIONAL,
+                                   T::PARTICIPANT_ROLE_CASE_MANAGER, T::PARTICIPANT_ROLE_PROFESSIONAL,
+                                   T::PARTICIPANT_ROLE_PROFESSIONAL}));
+  EXPECT_EQ(members[2].display_name(), "An Peeters");
+  EXPECT_EQ(members[3].mandate_size(), 3);
+
+  // "My cases", for a person and for an organisation.
+  team_v1::ListParticipationsRequest mine;
+  mine.set_person(caw.person_name());
+  team_v1::ListParticipationsResponse listed;
+  ASSERT_TRUE(team_->ListParticipations(Ctx(caw.token).get(), mine, &listed).ok());
+  ASSERT_EQ(listed.participants_size(), 1);
+  EXPECT_EQ(listed.participants(0).name().substr(0, c.name().size()), c.name());
+  mine.set_organization("organizations/" + ocmw.org);
+  ASSERT_TRUE(team_->ListParticipations(Ctx(ocmw.token).get(), mine, &listed).ok());
+  EXPECT_EQ(listed.participants_size(), 1);
+  EXPECT_EQ(team_->ListParticipations(Ctx(caw.token).get(), mine, &listed).error_code(),
+            StatusCode::PERMISSION_DENIED);
+
+  // Every change is in the team's history: who, when, why.
+  team_v1::ListTeamChangesRequest history;
+  history.set_parent(c.name());
+  team_v1::ListTeamChangesResponse changes;
+  ASSERT_TRUE(team_->ListTeamChanges(Ctx(token_).get(), history, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 7);
+  EXPECT_EQ(changes.changes(0).role(), T::PARTICIPANT_ROLE_CLIENT);
+  for (const auto& change : changes.changes()) {
+    EXPECT_EQ(change.kind(), team_v1::TEAM_CHANGE_KIND_ADDED);
+    EXPECT_EQ(change.changed_by_organization(), "organizations/" + org_);
+    EXPECT_EQ(change.changed_by_person(), person_);
+    EXPECT_GT(change.change_time().seconds(), 0);
+  }
+}
+
+TEST_F(TeamTest, AccessEndsTheMomentTheParticipationEnds) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CaseWithCoordinator();
+  team_v1::Participant member;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &member).ok());
+  ASSERT_TRUE(GetCase(caw.token, c.name()).ok());
+
+  team_v1::Participant ended;
+  ASSERT_TRUE(End(token_, member.name(), "schuldbemiddeling afgerond", &ended).ok());
+  EXPECT_EQ(ended.state(), team_v1::PARTICIPATION_STATE_ENDED);
+  EXPECT_EQ(ended.end_reason(), "schuldbemiddeling afgerond");
+  // The very next request is denied, and looks like a missing case.
+  auto status = GetCase(caw.token, c.name());
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(ErrorReason(status), "CASE_NOT_FOUND");
+  EXPECT_EQ(End(token_, member.name(), "nogmaals").error_code(), StatusCode::FAILED_PRECONDITION);
+
+  // Current team without, full team with the ended participation; history has both changes.
+  EXPECT_EQ(Team(token_, c.name(), false).size(), 2u);
+  EXPECT_EQ(Team(token_, c.name(), true).size(), 3u);
+  team_v1::ListTeamChangesRequest history;
+  history.set_parent(c.name());
+  team_v1::ListTeamChangesResponse changes;
+  ASSERT_TRUE(team_->ListTeamChanges(Ctx(token_).get(), history, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 4);
+  EXPECT_EQ(changes.changes(3).kind(), team_v1::TEAM_CHANGE_KIND_ENDED);
+  EXPECT_EQ(changes.changes(3).reason(), "schuldbemiddeling afgerond");
+  EXPECT_EQ(changes.changes(3).participant(), member.name());
+}
+
+TEST_F(TeamTest, AParticipationGrantsOnlyWithinItsPeriod) {
+  const auto ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  const auto nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
+  const auto c = CaseWithCoordinator();
+  const auto now = TimeUtil::GetCurrentTime();
+
+  team_v1::AddParticipantRequest request;
+  request.set_parent(c.name());
+  auto* p = request.mutable_participant();
+  p->set_person(ocmw.person_name());
+  p->set_role(T::PARTICIPANT_ROLE_PROFESSIONAL);
+  p->add_mandate(P::PERMISSION_READ_CASE);
+  *p->mutable_valid_until() = now + TimeUtil::SecondsToDuration(2);
+  team_v1::Participant short_stay;
+  ASSERT_TRUE(team_->AddParticipant(Ctx(token_).get(), request, &short_stay).ok());
+
+  p->set_person(nursing.person_name());
+  p->clear_valid_until();
+  *p->mutable_valid_from() = now + TimeUtil::SecondsToDuration(3600);
+  team_v1::Participant later;
+  ASSERT_TRUE(team_->AddParticipant(Ctx(token_).get(), request, &later).ok());
+  EXPECT_EQ(later.state(), team_v1::PARTICIPATION_STATE_PENDING);
+
+  EXPECT_TRUE(GetCase(ocmw.token, c.name()).ok());
+  EXPECT_EQ(GetCase(nursing.token, c.name()).error_code(), StatusCode::NOT_FOUND) << "not yet begun";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(GetCase(ocmw.token, c.name()).error_code(), StatusCode::NOT_FOUND) << "period over";
+  const auto team = Team(token_, c.name(), true);
+  ASSERT_EQ(team.size(), 4u);
+  EXPECT_EQ(team[2].state(), team_v1::PARTICIPATION_STATE_ENDED);
+}
+
+TEST_F(TeamTest, OnlyTheCoordinatorOrAManagerChangesTheTeam) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+
+  // Nobody outside the owning organisation can even see the team.
+  team_v1::Participant out;
+  auto status = AddParticipant(caw.token, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_CARE_COORDINATOR,
+                               {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+
+  const auto coordinator = AppointCoordinator(c.name());
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &out).ok());
+  // A participant without MANAGE_TEAM, and a colleague of the coordinator, may not change it.
+  status = AddParticipant(caw.token, c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(status), "NOT_TEAM_MANAGER");
+  const std::string colleague = UniqueId("colleague");
+  status = AddParticipant(Token(org_, colleague), c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(ErrorReason(status), "NOT_TEAM_MANAGER");
+  // A participant whose mandate includes MANAGE_TEAM may.
+  team_v1::Participant manager;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_CASE_MANAGER,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_MANAGE_TEAM}, &manager).ok());
+  const auto nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
+  ASSERT_TRUE(AddParticipant(ocmw.token, c.name(), nursing.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &out).ok());
+
+  // The client stays; a person holds a role once; roles need the right kind of person.
+  const auto team = Team(token_, c.name(), false);
+  EXPECT_EQ(ErrorReason(End(token_, team[0].name(), "")), "CLIENT_STAYS");
+  status = AddParticipant(token_, c.name(), nursing.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ErrorReason(status), "ALREADY_IN_TEAM");
+  const auto daughter = RegisterInformal("An", "Peeters");
+  status = AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_CASE_MANAGER,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"participant.role"});
+  status = AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"participant.role"});
+  status = AddParticipant(token_, c.name(), "people/nobody-registered-this", T::PARTICIPANT_ROLE_PEER_EXPERT,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(ErrorReason(status), "PERSON_NOT_FOUND");
+
+  // One care coordinator: a second is refused, a hand-over replaces the first in one step.
+  ASSERT_TRUE(Transition("activate", c.name()).ok());
+  status = AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_CARE_COORDINATOR,
+                          {P::PERMISSION_READ_CASE, P::PERMISSION_MANAGE_TEAM}, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "CARE_COORDINATOR_EXISTS");
+  // The coordinator of an active case cannot just leave.
+  status = End(token_, coordinator.name(), "met pensioen");
+  EXPECT_EQ(ErrorReason(status), "CARE_COORDINATOR_REQUIRED");
+  team_v1::Participant successor;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_CARE_COORDINATOR,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_MANAGE_TEAM}, &successor,
+                             coordinator.name()).ok());
+  const auto after = Team(token_, c.name(), true);
+  int active_coordinators = 0;
+  for (const auto& m : after) {
+    if (m.role() == T::PARTICIPANT_ROLE_CARE_COORDINATOR && m.state() == team_v1::PARTICIPATION_STATE_ACTIVE)
+      ++active_coordinators;
+    if (m.name() == coordinator.name()) {
+      EXPECT_EQ(m.state(), team_v1::PARTICIPATION_STATE_ENDED);
+    }
+  }
+  EXPECT_EQ(active_coordinators, 1);
+  // The former coordinator no longer manages the team; the new one does.
+  status = AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
+                          {P::PERMISSION_READ_CASE}, &out);
+  EXPECT_EQ(ErrorReason(status), "NOT_TEAM_MANAGER");
+  EXPECT_TRUE(AddParticipant(caw.token, c.name(), daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
+                             {P::PERMISSION_READ_CASE}, &out).ok());
+
+  // Once the case is suspended, the coordinator may leave; it cannot be activated without one.
+  ASSERT_TRUE(Transition("suspend", c.name(), "opname ziekenhuis").ok());
+  ASSERT_TRUE(End(caw.token, successor.name(), "opname").ok());
+  EXPECT_EQ(ErrorReason(Transition("activate", c.name())), "NO_CARE_COORDINATOR");
+}
+
+TEST_F(TeamTest, ConcurrentChangesToOneTeamAreSerialised) {
+  const auto c = CaseWithCoordinator();
+  ASSERT_TRUE(Transition("activate", c.name()).ok());
+  const auto coordinator = Team(token_, c.name(), false)[1];
+  ASSERT_EQ(coordinator.role(), T::PARTICIPANT_ROLE_CARE_COORDINATOR);
+
+  // Eight partners join at once: all of them are added, each change once in the history.
+  // Then six of them try to take over as care coordinator at the same moment.
+  std::vector<Partner> partners;
+  for (int i = 0; i < 8; ++i) partners.push_back(MakePartner("partner", team_v1::ORGANIZATION_KIND_OTHER));
+  std::atomic<int> added{0}, handed_over{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      team_v1::Participant out;
+      const auto status = AddParticipant(token_, c.name(), partners[i].person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                                         {P::PERMISSION_READ_CASE}, &out);
+      if (status.ok()) ++added;
+      else ADD_FAILURE() << status.error_code() << " " << status.error_message();
+    });
+  for (auto& t : threads) t.join();
+  threads.clear();
+  // Six of them try to take over as care coordinator at the same moment: exactly one succeeds.
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&, i] {
+      team_v1::Participant out;
+      const auto status = AddParticipant(token_, c.name(), partners[i].person_name(),
+                                         T::PARTICIPANT_ROLE_CARE_COORDINATOR, {P::PERMISSION_READ_CASE},
+                                         &out, coordinator.name());
+      if (status.ok()) {
+        ++handed_over;
+      } else if (status.error_code() == StatusCode::PERMISSION_DENIED) {
+        ++refused;  // the hand-over already happened: the caller is no longer the coordinator
+      } else {
+        ADD_FAILURE() << status.error_code() << " " << status.error_message();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(added.load(), 8);
+  EXPECT_EQ(handed_over.load(), 1);
+  EXPECT_EQ(refused.load(), 5);
+
+  int coordinators = 0;
+  for (const auto& m : Team(token_, c.name(), false))
+    if (m.role() == T::PARTICIPANT_ROLE_CARE_COORDINATOR) ++coordinators;
+  EXPECT_EQ(coordinators, 1);
+  team_v1::ListTeamChangesRequest history;
+  history.set_parent(c.name());
+  history.set_page_size(100);
+  team_v1::ListTeamChangesResponse changes;
+  ASSERT_TRUE(team_->ListTeamChanges(Ctx(token_).get(), history, &changes).ok());
+  // client + coordinator + 8 professionals + the old coordinator ended + the new one added
+  EXPECT_EQ(changes.changes_size(), 12);
+}
+
+TEST_F(TeamTest, AddingIsIdempotentByRequestId) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CaseWithCoordinator();
+  team_v1::AddParticipantRequest request;
+  request.set_parent(c.name());
+  request.set_request_id("0b6f3c51-3f5e-4b8e-9a51-2d8c7f1e0a11");
+  request.mutable_participant()->set_person(caw.person_name());
+  request.mutable_participant()->set_role(T::PARTICIPANT_ROLE_PROFESSIONAL);
+  request.mutable_participant()->add_mandate(P::PERMISSION_READ_CASE);
+  team_v1::Participant first, second;
+  ASSERT_TRUE(team_->AddParticipant(Ctx(token_).get(), request, &first).ok());
+  ASSERT_TRUE(team_->AddParticipant(Ctx(token_).get(), request, &second).ok());
+  EXPECT_EQ(first.name(), second.name());
+  EXPECT_EQ(Team(token_, c.name(), true).size(), 3u);
+}
+
+TEST_F(TeamTest, BadInputGetsFieldViolations) {
+  const auto c = CaseWithCoordinator();
+  team_v1::AddParticipantRequest request;
+  request.set_parent(c.name());
+  auto* p = request.mutable_participant();
+  p->set_person("people/" + person_);
+  p->set_role(static_cast<T>(99));
+  p->add_mandate(static_cast<P>(42));
+  p->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  p->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  const auto now = TimeUtil::GetCurrentTime();
+  *p->mutable_valid_from() = now + TimeUtil::SecondsToDuration(7200);
+  *p->mutable_valid_until() = now + TimeUtil::SecondsToDuration(3600);  // ends before it starts
+  request.set_request_id("not-a-uuid");
+  team_v1::Participant out;
+  auto status = team_->AddParticipant(Ctx(token_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status),
+            (std::vector<std::string>{"participant.role", "participant.mandate", "participant.life_domains",
+                                      "participant.valid_until", "request_id"}));
+
+  // A care coordinator begins now and has no end date.
+  p->set_role(T::PARTICIPANT_ROLE_CARE_COORDINATOR);
+  p->clear_mandate();
+  p->clear_life_domains();
+  request.clear_request_id();
+  status = team_->AddParticipant(Ctx(token_).get(), request, &out);
+  EXPECT_EQ(ViolationFields(status),
+            (std::vector<std::string>{"participant.mandate", "participant.valid_until",
+                                      "participant.valid_until", "participant.valid_from"}));
+
+  request.set_parent("cases/42");
+  EXPECT_EQ(ViolationFields(team_->AddParticipant(Ctx(token_).get(), request, &out)),
+            std::vector<std::string>{"parent"});
+  team_v1::EndParticipationRequest end;
+  end.set_name(c.name() + "/participants/x");
+  EXPECT_EQ(ViolationFields(team_->EndParticipation(Ctx(token_).get(), end, &out)),
+            std::vector<std::string>{"name"});
+}
+
+TEST_F(TeamTest, ThePartnerDirectory) {
+  // Only a platform administrator adds organisations; the KBO number is checked and unique.
+  team_v1::CreateOrganizationRequest request;
+  request.set_organization_id(UniqueId("caw-oost"));
+  request.mutable_organization()->set_display_name("CAW Oost-Brabant");
+  request.mutable_organization()->set_kind(team_v1::ORGANIZATION_KIND_CAW);
+  request.mutable_organization()->set_kbo_number("0123.456.748");  // wrong check digits
+  team_v1::Organization org;
+  auto status = team_->CreateOrganization(Ctx(token_).get(), request, &org);
+  EXPECT_EQ(ErrorReason(status), "ADMIN_ONLY");
+  status = team_->CreateOrganization(Ctx(AdminToken()).get(), request, &org);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"organization.kbo_number"});
+  const std::string kbo = MakeKbo();
+  request.mutable_organization()->set_kbo_number("BE " + kbo.substr(0, 4) + "." + kbo.substr(4, 3) + "." + kbo.substr(7));
+  ASSERT_TRUE(team_->CreateOrganization(Ctx(AdminToken()).get(), request, &org).ok());
+  EXPECT_EQ(org.kbo_number(), kbo);
+  EXPECT_TRUE(org.active());
+  request.set_organization_id(UniqueId("caw-west"));
+  status = team_->CreateOrganization(Ctx(AdminToken()).get(), request, &org);
+  EXPECT_EQ(ErrorReason(status), "KBO_NUMBER_TAKEN");
+
+  // Any authenticated caller reads the directory, filtered and paginated.
+  team_v1::ListOrganizationsRequest list;
+  list.set_kind(team_v1::ORGANIZATION_KIND_CAW);
+  list.set_page_size(1);
+  team_v1::ListOrganizationsResponse page;
+  ASSERT_TRUE(team_->ListOrganizations(Ctx(token_).get(), list, &page).ok());
+  ASSERT_EQ(page.organizations_size(), 1);
+  EXPECT_EQ(page.organizations(0).kind(), team_v1::ORGANIZATION_KIND_CAW);
+  EXPECT_FALSE(page.next_page_token().empty());
+
+  // A token's organisation must be in the directory and active; a deactivation is effective at once.
+  const std::string caw = org.name().substr(std::string("organizations/").size());
+  const std::string caw_token = Token(caw, UniqueId("caw-worker"));
+  team_v1::GetOrganizationRequest get;
+  get.set_name(org.name());
+  ASSERT_TRUE(team_->GetOrganization(Ctx(caw_token).get(), get, &org).ok());
+  team_v1::UpdateOrganizationRequest update;
+  update.mutable_organization()->set_name(org.name());
+  update.mutable_organization()->set_active(false);
+  update.mutable_organization()->set_etag(org.etag());
+  update.mutable_update_mask()->add_paths("active");
+  team_v1::Organization updated;
+  ASSERT_TRUE(team_->UpdateOrganization(Ctx(AdminToken()).get(), update, &updated).ok());
+  EXPECT_FALSE(updated.active());
+  status = team_->GetOrganization(Ctx(caw_token).get(), get, &org);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(status), "ORGANIZATION_INACTIVE");
+  status = stub_->ListCases(Ctx(Token(UniqueOrg("unknown", false), "p")).get(), v1::ListCasesRequest(),
+                            std::make_unique<v1::ListCasesResponse>().get());
+  EXPECT_EQ(ErrorReason(status), "ORGANIZATION_UNKNOWN");
+  // The etag guards concurrent edits.
+  EXPECT_EQ(team_->UpdateOrganization(Ctx(AdminToken()).get(), update, &updated).error_code(),
+            StatusCode::ABORTED);
+
+  // Kruispunt's internal calls are for its services only.
+  team_v1::CheckTeamAccessRequest check;
+  team_v1::CheckTeamAccessResponse checked;
+  EXPECT_EQ(ErrorReason(team_->CheckTeamAccess(Ctx(token_).get(), check, &checked)), "SERVICE_ONLY");
+  team_v1::RegisterCasesRequest reg;
+  team_v1::RegisterCasesResponse registered;
+  EXPECT_EQ(ErrorReason(team_->RegisterCases(Ctx(AdminToken()).get(), reg, &registered)), "SERVICE_ONLY");
+}
+
+TEST_F(TeamTest, PeopleWithoutAnOrganisationAreVisibleOnlyToWhoRegisteredThem) {
+  const auto daughter = RegisterInformal("An", "Peeters");
+  EXPECT_EQ(daughter.kind(), team_v1::PERSON_KIND_INFORMAL);
+  EXPECT_TRUE(daughter.organization().empty());
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  team_v1::GetPersonRequest get;
+  get.set_name(daughter.name());
+  team_v1::Person seen;
+  EXPECT_TRUE(team_->GetPerson(Ctx(token_).get(), get, &seen).ok());
+  EXPECT_EQ(team_->GetPerson(Ctx(caw.token).get(), get, &seen).error_code(), StatusCode::NOT_FOUND);
+  // Professionals are in the directory.
+  get.set_name(caw.person_name());
+  ASSERT_TRUE(team_->GetPerson(Ctx(token_).get(), get, &seen).ok());
+  EXPECT_EQ(seen.organization(), "organizations/" + caw.org);
+
+  // A professional is registered by their own organisation, under their token subject.
+  team_v1::CreatePersonRequest request;
+  request.set_person_id(UniqueId("x"));
+  request.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
+  request.mutable_person()->set_organization("organizations/" + caw.org);
+  request.mutable_person()->set_given_name("Piet");
+  request.mutable_person()->set_family_name("Claes");
+  EXPECT_EQ(ViolationFields(team_->CreatePerson(Ctx(token_).get(), request, &seen)),
+            (std::vector<std::string>{"person.profession", "person.organization"}));
+  request.mutable_person()->set_kind(team_v1::PERSON_KIND_UNSPECIFIED);
+  EXPECT_EQ(ViolationFields(team_->CreatePerson(Ctx(token_).get(), request, &seen)),
+            std::vector<std::string>{"person.kind"});
+}
+
+}  // namespace
+}  // namespace kp::test

@@ -2,8 +2,12 @@
 // throughput and latency percentiles. Statuses are checked: an error is counted, never timed
 // as a success.
 //
-//   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000
-//   kp-loadgen --addr ... --token JWT run --scenario get|create --concurrency 16 --seconds 5
+//   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner people/ID]
+//   kp-loadgen --addr ... --token JWT run --scenario get|create|health --concurrency 16 --seconds 5
+//              [--list-token JWT]
+// With --partner, seeding adds that professional to each case's team with READ_CASE; a run with
+// --list-token lists the cases with that (the owner's) token and reads them with --token, so the
+// "get" scenario then measures a partner's team-checked read.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -19,8 +23,8 @@
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
+#include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace {
 
@@ -49,9 +53,12 @@ void Authorize(grpc::ClientContext& ctx, const std::string& token) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
 }
 
-// Creates a client and `count` cases for it; prints the client's name.
-int Seed(const std::string& addr, const std::string& token, int count) {
-  auto stub = v1::CaseService::NewStub(Channels(addr, 1)[0]);
+// Creates a client and `count` cases for it (with `partner` in each case's team when given);
+// prints the client's name.
+int Seed(const std::string& addr, const std::string& token, int count, const std::string& partner) {
+  auto channel = Channels(addr, 1)[0];
+  auto stub = v1::CaseService::NewStub(channel);
+  auto team = kruispunt::team::v1::TeamService::NewStub(channel);
   v1::CreateClientRequest cr;
   cr.mutable_client()->set_insz("59031212301");
   cr.mutable_client()->set_given_name("Bench");
@@ -79,6 +86,20 @@ int Seed(const std::string& addr, const std::string& token, int count) {
     status = stub->CreateCase(&c, request, &created);
     if (!status.ok()) {
       std::cerr << "seed: CreateCase failed: " << status.error_message() << "\n";
+      return 1;
+    }
+    if (partner.empty()) continue;
+    kruispunt::team::v1::AddParticipantRequest add;
+    add.set_parent(created.name());
+    add.mutable_participant()->set_person(partner);
+    add.mutable_participant()->set_role(kruispunt::team::v1::PARTICIPANT_ROLE_PROFESSIONAL);
+    add.mutable_participant()->add_mandate(kruispunt::team::v1::PERMISSION_READ_CASE);
+    kruispunt::team::v1::Participant added;
+    grpc::ClientContext a;
+    Authorize(a, token);
+    status = team->AddParticipant(&a, add, &added);
+    if (!status.ok()) {
+      std::cerr << "seed: AddParticipant failed: " << status.error_message() << "\n";
       return 1;
     }
   }
@@ -189,7 +210,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   std::vector<std::string> names;
   if (scenario == "health") {
   } else if (scenario == "get") {
-    names = ListCaseNames(*stubs[0], token);
+    names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
     if (names.empty()) {
       std::cerr << "run: no cases to read; seed first\n";
       return 1;
@@ -243,13 +264,15 @@ int main(int argc, char** argv) {
     else if (std::string(argv[i]) == "--token") token = argv[i + 1];
   }
   if (i >= argc) {
-    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N | run --scenario get|create "
-                 "--concurrency N --seconds S [--client clients/ID] [--channels 4]\n";
+    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID] | "
+                 "run --scenario get|create|health --concurrency N --seconds S [--client clients/ID] "
+                 "[--channels 4] [--list-token T]\n";
     return 64;
   }
   const std::string command = argv[i];
   auto flags = ParseFlags(argc, argv, i + 1);
-  if (command == "seed") return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000);
+  if (command == "seed")
+    return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000, flags["partner"]);
   if (command == "run") return Run(addr, token, flags);
   std::cerr << "unknown command " << command << "\n";
   return 64;

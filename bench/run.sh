@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of CaseService against the same PostgreSQL doing the equivalent SQL (pgbench), in
-# one run, so the service's cost is a ratio: service RPS / raw SQL TPS.
+# one run, so the service's cost is a ratio: service RPS / raw SQL TPS. "partner-get" is GetCase
+# by a partner organisation, checked with TeamService on every call (the extra hop included),
+# reported as a ratio to the owner's GetCase in the same round.
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
 # Each point is measured KP_BENCH_ROUNDS times (default 3), service and pgbench alternating,
 # and reported as medians: on a shared 2-core VM single runs swing by +-20%.
@@ -10,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KP_BUILD_DIR:-$root/build}
 seconds=${1:-5}
 levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
-scenarios=${KP_BENCH_SCENARIOS:-"health get create"}
+scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get create"}
 rounds=${KP_BENCH_ROUNDS:-3}
 
 "$root/tools/bootstrap.sh"
@@ -34,22 +36,36 @@ psql_() { psql -h "$sockdir" -p 54330 -U "$pguser" -d kruispunt -v ON_ERROR_STOP
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
 openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
+cli="$build/tools/kruispunt"
+"$cli" token --key "$work/key.pem" --org kruispunt --sub kruispuntd --role service --ttl 86400 >"$work/service.jwt"
 addr=127.0.0.1:50151
 "$build/services/kruispuntd" --listen "$addr" --database-url "$url" --token-public-keys "$work/pub.pem" \
-  ${KP_BENCH_SERVER_FLAGS:-} >"$work/kruispuntd.log" 2>&1 &
+  --service-token-file "$work/service.jwt" ${KP_BENCH_SERVER_FLAGS:-} >"$work/kruispuntd.log" 2>&1 &
 pid=$!
-cli="$build/tools/kruispunt"
 for _ in $(seq 1 100); do "$cli" --addr "$addr" health >/dev/null 2>&1 && break; sleep 0.1; done
 
+# The organisations (a platform administrator adds them) and the partner's professional.
+admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin --role admin)
+kbo=(0123456749 0200000142 0300000016)
+i=0
+for org in bench-get bench-create bench-partner; do
+  "$cli" --addr "$addr" --token "$admin" org create $org --name "$org" --kind other --kbo "${kbo[$i]}" >/dev/null
+  i=$((i + 1))
+done
 get_token=$("$cli" token --key "$work/key.pem" --org bench-get --sub bench --ttl 86400)
 create_token=$("$cli" token --key "$work/key.pem" --org bench-create --sub bench --ttl 86400)
+partner_token=$("$cli" token --key "$work/key.pem" --org bench-partner --sub bench-partner-1 --ttl 86400)
+"$cli" --addr "$addr" --token "$partner_token" person create --professional bench-partner-1 \
+  --profession bench --given-name Bench --family-name Partner >/dev/null
 loadgen="$build/bench/kp-loadgen"
-"$loadgen" --addr "$addr" --token "$get_token" seed --cases 1000 >/dev/null
+# Every case of bench-get has the partner's professional in its team, with READ_CASE.
+"$loadgen" --addr "$addr" --token "$get_token" seed --cases 1000 --partner people/bench-partner-1 >/dev/null
 create_client=$("$loadgen" --addr "$addr" --token "$create_token" seed --cases 0)
 create_client_id=${create_client#clients/}
 read -r lo hi < <(psql_ -F ' ' -c "SELECT min(case_seq), max(case_seq) FROM cases.cases WHERE owner_org = 'bench-get'")
 
-# The equivalent SQL: what a careful implementation must run at least, as prepared statements.
+# The equivalent SQL: what a careful implementation must run at least, as prepared statements
+# (a new case also registers its team, with the client as its first participant).
 cat >"$work/get_case.sql" <<SQL
 \set n random($lo, $hi)
 SELECT c.case_id, c.client_id, c.owner_org, c.title, c.summary, array_to_string(c.life_domains, ','),
@@ -64,7 +80,13 @@ WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cas
      c AS (INSERT INTO cases.cases (client_id, owner_org, title, summary, life_domains, created_by)
            SELECT client_id, 'bench-create', 'bench case', '', '{2}'::smallint[], 'bench' FROM cl RETURNING *),
      h AS (INSERT INTO cases.case_status_changes (case_id, from_state, to_state, changed_by_org, changed_by_person)
-           SELECT case_id, NULL, state, owner_org, created_by FROM c)
+           SELECT case_id, NULL, state, owner_org, created_by FROM c),
+     t AS (INSERT INTO team.cases (case_id, owner_org, client_id, case_state)
+           SELECT case_id, owner_org, client_id, state FROM c RETURNING case_id, client_id),
+     p AS (INSERT INTO team.participations (case_id, client_id, role, permissions, added_by_org, added_by_person)
+           SELECT case_id, client_id, 1, 102, 'bench-create', 'bench' FROM t RETURNING case_id, participant_id),
+     tc AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person)
+           SELECT case_id, participant_id, 1, 1, 'case opened', 'bench-create', 'bench' FROM p)
 SELECT c.case_id FROM c JOIN cl USING (client_id);
 SQL
 
@@ -73,9 +95,14 @@ results=$work/results.txt
 for round in $(seq 1 "$rounds"); do
 for scenario in $scenarios; do
   for c in $levels; do
-    line=$("$loadgen" --addr "$addr" --token "$( [ $scenario = get ] && echo "$get_token" || echo "$create_token")" \
-      run --scenario $scenario --concurrency "$c" --seconds "$seconds" --client "$create_client" --channels ${KP_BENCH_CHANNELS:-4})
-    echo "service round=$round $line" | tee -a "$results"
+    case $scenario in
+      get) token=$get_token; flags=(--scenario get) ;;
+      partner-get) token=$partner_token; flags=(--scenario get --list-token "$get_token") ;;
+      *) token=$create_token; flags=(--scenario "$scenario") ;;
+    esac
+    line=$("$loadgen" --addr "$addr" --token "$token" run "${flags[@]}" --concurrency "$c" \
+      --seconds "$seconds" --client "$create_client" --channels ${KP_BENCH_CHANNELS:-4})
+    echo "service round=$round ${line/scenario=get/scenario=$scenario}" | tee -a "$results"
     script=$work/${scenario}_case.sql
     [ -f "$script" ] || continue  # health: gRPC's own floor, no SQL counterpart
     threads=$(( c < 2 ? 1 : 2 ))
@@ -93,13 +120,13 @@ python3 - "$results" "$rounds" <<'PY'
 import re, statistics, sys
 service, sql = {}, {}
 for line in open(sys.argv[1]):
-    kv = dict(re.findall(r"(\w+)=([\w.]+)", line))
+    kv = dict(re.findall(r"(\w+)=([\w.-]+)", line))
     key = (kv["scenario"], int(kv["concurrency"]))
     (service if line.startswith("service") else sql).setdefault(key, {})[kv["round"]] = kv
 med = statistics.median
 print(f"\nmedians of {sys.argv[2]} rounds")
 print(f"{'RPC':<11}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
-names = {"get": "GetCase", "create": "CreateCase", "health": "Health"}
+names = {"get": "GetCase", "partner-get": "GetCase/p", "create": "CreateCase", "health": "Health"}
 summary = {}
 for key, rounds in sorted(service.items()):
     scenario, c = key
@@ -108,7 +135,13 @@ for key, rounds in sorted(service.items()):
     p99 = med(int(r["p99_us"]) for r in rounds.values()) / 1000
     errors = sum(int(r["errors"]) for r in rounds.values())
     line = f"{names[scenario]:<11}{c:>5}{rps:>13.0f}{p50:>8.2f}{p99:>8.2f}{errors:>8}"
-    if key in sql:
+    owner = service.get(("get", c), {})
+    if scenario == "partner-get" and owner:
+        # A partner's read against the owner's read in the same round: the cost of the team check.
+        ratios = [float(rounds[k]["rps"]) / float(owner[k]["rps"]) for k in sorted(rounds) if k in owner]
+        line += f"{'-':>10}{'-':>9}{med(ratios):>7.2f}  " + " ".join(f"{r:.2f}" for r in ratios) + "  (vs owner GetCase)"
+        summary[key] = (med(ratios), p99)
+    elif key in sql:
         ratios = [float(rounds[k]["rps"]) / float(sql[key][k]["tps"]) for k in sorted(rounds) if k in sql[key]]
         tps = med(float(r["tps"]) for r in sql[key].values())
         sql_p99 = med(int(r["p99_us"]) for r in sql[key].values()) / 1000
@@ -117,6 +150,8 @@ for key, rounds in sorted(service.items()):
     else:
         line += f"{'-':>10}{'-':>9}{'-':>7}"
     print(line)
+print("GetCase/p: GetCase by a partner organisation, checked with TeamService on every call;")
+print("           its ratio is to the owner's GetCase in the same round, not to SQL.")
 print()
 for scenario, target in {"get": 0.3, "create": 0.5}.items():
     if (scenario, 16) in summary:

@@ -167,6 +167,21 @@ std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask
 }
 
 
+google::protobuf::FieldMask ExpandContactPaths(const google::protobuf::FieldMask& mask) {
+  google::protobuf::FieldMask expanded;
+  for (const auto& path : mask.paths()) {
+    if (path != "contact") expanded.add_paths(path);
+    else for (const auto& field : ContactPaths()) expanded.add_paths(field);
+  }
+  return expanded;
+}
+
+const std::set<std::string>& ContactPaths() {
+  static const std::set<std::string> paths = {"contact.email", "contact.phone", "contact.street",
+                                              "contact.postal_code", "contact.city"};
+  return paths;
+}
+
 std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
   if (etag.empty()) return std::nullopt;
   int version = 0;

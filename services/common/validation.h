@@ -62,6 +62,39 @@ void CheckContact(Violations& v, std::string_view prefix, const Contact& contact
   v.Text(p + ".city", contact.city(), 0, 100);
 }
 
+// Contact details as stored: every field a string, "" when not given.
+struct ContactValues {
+  std::string email, phone, street, postal_code, city;
+};
+template <class Contact>
+ContactValues ContactOf(const Contact& c) {
+  return {c.email(), c.phone(), c.street(), c.postal_code(), c.city()};
+}
+
+// Contact fields to change; a field left nullopt keeps its value.
+struct ContactChanges {
+  std::optional<std::string> email, phone, street, postal_code, city;
+};
+
+// An update mask with "contact" replaced by each contact field ("contact.email", ...).
+google::protobuf::FieldMask ExpandContactPaths(const google::protobuf::FieldMask& mask);
+// The paths of the contact fields, for the allowed set of an update mask.
+const std::set<std::string>& ContactPaths();
+
+// The contact fields the (expanded) mask paths name, checked when any is named.
+template <class Contact>
+ContactChanges ContactUpdate(Violations& v, std::string_view prefix, const std::set<std::string>& paths,
+                             const Contact& c) {
+  ContactChanges ch;
+  if (paths.count("contact.email")) ch.email = c.email();
+  if (paths.count("contact.phone")) ch.phone = c.phone();
+  if (paths.count("contact.street")) ch.street = c.street();
+  if (paths.count("contact.postal_code")) ch.postal_code = c.postal_code();
+  if (paths.count("contact.city")) ch.city = c.city();
+  if (ch.email || ch.phone || ch.street || ch.postal_code || ch.city) CheckContact(v, prefix, c);
+  return ch;
+}
+
 // Life domains as a SQL smallint[] literal ("{1,4}"), after checking each is known and appears
 // once.
 std::string LifeDomains(Violations& v, std::string_view field,

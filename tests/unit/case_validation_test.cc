@@ -79,8 +79,8 @@ TEST(UpdateClientValidation, ExpandsContactAndRefusesImmutableFields) {
   r.mutable_client()->mutable_contact()->set_city("Gent");
   r.mutable_update_mask()->add_paths("contact");
   const auto update = ValidateUpdateClient(r);
-  EXPECT_EQ(update.changes.city, "Gent");
-  EXPECT_EQ(update.changes.email, "") << "contact clears the contact fields not given";
+  EXPECT_EQ(update.changes.contact.city, "Gent");
+  EXPECT_EQ(update.changes.contact.email, "") << "contact clears the contact fields not given";
   EXPECT_FALSE(update.changes.given_name);
 
   r.mutable_update_mask()->add_paths("insz");

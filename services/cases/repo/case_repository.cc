@@ -150,8 +150,9 @@ const std::vector<PreparedStatement>& Statements() { return kStatements; }
 bool InsertClient(pqxx::connection& conn, const NewClient& c, v1::Client& out) {
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("cases.client_insert", c.organization, c.insz, c.given_name,
-                               c.family_name, c.birth_date, c.preferred_language, c.email, c.phone,
-                               c.street, c.postal_code, c.city, c.request_id, c.created_by);
+                               c.family_name, c.birth_date, c.preferred_language, c.contact.email,
+                               c.contact.phone, c.contact.street, c.contact.postal_code,
+                               c.contact.city, c.request_id, c.created_by);
   if (rows.empty())  // a retry: the request_id is known, return what the first call created
     rows = tx.exec_prepared("cases.client_by_request", c.organization, c.request_id);
   if (rows.empty()) return false;
@@ -172,8 +173,9 @@ bool UpdateClient(pqxx::connection& conn, const std::string& client_id, const st
                   const ClientChanges& ch, std::optional<int> expected_version, v1::Client& out) {
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("cases.client_update", client_id, org, ch.given_name,
-                               ch.family_name, ch.preferred_language, ch.email, ch.phone,
-                               ch.street, ch.postal_code, ch.city, expected_version);
+                               ch.family_name, ch.preferred_language, ch.contact.email,
+                               ch.contact.phone, ch.contact.street, ch.contact.postal_code,
+                               ch.contact.city, expected_version);
   if (rows.empty()) return false;
   ReadClient(rows[0], out);
   return true;

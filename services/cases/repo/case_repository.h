@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "common/db_pool.h"
+#include "common/validation.h"
 #include "kruispunt/cases/v1/cases.pb.h"
 
 namespace kp::cases {
@@ -22,7 +23,7 @@ const std::vector<PreparedStatement>& Statements();
 // Row values of a client to insert (validated, INSZ normalised).
 struct NewClient {
   std::string organization, insz, given_name, family_name, birth_date, preferred_language;
-  std::string email, phone, street, postal_code, city;
+  ContactValues contact;
   std::optional<std::string> request_id;
   std::string created_by;
 };
@@ -30,7 +31,7 @@ struct NewClient {
 // Fields to change in a client; a field left nullopt keeps its value.
 struct ClientChanges {
   std::optional<std::string> given_name, family_name, preferred_language;
-  std::optional<std::string> email, phone, street, postal_code, city;
+  ContactChanges contact;
 };
 
 struct NewCase {

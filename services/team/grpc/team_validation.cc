@@ -67,11 +67,7 @@ NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& 
   out.org_id = request.organization_id();
   out.display_name = o.display_name();
   out.kind = o.kind();
-  out.email = o.contact().email();
-  out.phone = o.contact().phone();
-  out.street = o.contact().street();
-  out.postal_code = o.contact().postal_code();
-  out.city = o.contact().city();
+  out.contact = ContactOf(o.contact());
   return out;
 }
 
@@ -80,16 +76,9 @@ OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationReques
   OrganizationUpdate out;
   out.org_id = RequirePrincipalName(o.name(), "organizations", "organization.name");
   Violations v;
-  static const std::set<std::string> kContact = {"contact.email", "contact.phone", "contact.street",
-                                                 "contact.postal_code", "contact.city"};
   std::set<std::string> allowed = {"display_name", "kind", "active"};
-  allowed.insert(kContact.begin(), kContact.end());
-  google::protobuf::FieldMask mask;  // "contact" stands for every contact field
-  for (const auto& path : request.update_mask().paths()) {
-    if (path != "contact") mask.add_paths(path);
-    else for (const auto& f : kContact) mask.add_paths(f);
-  }
-  const auto paths = MaskPaths(v, mask, allowed);
+  allowed.insert(ContactPaths().begin(), ContactPaths().end());
+  const auto paths = MaskPaths(v, ExpandContactPaths(request.update_mask()), allowed);
   auto& ch = out.changes;
   if (paths.count("display_name")) {
     v.Text("organization.display_name", o.display_name(), 1, kNameMax);
@@ -100,14 +89,7 @@ OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationReques
     ch.kind = o.kind();
   }
   if (paths.count("active")) ch.active = o.active();
-  const auto& c = o.contact();
-  if (paths.count("contact.email")) ch.email = c.email();
-  if (paths.count("contact.phone")) ch.phone = c.phone();
-  if (paths.count("contact.street")) ch.street = c.street();
-  if (paths.count("contact.postal_code")) ch.postal_code = c.postal_code();
-  if (paths.count("contact.city")) ch.city = c.city();
-  if (ch.email || ch.phone || ch.street || ch.postal_code || ch.city)
-    CheckContact(v, "organization.contact", c);
+  ch.contact = ContactUpdate(v, "organization.contact", paths, o.contact());
   out.expected_version = ParseEtag(v, "organization.etag", o.etag());
   v.ThrowIfAny();
   return out;
@@ -146,11 +128,7 @@ NewPerson ValidateCreatePerson(const v1::CreatePersonRequest& request, const Ide
   out.profession = p.profession();
   out.given_name = p.given_name();
   out.family_name = p.family_name();
-  out.email = p.contact().email();
-  out.phone = p.contact().phone();
-  out.street = p.contact().street();
-  out.postal_code = p.contact().postal_code();
-  out.city = p.contact().city();
+  out.contact = ContactOf(p.contact());
   return out;
 }
 

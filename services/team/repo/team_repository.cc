@@ -214,8 +214,9 @@ const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
 void InsertOrganization(pqxx::connection& conn, const NewOrganization& o, v1::Organization& out) {
   pqxx::nontransaction tx(conn);
+  const auto& k = o.contact;
   auto rows = tx.exec_prepared("team.org_insert", o.org_id, o.kbo_number, o.display_name, o.kind,
-                               o.email, o.phone, o.street, o.postal_code, o.city);
+                               k.email, k.phone, k.street, k.postal_code, k.city);
   ReadOrganization(rows[0], out);
 }
 
@@ -238,8 +239,9 @@ std::optional<int64_t> ListOrganizations(pqxx::connection& conn, std::optional<i
 bool UpdateOrganization(pqxx::connection& conn, const std::string& org_id, const OrganizationChanges& c,
                         std::optional<int> expected_version, v1::Organization& out) {
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("team.org_update", org_id, c.display_name, c.kind, c.email, c.phone,
-                               c.street, c.postal_code, c.city, c.active, expected_version);
+  const auto& k = c.contact;
+  auto rows = tx.exec_prepared("team.org_update", org_id, c.display_name, c.kind, k.email, k.phone,
+                               k.street, k.postal_code, k.city, c.active, expected_version);
   if (rows.empty()) return false;
   ReadOrganization(rows[0], out);
   return true;
@@ -256,9 +258,10 @@ bool InsertPerson(pqxx::connection& conn, const NewPerson& p, v1::Person& out) {
   pqxx::nontransaction tx(conn);
   std::optional<std::string> id;
   if (!p.person_id.empty()) id = p.person_id;
+  const auto& k = p.contact;
   auto rows = tx.exec_prepared("team.person_insert", id, static_cast<int>(p.kind), p.organization,
-                               p.profession, p.given_name, p.family_name, p.email, p.phone, p.street,
-                               p.postal_code, p.city, p.registering_org, p.request_id, p.created_by);
+                               p.profession, p.given_name, p.family_name, k.email, k.phone, k.street,
+                               k.postal_code, k.city, p.registering_org, p.request_id, p.created_by);
   if (rows.empty() && p.request_id)  // a retry: return what the first call created
     rows = tx.exec_prepared("team.person_by_request", p.registering_org, p.request_id);
   if (rows.empty()) return false;

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "common/db_pool.h"
+#include "common/validation.h"
 #include "kruispunt/team/v1/team.pb.h"
 #include "team/domain/team_rules.h"
 
@@ -22,13 +23,13 @@ const std::vector<PreparedStatement>& Statements();
 struct NewOrganization {
   std::string org_id, kbo_number, display_name;
   int kind;
-  std::string email, phone, street, postal_code, city;
+  ContactValues contact;
 };
 
 struct OrganizationChanges {
   std::optional<std::string> display_name;
   std::optional<int> kind;
-  std::optional<std::string> email, phone, street, postal_code, city;
+  ContactChanges contact;
   std::optional<bool> active;
 };
 
@@ -36,7 +37,8 @@ struct NewPerson {
   std::string person_id;  // empty: generate one
   PersonKind kind;
   std::optional<std::string> organization;
-  std::string profession, given_name, family_name, email, phone, street, postal_code, city;
+  std::string profession, given_name, family_name;
+  ContactValues contact;
   std::string registering_org, created_by;
   std::optional<std::string> request_id;
 };

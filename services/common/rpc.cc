@@ -44,7 +44,8 @@ void PendingCall::Finish(const grpc::Status& status) const {
 }
 
 grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                    const char* method, std::function<void(PendingCall)> then) {
+                                    const char* method, std::function<void(PendingCall)> then,
+                                    Callers callers) {
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = context->DefaultReactor();
   Call call;
@@ -58,7 +59,10 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   }
   PendingCall pending(reactor, context, method, std::move(call), start);
   if (IsPlatformRole(pending.call().caller.role)) {
-    then(std::move(pending));
+    if (callers == Callers::kOrganizationsAndPlatform) then(std::move(pending));
+    else pending.Finish(Error::PermissionDenied("PLATFORM_TOKEN",
+                                                "this method acts for an organisation; a platform "
+                                                "token cannot call it").ToStatus());
     return reactor;
   }
   const std::string org = pending.call().caller.organization;
@@ -92,10 +96,10 @@ grpc::Status OverloadedStatus() {
 }
 
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
-                                     const char* method, UnaryHandler handler) {
+                                     const char* method, UnaryHandler handler, Callers callers) {
   return BeginCall(runtime, context, method, [&runtime, handler = std::move(handler)](PendingCall pending) {
     RunOnWorker(runtime, std::move(pending), handler);
-  });
+  }, callers);
 }
 
 void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler) {

@@ -52,19 +52,27 @@ class PendingCall {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Who may call a method. Most methods act for the caller's organisation, which must be active
+// in the partner directory; tokens of a platform role (admin, service) cannot call them. A few
+// methods (the directory, Kruispunt's internal calls) also serve platform tokens, without the
+// directory check; they decide themselves which role they need.
+enum class Callers { kOrganizations, kOrganizationsAndPlatform };
+
 // Authenticates the caller and checks its organisation, then hands the call to `then`: at once,
 // or on a gRPC client thread once the directory answered. On failure the call is finished
 // (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE) and `then` never runs. Returns the reactor
 // the callback method must return.
 grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                    const char* method, std::function<void(PendingCall)> then);
+                                    const char* method, std::function<void(PendingCall)> then,
+                                    Callers callers = Callers::kOrganizations);
 
 using UnaryHandler = std::function<void(const Call&, pqxx::connection&)>;
 
 // Runs a handler on a database worker. It fills the response or throws kp::Error (or a
 // database error, mapped centrally); a serialization failure or deadlock is retried.
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
-                                     const char* method, UnaryHandler handler);
+                                     const char* method, UnaryHandler handler,
+                                     Callers callers = Callers::kOrganizations);
 
 // Runs a handler for an already begun call on a database worker and finishes the call (for a
 // call that first waited for another service's answer).

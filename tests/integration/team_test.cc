@@ -507,6 +507,12 @@ TEST_F(TeamTest, ThePartnerDirectory) {
   EXPECT_EQ(team_->UpdateOrganization(Ctx(AdminToken()).get(), update, &updated).error_code(),
             StatusCode::ABORTED);
 
+  // A platform token manages the directory but cannot act for an organisation.
+  v1::ListClientsResponse clients;
+  status = stub_->ListClients(Ctx(AdminToken()).get(), v1::ListClientsRequest(), &clients);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(status), "PLATFORM_TOKEN");
+
   // Kruispunt's internal calls are for its services only.
   team_v1::CheckTeamAccessRequest check;
   team_v1::CheckTeamAccessResponse checked;

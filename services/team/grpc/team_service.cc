@@ -16,9 +16,14 @@ Error CaseNotFound() {
   return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
 }
 
-void RequireRole(const Call& call, const char* role, const char* what) {
-  if (call.caller.role != role)
-    throw Error::PermissionDenied(role == std::string("admin") ? "ADMIN_ONLY" : "SERVICE_ONLY", what);
+constexpr Callers kPlatformToo = Callers::kOrganizationsAndPlatform;
+
+void RequireAdmin(const Call& call, const char* what) {
+  if (call.caller.role != "admin") throw Error::PermissionDenied("ADMIN_ONLY", what);
+}
+
+void RequireService(const Call& call, const char* what) {
+  if (call.caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", what);
 }
 
 std::string ParticipantName(const std::string& case_id, const std::string& participant_id) {
@@ -47,11 +52,11 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {
     return ServeUnary(rt_, ctx, "CreateOrganization", [this, req, resp](const Call& call, pqxx::connection& db) {
-      RequireRole(call, "admin", "only a platform administrator adds organisations");
+      RequireAdmin(call, "only a platform administrator adds organisations");
       const auto org = ValidateCreateOrganization(*req);
       InsertOrganization(db, org, *resp);
       rt_.orgs->Forget(org.org_id);
-    });
+    }, kPlatformToo);
   }
 
   ServerUnaryReactor* GetOrganization(CallbackServerContext* ctx, const v1::GetOrganizationRequest* req,
@@ -60,7 +65,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       const auto id = RequirePrincipalName(req->name(), "organizations", "name");
       if (!team::GetOrganization(db, id, *resp))
         throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
-    });
+    }, kPlatformToo);
   }
 
   ServerUnaryReactor* ListOrganizations(CallbackServerContext* ctx, const v1::ListOrganizationsRequest* req,
@@ -76,13 +81,13 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
                                        std::to_string(req->active_only()));
       auto last = team::ListOrganizations(db, kind, req->active_only(), page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
-    });
+    }, kPlatformToo);
   }
 
   ServerUnaryReactor* UpdateOrganization(CallbackServerContext* ctx, const v1::UpdateOrganizationRequest* req,
                                          v1::Organization* resp) override {
     return ServeUnary(rt_, ctx, "UpdateOrganization", [this, req, resp](const Call& call, pqxx::connection& db) {
-      RequireRole(call, "admin", "only a platform administrator changes organisations");
+      RequireAdmin(call, "only a platform administrator changes organisations");
       const auto update = ValidateUpdateOrganization(*req);
       const bool updated = team::UpdateOrganization(db, update.org_id, update.changes, update.expected_version, *resp);
       rt_.orgs->Forget(update.org_id);  // a deactivation takes effect in this process at once
@@ -90,7 +95,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       if (!OrganizationVersion(db, update.org_id))
         throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
       throw Error::Aborted("ETAG_MISMATCH", "the organisation changed since you read it; read it again");
-    });
+    }, kPlatformToo);
   }
 
   ServerUnaryReactor* CreatePerson(CallbackServerContext* ctx, const v1::CreatePersonRequest* req,
@@ -240,7 +245,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* RegisterCases(CallbackServerContext* ctx, const v1::RegisterCasesRequest* req,
                                     v1::RegisterCasesResponse*) override {
     return ServeUnary(rt_, ctx, "RegisterCases", [req](const Call& call, pqxx::connection& db) {
-      RequireRole(call, "service", "only Kruispunt's services register cases");
+      RequireService(call, "only Kruispunt's services register cases");
       std::vector<CaseRegistration> cases;
       Violations v;
       for (int i = 0; i < req->cases_size(); ++i) {
@@ -251,26 +256,25 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
         r.created_by = c.created_by_person();
         auto case_id = ParseResourceName(c.case_(), "cases");
         auto client_id = ParseResourceName(c.client(), "clients");
-        const std::string owner = c.owner_organization().rfind("organizations/", 0) == 0
-                                      ? c.owner_organization().substr(14) : "";
+        auto owner = ParsePrincipalName(c.owner_organization(), "organizations");
         if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
         if (!client_id) v.Add(at + ".client", "must be 'clients/{uuid}'");
-        if (!IsValidPrincipalId(owner)) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
+        if (!owner) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
         if (r.case_state < 1 || r.case_state > 4) v.Add(at + ".case_state", "must be a case state");
         if (!IsValidPrincipalId(r.created_by)) v.Add(at + ".created_by_person", "must be a person id");
-        if (case_id && client_id) cases.push_back({*case_id, owner, *client_id, r.created_by, r.case_state});
+        if (case_id && client_id && owner) cases.push_back({*case_id, *owner, *client_id, r.created_by, r.case_state});
       }
       v.ThrowIfAny();
       pqxx::work tx(db);
       for (const auto& c : cases) RegisterCase(tx, c);
       tx.commit();
-    });
+    }, kPlatformToo);
   }
 
   ServerUnaryReactor* CheckTeamAccess(CallbackServerContext* ctx, const v1::CheckTeamAccessRequest* req,
                                       v1::CheckTeamAccessResponse* resp) override {
     return ServeUnary(rt_, ctx, "CheckTeamAccess", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireRole(call, "service", "only Kruispunt's services ask for team access");
+      RequireService(call, "only Kruispunt's services ask for team access");
       std::vector<AccessQuery> queries;
       Violations v;
       for (int i = 0; i < req->queries_size(); ++i) {
@@ -285,7 +289,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       v.ThrowIfAny();
       if (queries.empty()) return;
       for (bool granted : CheckAccess(db, queries)) resp->add_granted(granted);
-    });
+    }, kPlatformToo);
   }
 
  private:

@@ -13,7 +13,12 @@ constexpr std::size_t kNameMax = 200;
 constexpr std::size_t kProfessionMax = 100;
 constexpr std::size_t kReasonMax = 1000;
 
-// Accepts "{collection}/{id}" with a token-style id; nullopt otherwise.
+void CheckKind(Violations& v, std::string_view field, int kind) {
+  if (kind == 0 || !v1::OrganizationKind_IsValid(kind)) v.Add(std::string(field), "must be an organisation kind");
+}
+
+}  // namespace
+
 std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection) {
   if (name.size() <= collection.size() + 1 || name.substr(0, collection.size()) != collection ||
       name[collection.size()] != '/')
@@ -22,12 +27,6 @@ std::optional<std::string> ParsePrincipalName(std::string_view name, std::string
   if (!IsValidPrincipalId(id)) return std::nullopt;
   return std::string(id);
 }
-
-void CheckKind(Violations& v, std::string_view field, int kind) {
-  if (kind == 0 || !v1::OrganizationKind_IsValid(kind)) v.Add(std::string(field), "must be an organisation kind");
-}
-
-}  // namespace
 
 std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field) {
   auto id = ParsePrincipalName(name, collection);

@@ -32,7 +32,9 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
 // "cases/{uuid}/participants/{uuid}" -> {case id, participant id}, or INVALID_ARGUMENT on field.
 std::pair<std::string, std::string> RequireParticipantName(const std::string& name, std::string_view field);
 
-// "organizations/{id}" or "people/{id}" (ids as in tokens) -> the id, or INVALID_ARGUMENT.
+// "organizations/{id}" or "people/{id}" (ids as in tokens) -> the id, or nullopt.
+std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection);
+// The same, or INVALID_ARGUMENT on `field`.
 std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field);
 
 }  // namespace kp::team

@@ -20,6 +20,9 @@ export KRUISPUNT_TEST_DATABASE_URL
 # Only read by sanitizer builds (tests/run.sh -DKP_SANITIZE=ON): undefined behaviour fails the
 # test (by default UBSan only prints, unseen in a passing test); known third-party leaks.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+# Full stacks for allocations: the fast unwinder stops inside libraries built without frame
+# pointers (OpenSSL), and a suppression must see the library function that allocated.
+export ASAN_OPTIONS="fast_unwind_on_malloc=0"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
 
 cd "$build"

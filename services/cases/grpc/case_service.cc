@@ -45,38 +45,57 @@ grpc::Status CreateOne(pqxx::transaction_base& tx, const CaseCreate& item) {
                                    "case.client does not name a client of your organisation").ToStatus();
 }
 
-// The batch's inserts share one transaction and so one commit (one WAL flush). Should the shared
-// transaction fail, each create runs again on its own, so one bad call cannot fail the others.
-std::vector<grpc::Status> InsertCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+// Each create on its own, committed at once: the fallback when a shared transaction failed.
+std::vector<grpc::Status> InsertEach(pqxx::connection& db, const std::vector<CaseCreate>& batch) {
   std::vector<grpc::Status> results;
-  if (batch.size() > 1) {
-    try {
-      pqxx::work tx(db);
-      for (const auto& item : batch) results.push_back(CreateOne(tx, item));
-      tx.commit();
-    } catch (const pqxx::broken_connection&) {
-      throw;  // outcome unknown: every call gets UNAVAILABLE; a retry with its request_id is safe
-    } catch (const pqxx::in_doubt_error&) {
-      throw;
-    } catch (const pqxx::statement_completion_unknown&) {
-      throw;
-    } catch (const pqxx::failure&) {
-      results.clear();  // rolled back: nothing of the batch was written
-    }
-  }
-  if (results.size() != batch.size()) {
-    results.clear();
-    for (const auto& item : batch) {
-      grpc::Status created;
-      const grpc::Status ran = RunMapped(item.call.method(), [&] {
-        pqxx::nontransaction tx(db);
-        created = CreateOne(tx, item);
-      });
-      results.push_back(ran.ok() ? created : ran);
-    }
+  for (const auto& item : batch) {
+    grpc::Status created;
+    const grpc::Status ran = RunMapped(item.call.method(), [&] {
+      pqxx::nontransaction tx(db);
+      created = CreateOne(tx, item);
+    });
+    results.push_back(ran.ok() ? created : ran);
   }
   return results;
 }
+
+// The answer to the callers of created cases once both the cases' commit and TeamService's
+// registration are known.
+grpc::Status CreatedAnswer(const grpc::Status& cases, const grpc::Status& team, std::size_t count) {
+  if (!cases.ok()) {
+    if (team.ok()) spdlog::warn("case_commit_failed_after_team_registration cases={}", count);
+    return cases;
+  }
+  if (team.ok()) return grpc::Status::OK;
+  spdlog::warn("team_register_failed code={} cases={}", static_cast<int>(team.error_code()), count);
+  return Error::Unavailable("TEAM_UNAVAILABLE",
+                            "the case was saved but its team could not be set up; retry with the "
+                            "same request_id").ToStatus();
+}
+
+// Waits for two outcomes (the cases' commit, the team's registration), then answers the callers.
+class CreateJoin {
+ public:
+  explicit CreateJoin(std::vector<PendingCall> calls) : calls_(std::move(calls)) {}
+  void CasesDone(const grpc::Status& status) { Done(&cases_, status); }
+  void TeamDone(const grpc::Status& status) { Done(&team_, status); }
+
+ private:
+  void Done(grpc::Status* slot, const grpc::Status& status) {
+    {
+      std::lock_guard lock(mutex_);
+      *slot = status;
+      if (--pending_ > 0) return;
+    }
+    const auto answer = CreatedAnswer(cases_, team_, calls_.size());
+    for (auto& call : calls_) call.Finish(answer);
+  }
+
+  std::mutex mutex_;
+  int pending_ = 2;
+  grpc::Status cases_, team_;
+  std::vector<PendingCall> calls_;
+};
 
 // What TeamService is told of a case: its owner, client and state.
 team::v1::CaseRegistration Registration(const std::string& case_name, const std::string& owner_org,
@@ -320,10 +339,55 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     access_.Decide(questions, [calls](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
   }
 
-  // Creates the batch's cases, then has TeamService register them (with each client as the
-  // first participant) before answering: a case is never reported created without its team.
+  // Creates the batch's cases and has TeamService register them (each client as the first
+  // participant) before answering: a case is never reported created without its team. The
+  // batch's inserts share one transaction, so one commit (one WAL flush); the registration is
+  // sent once the rows are written but before they are committed, so that the cases' commit and
+  // the team's overlap instead of adding up. Should the cases' commit then fail, TeamService keeps
+  // a registration of a case that does not exist; nobody can reach it, as its id was never handed
+  // out. Should the shared transaction fail, each create runs again on its own, so one bad call
+  // cannot fail the others.
   void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
-    const auto results = InsertCases(db, batch);
+    std::vector<grpc::Status> results;
+    std::optional<pqxx::work> tx;
+    try {
+      tx.emplace(db);
+      for (const auto& item : batch) results.push_back(CreateOne(*tx, item));
+    } catch (const pqxx::broken_connection&) {
+      throw;  // outcome unknown: every call gets UNAVAILABLE; a retry with its request_id is safe
+    } catch (const pqxx::statement_completion_unknown&) {
+      throw;
+    } catch (const pqxx::failure&) {
+      tx.reset();  // rolled back: nothing of the batch was written
+    }
+    if (!tx) {
+      RegisterAndFinish(batch, InsertEach(db, batch));
+      return;
+    }
+    std::vector<team::v1::CaseRegistration> registrations;
+    std::vector<PendingCall> created;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i].ok()) {
+        batch[i].call.Finish(results[i]);
+        continue;
+      }
+      registrations.push_back(RegistrationOf(batch[i]));
+      created.push_back(batch[i].call);
+    }
+    if (created.empty()) return;  // nothing written; the transaction rolls back
+    auto join = std::make_shared<CreateJoin>(std::move(created));
+    team_.RegisterCases(std::move(registrations), [join](const grpc::Status& status) { join->TeamDone(status); });
+    grpc::Status committed = grpc::Status::OK;
+    try {
+      tx->commit();
+    } catch (...) {
+      committed = StatusFromException(std::current_exception(), "CreateCase");
+    }
+    join->CasesDone(committed);
+  }
+
+  // Registers the cases that were created (committed already) and then answers every caller.
+  void RegisterAndFinish(std::vector<CaseCreate>& batch, const std::vector<grpc::Status>& results) {
     std::vector<team::v1::CaseRegistration> registrations;
     auto created = std::make_shared<std::vector<PendingCall>>();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -331,23 +395,19 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         batch[i].call.Finish(results[i]);
         continue;
       }
-      const auto& c = *batch[i].response;
-      registrations.push_back(Registration(c.name(), c.owner_organization(), c.client(), c.state(),
-                                           batch[i].call.call().caller.person));
+      registrations.push_back(RegistrationOf(batch[i]));
       created->push_back(batch[i].call);
     }
-    if (registrations.empty()) return;
+    if (created->empty()) return;
     team_.RegisterCases(std::move(registrations), [created](const grpc::Status& status) {
-      grpc::Status answer = grpc::Status::OK;
-      if (!status.ok()) {
-        spdlog::warn("team_register_failed code={} cases={}", static_cast<int>(status.error_code()),
-                     created->size());
-        answer = Error::Unavailable("TEAM_UNAVAILABLE",
-                                    "the case was saved but its team could not be set up; retry "
-                                    "with the same request_id").ToStatus();
-      }
+      const auto answer = CreatedAnswer(grpc::Status::OK, status, created->size());
       for (auto& call : *created) call.Finish(answer);
     });
+  }
+
+  static team::v1::CaseRegistration RegistrationOf(const CaseCreate& item) {
+    const auto& c = *item.response;
+    return Registration(c.name(), c.owner_organization(), c.client(), c.state(), item.call.call().caller.person);
   }
 
   Runtime& rt_;

@@ -73,6 +73,10 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.service_token_file = v; }},
       {"team-address", "TeamService's address; empty: the TeamService hosted in this process",
        [](Config& c, const std::string& v) { c.team_address = v; }},
+      {"consent-address", "ConsentService's address; empty: the ConsentService hosted in this process",
+       [](Config& c, const std::string& v) { c.consent_address = v; }},
+      {"audit-address", "AuditService's address; empty: the AuditService hosted in this process",
+       [](Config& c, const std::string& v) { c.audit_address = v; }},
       {"peer-tls-ca", "PEM CA bundle: reach peer services over TLS (with --tls-cert/--tls-key as client certificate)",
        [](Config& c, const std::string& v) { c.peer_tls_ca = v; }},
   };

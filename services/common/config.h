@@ -24,7 +24,8 @@ struct Config {
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
   std::string service_token_file;  // the JWT (role "service") this process presents to its peers
-  std::string team_address;        // TeamService's address when it is not hosted in this process
+  // Addresses of peer services not hosted in this process (empty: hosted here).
+  std::string team_address, consent_address, audit_address;
   std::string peer_tls_ca;         // set: peers are reached over TLS, verified against this CA
 };
 

@@ -40,6 +40,26 @@ inline std::vector<int> ParseIntList(const std::string& text) {
   return values;
 }
 
+// A PostgreSQL array literal of validated values (ids, UUIDs, numbers: no quotes, commas or
+// backslashes), each quoted so that none is read as NULL.
+inline std::string ArrayLiteral(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (const auto& v : values) literal += (literal.size() > 1 ? ",\"" : "\"") + v + "\"";
+  return literal + "}";
+}
+
+// "a,b,c" (array_to_string of a text[] or uuid[]) -> {"a", "b", "c"}; "" -> {}.
+inline std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> values;
+  for (std::size_t start = 0; start < text.size();) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    values.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return values;
+}
+
 // Reads up to `limit` rows with read_one (which returns the row's list position); the query
 // asked for limit + 1, so a further row means there is a next page: returns the position to
 // continue after, or nullopt at the end of the list.

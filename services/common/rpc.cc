@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/errors.h"
+#include "common/peer_call.h"
 
 namespace kp {
 
@@ -88,6 +89,14 @@ grpc::Status RunMapped(const char* method, const std::function<void()>& fn) {
     }
     return Error::Aborted("CONCURRENT_UPDATE", "the request conflicted with another; retry").ToStatus();
   }
+}
+
+grpc::Status PeerStatusForCaller(const grpc::Status& status, const char* peer, const char* reason) {
+  const bool about_our_credentials = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                                     status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+  if (!status.error_details().empty() && !about_our_credentials) return status;
+  spdlog::warn("peer={} code={} message={}", peer, static_cast<int>(status.error_code()), status.error_message());
+  return Error::Unavailable(reason, std::string(peer) + " did not answer; retry").ToStatus();
 }
 
 grpc::Status OverloadedStatus() {

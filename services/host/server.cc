@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "common/files.h"
+#include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "common/logging.h"
 
 namespace kp {
@@ -111,25 +113,27 @@ int ServerApp::Start() {
   return port;
 }
 
-// A service hosted here is reached over the in-process channel; TeamService elsewhere over its
-// configured address.
+// A service hosted here is reached over the in-process channel; one elsewhere over its configured
+// address.
 void ServerApp::ConnectPeers() {
   for (const auto& module : modules_)
     peers_->Set(module.full_name, internal_server_->InProcessChannel(grpc::ChannelArguments()));
-  const std::string team = team::v1::TeamService::service_full_name();
-  if (!config_.team_address.empty()) {
-    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-    if (!config_.peer_tls_ca.empty()) {
-      grpc::SslCredentialsOptions options;
-      options.pem_root_certs = ReadFileToString(config_.peer_tls_ca);
-      if (!config_.tls_cert.empty()) {
-        options.pem_cert_chain = ReadFileToString(config_.tls_cert);
-        options.pem_private_key = ReadFileToString(config_.tls_key);
-      }
-      credentials = grpc::SslCredentials(options);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!config_.peer_tls_ca.empty()) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = ReadFileToString(config_.peer_tls_ca);
+    if (!config_.tls_cert.empty()) {
+      options.pem_cert_chain = ReadFileToString(config_.tls_cert);
+      options.pem_private_key = ReadFileToString(config_.tls_key);
     }
-    peers_->Set(team, grpc::CreateChannel(config_.team_address, credentials));
+    credentials = grpc::SslCredentials(options);
   }
+  const std::pair<std::string, std::string> elsewhere[] = {
+      {team::v1::TeamService::service_full_name(), config_.team_address},
+      {kruispunt::consent::v1::ConsentService::service_full_name(), config_.consent_address},
+      {kruispunt::audit::v1::AuditService::service_full_name(), config_.audit_address}};
+  for (const auto& [service, address] : elsewhere)
+    if (!address.empty()) peers_->Set(service, grpc::CreateChannel(address, credentials));
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or

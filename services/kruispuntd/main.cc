@@ -1,10 +1,13 @@
 // kruispuntd: every Kruispunt service in one process (a laptop, a test run, a small deployment).
 // The services reach each other over the server's in-process channel.
+#include "audit/grpc/audit_service.h"
 #include "cases/grpc/case_service.h"
+#include "consent/grpc/consent_service.h"
 #include "host/server.h"
 #include "team/grpc/team_service.h"
 
 int main(int argc, char** argv) {
   return kp::RunServerMain(argc, argv, "kruispuntd", "Kruispunt: every service in one process.",
-                           {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule()});
+                           {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule(),
+                            kp::consent::ConsentServiceModule(), kp::audit::AuditServiceModule()});
 }

@@ -1,7 +1,5 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
-#include "cases/grpc/case_service.h"
 #include "host/server.h"
-#include "team/grpc/team_service.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "integration/harness.h"
 
@@ -77,7 +75,7 @@ TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   Config config = TestServerConfig("postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1");
   config.migrate = 0;
-  ServerApp app(config, {cases::CaseServiceModule(), team::TeamServiceModule()});
+  ServerApp app(config, AllModules());
   auto channel = LocalChannel(app.Start());
 
   auto health = grpc::health::v1::Health::NewStub(channel);

@@ -6,7 +6,9 @@
 #include <random>
 
 #include "cases/domain/insz.h"
+#include "audit/grpc/audit_service.h"
 #include "cases/grpc/case_service.h"
+#include "consent/grpc/consent_service.h"
 #include "host/server.h"
 #include "team/grpc/team_service.h"
 #include "common/jwt.h"
@@ -69,9 +71,7 @@ void Harness::StartServer(const std::string& url) {
     std::ofstream(service_token_file_) << SignJwt(claims, keys_.private_pem_path) << "\n";
   }
 
-  auto app = std::make_shared<ServerApp>(
-      TestServerConfig(database_url_),
-      std::vector<ServiceModule>{cases::CaseServiceModule(), team::TeamServiceModule()});
+  auto app = std::make_shared<ServerApp>(TestServerConfig(database_url_), AllModules());
   const int port = app->Start();
   server_ = app;
   address_ = "127.0.0.1:" + std::to_string(port);
@@ -80,6 +80,11 @@ void Harness::StartServer(const std::string& url) {
 
 void Harness::Stop() {
   if (server_) std::static_pointer_cast<ServerApp>(server_)->Shutdown();
+}
+
+std::vector<ServiceModule> AllModules() {
+  return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
+          audit::AuditServiceModule()};
 }
 
 Config TestServerConfig(const std::string& database_url) {
@@ -216,6 +221,47 @@ grpc::Status AddParticipant(const std::string& token, const std::string& case_na
   p->set_role(role);
   for (auto permission : mandate) p->add_mandate(permission);
   return TeamStub()->AddParticipant(Ctx(token).get(), request, out);
+}
+
+std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub() {
+  return consent_v1::ConsentService::NewStub(Harness::Get().channel());
+}
+
+std::unique_ptr<audit_v1::AuditService::Stub> AuditStub() {
+  return audit_v1::AuditService::NewStub(Harness::Get().channel());
+}
+
+std::string ClientParticipant(const std::string& token, const std::string& case_name) {
+  team_v1::ListParticipantsRequest request;
+  request.set_parent(case_name);
+  team_v1::ListParticipantsResponse response;
+  const auto status = TeamStub()->ListParticipants(Ctx(token).get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const auto& p : response.participants())
+    if (p.role() == team_v1::PARTICIPANT_ROLE_CLIENT) return p.name();
+  ADD_FAILURE() << "the case has no client participant";
+  return "";
+}
+
+consent_v1::Consent GrantConsent(const std::string& token, const std::string& case_name,
+                                 const std::vector<std::string>& orgs,
+                                 const std::vector<consent_v1::DataCategory>& categories,
+                                 const std::string& granted_by) {
+  consent_v1::GrantConsentRequest request;
+  request.set_parent(case_name);
+  auto* c = request.mutable_consent();
+  c->set_granted_by(granted_by.empty() ? ClientParticipant(token, case_name) : granted_by);
+  for (const auto& org : orgs) c->add_recipient_organizations("organizations/" + org);
+  for (auto category : categories) c->add_categories(category);
+  c->set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  c->set_method(consent_v1::CONSENT_METHOD_WRITTEN);
+  c->set_evidence_reference("toestemmingsformulier 2026-114");
+  c->set_verification_note("Besproken met de cliënt thuis; zij begrijpt wat gedeeld wordt en stemt vrij in.");
+  c->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+  consent_v1::Consent granted;
+  const auto status = ConsentStub()->GrantConsent(Ctx(token).get(), request, &granted);
+  EXPECT_TRUE(status.ok()) << "granting consent: " << status.error_message();
+  return granted;
 }
 
 void CaseApiTest::SetUp() {

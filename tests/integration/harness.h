@@ -11,14 +11,19 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/module.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
+#include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "kruispunt/audit/v1/audit.grpc.pb.h"
 #include "support/test_keys.h"
 
 namespace kp::test {
 
 namespace v1 = kruispunt::cases::v1;
 namespace team_v1 = kruispunt::team::v1;
+namespace consent_v1 = kruispunt::consent::v1;
+namespace audit_v1 = kruispunt::audit::v1;
 
 class Harness {
  public:
@@ -44,6 +49,9 @@ class Harness {
   std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<void> server_;
 };
+
+// Every service, as kruispuntd hosts them.
+std::vector<ServiceModule> AllModules();
 
 // Settings of a test server on an ephemeral loopback port that trusts the test key.
 kp::Config TestServerConfig(const std::string& database_url);
@@ -93,6 +101,18 @@ std::vector<std::string> ViolationFields(const grpc::Status& status);
 
 std::unique_ptr<v1::CaseService::Stub> CaseStub();
 std::unique_ptr<team_v1::TeamService::Stub> TeamStub();
+std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub();
+std::unique_ptr<audit_v1::AuditService::Stub> AuditStub();
+
+// The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
+std::string ClientParticipant(const std::string& token, const std::string& case_name);
+
+// Records the client's consent (written, verified by the caller of `token`) for the organisations
+// to receive the categories, for care coordination. Expects success.
+consent_v1::Consent GrantConsent(const std::string& token, const std::string& case_name,
+                                 const std::vector<std::string>& orgs,
+                                 const std::vector<consent_v1::DataCategory>& categories,
+                                 const std::string& granted_by = "");
 
 // Fixture with an organisation, its token and stub helpers for clients and cases.
 class CaseApiTest : public ::testing::Test {

@@ -4,9 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "cases/grpc/case_service.h"
 #include "host/server.h"
-#include "team/grpc/team_service.h"
 #include "integration/harness.h"
 
 namespace kp::test {
@@ -18,7 +16,7 @@ TEST(Shutdown, CallsInFlightFinishAndNothingIsCutOff) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   Config config = TestServerConfig(Harness::Get().database_url());
   config.shutdown_grace_seconds = 5;
-  ServerApp app(config, {cases::CaseServiceModule(), team::TeamServiceModule()});
+  ServerApp app(config, AllModules());
   auto channel = LocalChannel(app.Start());
   const std::string token = Token(UniqueOrg("shutdown"));
 

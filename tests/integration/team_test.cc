@@ -139,8 +139,9 @@ TEST_F(TeamTest, MariasTeamFromTheScenario) {
   ASSERT_TRUE(AddParticipant(token_, c.name(), gp.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
                              {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
   ASSERT_TRUE(Transition("activate", c.name()).ok());
+  GrantConsent(token_, c.name(), {caw.org, ocmw.org, nursing.org, gp.org}, {consent_v1::DATA_CATEGORY_CASE});
 
-  // Access from team membership: the organisation of an active participant with READ_CASE.
+  // Access from team membership (and consent): an active participant's organisation with READ_CASE.
   for (const auto* partner : {&caw, &ocmw, &nursing}) {
     v1::Case seen;
     ASSERT_TRUE(GetCase(partner->token, c.name(), &seen).ok()) << partner->org;
@@ -199,6 +200,7 @@ TEST_F(TeamTest, AccessEndsTheMomentTheParticipationEnds) {
   team_v1::Participant member;
   ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
                              {P::PERMISSION_READ_CASE}, &member).ok());
+  GrantConsent(token_, c.name(), {caw.org}, {consent_v1::DATA_CATEGORY_CASE});
   ASSERT_TRUE(GetCase(caw.token, c.name()).ok());
 
   team_v1::Participant ended;
@@ -246,6 +248,7 @@ TEST_F(TeamTest, AParticipationGrantsOnlyWithinItsPeriod) {
   team_v1::Participant later;
   ASSERT_TRUE(team_->AddParticipant(Ctx(token_).get(), request, &later).ok());
   EXPECT_EQ(later.state(), team_v1::PARTICIPATION_STATE_PENDING);
+  GrantConsent(token_, c.name(), {ocmw.org, nursing.org}, {consent_v1::DATA_CATEGORY_CASE});
 
   EXPECT_TRUE(GetCase(ocmw.token, c.name()).ok());
   EXPECT_EQ(GetCase(nursing.token, c.name()).error_code(), StatusCode::NOT_FOUND) << "not yet begun";
@@ -514,9 +517,9 @@ TEST_F(TeamTest, ThePartnerDirectory) {
   EXPECT_EQ(ErrorReason(status), "PLATFORM_TOKEN");
 
   // Kruispunt's internal calls are for its services only.
-  team_v1::CheckTeamAccessRequest check;
-  team_v1::CheckTeamAccessResponse checked;
-  EXPECT_EQ(ErrorReason(team_->CheckTeamAccess(Ctx(token_).get(), check, &checked)), "SERVICE_ONLY");
+  team_v1::DescribeTeamsRequest describe;
+  team_v1::DescribeTeamsResponse described;
+  EXPECT_EQ(ErrorReason(team_->DescribeTeams(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
   team_v1::RegisterCasesRequest reg;
   team_v1::RegisterCasesResponse registered;
   EXPECT_EQ(ErrorReason(team_->RegisterCases(Ctx(AdminToken()).get(), reg, &registered)), "SERVICE_ONLY");

@@ -2,34 +2,37 @@
 
 namespace kp::cases {
 
+namespace consent_v1 = kruispunt::consent::v1;
+
 Error CaseNotFound() {
   return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
 }
 
 void CaseReadAccess::Decide(const std::vector<Question>& questions,
                             std::function<void(std::size_t, const grpc::Status&)> verdict) {
-  std::vector<team::v1::TeamAccessQuery> queries;
-  std::vector<std::size_t> asked;  // question index of each query
-  for (std::size_t i = 0; i < questions.size(); ++i) {
-    const auto& q = questions[i];
-    if (q.caller_org == q.owner_org) {
-      verdict(i, grpc::Status::OK);
-      continue;
-    }
-    team::v1::TeamAccessQuery query;
-    query.set_case_("cases/" + q.case_id);
-    query.set_organization(q.caller_org);
-    query.set_permission(team::v1::PERMISSION_READ_CASE);
-    queries.push_back(std::move(query));
-    asked.push_back(i);
+  if (questions.empty()) return;
+  std::vector<consent_v1::AccessQuestion> asked;
+  for (const auto& q : questions) {
+    consent_v1::AccessQuestion a;
+    a.set_case_("cases/" + q.case_id);
+    a.mutable_subject()->set_organization(q.org);
+    a.mutable_subject()->set_person(q.person);
+    a.set_category(consent_v1::DATA_CATEGORY_CASE);
+    a.set_action(consent_v1::ACTION_READ);
+    a.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+    a.set_rpc(q.rpc);
+    a.set_request_id(q.request_id);
+    asked.push_back(std::move(a));
   }
-  if (queries.empty()) return;
-  team_.CheckTeamAccess(std::move(queries), [asked = std::move(asked), verdict = std::move(verdict)](
-                                                const grpc::Status& status, const std::vector<bool>& granted) {
-    const grpc::Status failed = status.ok() ? grpc::Status::OK : team::TeamClient::ForCaller(status);
+  const auto count = questions.size();
+  consent_.BatchCheckAccess(std::move(asked), [count, verdict = std::move(verdict)](
+                                                  const grpc::Status& status,
+                                                  const std::vector<consent_v1::AccessDecision>& decisions) {
+    const grpc::Status failed = status.ok() ? grpc::Status::OK : consent::ConsentClient::ForCaller(status);
     const grpc::Status denied = CaseNotFound().ToStatus();
-    for (std::size_t k = 0; k < asked.size(); ++k)
-      verdict(asked[k], !status.ok() ? failed : granted[k] ? grpc::Status::OK : denied);
+    for (std::size_t i = 0; i < count; ++i)
+      verdict(i, !status.ok() ? failed
+                 : decisions[i].decision() == consent_v1::DECISION_PERMIT ? grpc::Status::OK : denied);
   });
 }
 

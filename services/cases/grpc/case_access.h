@@ -1,9 +1,9 @@
-// Who may read a case: the one place CaseService decides it. The owning organisation by
-// ownership, at once; a partner organisation by an active participation in the case's team whose
-// mandate includes READ_CASE, asked of TeamService on every request (nothing is cached, so an
-// ended participation denies the very next request). Anyone else gets the same NOT_FOUND as for
-// a missing case. Writes to a case's own data stay with its owner (the repository's statements
-// match the owner). The consent issue tightens this decision here, not elsewhere.
+// Who may read a case: CaseService asks ConsentService's access decision (the one place Kruispunt
+// decides access) for every read, the owner's included, so that every read is decided on a ground
+// and logged. The owning organisation reads by its ownership; a partner organisation by an active
+// participation whose mandate allows it and a consent in force that covers it. Reads of one batch
+// share one call. Anyone denied gets the same NOT_FOUND as for a missing case. Writes to a case's
+// own data stay with its owner (the repository's statements match the owner).
 #pragma once
 
 #include <functional>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "team/client/team_client.h"
+#include "consent/client/consent_client.h"
 
 namespace kp::cases {
 
@@ -19,19 +19,18 @@ Error CaseNotFound();
 
 class CaseReadAccess {
  public:
-  explicit CaseReadAccess(team::TeamClient& team) : team_(team) {}
+  explicit CaseReadAccess(consent::ConsentClient& consent) : consent_(consent) {}
 
   struct Question {
-    std::string caller_org, case_id, owner_org;
+    std::string case_id, org, person, rpc, request_id;
   };
-  // Calls verdict(i, status) once per question: OK to permit, NOT_FOUND to deny, UNAVAILABLE when
-  // TeamService could not answer. Owners are answered before Decide returns; partners (all in
-  // one TeamService call) later, on a gRPC thread.
+  // Calls verdict(i, status) once per question, on a gRPC thread: OK to permit, NOT_FOUND to
+  // deny, UNAVAILABLE when no decision could be made (or logged).
   void Decide(const std::vector<Question>& questions,
               std::function<void(std::size_t, const grpc::Status&)> verdict);
 
  private:
-  team::TeamClient& team_;
+  consent::ConsentClient& consent_;
 };
 
 }  // namespace kp::cases

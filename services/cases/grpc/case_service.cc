@@ -4,6 +4,7 @@
 
 #include "cases/grpc/case_access.h"
 #include "cases/grpc/case_validation.h"
+#include "team/client/team_client.h"
 #include "common/coalescer.h"
 #include "common/page_token.h"
 
@@ -113,7 +114,7 @@ team::v1::CaseRegistration Registration(const std::string& case_name, const std:
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   explicit CaseServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), access_(team_),
+      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers), access_(consent_),
         reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
                [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
         creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
@@ -231,22 +232,19 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                             const v1::ListCaseStatusChangesRequest* req,
                                             v1::ListCaseStatusChangesResponse* resp) override {
     return BeginCall(rt_, ctx, "ListCaseStatusChanges", [this, req, resp](PendingCall pending) {
-      auto probe = std::make_shared<std::optional<CaseProbe>>();
-      auto id = std::make_shared<std::string>();
-      RunOnWorkerThen(rt_, pending, [req, probe, id](const Call&, pqxx::connection& db) {
-        *id = RequireName(req->parent(), "cases", "parent");
-        DecodePage(req->page_size(), req->page_token(), "changes|" + *id);  // bad input first
-        *probe = ProbeCase(db, *id);
-        if (!*probe) throw CaseNotFound();
-      }, [this, req, resp, probe, id](PendingCall checked) {
-        const auto& org = checked.call().caller.organization;
-        access_.Decide({{org, *id, (*probe)->owner_org}}, [this, req, resp, id, checked](std::size_t, const grpc::Status& verdict) {
-          if (!verdict.ok()) return checked.Finish(verdict);
-          RunOnWorker(rt_, checked, [req, resp, id](const Call&, pqxx::connection& db) {
-            const Page page = DecodePage(req->page_size(), req->page_token(), "changes|" + *id);
-            auto last = ListStatusChanges(db, *id, page.after, page.size, *resp);
-            resp->set_next_page_token(NextToken(last, page));
-          });
+      std::string id;
+      Page page{};
+      try {
+        id = RequireName(req->parent(), "cases", "parent");
+        page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
+      } catch (const Error& e) {
+        return pending.Finish(e.ToStatus());
+      }
+      access_.Decide({Question(pending, id)}, [this, id, page, resp, pending](std::size_t, const grpc::Status& verdict) {
+        if (!verdict.ok()) return pending.Finish(verdict);
+        RunOnWorker(rt_, pending, [id, page, resp](const Call&, pqxx::connection& db) {
+          auto last = ListStatusChanges(db, id, page.after, page.size, *resp);
+          resp->set_next_page_token(NextToken(last, page));
         });
       });
     });
@@ -313,6 +311,13 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
+  // The access question of a call about a case: who asks, for which RPC (for the access log).
+  static CaseReadAccess::Question Question(const PendingCall& call, const std::string& case_id) {
+    const auto& c = call.call();
+    return {case_id, c.caller.organization, c.caller.person,
+            std::string("kruispunt.cases.v1.CaseService/") + call.method(), c.request_id};
+  }
+
   static Error IllegalTransition(CaseState state, Transition transition) {
     return Error(grpc::StatusCode::FAILED_PRECONDITION, "ILLEGAL_TRANSITION",
                  "cannot " + std::string(Name(transition)) + " a case that is " + std::string(Name(state)),
@@ -333,7 +338,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         continue;
       }
       item.response->CopyFrom(it->second);  // sent only if access is granted
-      questions.push_back({item.call.call().caller.organization, item.case_id, it->second.owner_organization()});
+      questions.push_back(Question(item.call, item.case_id));
       calls->push_back(item.call);
     }
     access_.Decide(questions, [calls](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
@@ -412,6 +417,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   Runtime& rt_;
   TeamClient team_;
+  consent::ConsentClient consent_;
   CaseReadAccess access_;
   Coalescer<CaseRead> reads_;
   Coalescer<CaseCreate> creates_;

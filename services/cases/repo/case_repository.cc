@@ -209,12 +209,9 @@ bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out) {
 
 std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
                                                    const std::vector<std::string>& case_ids) {
-  std::string ids = "{";  // a uuid[] literal of validated UUIDs
-  for (const auto& id : case_ids) ids += (ids.size() > 1 ? "," : "") + id;
-  ids += "}";
   pqxx::nontransaction tx(conn);
   std::unordered_map<std::string, v1::Case> found;
-  for (const auto& row : tx.exec_prepared("cases.case_get_many", ids))
+  for (const auto& row : tx.exec_prepared("cases.case_get_many", ArrayLiteral(case_ids)))
     ReadCase(row, found[row[0].as<std::string>()]);
   return found;
 }

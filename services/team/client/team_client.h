@@ -22,9 +22,9 @@ class TeamClient {
   explicit TeamClient(Peers& peers) : peers_(peers) {}
 
   void RegisterCases(std::vector<v1::CaseRegistration> cases, std::function<void(const grpc::Status&)> done);
-  // granted[i] answers queries[i].
-  void CheckTeamAccess(std::vector<v1::TeamAccessQuery> queries,
-                       std::function<void(const grpc::Status&, const std::vector<bool>& granted)> done);
+  // facts[i] answers queries[i].
+  void DescribeTeams(std::vector<v1::TeamQuery> queries,
+                     std::function<void(const grpc::Status&, const std::vector<v1::TeamFacts>& facts)> done);
   void GetOrganization(const std::string& org_id,
                        std::function<void(const grpc::Status&, const v1::Organization&)> done);
 
@@ -34,10 +34,6 @@ class TeamClient {
   static grpc::Status ForCaller(const grpc::Status& status);
 
  private:
-  // Starts one call; `method` invokes the stub's async method, `done` gets status and response.
-  template <class Request, class Response, class Method, class Done>
-  void Call(Request request, Method method, Done done);
-
   Peers& peers_;
 };
 

@@ -271,24 +271,59 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     }, kPlatformToo);
   }
 
-  ServerUnaryReactor* CheckTeamAccess(CallbackServerContext* ctx, const v1::CheckTeamAccessRequest* req,
-                                      v1::CheckTeamAccessResponse* resp) override {
-    return ServeUnary(rt_, ctx, "CheckTeamAccess", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call, "only Kruispunt's services ask for team access");
-      std::vector<AccessQuery> queries;
+  ServerUnaryReactor* DescribeTeams(CallbackServerContext* ctx, const v1::DescribeTeamsRequest* req,
+                                    v1::DescribeTeamsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeTeams", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireService(call, "only Kruispunt's services ask for the facts of teams");
+      std::vector<TeamQuery> queries;
       Violations v;
       for (int i = 0; i < req->queries_size(); ++i) {
         const auto& q = req->queries(i);
         const std::string at = "queries[" + std::to_string(i) + "]";
+        TeamQuery query;
         auto case_id = ParseResourceName(q.case_(), "cases");
         if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+        else query.case_id = *case_id;
         if (!IsValidPrincipalId(q.organization())) v.Add(at + ".organization", "must be an organisation id");
-        if (q.permission() == 0 || !v1::Permission_IsValid(q.permission())) v.Add(at + ".permission", "must be a permission");
-        if (case_id) queries.push_back({*case_id, q.organization(), Bit(static_cast<Permission>(q.permission()))});
+        if (!IsValidPrincipalId(q.person())) v.Add(at + ".person", "must be a person id");
+        query.org = q.organization();
+        query.person = q.person();
+        for (const auto& name : q.participants()) {
+          try {
+            auto [participant_case, participant_id] = RequireParticipantName(name, at + ".participants");
+            if (participant_case != query.case_id) v.Add(at + ".participants", "must be participants of the case");
+            query.participant_ids.push_back(participant_id);
+          } catch (const Error&) {
+            v.Add(at + ".participants", "must be 'cases/{uuid}/participants/{uuid}'");
+          }
+        }
+        queries.push_back(std::move(query));
       }
       v.ThrowIfAny();
       if (queries.empty()) return;
-      for (bool granted : CheckAccess(db, queries)) resp->add_granted(granted);
+      const auto facts = team::DescribeTeams(db, queries);
+      for (std::size_t i = 0; i < facts.size(); ++i) {
+        const auto& f = facts[i];
+        auto* out = resp->add_facts();
+        out->set_case_known(f.case_known);
+        out->set_owner_organization(f.owner_org);
+        out->set_case_state(f.case_state);
+        for (int p = 1; p <= 7; ++p)
+          if (f.org_permissions & (1 << p)) out->add_organization_permissions(static_cast<v1::Permission>(p));
+        for (const auto& id : f.person_participations)
+          out->add_person_participations(ParticipantName(queries[i].case_id, id));
+        out->set_person_is_coordinator(f.standing.coordinator);
+        out->set_person_may_manage_team(f.case_known && MayChangeTeam(f.standing));
+        for (std::size_t k = 0; k < f.participants.size(); ++k) {
+          const auto& pf = f.participants[k];
+          auto* po = out->add_participants();
+          po->set_name(ParticipantName(queries[i].case_id, queries[i].participant_ids[k]));
+          po->set_found(pf.found);
+          po->set_role(static_cast<v1::ParticipantRole>(pf.found ? static_cast<int>(pf.role) : 0));
+          po->set_active(pf.active);
+          po->set_member(pf.member);
+        }
+      }
     }, kPlatformToo);
   }
 

@@ -127,11 +127,28 @@ const std::vector<PreparedStatement> kStatements = {
     {"team.has_coordinator",
      "SELECT EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = $1::uuid AND p.role = 6 "
      "AND " ACTIVE("p") ")"},
-    // One probe per query through the (case_id, organization) index, in the order asked.
-    {"team.check_access",
-     "SELECT EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id "
-     "AND p.organization = q.org AND p.permissions & q.bit <> 0 AND " ACTIVE("p") ") "
-     "FROM unnest($1::uuid[], $2::text[], $3::int[]) WITH ORDINALITY AS q(case_id, org, bit, i) "
+    // One row per query, in the order asked; each subquery probes the partial indexes on active
+    // participations.
+    {"team.describe",
+     "SELECT c.case_id IS NOT NULL, COALESCE(c.owner_org, ''), COALESCE(c.case_state, 0), "
+     "COALESCE((SELECT bit_or(p.permissions) FROM team.participations p WHERE p.case_id = q.case_id "
+     "          AND p.organization = q.org AND " ACTIVE("p") "), 0), "
+     "array_to_string(ARRAY(SELECT p.participant_id::text FROM team.participations p "
+     "          WHERE p.case_id = q.case_id AND p.person_id = q.person AND p.organization = q.org "
+     "          AND " ACTIVE("p") " ORDER BY p.participant_seq), ','), "
+     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.person_id = q.person "
+     "        AND p.organization = q.org AND p.role = 6 AND " ACTIVE("p") "), "
+     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.person_id = q.person "
+     "        AND p.organization = q.org AND p.permissions & 128 <> 0 AND " ACTIVE("p") "), "
+     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.role = 6 "
+     "        AND p.end_time IS NULL) "
+     "FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS q(case_id, org, person, i) "
+     "LEFT JOIN team.cases c ON c.case_id = q.case_id ORDER BY q.i"},
+    {"team.describe_participants",
+     "SELECT p.participant_id IS NOT NULL, COALESCE(p.role, 0), COALESCE(" ACTIVE("p") ", false), "
+     "COALESCE('people/' || p.person_id, 'clients/' || p.client_id::text, '') "
+     "FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(case_id, participant_id, i) "
+     "LEFT JOIN team.participations p ON p.case_id = q.case_id AND p.participant_id = q.participant_id "
      "ORDER BY q.i"},
 };
 
@@ -198,14 +215,6 @@ int64_t ReadParticipantRow(const pqxx::row& r, v1::Participant& out) {
   out.set_display_name(r[13].as<std::string>());
   SetTime(out.mutable_create_time(), r[14].as<int64_t>());
   return r[15].as<int64_t>();
-}
-
-// A text[] literal of principal ids (validated: no quotes, commas or backslashes), each quoted
-// so that no id is read as NULL.
-std::string QuotedArray(const std::vector<std::string>& values) {
-  std::string literal = "{";
-  for (const auto& v : values) literal += (literal.size() > 1 ? ",\"" : "\"") + v + "\"";
-  return literal + "}";
 }
 
 }  // namespace
@@ -394,18 +403,47 @@ void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c) {
                                     "add one first");
 }
 
-std::vector<bool> CheckAccess(pqxx::connection& conn, const std::vector<AccessQuery>& queries) {
-  std::vector<std::string> cases, orgs, bits;
+std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries) {
+  std::vector<std::string> cases, orgs, people, asked_cases, asked_ids;
   for (const auto& q : queries) {
     cases.push_back(q.case_id);
     orgs.push_back(q.org);
-    bits.push_back(std::to_string(q.permission_bit));
+    people.push_back(q.person);
+    for (const auto& id : q.participant_ids) {
+      asked_cases.push_back(q.case_id);
+      asked_ids.push_back(id);
+    }
   }
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("team.check_access", QuotedArray(cases), QuotedArray(orgs), QuotedArray(bits));
-  std::vector<bool> granted;
-  for (const auto& row : rows) granted.push_back(row[0].as<bool>());
-  return granted;
+  std::vector<TeamFact> facts;
+  for (const auto& r : tx.exec_prepared("team.describe", ArrayLiteral(cases), ArrayLiteral(orgs), ArrayLiteral(people))) {
+    TeamFact f;
+    f.case_known = r[0].as<bool>();
+    f.owner_org = r[1].as<std::string>();
+    f.case_state = r[2].as<int>();
+    f.org_permissions = r[3].as<int32_t>();
+    f.person_participations = SplitList(r[4].as<std::string>());
+    f.standing.coordinator = r[5].as<bool>();
+    f.standing.manage_mandate = r[6].as<bool>();
+    f.standing.team_has_coordinator = r[7].as<bool>();
+    facts.push_back(std::move(f));
+  }
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    auto& f = facts[i];
+    f.standing.owner_org = f.case_known && f.owner_org == queries[i].org;
+    f.standing.org_may_read = (f.org_permissions & Bit(Permission::kReadCase)) != 0;
+  }
+  if (asked_ids.empty()) return facts;
+  auto rows = tx.exec_prepared("team.describe_participants", ArrayLiteral(asked_cases), ArrayLiteral(asked_ids));
+  std::size_t row = 0;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    for (std::size_t k = 0; k < queries[i].participant_ids.size(); ++k, ++row) {
+      const auto& r = rows.at(row);
+      facts[i].participants.push_back(
+          {r[0].as<bool>(), static_cast<Role>(r[1].as<int>()), r[2].as<bool>(), r[3].as<std::string>()});
+    }
+  }
+  return facts;
 }
 
 }  // namespace kp::team

@@ -132,10 +132,26 @@ struct CaseRegistration {
 // active state needs an active care coordinator: throws FAILED_PRECONDITION otherwise.
 void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c);
 
-struct AccessQuery {
-  std::string case_id, org;
-  int32_t permission_bit;
+// What a case's team grants an organisation and a person now (see TeamFacts in team.proto).
+struct TeamQuery {
+  std::string case_id, org, person;
+  std::vector<std::string> participant_ids;
 };
-std::vector<bool> CheckAccess(pqxx::connection& conn, const std::vector<AccessQuery>& queries);
+struct ParticipantFact {
+  bool found = false;
+  Role role = Role::kClient;
+  bool active = false;
+  std::string member;  // "people/{id}" or "clients/{uuid}"
+};
+struct TeamFact {
+  bool case_known = false;
+  std::string owner_org;
+  int case_state = 0;
+  int32_t org_permissions = 0;                     // bit set of the org's active participations
+  std::vector<std::string> person_participations;  // participant ids
+  TeamStanding standing;
+  std::vector<ParticipantFact> participants;       // per asked id, in order
+};
+std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
 
 }  // namespace kp::team

@@ -1,0 +1,41 @@
+// AuditService's SQL: appending decisions to the access log and reading it back.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/db_pool.h"
+#include "kruispunt/audit/v1/audit.pb.h"
+
+namespace kp::audit {
+
+namespace v1 = kruispunt::audit::v1;
+
+const std::vector<PreparedStatement>& Statements();
+
+// A validated entry to append.
+struct NewEntry {
+  std::string case_id, organization, person;
+  int category, action, purpose, decision, ground, deny_reason;
+  std::vector<std::string> consent_ids;
+  std::string rpc, request_id;
+};
+
+// Appends the entries in one statement of one transaction; returns their sequence numbers, in
+// order. The commit does not wait for the disk (synchronous_commit off): reads must not wait for a
+// log flush; see the README for what that means on a crash of PostgreSQL itself.
+std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries);
+
+struct LogFilter {
+  std::optional<std::string> case_id, organization;
+  std::optional<int64_t> start_micros, end_micros;
+  std::optional<int> decision;
+};
+// Newest first, before `before_seq` (0: from the newest).
+std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& filter, int64_t before_seq,
+                                   int limit, v1::ListAccessLogResponse& out);
+
+}  // namespace kp::audit

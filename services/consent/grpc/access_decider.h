@@ -1,0 +1,43 @@
+// Answers access questions: gathers the facts (TeamService's, the consents in force), applies
+// Decide, and records every decision in the access log before answering. A batch of questions
+// costs one call to TeamService, one query and one call to AuditService. Nothing is cached, so a
+// withdrawal or an ended participation counts from the next question on, in every process. If the
+// decisions cannot be logged, nobody gets access: the batch fails with UNAVAILABLE.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "audit/client/audit_client.h"
+#include "common/rpc.h"
+#include "consent/domain/access_decision.h"
+#include "kruispunt/consent/v1/consent.pb.h"
+#include "team/client/team_client.h"
+
+namespace kp::consent {
+
+class AccessDecider {
+ public:
+  AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit)
+      : rt_(runtime), team_(team), audit_(audit) {}
+
+  // A validated question.
+  struct Ask {
+    std::string case_id, org, person, rpc, request_id;
+    Category category;
+    Action action;
+    int purpose;
+  };
+  using Done = std::function<void(const grpc::Status&, std::vector<kruispunt::consent::v1::AccessDecision>)>;
+
+  // `done` runs once, on a gRPC or database thread.
+  void Decide(std::vector<Ask> asks, Done done);
+
+ private:
+  Runtime& rt_;
+  team::TeamClient& team_;
+  audit::AuditClient& audit_;
+};
+
+}  // namespace kp::consent

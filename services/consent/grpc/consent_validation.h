@@ -1,0 +1,31 @@
+// Turns ConsentService requests into validated inputs, collecting every field violation (throws
+// kp::Error INVALID_ARGUMENT). Pure: no database, unit-tested directly.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "common/auth.h"
+#include "common/validation.h"
+#include "consent/repo/consent_repository.h"
+
+namespace kp::consent {
+
+NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Identity& caller,
+                                std::chrono::system_clock::time_point now);
+
+// "cases/{uuid}/{collection}/{uuid}" -> {case id, id}, or INVALID_ARGUMENT on field.
+std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
+                                                     std::string_view field);
+
+// A question about the caller's own access.
+struct OwnQuestion {
+  std::string case_id;
+  Category category;
+  Action action;
+  int purpose;
+};
+OwnQuestion ValidateCheckAccess(const v1::CheckAccessRequest& request);
+
+}  // namespace kp::consent

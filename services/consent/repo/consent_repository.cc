@@ -1,0 +1,170 @@
+#include "consent/repo/consent_repository.h"
+
+#include "common/pg_values.h"
+
+namespace kp::consent {
+
+namespace {
+
+#define CONSENT_STATE                                                                   \
+  "CASE WHEN w.consent_id IS NOT NULL THEN 3 WHEN c.valid_until <= now() THEN 4 "       \
+  "WHEN c.valid_from > now() THEN 2 ELSE 1 END"
+
+#define CONSENT_COLUMNS                                                                            \
+  "c.case_id, c.consent_id, c.granted_by, c.grantor_role, array_to_string(c.recipient_orgs, ','), " \
+  "array_to_string(c.recipient_participants, ','), c.categories, c.purpose, "                      \
+  KP_MICROS("c.valid_from") ", " KP_MICROS("c.valid_until") ", c.method, c.evidence_reference, "   \
+  "c.verified_by, c.verification_note, c.legal_basis, " CONSENT_STATE ", c.recorded_by_org, "      \
+  KP_MICROS("c.create_time") ", " KP_MICROS("w.withdraw_time") ", w.withdrawn_by, "                \
+  "COALESCE(w.reason, ''), c.event_seq"
+
+const std::vector<PreparedStatement> kStatements = {
+    {"consent.insert",
+     "WITH c AS (INSERT INTO consent.consents (case_id, granted_by, grantor_role, recipient_orgs, "
+     "           recipient_participants, categories, purpose, valid_from, valid_until, method, "
+     "           evidence_reference, verified_by, verification_note, legal_basis, recorded_by_org, request_id) "
+     "           VALUES ($1::uuid, $2::uuid, $3, $4::text[], $5::uuid[], $6, $7, "
+     "           COALESCE(to_timestamp($8::double precision / 1e6), now()), to_timestamp($9::double precision / 1e6), "
+     "           $10, $11, $12, $13, $14, $15, $16::uuid) "
+     "           ON CONFLICT (case_id, request_id) DO NOTHING RETURNING *) "
+     "SELECT " CONSENT_COLUMNS " FROM c LEFT JOIN consent.withdrawals w USING (case_id, consent_id)"},
+    {"consent.by_request",
+     "SELECT " CONSENT_COLUMNS " FROM consent.consents c LEFT JOIN consent.withdrawals w USING (case_id, consent_id) "
+     "WHERE c.case_id = $1::uuid AND c.request_id = $2::uuid"},
+    {"consent.get",
+     "SELECT " CONSENT_COLUMNS " FROM consent.consents c LEFT JOIN consent.withdrawals w USING (case_id, consent_id) "
+     "WHERE c.case_id = $1::uuid AND c.consent_id = $2::uuid"},
+    {"consent.grantor",
+     "SELECT granted_by::text FROM consent.consents WHERE case_id = $1::uuid AND consent_id = $2::uuid"},
+    {"consent.list",
+     "SELECT " CONSENT_COLUMNS " FROM consent.consents c LEFT JOIN consent.withdrawals w USING (case_id, consent_id) "
+     "WHERE c.case_id = $1::uuid AND c.event_seq > $2 AND ($3::smallint IS NULL OR " CONSENT_STATE " = $3) "
+     "ORDER BY c.event_seq LIMIT $4"},
+    {"consent.withdraw",
+     "INSERT INTO consent.withdrawals (case_id, consent_id, withdrawn_by, reason, recorded_by_person, recorded_by_org) "
+     "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6) ON CONFLICT DO NOTHING"},
+    {"consent.events",
+     "SELECT * FROM ("
+     "  SELECT consent_id::text, 1 AS kind, granted_by::text, verified_by, recorded_by_org, '' AS reason, "
+     KP_MICROS("create_time") " AS at, event_seq FROM consent.consents WHERE case_id = $1::uuid AND event_seq > $2 "
+     "  UNION ALL "
+     "  SELECT consent_id::text, 2, withdrawn_by::text, recorded_by_person, recorded_by_org, reason, "
+     KP_MICROS("withdraw_time") ", event_seq FROM consent.withdrawals WHERE case_id = $1::uuid AND event_seq > $2"
+     ") e ORDER BY event_seq LIMIT $3"},
+    // Per case, what is in force now; the C++ decision filters by organisation, data and purpose.
+    {"consent.in_force",
+     "SELECT c.case_id::text, c.consent_id::text, array_to_string(c.recipient_orgs, ','), "
+     "array_to_string(c.recipient_participants, ','), c.categories, c.purpose "
+     "FROM unnest($1::uuid[]) AS q(case_id) "
+     "JOIN consent.consents c ON c.case_id = q.case_id "
+     "WHERE c.valid_from <= now() AND (c.valid_until IS NULL OR c.valid_until > now()) "
+     "AND NOT EXISTS (SELECT 1 FROM consent.withdrawals w WHERE w.case_id = c.case_id AND w.consent_id = c.consent_id)"},
+};
+
+int64_t ReadConsent(const pqxx::row& r, v1::Consent& out) {
+  const std::string case_name = "cases/" + r[0].as<std::string>();
+  out.set_name(case_name + "/consents/" + r[1].as<std::string>());
+  out.set_granted_by(case_name + "/participants/" + r[2].as<std::string>());
+  out.set_grantor_role(r[3].as<int>());
+  for (const auto& org : SplitList(r[4].as<std::string>())) out.add_recipient_organizations("organizations/" + org);
+  for (const auto& p : SplitList(r[5].as<std::string>())) out.add_recipient_participants(case_name + "/participants/" + p);
+  const auto categories = r[6].as<int32_t>();
+  for (int c = 1; c <= 8; ++c)
+    if (categories & (1 << c)) out.add_categories(static_cast<v1::DataCategory>(c));
+  out.set_purpose(static_cast<v1::Purpose>(r[7].as<int>()));
+  SetTime(out.mutable_valid_from(), r[8].as<int64_t>());
+  if (!r[9].is_null()) SetTime(out.mutable_valid_until(), r[9].as<int64_t>());
+  out.set_method(static_cast<v1::ConsentMethod>(r[10].as<int>()));
+  out.set_evidence_reference(r[11].as<std::string>());
+  out.set_verified_by(r[12].as<std::string>());
+  out.set_verification_note(r[13].as<std::string>());
+  out.set_legal_basis(static_cast<v1::LegalBasis>(r[14].as<int>()));
+  out.set_state(static_cast<v1::ConsentState>(r[15].as<int>()));
+  out.set_recorded_by_organization("organizations/" + r[16].as<std::string>());
+  SetTime(out.mutable_create_time(), r[17].as<int64_t>());
+  if (!r[18].is_null()) {
+    SetTime(out.mutable_withdraw_time(), r[18].as<int64_t>());
+    out.set_withdrawn_by(case_name + "/participants/" + r[19].as<std::string>());
+  }
+  out.set_withdraw_reason(r[20].as<std::string>());
+  return r[21].as<int64_t>();
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& Statements() { return kStatements; }
+
+void InsertConsent(pqxx::connection& conn, const NewConsent& c, v1::Consent& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("consent.insert", c.case_id, c.granted_by, c.grantor_role,
+                               ArrayLiteral(c.recipient_orgs), ArrayLiteral(c.recipient_participants),
+                               c.categories, c.purpose, c.valid_from_micros, c.valid_until_micros, c.method,
+                               c.evidence_reference, c.verified_by, c.verification_note, c.legal_basis,
+                               c.recorded_by_org, c.request_id);
+  if (rows.empty()) rows = tx.exec_prepared("consent.by_request", c.case_id, c.request_id);
+  ReadConsent(rows.at(0), out);
+}
+
+bool GetConsent(pqxx::connection& conn, const std::string& case_id, const std::string& consent_id,
+                v1::Consent& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("consent.get", case_id, consent_id);
+  if (rows.empty()) return false;
+  ReadConsent(rows[0], out);
+  return true;
+}
+
+std::optional<std::string> ConsentGrantor(pqxx::connection& conn, const std::string& case_id,
+                                          const std::string& consent_id) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("consent.grantor", case_id, consent_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::optional<int64_t> ListConsents(pqxx::connection& conn, const std::string& case_id,
+                                    std::optional<int> state, int64_t after_seq, int limit,
+                                    v1::ListConsentsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("consent.list", case_id, after_seq, state, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadConsent(r, *out.add_consents()); });
+}
+
+bool WithdrawConsent(pqxx::connection& conn, const std::string& case_id, const std::string& consent_id,
+                     const std::string& withdrawn_by, const std::string& reason,
+                     const std::string& person, const std::string& org) {
+  pqxx::nontransaction tx(conn);
+  auto result = tx.exec_prepared("consent.withdraw", case_id, consent_id, withdrawn_by, reason, person, org);
+  return result.affected_rows() == 1;
+}
+
+std::optional<int64_t> ListConsentEvents(pqxx::connection& conn, const std::string& case_id,
+                                         int64_t after_seq, int limit, v1::ListConsentEventsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_prepared("consent.events", case_id, after_seq, limit + 1);
+  const std::string case_name = "cases/" + case_id;
+  return ReadPage(rows, limit, [&](const pqxx::row& r) {
+    auto* e = out.add_events();
+    e->set_consent(case_name + "/consents/" + r[0].as<std::string>());
+    e->set_kind(static_cast<v1::ConsentEventKind>(r[1].as<int>()));
+    e->set_participant(case_name + "/participants/" + r[2].as<std::string>());
+    e->set_recorded_by_person(r[3].as<std::string>());
+    e->set_recorded_by_organization("organizations/" + r[4].as<std::string>());
+    e->set_reason(r[5].as<std::string>());
+    SetTime(e->mutable_time(), r[6].as<int64_t>());
+    return r[7].as<int64_t>();
+  });
+}
+
+std::unordered_map<std::string, std::vector<ConsentInForce>> ConsentsInForce(
+    pqxx::connection& conn, const std::vector<std::string>& case_ids) {
+  pqxx::nontransaction tx(conn);
+  std::unordered_map<std::string, std::vector<ConsentInForce>> found;
+  for (const auto& r : tx.exec_prepared("consent.in_force", ArrayLiteral(case_ids)))
+    found[r[0].as<std::string>()].push_back({r[1].as<std::string>(), SplitList(r[2].as<std::string>()),
+                                             SplitList(r[3].as<std::string>()), r[4].as<int32_t>(),
+                                             r[5].as<int>()});
+  return found;
+}
+
+}  // namespace kp::consent

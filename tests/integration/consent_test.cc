@@ -1,0 +1,398 @@
+// ConsentService and AuditService through the gRPC API: the scenario's consents, the one access
+// decision, withdrawal effective at once (also in a second server process), the access log, bad
+// input, and a randomized comparison of decisions against a small reference model of the rules.
+#include <map>
+#include <random>
+#include <set>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "host/server.h"
+#include "integration/harness.h"
+
+namespace kp::test {
+namespace {
+
+using grpc::StatusCode;
+using google::protobuf::util::TimeUtil;
+using T = team_v1::ParticipantRole;
+using P = team_v1::Permission;
+using C = consent_v1::DataCategory;
+
+struct Partner {
+  std::string org, person, token;
+  std::string person_name() const { return "people/" + person; }
+};
+
+Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind) {
+  Partner p{UniqueOrg(prefix, true, kind), UniqueId(prefix + "-pro"), ""};
+  p.token = Token(p.org, p.person);
+  RegisterProfessional(p.token, p.person, "Jan", "De Smet", "maatschappelijk werker");
+  return p;
+}
+
+consent_v1::AccessDecision Check(const std::string& token, const std::string& case_name, C category,
+                                 consent_v1::Action action = consent_v1::ACTION_READ,
+                                 grpc::Status* status_out = nullptr) {
+  consent_v1::CheckAccessRequest request;
+  request.set_case_(case_name);
+  request.set_category(category);
+  request.set_action(action);
+  request.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  consent_v1::AccessDecision decision;
+  const auto status = ConsentStub()->CheckAccess(Ctx(token).get(), request, &decision);
+  if (status_out) *status_out = status;
+  else EXPECT_TRUE(status.ok()) << status.error_message();
+  return decision;
+}
+
+class ConsentTest : public CaseApiTest {
+ protected:
+  grpc::Status GetCase(const std::string& token, const std::string& name) {
+    v1::GetCaseRequest request;
+    request.set_name(name);
+    v1::Case out;
+    return stub_->GetCase(Ctx(token).get(), request, &out);
+  }
+
+  grpc::Status Withdraw(const std::string& token, const std::string& consent, const std::string& by,
+                        const std::string& reason, consent_v1::Consent* out = nullptr) {
+    consent_v1::WithdrawConsentRequest request;
+    request.set_name(consent);
+    request.set_withdrawn_by(by);
+    request.set_reason(reason);
+    consent_v1::Consent ignored;
+    return ConsentStub()->WithdrawConsent(Ctx(token).get(), request, out ? out : &ignored);
+  }
+
+  std::vector<audit_v1::AccessLogEntry> CaseLog(const std::string& token, const std::string& case_name,
+                                                grpc::Status* status_out = nullptr) {
+    audit_v1::ListCaseAccessLogRequest request;
+    request.set_parent(case_name);
+    request.set_page_size(500);
+    audit_v1::ListAccessLogResponse response;
+    const auto status = AuditStub()->ListCaseAccessLog(Ctx(token).get(), request, &response);
+    if (status_out) *status_out = status;
+    else EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.entries().begin(), response.entries().end()};
+  }
+
+  team_v1::Person RegisterInformal(const std::string& given, const std::string& family) {
+    team_v1::CreatePersonRequest request;
+    request.mutable_person()->set_kind(team_v1::PERSON_KIND_INFORMAL);
+    request.mutable_person()->set_given_name(given);
+    request.mutable_person()->set_family_name(family);
+    team_v1::Person person;
+    EXPECT_TRUE(TeamStub()->CreatePerson(Ctx(token_).get(), request, &person).ok());
+    return person;
+  }
+};
+
+// Maria grants CAW, OCMW and home nursing the care plan and agreements (and the case); only the
+// GP and home nursing medical data. Later she withdraws the OCMW's consent: from that request on
+// the OCMW reads nothing, also through a second server process; her access log shows every access
+// and denial.
+TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  const auto nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
+  const auto gp = MakePartner("huisarts", team_v1::ORGANIZATION_KIND_GP_PRACTICE);
+  const auto c = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen, vochtige woning");
+  AppointCoordinator(c.name());
+  const std::vector<P> mandate = {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN,
+                                  P::PERMISSION_PROPOSE_AGREEMENTS, P::PERMISSION_ANSWER_AGREEMENTS};
+  team_v1::Participant added;
+  for (const auto* p : {&caw, &ocmw, &nursing, &gp})
+    ASSERT_TRUE(AddParticipant(token_, c.name(), p->person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL, mandate, &added).ok());
+
+  // Team membership alone gives no access: there is no consent yet.
+  auto d = Check(caw.token, c.name(), C::DATA_CATEGORY_CARE_PLAN);
+  EXPECT_EQ(d.decision(), consent_v1::DECISION_DENY);
+  EXPECT_EQ(d.deny_reason(), consent_v1::DENY_REASON_NO_CONSENT);
+  EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+
+  const std::vector<C> plan = {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_AGREEMENTS};
+  const auto for_caw_and_nursing = GrantConsent(token_, c.name(), {caw.org, nursing.org}, plan);
+  const auto for_ocmw = GrantConsent(token_, c.name(), {ocmw.org}, plan);
+  const auto medical = GrantConsent(token_, c.name(), {gp.org, nursing.org}, {C::DATA_CATEGORY_MEDICAL});
+  EXPECT_EQ(for_ocmw.state(), consent_v1::CONSENT_STATE_ACTIVE);
+  EXPECT_EQ(for_ocmw.verified_by(), person_);
+  EXPECT_EQ(for_ocmw.grantor_role(), T::PARTICIPANT_ROLE_CLIENT);
+
+  // The one decision, with its grounds.
+  d = Check(caw.token, c.name(), C::DATA_CATEGORY_CARE_PLAN);
+  EXPECT_EQ(d.decision(), consent_v1::DECISION_PERMIT);
+  EXPECT_EQ(d.ground(), consent_v1::GROUND_PARTICIPATION_AND_CONSENT);
+  EXPECT_EQ(d.permission(), P::PERMISSION_READ_CARE_PLAN);
+  EXPECT_EQ(std::vector<std::string>(d.consents().begin(), d.consents().end()),
+            std::vector<std::string>{for_caw_and_nursing.name()});
+  EXPECT_FALSE(d.log_entry().empty());
+  d = Check(caw.token, c.name(), C::DATA_CATEGORY_MEDICAL);
+  EXPECT_EQ(d.deny_reason(), consent_v1::DENY_REASON_NO_CONSENT) << "CAW is denied medical data";
+  EXPECT_EQ(Check(gp.token, c.name(), C::DATA_CATEGORY_MEDICAL).decision(), consent_v1::DECISION_PERMIT);
+  EXPECT_EQ(Check(nursing.token, c.name(), C::DATA_CATEGORY_MEDICAL).consents_size(), 1);
+  EXPECT_EQ(Check(gp.token, c.name(), C::DATA_CATEGORY_CARE_PLAN).deny_reason(), consent_v1::DENY_REASON_NO_CONSENT);
+  d = Check(caw.token, c.name(), C::DATA_CATEGORY_CARE_PLAN, consent_v1::ACTION_WRITE);
+  EXPECT_EQ(d.deny_reason(), consent_v1::DENY_REASON_MANDATE) << "reading the plan is not editing it";
+  d = Check(token_, c.name(), C::DATA_CATEGORY_MEDICAL);
+  EXPECT_EQ(d.ground(), consent_v1::GROUND_OWNER);
+  EXPECT_EQ(Check(Token(UniqueOrg("stranger"), "x"), c.name(), C::DATA_CATEGORY_CASE).deny_reason(),
+            consent_v1::DENY_REASON_NOT_IN_TEAM);
+  ASSERT_TRUE(GetCase(ocmw.token, c.name()).ok());
+
+  // A second server process on the same database, to see that no cache outlives a withdrawal.
+  ServerApp second(TestServerConfig(Harness::Get().database_url()), AllModules());
+  auto second_channel = LocalChannel(second.Start());
+  auto second_cases = v1::CaseService::NewStub(second_channel);
+  v1::GetCaseRequest get;
+  get.set_name(c.name());
+  v1::Case seen;
+  ASSERT_TRUE(second_cases->GetCase(Ctx(ocmw.token).get(), get, &seen).ok());
+
+  consent_v1::Consent withdrawn;
+  const auto maria = ClientParticipant(token_, c.name());
+  ASSERT_TRUE(Withdraw(token_, for_ocmw.name(), maria, "wil het OCMW er niet meer bij", &withdrawn).ok());
+  EXPECT_EQ(withdrawn.state(), consent_v1::CONSENT_STATE_WITHDRAWN);
+  EXPECT_EQ(withdrawn.withdrawn_by(), maria);
+  // From the very next request, in both processes.
+  EXPECT_EQ(GetCase(ocmw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(second_cases->GetCase(Ctx(ocmw.token).get(), get, &seen).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(Check(ocmw.token, c.name(), C::DATA_CATEGORY_CARE_PLAN).deny_reason(), consent_v1::DENY_REASON_NO_CONSENT);
+  EXPECT_TRUE(GetCase(caw.token, c.name()).ok()) << "other consents are untouched";
+  second.Shutdown();
+  EXPECT_EQ(ErrorReason(Withdraw(token_, for_ocmw.name(), maria, "")), "ALREADY_WITHDRAWN");
+
+  // Maria's access log: who looked, on what ground; the denials too.
+  const auto log = CaseLog(token_, c.name());
+  std::map<std::string, std::pair<int, int>> by_org;  // org -> (permits, denies)
+  for (const auto& e : log) {
+    auto& counts = by_org[e.organization()];
+    (e.decision() == consent_v1::DECISION_PERMIT ? counts.first : counts.second)++;
+    if (e.organization() == ocmw.org && e.decision() == consent_v1::DECISION_PERMIT) {
+      EXPECT_EQ(e.ground(), consent_v1::GROUND_PARTICIPATION_AND_CONSENT);
+      EXPECT_EQ(std::vector<std::string>(e.consents().begin(), e.consents().end()),
+                std::vector<std::string>{for_ocmw.name()});
+      EXPECT_EQ(e.rpc(), "kruispunt.cases.v1.CaseService/GetCase");
+    }
+  }
+  // OCMW: two reads (one per process) permitted; after the withdrawal two reads and a check denied.
+  EXPECT_EQ(by_org[ocmw.org], std::make_pair(2, 3));
+  // CAW: a check and a read before any consent, medical data and editing the plan denied; a
+  // check and a read permitted.
+  EXPECT_EQ(by_org[caw.org], std::make_pair(2, 4));
+  EXPECT_GE(by_org[org_].first, 1);
+  EXPECT_EQ(log.front().rpc(), "kruispunt.audit.v1.AuditService/ListCaseAccessLog") << "newest first";
+
+  // The log is the owner's to read (for the client); a partner is told the case does not exist.
+  grpc::Status status;
+  CaseLog(caw.token, c.name(), &status);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+
+  // The history of her consents.
+  consent_v1::ListConsentEventsRequest events_request;
+  events_request.set_parent(c.name());
+  consent_v1::ListConsentEventsResponse events;
+  ASSERT_TRUE(ConsentStub()->ListConsentEvents(Ctx(token_).get(), events_request, &events).ok());
+  ASSERT_EQ(events.events_size(), 4);
+  EXPECT_EQ(events.events(3).kind(), consent_v1::CONSENT_EVENT_KIND_WITHDRAWN);
+  EXPECT_EQ(events.events(3).reason(), "wil het OCMW er niet meer bij");
+  EXPECT_EQ(events.events(3).recorded_by_person(), person_);
+  consent_v1::ListConsentsRequest list;
+  list.set_parent(c.name());
+  list.set_state(consent_v1::CONSENT_STATE_ACTIVE);
+  consent_v1::ListConsentsResponse current;
+  ASSERT_TRUE(ConsentStub()->ListConsents(Ctx(token_).get(), list, &current).ok());
+  EXPECT_EQ(current.consents_size(), 2);
+}
+
+TEST_F(ConsentTest, ARepresentativeConsentsForAClientWithoutCapacity) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
+  const auto representative = RegisterInformal("Luc", "Peeters");
+  const auto daughter = RegisterInformal("An", "Peeters");
+  team_v1::Participant rep, carer, partner;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), representative.name(), T::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE,
+                             {P::PERMISSION_READ_CASE}, &rep).ok());
+  ASSERT_TRUE(AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
+                             {P::PERMISSION_READ_CASE}, &carer).ok());
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &partner).ok());
+
+  // An informal carer cannot consent for the client; the legal representative can.
+  consent_v1::GrantConsentRequest request;
+  request.set_parent(c.name());
+  auto* consent = request.mutable_consent();
+  consent->set_granted_by(carer.name());
+  consent->add_recipient_organizations("organizations/" + caw.org);
+  consent->add_categories(C::DATA_CATEGORY_CASE);
+  consent->set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  consent->set_method(consent_v1::CONSENT_METHOD_VERBAL);
+  consent->set_verification_note("Vertegenwoordiger ter plaatse; geïnformeerd en vrijwillig.");
+  consent->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+  consent_v1::Consent granted;
+  auto status = ConsentStub()->GrantConsent(Ctx(token_).get(), request, &granted);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "GRANTOR_NOT_ENTITLED");
+  consent->set_granted_by(rep.name());
+  ASSERT_TRUE(ConsentStub()->GrantConsent(Ctx(token_).get(), request, &granted).ok());
+  EXPECT_EQ(granted.grantor_role(), T::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE);
+  EXPECT_TRUE(GetCase(caw.token, c.name()).ok());
+
+  // Only a team manager records consent; the withdrawal is by the grantor or the client.
+  status = ConsentStub()->GrantConsent(Ctx(caw.token).get(), request, &granted);
+  EXPECT_EQ(ErrorReason(status), "NOT_TEAM_MANAGER");
+  EXPECT_EQ(ErrorReason(Withdraw(caw.token, granted.name(), carer.name(), "")), "WITHDRAWER_NOT_ENTITLED");
+  ASSERT_TRUE(Withdraw(caw.token, granted.name(), rep.name(), "").ok()) << "a partner may record it";
+  EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(ConsentTest, BadInputGetsFieldViolationsAndRecordsCannotBeChanged) {
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
+  consent_v1::GrantConsentRequest request;
+  request.set_parent(c.name());
+  auto* consent = request.mutable_consent();
+  consent->set_granted_by("cases/other/participants/x");
+  consent->add_recipient_organizations("caw");
+  consent->add_categories(static_cast<C>(42));
+  const auto now = TimeUtil::GetCurrentTime();
+  *consent->mutable_valid_from() = now + TimeUtil::SecondsToDuration(7200);
+  *consent->mutable_valid_until() = now + TimeUtil::SecondsToDuration(3600);
+  consent_v1::Consent out;
+  auto status = ConsentStub()->GrantConsent(Ctx(token_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status),
+            (std::vector<std::string>{"consent.granted_by", "consent.recipient_organizations", "consent.categories",
+                                      "consent.purpose", "consent.valid_until", "consent.method",
+                                      "consent.verification_note", "consent.legal_basis"}));
+  consent_v1::CheckAccessRequest check;
+  check.set_case_("cases/x");
+  consent_v1::AccessDecision decision;
+  EXPECT_EQ(ViolationFields(ConsentStub()->CheckAccess(Ctx(token_).get(), check, &decision)),
+            std::vector<std::string>{"case"});
+  check.set_case_(c.name());
+  EXPECT_EQ(ViolationFields(ConsentStub()->CheckAccess(Ctx(token_).get(), check, &decision)),
+            (std::vector<std::string>{"category", "action", "purpose"}));
+
+  // Consents, withdrawals and the access log are append-only, even for SQL run by hand.
+  const auto granted = GrantConsent(token_, c.name(), {org_}, {C::DATA_CATEGORY_CASE});
+  pqxx::connection db(Harness::Get().database_url());
+  pqxx::nontransaction tx(db);
+  EXPECT_THROW(tx.exec("UPDATE consent.consents SET categories = 4"), pqxx::sql_error);
+  EXPECT_THROW(tx.exec("DELETE FROM audit.access_log"), pqxx::sql_error);
+}
+
+// A reference model of the rules: the owner sees everything; a partner organisation only with an
+// active participation whose mandate allows the access and a consent in force covering it. A
+// random sequence of joins, departures, grants, withdrawals and checks runs against the API and
+// every decision is compared with the model's.
+TEST_F(ConsentTest, DecisionsAgreeWithAReferenceModel) {
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 random(seed);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
+  const std::string client = ClientParticipant(token_, c.name());
+  std::vector<Partner> partners;
+  for (int i = 0; i < 3; ++i) partners.push_back(MakePartner("p" + std::to_string(i), team_v1::ORGANIZATION_KIND_OTHER));
+  const std::vector<C> categories = {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_MEDICAL};
+
+  struct Membership { std::string participant; std::set<P> mandate; };
+  struct ConsentModel { std::string name; std::set<std::string> orgs; std::set<C> categories; };
+  std::map<std::string, Membership> members;  // org -> active membership
+  std::vector<ConsentModel> consents;          // in force
+
+  auto model_permits = [&](const std::string& org, C category) {
+    if (org == org_) return true;
+    auto m = members.find(org);
+    if (m == members.end()) return false;
+    const bool mandate = category == C::DATA_CATEGORY_CARE_PLAN ? m->second.mandate.count(P::PERMISSION_READ_CARE_PLAN) > 0
+                                                                : m->second.mandate.count(P::PERMISSION_READ_CASE) > 0;
+    if (!mandate) return false;
+    for (const auto& k : consents)
+      if (k.orgs.count(org) && k.categories.count(category)) return true;
+    return false;
+  };
+
+  int checks = 0, permits = 0;
+  for (int step = 0; step < 120; ++step) {
+    const auto& p = partners[random() % partners.size()];
+    switch (random() % 5) {
+      case 0: {  // join, or leave if already in the team
+        auto m = members.find(p.org);
+        if (m == members.end()) {
+          std::set<P> mandate;
+          if (random() % 2) mandate.insert(P::PERMISSION_READ_CASE);
+          if (random() % 2 || mandate.empty()) mandate.insert(P::PERMISSION_READ_CARE_PLAN);
+          team_v1::Participant added;
+          ASSERT_TRUE(AddParticipant(token_, c.name(), p.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                                     std::vector<P>(mandate.begin(), mandate.end()), &added).ok());
+          members[p.org] = {added.name(), mandate};
+        } else {
+          team_v1::EndParticipationRequest end;
+          end.set_name(m->second.participant);
+          team_v1::Participant ended;
+          ASSERT_TRUE(TeamStub()->EndParticipation(Ctx(token_).get(), end, &ended).ok());
+          members.erase(m);
+        }
+        break;
+      }
+      case 1: {  // grant to one or two organisations, one or two kinds of data
+        std::set<std::string> orgs = {p.org};
+        if (random() % 2) orgs.insert(partners[random() % partners.size()].org);
+        std::set<C> covered = {categories[random() % categories.size()]};
+        if (random() % 2) covered.insert(categories[random() % categories.size()]);
+        const auto granted = GrantConsent(token_, c.name(), std::vector<std::string>(orgs.begin(), orgs.end()),
+                                          std::vector<C>(covered.begin(), covered.end()));
+        consents.push_back({granted.name(), orgs, covered});
+        break;
+      }
+      case 2: {  // withdraw one in force
+        if (consents.empty()) break;
+        const auto k = random() % consents.size();
+        ASSERT_TRUE(Withdraw(token_, consents[k].name, client, "").ok());
+        consents.erase(consents.begin() + static_cast<long>(k));
+        break;
+      }
+      default: {  // check a random organisation (the owner included) and kind of data
+        const bool owner = random() % 6 == 0;
+        const std::string& org = owner ? org_ : p.org;
+        const std::string& token = owner ? token_ : p.token;
+        const C category = categories[random() % categories.size()];
+        const auto decision = Check(token, c.name(), category);
+        const bool expected = model_permits(org, category);
+        EXPECT_EQ(decision.decision() == consent_v1::DECISION_PERMIT, expected)
+            << "step " << step << ": " << org << " reading category " << category;
+        ++checks;
+        permits += expected;
+      }
+    }
+  }
+  EXPECT_GT(checks, 20);
+  RecordProperty("permits", permits);
+}
+
+TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+  audit_v1::SearchAccessLogRequest search;
+  search.set_organization(caw.org);
+  search.set_decision(consent_v1::DECISION_DENY);
+  audit_v1::ListAccessLogResponse found;
+  auto status = AuditStub()->SearchAccessLog(Ctx(token_).get(), search, &found);
+  EXPECT_EQ(ErrorReason(status), "DPO_ONLY");
+  const auto dpo = Token("kruispunt-platform", "dpo-1", 300, "kruispunt", "", "dpo");
+  ASSERT_TRUE(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found).ok());
+  ASSERT_EQ(found.entries_size(), 1);
+  EXPECT_EQ(found.entries(0).case_(), c.name());
+  EXPECT_EQ(found.entries(0).deny_reason(), consent_v1::DENY_REASON_NOT_IN_TEAM);
+  search.set_decision(consent_v1::DECISION_PERMIT);
+  found.Clear();
+  ASSERT_TRUE(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found).ok());
+  EXPECT_EQ(found.entries_size(), 0) << "the CAW was never permitted";
+}
+
+}  // namespace
+}  // namespace kp::test

@@ -1,0 +1,100 @@
+// The access decision as a pure function, and the validation of a consent to grant.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "consent/domain/access_decision.h"
+#include "consent/grpc/consent_validation.h"
+
+namespace kp::consent {
+namespace {
+
+const std::string kOwner = "dmw", kCaw = "caw";
+
+TeamFacts Team(int32_t caw_permissions) {
+  return {true, kOwner, caw_permissions, {"p-caw"}};
+}
+
+ConsentInForce Consent(std::vector<std::string> orgs, std::vector<Category> categories,
+                       std::vector<std::string> participants = {}) {
+  ConsentInForce c{"k1", std::move(orgs), std::move(participants), 0, 1};
+  for (auto category : categories) c.categories |= CategoryBit(category);
+  return c;
+}
+
+TEST(AccessDecision, TheOwnerReadsAndWritesByOwnership) {
+  const auto v = Decide({kOwner, Category::kMedical, Action::kWrite, 1}, Team(0), {});
+  EXPECT_TRUE(v.permit);
+  EXPECT_EQ(v.ground, Ground::kOwner);
+  EXPECT_TRUE(v.consents.empty());
+}
+
+TEST(AccessDecision, APartnerNeedsParticipationMandateAndConsent) {
+  const int32_t read_plan = PermissionBit(kReadCarePlan);
+  const Question plan{kCaw, Category::kCarePlan, Action::kRead, 1};
+  EXPECT_EQ(Decide(plan, {false, "", 0, {}}, {}).deny, DenyReason::kCaseUnknown);
+  EXPECT_EQ(Decide(plan, Team(0), {Consent({kCaw}, {Category::kCarePlan})}).deny, DenyReason::kNotInTeam);
+  EXPECT_EQ(Decide(plan, Team(PermissionBit(kReadCase)), {Consent({kCaw}, {Category::kCarePlan})}).deny,
+            DenyReason::kMandate);
+  EXPECT_EQ(Decide(plan, Team(read_plan), {}).deny, DenyReason::kNoConsent);
+  EXPECT_EQ(Decide(plan, Team(read_plan), {Consent({"ocmw"}, {Category::kCarePlan})}).deny, DenyReason::kNoConsent);
+  EXPECT_EQ(Decide(plan, Team(read_plan), {Consent({kCaw}, {Category::kMedical})}).deny, DenyReason::kNoConsent);
+  auto other_purpose = Consent({kCaw}, {Category::kCarePlan});
+  other_purpose.purpose = 2;
+  EXPECT_EQ(Decide(plan, Team(read_plan), {other_purpose}).deny, DenyReason::kNoConsent);
+
+  const auto v = Decide(plan, Team(read_plan), {Consent({kCaw}, {Category::kCarePlan, Category::kAgreements})});
+  EXPECT_TRUE(v.permit);
+  EXPECT_EQ(v.ground, Ground::kParticipationAndConsent);
+  EXPECT_EQ(v.permission, kReadCarePlan);
+  EXPECT_EQ(v.consents, std::vector<std::string>{"k1"});
+  // A consent that names one of the caller's own participations covers it too.
+  EXPECT_TRUE(Decide(plan, Team(read_plan), {Consent({"ocmw"}, {Category::kCarePlan}, {"p-caw"})}).permit);
+}
+
+TEST(AccessDecision, OnlyTheOwnerChangesTheCasesOwnData) {
+  const int32_t everything = 0xFE;
+  for (auto category : {Category::kCase, Category::kMedical, Category::kIdentityAndContact})
+    EXPECT_EQ(Decide({kCaw, category, Action::kWrite, 1}, Team(everything), {Consent({kCaw}, {category})}).deny,
+              DenyReason::kMandate);
+  EXPECT_TRUE(Decide({kCaw, Category::kCarePlan, Action::kWrite, 1}, Team(PermissionBit(kEditCarePlan)),
+                     {Consent({kCaw}, {Category::kCarePlan})}).permit);
+  EXPECT_EQ(PermissionsFor(Category::kAgreements, Action::kWrite),
+            PermissionBit(kProposeAgreements) | PermissionBit(kAnswerAgreements));
+}
+
+TEST(GrantValidation, CollectsEveryViolationAndReadsAValidGrant) {
+  const Identity caller{"dmw", "sw-1", "professional"};
+  v1::GrantConsentRequest r;
+  r.set_parent("cases/8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  auto* c = r.mutable_consent();
+  c->set_granted_by(r.parent() + "/participants/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e");
+  c->add_recipient_organizations("organizations/caw");
+  c->add_recipient_organizations("organizations/caw");
+  c->add_categories(v1::DATA_CATEGORY_CARE_PLAN);
+  c->add_categories(v1::DATA_CATEGORY_CARE_PLAN);
+  c->set_purpose(v1::PURPOSE_CARE_COORDINATION);
+  c->set_method(v1::CONSENT_METHOD_WRITTEN);
+  c->set_legal_basis(v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+  std::vector<std::string> fields;
+  try {
+    ValidateGrantConsent(r, caller, std::chrono::system_clock::now());
+  } catch (const Error& e) {
+    for (const auto& v : e.violations()) fields.push_back(v.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"consent.recipient_organizations", "consent.categories",
+                                              "consent.verification_note"}));
+  c->clear_recipient_organizations();
+  c->add_recipient_organizations("organizations/caw");
+  c->clear_categories();
+  c->add_categories(v1::DATA_CATEGORY_CARE_PLAN);
+  c->add_categories(v1::DATA_CATEGORY_MEDICAL);
+  c->set_verification_note("Geïnformeerd en vrijwillig, besproken met mevrouw.");
+  const auto grant = ValidateGrantConsent(r, caller, std::chrono::system_clock::now());
+  EXPECT_EQ(grant.categories, CategoryBit(Category::kCarePlan) | CategoryBit(Category::kMedical));
+  EXPECT_EQ(grant.recipient_orgs, std::vector<std::string>{"caw"});
+  EXPECT_EQ(grant.verified_by, "sw-1");
+  EXPECT_EQ(grant.granted_by, "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e");
+}
+
+}  // namespace
+}  // namespace kp::consent

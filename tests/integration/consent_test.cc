@@ -373,6 +373,42 @@ TEST_F(ConsentTest, DecisionsAgreeWithAReferenceModel) {
   RecordProperty("permits", permits);
 }
 
+TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &added).ok());
+  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+
+  v1::UpdateCaseRequest update;
+  update.mutable_case_()->set_name(c.name());
+  update.mutable_case_()->set_title("Schulden, woning en eenzaamheid");
+  update.mutable_update_mask()->add_paths("title");
+  v1::Case updated;
+  auto status = stub_->UpdateCase(Ctx(caw.token).get(), update, &updated);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << "a partner may read, not change, the case";
+  EXPECT_EQ(ErrorReason(status), "NOT_ALLOWED");
+  ASSERT_TRUE(stub_->UpdateCase(Ctx(token_).get(), update, &updated).ok());
+  v1::ListCasesResponse listed;
+  ASSERT_TRUE(stub_->ListCases(Ctx(token_).get(), v1::ListCasesRequest(), &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 1);
+
+  int owner_writes = 0, owner_list_reads = 0, partner_write_denials = 0;
+  for (const auto& e : CaseLog(token_, c.name())) {
+    if (e.organization() == org_ && e.action() == consent_v1::ACTION_WRITE && e.ground() == consent_v1::GROUND_OWNER)
+      ++owner_writes;
+    if (e.organization() == org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases") ++owner_list_reads;
+    if (e.organization() == caw.org && e.action() == consent_v1::ACTION_WRITE &&
+        e.deny_reason() == consent_v1::DENY_REASON_MANDATE)
+      ++partner_write_denials;
+  }
+  EXPECT_EQ(owner_writes, 1);
+  EXPECT_EQ(owner_list_reads, 1);
+  EXPECT_EQ(partner_write_denials, 1);
+}
+
 TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
   const auto c = CreateCase(token_, CreateClient(token_).name());

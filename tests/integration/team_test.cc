@@ -152,7 +152,10 @@ TEST_F(TeamTest, MariasTeamFromTheScenario) {
     EXPECT_TRUE(stub_->ListCaseStatusChanges(Ctx(partner->token).get(), history, &changes).ok());
     EXPECT_EQ(changes.changes_size(), 2);
   }
-  EXPECT_EQ(GetCase(gp.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+  // The GP is in the team, so it learns nothing new from being told its mandate does not reach.
+  const auto gp_read = GetCase(gp.token, c.name());
+  EXPECT_EQ(gp_read.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(gp_read), "NOT_ALLOWED");
   EXPECT_EQ(GetCase(Token(UniqueOrg("stranger"), "x"), c.name()).error_code(), StatusCode::NOT_FOUND);
 
   members = Team(caw.token, c.name(), false);

@@ -1,6 +1,6 @@
-// Who may read a case: CaseService asks ConsentService's access decision (the one place Kruispunt
-// decides access) for every read, the owner's included, so that every read is decided on a ground
-// and logged. The owning organisation reads by its ownership; a partner organisation by an active
+// Who may read or change a case: CaseService asks ConsentService's access decision (the one place
+// Kruispunt decides access) for every read and change of a case, the owner's included, so that
+// each is decided on a ground and logged. The owning organisation reads by its ownership; a partner organisation by an active
 // participation whose mandate allows it and a consent in force that covers it. Reads of one batch
 // share one call. Anyone denied gets the same NOT_FOUND as for a missing case. Writes to a case's
 // own data stay with its owner (the repository's statements match the owner).
@@ -23,11 +23,15 @@ class CaseReadAccess {
 
   struct Question {
     std::string case_id, org, person, rpc, request_id;
+    bool write = false;
   };
-  // Calls verdict(i, status) once per question, on a gRPC thread: OK to permit, NOT_FOUND to
-  // deny, UNAVAILABLE when no decision could be made (or logged).
+  // Calls verdict(i, status) once per question, on a gRPC thread: OK to permit; NOT_FOUND to deny
+  // (PERMISSION_DENIED when a team member may see the case but not change it); UNAVAILABLE when
+  // no decision could be made (or logged).
   void Decide(const std::vector<Question>& questions,
               std::function<void(std::size_t, const grpc::Status&)> verdict);
+  // One verdict for all: OK when every question is permitted, else the first refusal.
+  void DecideAll(const std::vector<Question>& questions, std::function<void(const grpc::Status&)> done);
 
  private:
   consent::ConsentClient& consent_;

@@ -174,9 +174,12 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
+  // Lists the cases the caller's organisation owns; the read of each listed case is decided and
+  // logged like any other read before the page is answered.
   ServerUnaryReactor* ListCases(CallbackServerContext* ctx, const v1::ListCasesRequest* req,
                                 v1::ListCasesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListCases", [req, resp](const Call& call, pqxx::connection& db) {
+    return BeginCall(rt_, ctx, "ListCases", [this, req, resp](PendingCall pending) {
+      RunOnWorkerThen(rt_, pending, [req, resp](const Call& call, pqxx::connection& db) {
       CaseListFilter filter;
       Violations v;
       if (req->state() != v1::CASE_STATE_UNSPECIFIED) {
@@ -196,18 +199,33 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                      filter.client_insz.value_or(""));
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
+      }, [this, resp](PendingCall listed) {
+        std::vector<CaseReadAccess::Question> questions;
+        for (const auto& c : resp->cases())
+          questions.push_back(Question(listed, c.name().substr(std::string_view("cases/").size())));
+        access_.DecideAll(questions, [listed](const grpc::Status& verdict) { listed.Finish(verdict); });
+      });
     });
   }
 
   ServerUnaryReactor* UpdateCase(CallbackServerContext* ctx, const v1::UpdateCaseRequest* req,
                                  v1::Case* resp) override {
-    return ServeUnary(rt_, ctx, "UpdateCase", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto update = ValidateUpdateCase(*req);
-      const auto& org = call.caller.organization;
-      if (cases::UpdateCase(db, update.case_id, org, update.changes, update.expected_version, *resp))
-        return;
-      ExplainRefusedWrite(db, update.case_id, org, update.expected_version);
-      throw Error::FailedPrecondition("CASE_CLOSED", "a closed case cannot be edited; reopen it first");
+    return BeginCall(rt_, ctx, "UpdateCase", [this, req, resp](PendingCall pending) {
+      auto update = std::make_shared<CaseUpdate>();
+      try {
+        *update = ValidateUpdateCase(*req);
+      } catch (const Error& e) {
+        return pending.Finish(e.ToStatus());
+      }
+      AfterWriteAccess(pending, update->case_id, [this, update, resp](PendingCall allowed) {
+        RunOnWorker(rt_, allowed, [update, resp](const Call& call, pqxx::connection& db) {
+          const auto& org = call.caller.organization;
+          if (cases::UpdateCase(db, update->case_id, org, update->changes, update->expected_version, *resp))
+            return;
+          ExplainRefusedWrite(db, update->case_id, org, update->expected_version);
+          throw Error::FailedPrecondition("CASE_CLOSED", "a closed case cannot be edited; reopen it first");
+        });
+      });
     });
   }
 
@@ -262,52 +280,76 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     return *probe;
   }
 
+  ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method,
+                                    Transition transition, const v1::TransitionCaseRequest* req,
+                                    v1::Case* resp) {
+    return BeginCall(rt_, ctx, method, [this, transition, req, resp](PendingCall begun) {
+      std::string case_id;
+      try {
+        case_id = ValidateTransition(*req, transition).case_id;
+      } catch (const Error& e) {
+        return begun.Finish(e.ToStatus());
+      }
+      AfterWriteAccess(begun, case_id, [this, transition, req, resp](PendingCall allowed) {
+        Transit(allowed, transition, req, resp);
+      });
+    });
+  }
+
   // A case may become active only with a care coordinator in its team, a rule TeamService
   // keeps. So the order of the two writes is chosen so that a failure between them leaves the
   // team stricter, never looser: towards ACTIVE, TeamService first (it refuses without a
   // coordinator); away from ACTIVE, the case first, then TeamService learns the new state (until
   // it does, it keeps refusing to let the coordinator go).
-  ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method,
-                                    Transition transition, const v1::TransitionCaseRequest* req,
-                                    v1::Case* resp) {
-    return BeginCall(rt_, ctx, method, [this, transition, req, resp](PendingCall pending) {
-      auto commit = [transition, req, resp](const Call& call, pqxx::connection& db) {
-        const auto t = ValidateTransition(*req, transition);
-        const auto& org = call.caller.organization;
-        if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
-                           t.expected_version, call.caller.person, *resp))
-          return;
-        const auto probe = ExplainRefusedWrite(db, t.case_id, org, t.expected_version);
-        throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
-      };
-      if (RuleFor(transition).to != CaseState::kActive) {
-        RunOnWorkerThen(rt_, pending, commit, [this, resp](PendingCall done) {
-          auto registration = Registration(resp->name(), resp->owner_organization(), resp->client(),
-                                           resp->state(), done.call().caller.person);
-          team_.RegisterCases({registration}, [done](const grpc::Status& status) {
-            // The case's new state is committed; the team stays stricter until it learns it.
-            if (!status.ok())
-              spdlog::warn("team_sync_failed code={} request_id={}", static_cast<int>(status.error_code()),
-                           done.call().request_id);
-            done.Finish(grpc::Status::OK);
-          });
-        });
+  void Transit(const PendingCall& pending, Transition transition, const v1::TransitionCaseRequest* req,
+               v1::Case* resp) {
+    auto commit = [transition, req, resp](const Call& call, pqxx::connection& db) {
+      const auto t = ValidateTransition(*req, transition);
+      const auto& org = call.caller.organization;
+      if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
+                         t.expected_version, call.caller.person, *resp))
         return;
-      }
-      auto registration = std::make_shared<team::v1::CaseRegistration>();
-      RunOnWorkerThen(rt_, pending, [transition, req, registration](const Call& call, pqxx::connection& db) {
-        const auto t = ValidateTransition(*req, transition);
-        const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
-        if (!Apply(static_cast<CaseState>(probe.state), transition))
-          throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
-        *registration = Registration("cases/" + t.case_id, probe.owner_org, "clients/" + probe.client_id,
-                                     static_cast<int>(CaseState::kActive), call.caller.person);
-      }, [this, registration, commit](PendingCall checked) {
-        team_.RegisterCases({*registration}, [this, checked, commit](const grpc::Status& status) {
-          if (!status.ok()) return checked.Finish(TeamClient::ForCaller(status));
-          RunOnWorker(rt_, checked, commit);
+      const auto probe = ExplainRefusedWrite(db, t.case_id, org, t.expected_version);
+      throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
+    };
+    if (RuleFor(transition).to != CaseState::kActive) {
+      RunOnWorkerThen(rt_, pending, commit, [this, resp](PendingCall done) {
+        auto registration = Registration(resp->name(), resp->owner_organization(), resp->client(),
+                                         resp->state(), done.call().caller.person);
+        team_.RegisterCases({registration}, [done](const grpc::Status& status) {
+          // The case's new state is committed; the team stays stricter until it learns it.
+          if (!status.ok())
+            spdlog::warn("team_sync_failed code={} request_id={}", static_cast<int>(status.error_code()),
+                         done.call().request_id);
+          done.Finish(grpc::Status::OK);
         });
       });
+      return;
+    }
+    auto registration = std::make_shared<team::v1::CaseRegistration>();
+    RunOnWorkerThen(rt_, pending, [transition, req, registration](const Call& call, pqxx::connection& db) {
+      const auto t = ValidateTransition(*req, transition);
+      const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
+      if (!Apply(static_cast<CaseState>(probe.state), transition))
+        throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
+      *registration = Registration("cases/" + t.case_id, probe.owner_org, "clients/" + probe.client_id,
+                                   static_cast<int>(CaseState::kActive), call.caller.person);
+    }, [this, registration, commit](PendingCall checked) {
+      team_.RegisterCases({*registration}, [this, checked, commit](const grpc::Status& status) {
+        if (!status.ok()) return checked.Finish(TeamClient::ForCaller(status));
+        RunOnWorker(rt_, checked, commit);
+      });
+    });
+  }
+
+  // Runs `then` once the decision permits the caller to change the case (only its owner may; the
+  // change is logged); else finishes the call.
+  void AfterWriteAccess(const PendingCall& pending, const std::string& case_id, std::function<void(PendingCall)> then) {
+    auto question = Question(pending, case_id);
+    question.write = true;
+    access_.DecideAll({question}, [pending, then = std::move(then)](const grpc::Status& verdict) {
+      if (!verdict.ok()) return pending.Finish(verdict);
+      then(pending);
     });
   }
 

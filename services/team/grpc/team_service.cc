@@ -1,6 +1,7 @@
 #include "team/grpc/team_service.h"
 
 #include "common/page_token.h"
+#include "consent/client/consent_client.h"
 #include "team/grpc/team_validation.h"
 
 namespace kp::team {
@@ -11,6 +12,7 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
+namespace consent_v1 = kruispunt::consent::v1;
 
 Error CaseNotFound() {
   return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
@@ -47,7 +49,7 @@ void RequireTeamManager(const TeamCase& team) {
 
 class TeamServiceImpl final : public v1::TeamService::CallbackService {
  public:
-  explicit TeamServiceImpl(Runtime& runtime) : rt_(runtime) {}
+  explicit TeamServiceImpl(Runtime& runtime) : rt_(runtime), consent_(*runtime.peers) {}
 
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {
@@ -191,30 +193,38 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
 
   ServerUnaryReactor* ListParticipants(CallbackServerContext* ctx, const v1::ListParticipantsRequest* req,
                                        v1::ListParticipantsResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListParticipants", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto case_id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(),
-                                   "team|" + case_id + "|" + std::to_string(req->include_ended()));
-      {
-        pqxx::nontransaction tx(db);
-        RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/false);
+    return BeginCall(rt_, ctx, "ListParticipants", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      Page page{};
+      try {
+        case_id = RequireName(req->parent(), "cases", "parent");
+        page = DecodePage(req->page_size(), req->page_token(),
+                          "team|" + case_id + "|" + std::to_string(req->include_ended()));
+      } catch (const Error& e) {
+        return call.Finish(e.ToStatus());
       }
-      auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
-      resp->set_next_page_token(NextToken(last, page));
+      AfterReadDecision(call, case_id, [case_id, page, req, resp](const Call&, pqxx::connection& db) {
+        auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
+        resp->set_next_page_token(NextToken(last, page));
+      });
     });
   }
 
   ServerUnaryReactor* ListTeamChanges(CallbackServerContext* ctx, const v1::ListTeamChangesRequest* req,
                                       v1::ListTeamChangesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListTeamChanges", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto case_id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
-      {
-        pqxx::nontransaction tx(db);
-        RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/false);
+    return BeginCall(rt_, ctx, "ListTeamChanges", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      Page page{};
+      try {
+        case_id = RequireName(req->parent(), "cases", "parent");
+        page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
+      } catch (const Error& e) {
+        return call.Finish(e.ToStatus());
       }
-      auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
-      resp->set_next_page_token(NextToken(last, page));
+      AfterReadDecision(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
+        auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
+        resp->set_next_page_token(NextToken(last, page));
+      });
     });
   }
 
@@ -328,7 +338,28 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   }
 
  private:
+  // A case's team is case data: reading it needs the same access decision as reading the case
+  // (ConsentService's, logged); anyone denied is told the case does not exist.
+  void AfterReadDecision(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
+    consent_v1::AccessQuestion q;
+    q.set_case_("cases/" + case_id);
+    q.mutable_subject()->set_organization(call.call().caller.organization);
+    q.mutable_subject()->set_person(call.call().caller.person);
+    q.set_category(consent_v1::DATA_CATEGORY_CASE);
+    q.set_action(consent_v1::ACTION_READ);
+    q.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+    q.set_rpc(std::string("kruispunt.team.v1.TeamService/") + call.method());
+    q.set_request_id(call.call().request_id);
+    consent_.BatchCheckAccess({q}, [this, call, read](const grpc::Status& status,
+                                                     const std::vector<consent_v1::AccessDecision>& decisions) {
+      if (!status.ok()) return call.Finish(consent::ConsentClient::ForCaller(status));
+      if (decisions[0].decision() != consent_v1::DECISION_PERMIT) return call.Finish(CaseNotFound().ToStatus());
+      RunOnWorker(rt_, call, read);
+    });
+  }
+
   Runtime& rt_;
+  consent::ConsentClient consent_;
 };
 
 }  // namespace

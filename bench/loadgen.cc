@@ -3,11 +3,12 @@
 // as a success.
 //
 //   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner people/ID]
-//   kp-loadgen --addr ... --token JWT run --scenario get|create|health --concurrency 16 --seconds 5
-//              [--list-token JWT]
-// With --partner, seeding adds that professional to each case's team with READ_CASE; a run with
-// --list-token lists the cases with that (the owner's) token and reads them with --token, so the
-// "get" scenario then measures a partner's team-checked read.
+//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|health --concurrency 16
+//              --seconds 5 [--list-token JWT]
+// With --partner, seeding adds that professional to each case's team with READ_CASE and records
+// the client's consent for the professional's organisation (--partner-org) to see the case; a run
+// with --list-token lists the cases with that (the owner's) token and reads them with --token, so
+// "get" then measures a partner's read, and "check" a partner's CheckAccess.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
+#include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace {
@@ -55,10 +57,14 @@ void Authorize(grpc::ClientContext& ctx, const std::string& token) {
 
 // Creates a client and `count` cases for it (with `partner` in each case's team when given);
 // prints the client's name.
-int Seed(const std::string& addr, const std::string& token, int count, const std::string& partner) {
+int Seed(const std::string& addr, const std::string& token, int count, const std::string& partner,
+         const std::string& partner_org) {
+  namespace team_v1 = kruispunt::team::v1;
+  namespace consent_v1 = kruispunt::consent::v1;
   auto channel = Channels(addr, 1)[0];
   auto stub = v1::CaseService::NewStub(channel);
-  auto team = kruispunt::team::v1::TeamService::NewStub(channel);
+  auto team = team_v1::TeamService::NewStub(channel);
+  auto consent = consent_v1::ConsentService::NewStub(channel);
   v1::CreateClientRequest cr;
   cr.mutable_client()->set_insz("59031212301");
   cr.mutable_client()->set_given_name("Bench");
@@ -89,17 +95,38 @@ int Seed(const std::string& addr, const std::string& token, int count, const std
       return 1;
     }
     if (partner.empty()) continue;
-    kruispunt::team::v1::AddParticipantRequest add;
+    team_v1::AddParticipantRequest add;
     add.set_parent(created.name());
     add.mutable_participant()->set_person(partner);
-    add.mutable_participant()->set_role(kruispunt::team::v1::PARTICIPANT_ROLE_PROFESSIONAL);
-    add.mutable_participant()->add_mandate(kruispunt::team::v1::PERMISSION_READ_CASE);
-    kruispunt::team::v1::Participant added;
+    add.mutable_participant()->set_role(team_v1::PARTICIPANT_ROLE_PROFESSIONAL);
+    add.mutable_participant()->add_mandate(team_v1::PERMISSION_READ_CASE);
+    team_v1::Participant added;
     grpc::ClientContext a;
     Authorize(a, token);
     status = team->AddParticipant(&a, add, &added);
+    team_v1::ListParticipantsRequest list;
+    list.set_parent(created.name());
+    team_v1::ListParticipantsResponse members;
+    grpc::ClientContext l;
+    Authorize(l, token);
+    if (status.ok()) status = team->ListParticipants(&l, list, &members);
+    consent_v1::GrantConsentRequest grant;
+    grant.set_parent(created.name());
+    auto* k = grant.mutable_consent();
+    for (const auto& m : members.participants())
+      if (m.role() == team_v1::PARTICIPANT_ROLE_CLIENT) k->set_granted_by(m.name());
+    k->add_recipient_organizations("organizations/" + partner_org);
+    k->add_categories(consent_v1::DATA_CATEGORY_CASE);
+    k->set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+    k->set_method(consent_v1::CONSENT_METHOD_WRITTEN);
+    k->set_verification_note("bench");
+    k->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+    consent_v1::Consent granted;
+    grpc::ClientContext g;
+    Authorize(g, token);
+    if (status.ok()) status = consent->GrantConsent(&g, grant, &granted);
     if (!status.ok()) {
-      std::cerr << "seed: AddParticipant failed: " << status.error_message() << "\n";
+      std::cerr << "seed: adding the partner failed: " << status.error_message() << "\n";
       return 1;
     }
   }
@@ -132,7 +159,8 @@ class Slot {
        std::mutex* mutex, unsigned seed, std::shared_ptr<grpc::Channel> channel)
       : stub_(stub), token_(token), scenario_(scenario), names_(names), client_(client), end_(end),
         measure_from_(measure_from), active_(active), done_(done), mutex_(mutex), random_(seed),
-        health_stub_(grpc::health::v1::Health::NewStub(channel)) {}
+        health_stub_(grpc::health::v1::Health::NewStub(channel)),
+        consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -145,6 +173,17 @@ class Slot {
     } else if (scenario_ == "get") {
       get_.set_name((*names_)[random_() % names_->size()]);
       stub_->async()->GetCase(ctx_.get(), &get_, &case_, [this](grpc::Status s) { Done(s); });
+    } else if (scenario_ == "check") {
+      check_.set_case_((*names_)[random_() % names_->size()]);
+      check_.set_category(kruispunt::consent::v1::DATA_CATEGORY_CASE);
+      check_.set_action(kruispunt::consent::v1::ACTION_READ);
+      check_.set_purpose(kruispunt::consent::v1::PURPOSE_CARE_COORDINATION);
+      consent_stub_->async()->CheckAccess(ctx_.get(), &check_, &decision_, [this](grpc::Status s) {
+        // A denial would be a wrong answer here (the partner holds consent): count it as an error.
+        Done(s.ok() && decision_.decision() != kruispunt::consent::v1::DECISION_PERMIT
+                 ? grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "denied")
+                 : s);
+      });
     } else {
       create_.mutable_case_()->set_client(client_);
       create_.mutable_case_()->set_title("bench case");
@@ -188,6 +227,9 @@ class Slot {
   std::mutex* mutex_;
   std::mt19937 random_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
+  std::unique_ptr<kruispunt::consent::v1::ConsentService::Stub> consent_stub_;
+  kruispunt::consent::v1::CheckAccessRequest check_;
+  kruispunt::consent::v1::AccessDecision decision_;
   grpc::health::v1::HealthCheckRequest health_request_;
   grpc::health::v1::HealthCheckResponse health_response_;
   std::unique_ptr<grpc::ClientContext> ctx_;
@@ -209,7 +251,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
   if (scenario == "health") {
-  } else if (scenario == "get") {
+  } else if (scenario == "get" || scenario == "check") {
     names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
     if (names.empty()) {
       std::cerr << "run: no cases to read; seed first\n";
@@ -264,15 +306,16 @@ int main(int argc, char** argv) {
     else if (std::string(argv[i]) == "--token") token = argv[i + 1];
   }
   if (i >= argc) {
-    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID] | "
-                 "run --scenario get|create|health --concurrency N --seconds S [--client clients/ID] "
+    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID --partner-org ORG] | "
+                 "run --scenario get|check|create|health --concurrency N --seconds S [--client clients/ID] "
                  "[--channels 4] [--list-token T]\n";
     return 64;
   }
   const std::string command = argv[i];
   auto flags = ParseFlags(argc, argv, i + 1);
   if (command == "seed")
-    return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000, flags["partner"]);
+    return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000, flags["partner"],
+                flags["partner-org"]);
   if (command == "run") return Run(addr, token, flags);
   std::cerr << "unknown command " << command << "\n";
   return 64;

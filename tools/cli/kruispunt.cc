@@ -21,12 +21,16 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
+#include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "kruispunt/audit/v1/audit.grpc.pb.h"
 
 namespace {
 
 namespace v1 = kruispunt::cases::v1;
 namespace type = kruispunt::type::v1;
 namespace team = kruispunt::team::v1;
+namespace consent = kruispunt::consent::v1;
+namespace audit = kruispunt::audit::v1;
 
 constexpr int kUsage = 64;
 
@@ -40,7 +44,7 @@ Global options (environment in brackets):
   --tls-cert, --tls-key   client certificate and key for mTLS (KRUISPUNT_TLS_CERT, KRUISPUNT_TLS_KEY)
 
 Commands:
-  token --key PEM --org ORG --sub PERSON [--role professional|admin|service] [--ttl SECONDS]
+  token --key PEM --org ORG --sub PERSON [--role professional|admin|service|dpo] [--ttl SECONDS]
         [--issuer kruispunt-dev] [--audience kruispunt] [--kid KID]     mint a development token
   health                                                                 is the server serving?
   client create --insz N --given-name G --family-name F --birth-date YYYY-MM-DD
@@ -72,6 +76,19 @@ Commands:
   team list cases/ID [--all 1] [--page-size N] [--page-token T]
   team history cases/ID
   team mine (--person people/ID | --organization organizations/ID)
+  consent grant cases/ID --by PARTICIPANT --to organizations/ID [--to ...] --category C [...]
+        [--to-participant PARTICIPANT ...] [--purpose care-coordination] [--method written|verbal|digital]
+        [--evidence REF] --note "how it was checked" [--legal-basis explicit-consent]
+        [--from TIME] [--until TIME] [--request-id UUID]
+  consent get cases/ID/consents/ID
+  consent list cases/ID [--state active|pending|withdrawn|expired]
+  consent withdraw cases/ID/consents/ID --by PARTICIPANT [--reason R]
+  consent history cases/ID
+  access check cases/ID --category C [--action read|write] [--purpose care-coordination]
+  log case cases/ID [--page-size N] [--page-token T]               (the owning organisation)
+  log search [--organization ID] [--decision permit|deny] [--from TIME] [--until TIME]  (role dpo)
+Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
+  financial, housing.
 Organisation kinds: mutuality-social-service, caw, ocmw, gp-practice, home-nursing, family-care,
   youth-advice, hospital-social-service, other.
 Roles: legal-representative, informal-carer, trusted-person, peer-expert, care-coordinator,
@@ -286,6 +303,8 @@ int main(int argc, char** argv) {
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   auto stub = v1::CaseService::NewStub(channel);
   auto teams = team::TeamService::NewStub(channel);
+  auto consents = consent::ConsentService::NewStub(channel);
+  auto log = audit::AuditService::NewStub(channel);
   if (a.positional.size() < 2) Usage("'" + group + "' needs a subcommand");
   auto contact_fields = [&](team::Contact* c, google::protobuf::FieldMask* mask) {
     auto set = [&](const char* opt, const char* path, auto setter) {
@@ -525,6 +544,85 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<team::ListParticipationsResponse>();
     status = teams->ListParticipations(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "consent" && verb == "grant") {
+    consent::GrantConsentRequest r;
+    r.set_parent(name);
+    auto* k = r.mutable_consent();
+    k->set_granted_by(a.Get("by"));
+    for (const auto& org : a.All("to")) k->add_recipient_organizations(org);
+    for (const auto& p : a.All("to-participant")) k->add_recipient_participants(p);
+    for (const auto& c : a.All("category"))
+      k->add_categories(ParseEnum<consent::DataCategory>(c, "DATA_CATEGORY_", "data category"));
+    k->set_purpose(ParseEnum<consent::Purpose>(a.Get("purpose", "care-coordination"), "PURPOSE_", "purpose"));
+    k->set_method(ParseEnum<consent::ConsentMethod>(a.Get("method", "written"), "CONSENT_METHOD_", "method"));
+    k->set_evidence_reference(a.Get("evidence"));
+    k->set_verification_note(a.Get("note"));
+    k->set_legal_basis(ParseEnum<consent::LegalBasis>(a.Get("legal-basis", "explicit-consent"), "LEGAL_BASIS_", "legal basis"));
+    if (a.Has("from")) *k->mutable_valid_from() = ParseTime(a.Get("from"));
+    if (a.Has("until")) *k->mutable_valid_until() = ParseTime(a.Get("until"));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<consent::Consent>();
+    status = consents->GrantConsent(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "consent" && verb == "get") {
+    consent::GetConsentRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<consent::Consent>();
+    status = consents->GetConsent(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "consent" && verb == "list") {
+    consent::ListConsentsRequest r;
+    r.set_parent(name);
+    if (a.Has("state")) r.set_state(ParseEnum<consent::ConsentState>(a.Get("state"), "CONSENT_STATE_", "state"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<consent::ListConsentsResponse>();
+    status = consents->ListConsents(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "consent" && verb == "withdraw") {
+    consent::WithdrawConsentRequest r;
+    r.set_name(name);
+    r.set_withdrawn_by(a.Get("by"));
+    r.set_reason(a.Get("reason"));
+    auto out = std::make_unique<consent::Consent>();
+    status = consents->WithdrawConsent(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "consent" && verb == "history") {
+    consent::ListConsentEventsRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<consent::ListConsentEventsResponse>();
+    status = consents->ListConsentEvents(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "access" && verb == "check") {
+    consent::CheckAccessRequest r;
+    r.set_case_(name);
+    r.set_category(ParseEnum<consent::DataCategory>(a.Get("category"), "DATA_CATEGORY_", "data category"));
+    r.set_action(ParseEnum<consent::Action>(a.Get("action", "read"), "ACTION_", "action"));
+    r.set_purpose(ParseEnum<consent::Purpose>(a.Get("purpose", "care-coordination"), "PURPOSE_", "purpose"));
+    auto out = std::make_unique<consent::AccessDecision>();
+    status = consents->CheckAccess(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "log" && verb == "case") {
+    audit::ListCaseAccessLogRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<audit::ListAccessLogResponse>();
+    status = log->ListCaseAccessLog(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "log" && verb == "search") {
+    audit::SearchAccessLogRequest r;
+    r.set_organization(a.Get("organization"));
+    if (a.Has("decision")) r.set_decision(ParseEnum<consent::Decision>(a.Get("decision"), "DECISION_", "decision"));
+    if (a.Has("from")) *r.mutable_start_time() = ParseTime(a.Get("from"));
+    if (a.Has("until")) *r.mutable_end_time() = ParseTime(a.Get("until"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<audit::ListAccessLogResponse>();
+    status = log->SearchAccessLog(&ctx, r, out.get());
     result = std::move(out);
   } else {
     Usage("unknown command '" + group + " " + verb + "'");

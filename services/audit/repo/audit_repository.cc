@@ -9,6 +9,8 @@ namespace kp::audit {
 namespace {
 
 const std::vector<PreparedStatement> kStatements = {
+    // One round trip: an autocommit statement whose transaction-local synchronous_commit = off
+    // (set_config(..., true)) still holds when the statement's own transaction commits.
     {"audit.append",
      "INSERT INTO audit.access_log (case_id, organization, person, category, action, purpose, decision, "
      "ground, deny_reason, consents, rpc, request_id) "
@@ -17,7 +19,8 @@ const std::vector<PreparedStatement> kStatements = {
      "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::smallint[], $6::smallint[], "
      "$7::smallint[], $8::smallint[], $9::smallint[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY "
      "AS e(case_id, organization, person, category, action, purpose, decision, ground, deny_reason, consents, "
-     "rpc, request_id, i) ORDER BY e.i RETURNING entry_seq"},
+     "rpc, request_id, i) CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async "
+     "ORDER BY e.i RETURNING entry_seq"},
     {"audit.list",
      "SELECT case_id, entry_seq, organization, person, category, action, purpose, decision, ground, "
      "deny_reason, array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time") " "
@@ -51,8 +54,7 @@ std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<New
     for (const auto& id : e.consent_ids) joined += (joined.empty() ? "" : " ") + id;
     consents.push_back(joined);
   }
-  pqxx::work tx(conn);
-  tx.exec0("SET LOCAL synchronous_commit = off");
+  pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared(
       "audit.append", ArrayLiteral(Texts(entries, &NewEntry::case_id)), ArrayLiteral(Texts(entries, &NewEntry::organization)),
       ArrayLiteral(Texts(entries, &NewEntry::person)), ArrayLiteral(Numbers(entries, &NewEntry::category)),
@@ -60,7 +62,6 @@ std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<New
       ArrayLiteral(Numbers(entries, &NewEntry::decision)), ArrayLiteral(Numbers(entries, &NewEntry::ground)),
       ArrayLiteral(Numbers(entries, &NewEntry::deny_reason)), ArrayLiteral(consents),
       ArrayLiteral(Texts(entries, &NewEntry::rpc)), ArrayLiteral(Texts(entries, &NewEntry::request_id)));
-  tx.commit();
   std::vector<int64_t> seqs;
   for (const auto& r : rows) seqs.push_back(r[0].as<int64_t>());
   return seqs;

@@ -24,9 +24,9 @@ struct NewEntry {
   std::string rpc, request_id;
 };
 
-// Appends the entries in one statement of one transaction; returns their sequence numbers, in
-// order. The commit does not wait for the disk (synchronous_commit off): reads must not wait for a
-// log flush; see the README for what that means on a crash of PostgreSQL itself.
+// Appends the entries in one statement (one round trip, one transaction); returns their sequence
+// numbers, in order. The commit does not wait for the disk (synchronous_commit off): reads must
+// not wait for a log flush; see the README for what that means on a crash of PostgreSQL itself.
 std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries);
 
 struct LogFilter {

@@ -14,10 +14,15 @@ namespace v1 = kruispunt::consent::v1;
 
 namespace {
 
-// The two fact-finding calls run at once; the last to finish decides.
+constexpr std::size_t kMaxBatch = 64;
+constexpr std::size_t kMaxParallelBatches = 2;
+
+// The two fact-finding steps run at once; the last to finish decides.
 struct Gathering {
-  std::vector<AccessDecider::Ask> asks;
-  AccessDecider::Done done;
+  std::vector<AccessDecider::Ask> asks;   // every question of the batch
+  std::vector<std::size_t> first;         // per request: the index of its first question
+  std::vector<std::size_t> count;         // per request: how many
+  std::vector<AccessDecider::Done> done;  // per request
   std::mutex mutex;
   int pending = 2;
   grpc::Status team_status, consent_status;
@@ -28,6 +33,9 @@ struct Gathering {
   bool Arrived() {
     std::lock_guard lock(mutex);
     return --pending == 0;
+  }
+  void Fail(const grpc::Status& status) {
+    for (auto& d : done) d(status, {});
   }
 };
 
@@ -61,21 +69,36 @@ kruispunt::audit::v1::AccessLogEntry LogEntry(const AccessDecider::Ask& a, const
 
 }  // namespace
 
-void AccessDecider::Decide(std::vector<Ask> asks, Done done) {
+AccessDecider::AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit)
+    : team_(team), audit_(audit),
+      requests_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+                [this](pqxx::connection& db, std::vector<Request>& batch) { RunBatch(db, batch); }) {}
+
+void AccessDecider::Decide(const PendingCall& call, std::vector<Ask> asks, Done done) {
   if (asks.empty()) return done(grpc::Status::OK, {});
+  requests_.Add(Request{call, std::move(asks), std::move(done)});
+}
+
+// Runs on a database worker: asks TeamService for the batch's facts and, meanwhile, reads the
+// consents in force on this worker's connection.
+void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch) {
   auto g = std::make_shared<Gathering>();
-  g->asks = std::move(asks);
-  g->done = std::move(done);
+  for (auto& r : batch) {
+    g->first.push_back(g->asks.size());
+    g->count.push_back(r.asks.size());
+    g->asks.insert(g->asks.end(), r.asks.begin(), r.asks.end());
+    g->done.push_back(std::move(r.done));
+  }
 
   auto finish = [this, g] {
-    if (!g->team_status.ok()) return g->done(team::TeamClient::ForCaller(g->team_status), {});
-    if (!g->consent_status.ok()) return g->done(g->consent_status, {});
+    if (!g->team_status.ok()) return g->Fail(team::TeamClient::ForCaller(g->team_status));
+    if (!g->consent_status.ok()) return g->Fail(g->consent_status);
     std::vector<v1::AccessDecision> decisions;
     std::vector<kruispunt::audit::v1::AccessLogEntry> entries;
+    static const std::vector<ConsentInForce> kNone;
     for (std::size_t i = 0; i < g->asks.size(); ++i) {
       const auto& a = g->asks[i];
       const auto it = g->consents.find(a.case_id);
-      static const std::vector<ConsentInForce> kNone;
       const auto verdict = consent::Decide({a.org, a.category, a.action, a.purpose}, FromTeam(g->team[i], a.case_id),
                                            it == g->consents.end() ? kNone : it->second);
       v1::AccessDecision d;
@@ -89,12 +112,15 @@ void AccessDecider::Decide(std::vector<Ask> asks, Done done) {
     }
     audit_.RecordDecisions(std::move(entries), [g, decisions = std::move(decisions)](
                                                    const grpc::Status& status, const std::vector<std::string>& names) mutable {
-      if (!status.ok()) {
-        // No access without a record of it.
-        return g->done(PeerStatusForCaller(status, "the audit service", "AUDIT_UNAVAILABLE"), {});
-      }
+      // No access without a record of it.
+      if (!status.ok()) return g->Fail(PeerStatusForCaller(status, "the audit service", "AUDIT_UNAVAILABLE"));
       for (std::size_t i = 0; i < decisions.size(); ++i) decisions[i].set_log_entry(names[i]);
-      g->done(grpc::Status::OK, std::move(decisions));
+      for (std::size_t r = 0; r < g->done.size(); ++r) {
+        const auto begin = decisions.begin() + static_cast<long>(g->first[r]);
+        g->done[r](grpc::Status::OK, std::vector<v1::AccessDecision>(
+                                         std::make_move_iterator(begin),
+                                         std::make_move_iterator(begin + static_cast<long>(g->count[r]))));
+      }
     });
   };
 
@@ -114,15 +140,9 @@ void AccessDecider::Decide(std::vector<Ask> asks, Done done) {
     g->team = facts;
     if (g->Arrived()) finish();
   });
-  const bool queued = rt_.db->Submit([g, finish, ids = std::vector<std::string>(case_ids.begin(), case_ids.end())](
-                                         DbPool::Session& session) {
-    g->consent_status = RunMapped("BatchCheckAccess", [&] { g->consents = ConsentsInForce(session.conn(), ids); });
-    if (g->Arrived()) finish();
-  });
-  if (!queued) {
-    g->consent_status = OverloadedStatus();
-    if (g->Arrived()) finish();
-  }
+  const std::vector<std::string> ids(case_ids.begin(), case_ids.end());
+  g->consent_status = RunMapped("CheckAccess", [&] { g->consents = ConsentsInForce(db, ids); });
+  if (g->Arrived()) finish();
 }
 
 }  // namespace kp::consent

@@ -1,6 +1,7 @@
 // Answers access questions: gathers the facts (TeamService's, the consents in force), applies
-// Decide, and records every decision in the access log before answering. A batch of questions
-// costs one call to TeamService, one query and one call to AuditService. Nothing is cached, so a
+// Decide, and records every decision in the access log before answering. Concurrent requests are
+// coalesced: a batch of them costs one call to TeamService, one query and one call to
+// AuditService. Nothing is cached, so a
 // withdrawal or an ended participation counts from the next question on, in every process. If the
 // decisions cannot be logged, nobody gets access: the batch fails with UNAVAILABLE.
 #pragma once
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "audit/client/audit_client.h"
+#include "common/coalescer.h"
 #include "common/rpc.h"
 #include "consent/domain/access_decision.h"
 #include "kruispunt/consent/v1/consent.pb.h"
@@ -19,8 +21,7 @@ namespace kp::consent {
 
 class AccessDecider {
  public:
-  AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit)
-      : rt_(runtime), team_(team), audit_(audit) {}
+  AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit);
 
   // A validated question.
   struct Ask {
@@ -31,13 +32,22 @@ class AccessDecider {
   };
   using Done = std::function<void(const grpc::Status&, std::vector<kruispunt::consent::v1::AccessDecision>)>;
 
-  // `done` runs once, on a gRPC or database thread.
-  void Decide(std::vector<Ask> asks, Done done);
+  // Decides the questions `call` asks. `done` runs once, on a gRPC or database thread, unless the
+  // call is finished meanwhile (its deadline passed while queued, or the batch failed before
+  // gathering: then the call got that status).
+  void Decide(const PendingCall& call, std::vector<Ask> asks, Done done);
 
  private:
-  Runtime& rt_;
+  struct Request {
+    PendingCall call;
+    std::vector<Ask> asks;
+    Done done;
+  };
+  void RunBatch(pqxx::connection& db, std::vector<Request>& batch);
+
   team::TeamClient& team_;
   audit::AuditClient& audit_;
+  Coalescer<Request> requests_;
 };
 
 }  // namespace kp::consent

@@ -165,7 +165,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       OwnQuestion q;
       if (!Guarded(call, [&] { q = ValidateCheckAccess(*req); })) return;
       const auto& caller = call.call().caller;
-      decider_.Decide({{q.case_id, caller.organization, caller.person, "kruispunt.consent.v1.ConsentService/CheckAccess",
+      decider_.Decide(call, {{q.case_id, caller.organization, caller.person, "kruispunt.consent.v1.ConsentService/CheckAccess",
                         call.call().request_id, q.category, q.action, q.purpose}},
                       [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
                         if (status.ok()) *resp = std::move(decisions[0]);
@@ -179,7 +179,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     return BeginCall(rt_, ctx, "BatchCheckAccess", [this, req, resp](PendingCall call) {
       std::vector<AccessDecider::Ask> asks;
       if (!Guarded(call, [&] { asks = ValidateBatch(*req, call.call().caller); })) return;
-      decider_.Decide(std::move(asks), [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
+      decider_.Decide(call, std::move(asks), [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
         for (auto& d : decisions) *resp->add_decisions() = std::move(d);
         call.Finish(status);
       });
@@ -191,7 +191,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   // decision as for the case itself, and the read is logged.
   void AfterReadAccess(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
     const auto& caller = call.call().caller;
-    decider_.Decide({{case_id, caller.organization, caller.person,
+    decider_.Decide(call, {{case_id, caller.organization, caller.person,
                       std::string("kruispunt.consent.v1.ConsentService/") + call.method(), call.call().request_id,
                       Category::kCase, Action::kRead, v1::PURPOSE_CARE_COORDINATION}},
                     [this, call, read](const grpc::Status& status, const std::vector<v1::AccessDecision>& decisions) {

@@ -52,13 +52,16 @@ const std::vector<PreparedStatement> kStatements = {
      KP_MICROS("withdraw_time") ", event_seq FROM consent.withdrawals WHERE case_id = $1::uuid AND event_seq > $2"
      ") e ORDER BY event_seq LIMIT $3"},
     // Per case, what is in force now; the C++ decision filters by organisation, data and purpose.
+    // Each case's consents are read through the primary key; OFFSET 0 keeps the planner from
+    // turning this into a scan of every consent (the generic plan did).
     {"consent.in_force",
-     "SELECT c.case_id::text, c.consent_id::text, array_to_string(c.recipient_orgs, ','), "
+     "SELECT q.case_id::text, c.consent_id::text, array_to_string(c.recipient_orgs, ','), "
      "array_to_string(c.recipient_participants, ','), c.categories, c.purpose "
      "FROM unnest($1::uuid[]) AS q(case_id) "
-     "JOIN consent.consents c ON c.case_id = q.case_id "
-     "WHERE c.valid_from <= now() AND (c.valid_until IS NULL OR c.valid_until > now()) "
-     "AND NOT EXISTS (SELECT 1 FROM consent.withdrawals w WHERE w.case_id = c.case_id AND w.consent_id = c.consent_id)"},
+     "CROSS JOIN LATERAL (SELECT * FROM consent.consents k WHERE k.case_id = q.case_id "
+     "  AND k.valid_from <= now() AND (k.valid_until IS NULL OR k.valid_until > now()) "
+     "  AND NOT EXISTS (SELECT 1 FROM consent.withdrawals w WHERE w.case_id = k.case_id AND w.consent_id = k.consent_id) "
+     "  OFFSET 0) c"},
 };
 
 int64_t ReadConsent(const pqxx::row& r, v1::Consent& out) {

@@ -28,18 +28,6 @@ namespace {
   "COALESCE(pe.given_name || ' ' || pe.family_name, ''), " KP_MICROS("p.create_time") ", "         \
   "p.participant_seq FROM team.participations p LEFT JOIN team.people pe USING (person_id)"
 
-#define STANDING                                                                                \
-  "SELECT c.owner_org, c.case_state, c.owner_org = $2, "                                        \
-  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id "                    \
-  "        AND p.organization = $2 AND p.permissions & 2 <> 0 AND " ACTIVE("p") "), "           \
-  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id AND p.person_id = $3 " \
-  "        AND p.organization = $2 AND p.role = 6 AND " ACTIVE("p") "), "                        \
-  "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = c.case_id AND p.person_id = $3 " \
-  "        AND p.organization = $2 AND p.permissions & 128 <> 0 AND " ACTIVE("p") "), "          \
-  "(SELECT p.participant_id::text FROM team.participations p WHERE p.case_id = c.case_id "      \
-  "        AND p.role = 6 AND p.end_time IS NULL) "                                             \
-  "FROM team.cases c WHERE c.case_id = $1::uuid"
-
 #define PAGE_AFTER(seq) " AND p.participant_seq > " seq " ORDER BY p.participant_seq LIMIT "
 
 const std::vector<PreparedStatement> kStatements = {
@@ -72,7 +60,6 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT pe.kind, pe.organization, COALESCE(o.active, false) FROM team.people pe "
      "LEFT JOIN team.organizations o ON o.org_id = pe.organization WHERE pe.person_id = $1"},
 
-    {"team.standing", STANDING},
     {"team.case_lock", "SELECT 1 FROM team.cases WHERE case_id = $1::uuid FOR UPDATE"},
     {"team.participation_facts",
      "SELECT role, p.end_time IS NOT NULL OR COALESCE(p.valid_until <= now(), false) "
@@ -127,23 +114,24 @@ const std::vector<PreparedStatement> kStatements = {
     {"team.has_coordinator",
      "SELECT EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = $1::uuid AND p.role = 6 "
      "AND " ACTIVE("p") ")"},
-    // One row per query, in the order asked; each subquery probes the partial indexes on active
-    // participations.
+    // One row per query, in the order asked. Each case's team (a handful of rows) is read once
+    // through the primary key and aggregated; OFFSET 0 keeps the planner from flattening the
+    // subquery into a scan of every participation of the organisation (the generic plan did).
     {"team.describe",
      "SELECT c.case_id IS NOT NULL, COALESCE(c.owner_org, ''), COALESCE(c.case_state, 0), "
-     "COALESCE((SELECT bit_or(p.permissions) FROM team.participations p WHERE p.case_id = q.case_id "
-     "          AND p.organization = q.org AND " ACTIVE("p") "), 0), "
-     "array_to_string(ARRAY(SELECT p.participant_id::text FROM team.participations p "
-     "          WHERE p.case_id = q.case_id AND p.person_id = q.person AND p.organization = q.org "
-     "          AND " ACTIVE("p") " ORDER BY p.participant_seq), ','), "
-     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.person_id = q.person "
-     "        AND p.organization = q.org AND p.role = 6 AND " ACTIVE("p") "), "
-     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.person_id = q.person "
-     "        AND p.organization = q.org AND p.permissions & 128 <> 0 AND " ACTIVE("p") "), "
-     "EXISTS (SELECT 1 FROM team.participations p WHERE p.case_id = q.case_id AND p.role = 6 "
-     "        AND p.end_time IS NULL) "
+     "COALESCE(t.org_permissions, 0), COALESCE(t.mine, ''), COALESCE(t.coordinator, false), "
+     "COALESCE(t.manager, false), t.current_coordinator "
      "FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS q(case_id, org, person, i) "
-     "LEFT JOIN team.cases c ON c.case_id = q.case_id ORDER BY q.i"},
+     "LEFT JOIN team.cases c ON c.case_id = q.case_id "
+     "LEFT JOIN LATERAL (SELECT "
+     "  bit_or(p.permissions) FILTER (WHERE p.organization = q.org AND " ACTIVE("p") ") AS org_permissions, "
+     "  string_agg(p.participant_id::text, ',' ORDER BY p.participant_seq) "
+     "    FILTER (WHERE p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS mine, "
+     "  bool_or(p.role = 6 AND p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS coordinator, "
+     "  bool_or(p.permissions & 128 <> 0 AND p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS manager, "
+     "  max(p.participant_id::text) FILTER (WHERE p.role = 6 AND p.end_time IS NULL) AS current_coordinator "
+     "  FROM team.participations p WHERE p.case_id = q.case_id OFFSET 0) t ON true "
+     "ORDER BY q.i"},
     {"team.describe_participants",
      "SELECT p.participant_id IS NOT NULL, COALESCE(p.role, 0), COALESCE(" ACTIVE("p") ", false), "
      "COALESCE('people/' || p.person_id, 'clients/' || p.client_id::text, '') "
@@ -293,19 +281,9 @@ std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::stri
   // The lock is its own statement: under READ COMMITTED the standing must be read by a statement
   // that starts after the lock is granted, or it would miss what the previous holder committed.
   if (lock && tx.exec_prepared("team.case_lock", case_id).empty()) return std::nullopt;
-  auto rows = tx.exec_prepared("team.standing", case_id, caller_org, caller_person);
-  if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  TeamCase c;
-  c.owner_org = r[0].as<std::string>();
-  c.case_state = r[1].as<int>();
-  c.standing.owner_org = r[2].as<bool>();
-  c.standing.org_may_read = r[3].as<bool>();
-  c.standing.coordinator = r[4].as<bool>();
-  c.standing.manage_mandate = r[5].as<bool>();
-  c.current_coordinator = OptionalText(r[6]);
-  c.standing.team_has_coordinator = c.current_coordinator.has_value();
-  return c;
+  auto fact = Describe(tx, {{case_id, caller_org, caller_person, {}}}).at(0);
+  if (!fact.case_known) return std::nullopt;
+  return TeamCase{fact.owner_org, fact.case_state, fact.standing, fact.current_coordinator};
 }
 
 std::optional<PersonFacts> FindPerson(pqxx::transaction_base& tx, const std::string& person_id) {
@@ -403,7 +381,7 @@ void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c) {
                                     "add one first");
 }
 
-std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries) {
+std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<TeamQuery>& queries) {
   std::vector<std::string> cases, orgs, people, asked_cases, asked_ids;
   for (const auto& q : queries) {
     cases.push_back(q.case_id);
@@ -414,7 +392,6 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
       asked_ids.push_back(id);
     }
   }
-  pqxx::nontransaction tx(conn);
   std::vector<TeamFact> facts;
   for (const auto& r : tx.exec_prepared("team.describe", ArrayLiteral(cases), ArrayLiteral(orgs), ArrayLiteral(people))) {
     TeamFact f;
@@ -425,7 +402,8 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
     f.person_participations = SplitList(r[4].as<std::string>());
     f.standing.coordinator = r[5].as<bool>();
     f.standing.manage_mandate = r[6].as<bool>();
-    f.standing.team_has_coordinator = r[7].as<bool>();
+    if (!r[7].is_null()) f.current_coordinator = r[7].as<std::string>();
+    f.standing.team_has_coordinator = f.current_coordinator.has_value();
     facts.push_back(std::move(f));
   }
   for (std::size_t i = 0; i < queries.size(); ++i) {
@@ -444,6 +422,11 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
     }
   }
   return facts;
+}
+
+std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries) {
+  pqxx::nontransaction tx(conn);
+  return Describe(tx, queries);
 }
 
 }  // namespace kp::team

@@ -150,8 +150,11 @@ struct TeamFact {
   int32_t org_permissions = 0;                     // bit set of the org's active participations
   std::vector<std::string> person_participations;  // participant ids
   TeamStanding standing;
+  std::optional<std::string> current_coordinator;  // participant id
   std::vector<ParticipantFact> participants;       // per asked id, in order
 };
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
+// The same, in the caller's transaction.
+std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<TeamQuery>& queries);
 
 }  // namespace kp::team

@@ -8,7 +8,7 @@ Error CaseNotFound() {
   return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
 }
 
-void CaseReadAccess::Decide(const std::vector<Question>& questions,
+void CaseAccess::Decide(const std::vector<Question>& questions,
                             std::function<void(std::size_t, const grpc::Status&)> verdict) {
   if (questions.empty()) return;
 #ifdef KP_BENCH_UNENFORCED
@@ -50,7 +50,7 @@ void CaseReadAccess::Decide(const std::vector<Question>& questions,
   });
 }
 
-void CaseReadAccess::DecideAll(const std::vector<Question>& questions, std::function<void(const grpc::Status&)> done) {
+void CaseAccess::DecideAll(const std::vector<Question>& questions, std::function<void(const grpc::Status&)> done) {
   if (questions.empty()) return done(grpc::Status::OK);
   struct Tally {
     std::size_t left;

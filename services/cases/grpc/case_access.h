@@ -17,9 +17,9 @@ namespace kp::cases {
 
 Error CaseNotFound();
 
-class CaseReadAccess {
+class CaseAccess {
  public:
-  explicit CaseReadAccess(consent::ConsentClient& consent) : consent_(consent) {}
+  explicit CaseAccess(consent::ConsentClient& consent) : consent_(consent) {}
 
   struct Question {
     std::string case_id, org, person, rpc, request_id;

@@ -200,7 +200,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
       }, [this, resp](PendingCall listed) {
-        std::vector<CaseReadAccess::Question> questions;
+        std::vector<CaseAccess::Question> questions;
         for (const auto& c : resp->cases())
           questions.push_back(Question(listed, c.name().substr(std::string_view("cases/").size())));
         access_.DecideAll(questions, [listed](const grpc::Status& verdict) { listed.Finish(verdict); });
@@ -354,7 +354,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   }
 
   // The access question of a call about a case: who asks, for which RPC (for the access log).
-  static CaseReadAccess::Question Question(const PendingCall& call, const std::string& case_id) {
+  static CaseAccess::Question Question(const PendingCall& call, const std::string& case_id) {
     const auto& c = call.call();
     return {case_id, c.caller.organization, c.caller.person,
             std::string("kruispunt.cases.v1.CaseService/") + call.method(), c.request_id};
@@ -371,7 +371,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     std::vector<std::string> ids;
     for (const auto& item : batch) ids.push_back(item.case_id);
     const auto found = GetCases(db, ids);
-    std::vector<CaseReadAccess::Question> questions;
+    std::vector<CaseAccess::Question> questions;
     auto calls = std::make_shared<std::vector<PendingCall>>();
     for (auto& item : batch) {
       auto it = found.find(item.case_id);
@@ -460,7 +460,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   Runtime& rt_;
   TeamClient team_;
   consent::ConsentClient consent_;
-  CaseReadAccess access_;
+  CaseAccess access_;
   Coalescer<CaseRead> reads_;
   Coalescer<CaseCreate> creates_;
 };

@@ -1,7 +1,5 @@
 #include "team/client/team_client.h"
 
-#include <spdlog/spdlog.h>
-
 #include "common/errors.h"
 #include "common/peer_call.h"
 

@@ -32,10 +32,10 @@ std::string ParticipantName(const std::string& case_id, const std::string& parti
   return "cases/" + case_id + "/participants/" + participant_id;
 }
 
-// The case's team, if the caller may see it; else the same NOT_FOUND as for a missing case.
-TeamCase RequireVisibleTeam(pqxx::transaction_base& tx, const std::string& case_id, const Identity& caller,
-                            bool lock) {
-  auto team = ReadTeamCase(tx, case_id, caller.organization, caller.person, lock);
+// Locks the case's team for a change, if the caller may see it; else the same NOT_FOUND as for a
+// missing case.
+TeamCase LockVisibleTeam(pqxx::transaction_base& tx, const std::string& case_id, const Identity& caller) {
+  auto team = LockTeamCase(tx, case_id, caller.organization, caller.person);
   if (!team || !MaySeeTeam(team->standing)) throw CaseNotFound();
   return *team;
 }
@@ -129,7 +129,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       const auto add = ValidateAddParticipant(*req, call.caller, std::chrono::system_clock::now());
       const auto& n = add.participation;
       pqxx::work tx(db);
-      const auto team = RequireVisibleTeam(tx, n.case_id, call.caller, /*lock=*/true);
+      const auto team = LockVisibleTeam(tx, n.case_id, call.caller);
       if (n.request_id) {
         if (auto earlier = ParticipantByRequest(tx, n.case_id, *n.request_id)) {
           ReadParticipant(tx, n.case_id, *earlier, *resp);
@@ -173,7 +173,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       v.Text("reason", req->reason(), 0, 1000, /*multiline=*/true);
       v.ThrowIfAny();
       pqxx::work tx(db);
-      const auto team = RequireVisibleTeam(tx, case_id, call.caller, /*lock=*/true);
+      const auto team = LockVisibleTeam(tx, case_id, call.caller);
       const auto facts = FindParticipation(tx, case_id, participant_id);
       if (!facts) throw Error::NotFound("PARTICIPANT_NOT_FOUND", "no such participant in this case");
       RequireTeamManager(team);

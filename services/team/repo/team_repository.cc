@@ -275,12 +275,11 @@ bool GetPerson(pqxx::connection& conn, const std::string& person_id, v1::Person&
   return true;
 }
 
-std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
-                                     const std::string& caller_org, const std::string& caller_person,
-                                     bool lock) {
+std::optional<TeamCase> LockTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
+                                     const std::string& caller_org, const std::string& caller_person) {
   // The lock is its own statement: under READ COMMITTED the standing must be read by a statement
   // that starts after the lock is granted, or it would miss what the previous holder committed.
-  if (lock && tx.exec_prepared("team.case_lock", case_id).empty()) return std::nullopt;
+  if (tx.exec_prepared("team.case_lock", case_id).empty()) return std::nullopt;
   auto fact = Describe(tx, {{case_id, caller_org, caller_person, {}}}).at(0);
   if (!fact.case_known) return std::nullopt;
   return TeamCase{fact.owner_org, fact.case_state, fact.standing, fact.current_coordinator};

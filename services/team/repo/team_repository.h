@@ -91,10 +91,9 @@ bool GetPerson(pqxx::connection& conn, const std::string& person_id, v1::Person&
                std::string& registering_org);
 
 // --- teams (in the caller's transaction) ---
-// The case and the caller's standing; with lock, the case's row stays locked until commit.
-std::optional<TeamCase> ReadTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
-                                     const std::string& caller_org, const std::string& caller_person,
-                                     bool lock);
+// Locks the case's team row until commit, then reads the case and the caller's standing.
+std::optional<TeamCase> LockTeamCase(pqxx::transaction_base& tx, const std::string& case_id,
+                                     const std::string& caller_org, const std::string& caller_person);
 std::optional<PersonFacts> FindPerson(pqxx::transaction_base& tx, const std::string& person_id);
 std::optional<ParticipationFacts> FindParticipation(pqxx::transaction_base& tx,
                                                     const std::string& case_id,

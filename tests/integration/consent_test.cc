@@ -19,17 +19,6 @@ using T = team_v1::ParticipantRole;
 using P = team_v1::Permission;
 using C = consent_v1::DataCategory;
 
-struct Partner {
-  std::string org, person, token;
-  std::string person_name() const { return "people/" + person; }
-};
-
-Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind) {
-  Partner p{UniqueOrg(prefix, true, kind), UniqueId(prefix + "-pro"), ""};
-  p.token = Token(p.org, p.person);
-  RegisterProfessional(p.token, p.person, "Jan", "De Smet", "maatschappelijk werker");
-  return p;
-}
 
 consent_v1::AccessDecision Check(const std::string& token, const std::string& case_name, C category,
                                  consent_v1::Action action = consent_v1::ACTION_READ,

@@ -209,6 +209,15 @@ team_v1::Person RegisterProfessional(const std::string& token, const std::string
   return person;
 }
 
+Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind, const std::string& profession) {
+  Partner p;
+  p.org = UniqueOrg(prefix, true, kind);
+  p.person = UniqueId(prefix + "-pro");
+  p.token = Token(p.org, p.person);
+  RegisterProfessional(p.token, p.person, "Jan", "De Smet", profession);
+  return p;
+}
+
 grpc::Status AddParticipant(const std::string& token, const std::string& case_name,
                             const std::string& person, team_v1::ParticipantRole role,
                             std::vector<team_v1::Permission> mandate, team_v1::Participant* out,

@@ -87,6 +87,14 @@ team_v1::Person RegisterProfessional(const std::string& token, const std::string
                                      const std::string& family_name = "Janssens",
                                      const std::string& profession = "maatschappelijk werker");
 
+// A partner organisation (in the directory) with one registered professional and their token.
+struct Partner {
+  std::string org, person, token;
+  std::string person_name() const { return "people/" + person; }
+};
+Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind,
+                    const std::string& profession = "maatschappelijk werker");
+
 // Adds `person` to the case's team with a role and mandate, as the caller of `token`.
 grpc::Status AddParticipant(const std::string& token, const std::string& case_name,
                             const std::string& person, team_v1::ParticipantRole role,

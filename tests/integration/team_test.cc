@@ -15,22 +15,6 @@ using google::protobuf::util::TimeUtil;
 using T = team_v1::ParticipantRole;
 using P = team_v1::Permission;
 
-// A partner organisation with one registered professional and their token.
-struct Partner {
-  std::string org, person, token;
-  std::string person_name() const { return "people/" + person; }
-};
-
-Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind,
-                    const std::string& profession = "maatschappelijk werker") {
-  Partner p;
-  p.org = UniqueOrg(prefix, true, kind);
-  p.person = UniqueId(prefix + "-pro");
-  p.token = Token(p.org, p.person);
-  RegisterProfessional(p.token, p.person, "Jan", "De Smet", profession);
-  return p;
-}
-
 class TeamTest : public CaseApiTest {
  protected:
   void SetUp() override {

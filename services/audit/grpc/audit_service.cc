@@ -107,15 +107,10 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       } catch (const Error& e) {
         return call.Finish(e.ToStatus());
       }
-      consent_v1::AccessQuestion q;
-      q.set_case_(req->parent());
-      q.mutable_subject()->set_organization(call.call().caller.organization);
-      q.mutable_subject()->set_person(call.call().caller.person);
-      q.set_category(consent_v1::DATA_CATEGORY_CASE);
-      q.set_action(consent_v1::ACTION_READ);
-      q.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
-      q.set_rpc("kruispunt.audit.v1.AuditService/ListCaseAccessLog");
-      q.set_request_id(call.call().request_id);
+      const auto& c = call.call();
+      auto q = consent::CaseQuestion(*filter.case_id, c.caller.organization, c.caller.person,
+                                     consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,
+                                     "kruispunt.audit.v1.AuditService/ListCaseAccessLog", c.request_id);
       consent_.BatchCheckAccess({q}, [this, call, filter, page, resp](const grpc::Status& status,
                                                                      const std::vector<consent_v1::AccessDecision>& d) {
         if (!status.ok()) return call.Finish(consent::ConsentClient::ForCaller(status));

@@ -18,18 +18,10 @@ void CaseAccess::Decide(const std::vector<Question>& questions,
   return;
 #endif
   std::vector<consent_v1::AccessQuestion> asked;
-  for (const auto& q : questions) {
-    consent_v1::AccessQuestion a;
-    a.set_case_("cases/" + q.case_id);
-    a.mutable_subject()->set_organization(q.org);
-    a.mutable_subject()->set_person(q.person);
-    a.set_category(consent_v1::DATA_CATEGORY_CASE);
-    a.set_action(q.write ? consent_v1::ACTION_WRITE : consent_v1::ACTION_READ);
-    a.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
-    a.set_rpc(q.rpc);
-    a.set_request_id(q.request_id);
-    asked.push_back(std::move(a));
-  }
+  for (const auto& q : questions)
+    asked.push_back(consent::CaseQuestion(q.case_id, q.org, q.person, consent_v1::DATA_CATEGORY_CASE,
+                                          q.write ? consent_v1::ACTION_WRITE : consent_v1::ACTION_READ, q.rpc,
+                                          q.request_id));
   const auto count = questions.size();
   consent_.BatchCheckAccess(std::move(asked), [count, verdict = std::move(verdict)](
                                                   const grpc::Status& status,
@@ -47,20 +39,6 @@ void CaseAccess::Decide(const std::vector<Question>& questions,
         verdict(i, CaseNotFound().ToStatus());
       }
     }
-  });
-}
-
-void CaseAccess::DecideAll(const std::vector<Question>& questions, std::function<void(const grpc::Status&)> done) {
-  if (questions.empty()) return done(grpc::Status::OK);
-  struct Tally {
-    std::size_t left;
-    grpc::Status first_refusal = grpc::Status::OK;
-  };
-  // Decide calls every verdict in one loop, on one thread: no lock is needed.
-  auto tally = std::make_shared<Tally>(Tally{questions.size()});
-  Decide(questions, [tally, done = std::move(done)](std::size_t, const grpc::Status& verdict) {
-    if (!verdict.ok() && tally->first_refusal.ok()) tally->first_refusal = verdict;
-    if (--tally->left == 0) done(tally->first_refusal);
   });
 }
 

@@ -30,8 +30,6 @@ class CaseAccess {
   // no decision could be made (or logged).
   void Decide(const std::vector<Question>& questions,
               std::function<void(std::size_t, const grpc::Status&)> verdict);
-  // One verdict for all: OK when every question is permitted, else the first refusal.
-  void DecideAll(const std::vector<Question>& questions, std::function<void(const grpc::Status&)> done);
 
  private:
   consent::ConsentClient& consent_;

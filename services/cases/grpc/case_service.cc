@@ -203,7 +203,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         std::vector<CaseAccess::Question> questions;
         for (const auto& c : resp->cases())
           questions.push_back(Question(listed, c.name().substr(std::string_view("cases/").size())));
-        access_.DecideAll(questions, [listed](const grpc::Status& verdict) { listed.Finish(verdict); });
+        DropDenied(listed, std::move(questions), resp);
       });
     });
   }
@@ -342,12 +342,41 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
+  // Answers a listed page once every listed case's read is decided (and logged): a case the
+  // decision denies is left out (one created a moment ago may not be known to its team yet); no
+  // decision at all fails the call.
+  void DropDenied(const PendingCall& listed, std::vector<CaseAccess::Question> questions,
+                  v1::ListCasesResponse* resp) {
+    if (questions.empty()) return listed.Finish(grpc::Status::OK);
+    struct Tally {
+      std::vector<bool> permitted;
+      std::size_t left;
+      grpc::Status failure = grpc::Status::OK;
+    };
+    auto tally = std::make_shared<Tally>(Tally{std::vector<bool>(questions.size()), questions.size()});
+    // Decide calls every verdict in one loop, on one thread: no lock is needed.
+    access_.Decide(questions, [listed, resp, tally](std::size_t i, const grpc::Status& verdict) {
+      const auto code = verdict.error_code();
+      tally->permitted[i] = verdict.ok();
+      if (code != grpc::StatusCode::OK && code != grpc::StatusCode::NOT_FOUND &&
+          code != grpc::StatusCode::PERMISSION_DENIED && tally->failure.ok())
+        tally->failure = verdict;
+      if (--tally->left > 0) return;
+      if (!tally->failure.ok()) return listed.Finish(tally->failure);
+      google::protobuf::RepeatedPtrField<v1::Case> kept;
+      for (std::size_t k = 0; k < tally->permitted.size(); ++k)
+        if (tally->permitted[k]) kept.Add(std::move(*resp->mutable_cases(static_cast<int>(k))));
+      resp->mutable_cases()->Swap(&kept);
+      listed.Finish(grpc::Status::OK);
+    });
+  }
+
   // Runs `then` once the decision permits the caller to change the case (only its owner may; the
   // change is logged); else finishes the call.
   void AfterWriteAccess(const PendingCall& pending, const std::string& case_id, std::function<void(PendingCall)> then) {
     auto question = Question(pending, case_id);
     question.write = true;
-    access_.DecideAll({question}, [pending, then = std::move(then)](const grpc::Status& verdict) {
+    access_.Decide({question}, [pending, then = std::move(then)](std::size_t, const grpc::Status& verdict) {
       if (!verdict.ok()) return pending.Finish(verdict);
       then(pending);
     });

@@ -6,6 +6,21 @@ namespace kp::consent {
 
 namespace v1 = kruispunt::consent::v1;
 
+v1::AccessQuestion CaseQuestion(const std::string& case_id, const std::string& org, const std::string& person,
+                                v1::DataCategory category, v1::Action action, const std::string& rpc,
+                                const std::string& request_id) {
+  v1::AccessQuestion q;
+  q.set_case_("cases/" + case_id);
+  q.mutable_subject()->set_organization(org);
+  q.mutable_subject()->set_person(person);
+  q.set_category(category);
+  q.set_action(action);
+  q.set_purpose(v1::PURPOSE_CARE_COORDINATION);
+  q.set_rpc(rpc);
+  q.set_request_id(request_id);
+  return q;
+}
+
 void ConsentClient::BatchCheckAccess(
     std::vector<v1::AccessQuestion> questions,
     std::function<void(const grpc::Status&, const std::vector<v1::AccessDecision>&)> done) {

@@ -3,12 +3,20 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/peers.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 
 namespace kp::consent {
+
+// A question about a case's data, asked for a caller of `rpc` (logged with the request id).
+kruispunt::consent::v1::AccessQuestion CaseQuestion(const std::string& case_id, const std::string& org,
+                                                    const std::string& person,
+                                                    kruispunt::consent::v1::DataCategory category,
+                                                    kruispunt::consent::v1::Action action, const std::string& rpc,
+                                                    const std::string& request_id);
 
 class ConsentClient {
  public:

@@ -341,15 +341,10 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   // A case's team is case data: reading it needs the same access decision as reading the case
   // (ConsentService's, logged); anyone denied is told the case does not exist.
   void AfterReadDecision(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    consent_v1::AccessQuestion q;
-    q.set_case_("cases/" + case_id);
-    q.mutable_subject()->set_organization(call.call().caller.organization);
-    q.mutable_subject()->set_person(call.call().caller.person);
-    q.set_category(consent_v1::DATA_CATEGORY_CASE);
-    q.set_action(consent_v1::ACTION_READ);
-    q.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
-    q.set_rpc(std::string("kruispunt.team.v1.TeamService/") + call.method());
-    q.set_request_id(call.call().request_id);
+    const auto& c = call.call();
+    auto q = consent::CaseQuestion(case_id, c.caller.organization, c.caller.person, consent_v1::DATA_CATEGORY_CASE,
+                                   consent_v1::ACTION_READ,
+                                   std::string("kruispunt.team.v1.TeamService/") + call.method(), c.request_id);
     consent_.BatchCheckAccess({q}, [this, call, read](const grpc::Status& status,
                                                      const std::vector<consent_v1::AccessDecision>& decisions) {
       if (!status.ok()) return call.Finish(consent::ConsentClient::ForCaller(status));

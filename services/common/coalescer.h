@@ -100,12 +100,7 @@ grpc::ServerUnaryReactor* ServeCoalesced(Runtime& runtime, grpc::CallbackServerC
                                          const char* method, Coalescer<Item>& coalescer, Make make) {
   return BeginCall(runtime, context, method, [&coalescer, make](PendingCall pending) {
     std::optional<Item> item;
-    try {
-      item.emplace(make(pending));
-    } catch (const Error& e) {
-      pending.Finish(e.ToStatus());
-      return;
-    }
+    if (!Guarded(pending, [&] { item.emplace(make(pending)); })) return;
     coalescer.Add(std::move(*item));
   });
 }

@@ -129,4 +129,8 @@ grpc::Status StatusFromException(std::exception_ptr error, std::string_view meth
   return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
 }
 
+Error CaseNotFound() {
+  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
+}
+
 }  // namespace kp

@@ -50,6 +50,9 @@ class Error : public std::runtime_error {
   std::map<std::string, std::string> metadata_;
 };
 
+// What anyone who may not see a case is told, the same as for a case that does not exist.
+Error CaseNotFound();
+
 // Maps a named database constraint to the caller's error, so that a unique violation becomes a
 // precise ALREADY_EXISTS. Services register their constraints once at start-up.
 void RegisterConstraintError(const std::string& constraint, Error error);

@@ -74,6 +74,16 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   return reactor;
 }
 
+bool Guarded(const PendingCall& call, const std::function<void()>& fn) {
+  try {
+    fn();
+    return true;
+  } catch (const Error& e) {
+    call.Finish(e.ToStatus());
+    return false;
+  }
+}
+
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn) {
   for (int attempt = 1;; ++attempt) {
     try {

@@ -83,6 +83,9 @@ void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler);
 void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler,
                      std::function<void(PendingCall)> next);
 
+// Runs fn (validation, say); if it throws kp::Error, finishes the call with it and returns false.
+bool Guarded(const PendingCall& call, const std::function<void()>& fn);
+
 // Runs fn, retrying a serialization failure or deadlock, and maps what it throws to a status.
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn);
 

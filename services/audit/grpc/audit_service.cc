@@ -84,11 +84,10 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                       v1::RecordDecisionsResponse* resp) override {
     return BeginCall(rt_, ctx, "RecordDecisions", [this, req, resp](PendingCall call) {
       std::vector<NewEntry> entries;
-      try {
-        entries = ValidateEntries(*req, call.call().caller);
-      } catch (const Error& e) {
-        return call.Finish(e.ToStatus());
-      }
+      if (!Guarded(call, [&] {
+            entries = ValidateEntries(*req, call.call().caller);
+          }))
+        return;
       if (entries.empty()) return call.Finish(grpc::Status::OK);
       appends_.Add(Record{call, std::move(entries), resp});
     }, Callers::kOrganizationsAndPlatform);
@@ -101,12 +100,11 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
     return BeginCall(rt_, ctx, "ListCaseAccessLog", [this, req, resp](PendingCall call) {
       LogFilter filter;
       Page page{};
-      try {
-        filter.case_id = RequireName(req->parent(), "cases", "parent");
-        page = DecodePage(req->page_size(), req->page_token(), "log|" + *filter.case_id);
-      } catch (const Error& e) {
-        return call.Finish(e.ToStatus());
-      }
+      if (!Guarded(call, [&] {
+            filter.case_id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(), "log|" + *filter.case_id);
+          }))
+        return;
       const auto& c = call.call();
       auto q = consent::CaseQuestion(*filter.case_id, c.caller.organization, c.caller.person,
                                      consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,

@@ -4,10 +4,6 @@ namespace kp::cases {
 
 namespace consent_v1 = kruispunt::consent::v1;
 
-Error CaseNotFound() {
-  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
-}
-
 void CaseAccess::Decide(const std::vector<Question>& questions,
                             std::function<void(std::size_t, const grpc::Status&)> verdict) {
   if (questions.empty()) return;

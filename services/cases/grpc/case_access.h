@@ -15,8 +15,6 @@
 
 namespace kp::cases {
 
-Error CaseNotFound();
-
 class CaseAccess {
  public:
   explicit CaseAccess(consent::ConsentClient& consent) : consent_(consent) {}

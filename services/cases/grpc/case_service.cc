@@ -212,11 +212,10 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                  v1::Case* resp) override {
     return BeginCall(rt_, ctx, "UpdateCase", [this, req, resp](PendingCall pending) {
       auto update = std::make_shared<CaseUpdate>();
-      try {
-        *update = ValidateUpdateCase(*req);
-      } catch (const Error& e) {
-        return pending.Finish(e.ToStatus());
-      }
+      if (!Guarded(pending, [&] {
+            *update = ValidateUpdateCase(*req);
+          }))
+        return;
       AfterWriteAccess(pending, update->case_id, [this, update, resp](PendingCall allowed) {
         RunOnWorker(rt_, allowed, [update, resp](const Call& call, pqxx::connection& db) {
           const auto& org = call.caller.organization;
@@ -252,12 +251,11 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     return BeginCall(rt_, ctx, "ListCaseStatusChanges", [this, req, resp](PendingCall pending) {
       std::string id;
       Page page{};
-      try {
-        id = RequireName(req->parent(), "cases", "parent");
-        page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
-      } catch (const Error& e) {
-        return pending.Finish(e.ToStatus());
-      }
+      if (!Guarded(pending, [&] {
+            id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
+          }))
+        return;
       access_.Decide({Question(pending, id)}, [this, id, page, resp, pending](std::size_t, const grpc::Status& verdict) {
         if (!verdict.ok()) return pending.Finish(verdict);
         RunOnWorker(rt_, pending, [id, page, resp](const Call&, pqxx::connection& db) {
@@ -285,11 +283,10 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                     v1::Case* resp) {
     return BeginCall(rt_, ctx, method, [this, transition, req, resp](PendingCall begun) {
       std::string case_id;
-      try {
-        case_id = ValidateTransition(*req, transition).case_id;
-      } catch (const Error& e) {
-        return begun.Finish(e.ToStatus());
-      }
+      if (!Guarded(begun, [&] {
+            case_id = ValidateTransition(*req, transition).case_id;
+          }))
+        return;
       AfterWriteAccess(begun, case_id, [this, transition, req, resp](PendingCall allowed) {
         Transit(allowed, transition, req, resp);
       });

@@ -13,24 +13,6 @@ namespace {
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
-constexpr int kClientRole = 1;               // kruispunt.team.v1.PARTICIPANT_ROLE_CLIENT
-constexpr int kLegalRepresentativeRole = 2;  // kruispunt.team.v1.PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE
-
-Error CaseNotFound() {
-  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
-}
-
-// Runs fn; a kp::Error it throws finishes the call. False when it did.
-bool Guarded(const PendingCall& call, const std::function<void()>& fn) {
-  try {
-    fn();
-    return true;
-  } catch (const Error& e) {
-    call.Finish(e.ToStatus());
-    return false;
-  }
-}
-
 // The caller's organisation may see the case (it owns it, or takes part with READ_CASE).
 bool MaySeeCase(const team::v1::TeamFacts& facts, const std::string& org) {
   if (!facts.case_known()) return false;
@@ -130,7 +112,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
         RunOnWorker(rt_, call, [ids, by, withdrawer, req, resp](const Call& c, pqxx::connection& db) {
           const auto grantor = ConsentGrantor(db, ids.first, ids.second);
           if (!grantor) throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
-          if (!withdrawer.found() || (*grantor != by.second && withdrawer.role() != kClientRole))
+          if (!withdrawer.found() || (*grantor != by.second && withdrawer.role() != team::v1::PARTICIPANT_ROLE_CLIENT))
             throw Error::FailedPrecondition("WITHDRAWER_NOT_ENTITLED",
                                             "a consent is withdrawn by whoever gave it, or by the client");
           if (!consent::WithdrawConsent(db, ids.first, ids.second, by.second, req->reason(), c.caller.person,
@@ -209,7 +191,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
                                     "mandate includes MANAGE_TEAM");
     const auto& grantor = facts.participants(0);
     if (!grantor.found() || !grantor.active() ||
-        (grantor.role() != kClientRole && grantor.role() != kLegalRepresentativeRole))
+        (grantor.role() != team::v1::PARTICIPANT_ROLE_CLIENT && grantor.role() != team::v1::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE))
       throw Error::FailedPrecondition("GRANTOR_NOT_ENTITLED",
                                       "consent is given by the client or an active legal representative of the case");
     for (int i = 1; i < facts.participants_size(); ++i)

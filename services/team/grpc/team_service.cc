@@ -14,10 +14,6 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 namespace consent_v1 = kruispunt::consent::v1;
 
-Error CaseNotFound() {
-  return Error::NotFound("CASE_NOT_FOUND", "no such case, or not visible to your organisation");
-}
-
 constexpr Callers kPlatformToo = Callers::kOrganizationsAndPlatform;
 
 void RequireAdmin(const Call& call, const char* what) {
@@ -196,13 +192,12 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     return BeginCall(rt_, ctx, "ListParticipants", [this, req, resp](PendingCall call) {
       std::string case_id;
       Page page{};
-      try {
-        case_id = RequireName(req->parent(), "cases", "parent");
-        page = DecodePage(req->page_size(), req->page_token(),
-                          "team|" + case_id + "|" + std::to_string(req->include_ended()));
-      } catch (const Error& e) {
-        return call.Finish(e.ToStatus());
-      }
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(),
+                              "team|" + case_id + "|" + std::to_string(req->include_ended()));
+          }))
+        return;
       AfterReadDecision(call, case_id, [case_id, page, req, resp](const Call&, pqxx::connection& db) {
         auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
         resp->set_next_page_token(NextToken(last, page));
@@ -215,12 +210,11 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     return BeginCall(rt_, ctx, "ListTeamChanges", [this, req, resp](PendingCall call) {
       std::string case_id;
       Page page{};
-      try {
-        case_id = RequireName(req->parent(), "cases", "parent");
-        page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
-      } catch (const Error& e) {
-        return call.Finish(e.ToStatus());
-      }
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
+          }))
+        return;
       AfterReadDecision(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
         auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
         resp->set_next_page_token(NextToken(last, page));

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/peers.h"
 
@@ -30,6 +31,19 @@ void CallPeer(Peers& peers, Request request, Invoke invoke, Done done) {
       State{Service::NewStub(channel), peers.NewContext(), std::move(request), Response{}});
   invoke(state->stub->async(), state->context.get(), &state->request, &state->response,
          [state, done = std::move(done)](grpc::Status status) { done(status, state->response); });
+}
+
+// Hands the results of a batch call to `done` (status, vector of results), or INTERNAL when the
+// peer did not answer exactly one result per question asked.
+template <class Results, class Done>
+void DeliverBatch(const grpc::Status& status, const Results& results, std::size_t asked, const Done& done) {
+  using Value = typename Results::value_type;
+  if (status.ok() && static_cast<std::size_t>(results.size()) != asked) {
+    done(grpc::Status(grpc::StatusCode::INTERNAL, "a peer service answered the wrong number of questions"),
+         std::vector<Value>{});
+    return;
+  }
+  done(status, std::vector<Value>(results.begin(), results.end()));
 }
 
 // The status to give a caller when a call to a peer failed: the peer's own answer (it carries

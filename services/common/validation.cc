@@ -182,6 +182,25 @@ const std::set<std::string>& ContactPaths() {
   return paths;
 }
 
+std::optional<std::pair<std::string, std::string>> ParseChildName(std::string_view name,
+                                                                  std::string_view collection) {
+  const std::string marker = "/" + std::string(collection) + "/";
+  const auto at = name.find(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto case_id = ParseResourceName(name.substr(0, at), "cases");
+  auto child = ParseResourceName(name.substr(at + 1), collection);
+  if (!case_id || !child) return std::nullopt;
+  return std::make_pair(*case_id, *child);
+}
+
+std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
+                                                     std::string_view field) {
+  auto parsed = ParseChildName(name, collection);
+  if (!parsed)
+    throw Error::InvalidField(std::string(field), "must be 'cases/{uuid}/" + std::string(collection) + "/{uuid}'");
+  return *parsed;
+}
+
 std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
   if (etag.empty()) return std::nullopt;
   int version = 0;

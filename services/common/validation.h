@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/errors.h"
@@ -109,6 +110,13 @@ std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask
 
 // "3" -> 3; "" -> nullopt; anything else -> a violation on `field`.
 std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag);
+
+// "cases/{uuid}/{collection}/{uuid}" -> {case id, child id}; nullopt when it is not that.
+std::optional<std::pair<std::string, std::string>> ParseChildName(std::string_view name,
+                                                                  std::string_view collection);
+// The same, or INVALID_ARGUMENT on `field`.
+std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
+                                                     std::string_view field);
 
 // "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
 std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);

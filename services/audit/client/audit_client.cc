@@ -14,11 +14,7 @@ void AuditClient::RecordDecisions(std::vector<v1::AccessLogEntry> entries,
   CallPeer<v1::AuditService, v1::RecordDecisionsRequest, v1::RecordDecisionsResponse>(
       peers_, std::move(request), [](auto* async, auto... args) { async->RecordDecisions(args...); },
       [count, done = std::move(done)](const grpc::Status& status, const v1::RecordDecisionsResponse& response) {
-        if (status.ok() && static_cast<std::size_t>(response.names_size()) != count) {
-          done(grpc::Status(grpc::StatusCode::INTERNAL, "AuditService answered the wrong number of entries"), {});
-          return;
-        }
-        done(status, std::vector<std::string>(response.names().begin(), response.names().end()));
+        DeliverBatch(status, response.names(), count, done);
       });
 }
 

@@ -54,10 +54,9 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req, con
     if (!IsValidPrincipalId(e.request_id())) v.Add(at + ".request_id", "must be a request id");
     v.Text(at + ".rpc", e.rpc(), 1, 200);
     for (const auto& c : e.consents()) {
-      const auto slash = c.find("/consents/");
-      auto id = slash == std::string::npos ? std::nullopt : ParseResourceName(std::string_view(c).substr(slash + 1), "consents");
-      if (!id) v.Add(at + ".consents", "must be consent names");
-      else n.consent_ids.push_back(*id);
+      auto consent = ParseChildName(c, "consents");
+      if (!consent || !case_id || consent->first != *case_id) v.Add(at + ".consents", "must be consents of the case");
+      else n.consent_ids.push_back(consent->second);
     }
     n.organization = e.organization();
     n.person = e.person();

@@ -30,11 +30,7 @@ void ConsentClient::BatchCheckAccess(
   CallPeer<v1::ConsentService, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse>(
       peers_, std::move(request), [](auto* async, auto... args) { async->BatchCheckAccess(args...); },
       [count, done = std::move(done)](const grpc::Status& status, const v1::BatchCheckAccessResponse& response) {
-        if (status.ok() && static_cast<std::size_t>(response.decisions_size()) != count) {
-          done(grpc::Status(grpc::StatusCode::INTERNAL, "ConsentService answered the wrong number of questions"), {});
-          return;
-        }
-        done(status, std::vector<v1::AccessDecision>(response.decisions().begin(), response.decisions().end()));
+        DeliverBatch(status, response.decisions(), count, done);
       });
 }
 

@@ -11,16 +11,6 @@ namespace {
 constexpr std::size_t kNoteMax = 2000;
 constexpr std::size_t kEvidenceMax = 200;
 
-std::optional<std::pair<std::string, std::string>> ParseChildName(std::string_view name, std::string_view collection) {
-  const std::string marker = "/" + std::string(collection) + "/";
-  const auto at = name.find(marker);
-  if (at == std::string_view::npos) return std::nullopt;
-  auto case_id = ParseResourceName(name.substr(0, at), "cases");
-  auto child = ParseResourceName(name.substr(at + 1), collection);
-  if (!case_id || !child) return std::nullopt;
-  return std::make_pair(*case_id, *child);
-}
-
 void CheckCategory(Violations& v, std::string_view field, int category) {
   if (category == 0 || !v1::DataCategory_IsValid(category)) v.Add(std::string(field), "must be a data category");
 }
@@ -30,14 +20,6 @@ void CheckPurpose(Violations& v, std::string_view field, int purpose) {
 }
 
 }  // namespace
-
-std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
-                                                     std::string_view field) {
-  auto parsed = ParseChildName(name, collection);
-  if (!parsed)
-    throw Error::InvalidField(std::string(field), "must be 'cases/{uuid}/" + std::string(collection) + "/{uuid}'");
-  return *parsed;
-}
 
 NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Identity& caller,
                                 std::chrono::system_clock::time_point now) {

@@ -15,10 +15,6 @@ namespace kp::consent {
 NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Identity& caller,
                                 std::chrono::system_clock::time_point now);
 
-// "cases/{uuid}/{collection}/{uuid}" -> {case id, id}, or INVALID_ARGUMENT on field.
-std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
-                                                     std::string_view field);
-
 // A question about the caller's own access.
 struct OwnQuestion {
   std::string case_id;

@@ -24,11 +24,7 @@ void TeamClient::DescribeTeams(std::vector<v1::TeamQuery> queries,
       peers_, 
       std::move(request), [](auto* async, auto... args) { async->DescribeTeams(args...); },
       [count, done = std::move(done)](const grpc::Status& status, const v1::DescribeTeamsResponse& response) {
-        if (status.ok() && static_cast<std::size_t>(response.facts_size()) != count) {
-          done(grpc::Status(grpc::StatusCode::INTERNAL, "TeamService answered the wrong number of queries"), {});
-          return;
-        }
-        done(status, std::vector<v1::TeamFacts>(response.facts().begin(), response.facts().end()));
+        DeliverBatch(status, response.facts(), count, done);
       });
 }
 

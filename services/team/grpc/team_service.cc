@@ -164,7 +164,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* EndParticipation(CallbackServerContext* ctx, const v1::EndParticipationRequest* req,
                                        v1::Participant* resp) override {
     return ServeUnary(rt_, ctx, "EndParticipation", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto [case_id, participant_id] = RequireParticipantName(req->name(), "name");
+      const auto [case_id, participant_id] = RequireChildName(req->name(), "participants", "name");
       Violations v;
       v.Text("reason", req->reason(), 0, 1000, /*multiline=*/true);
       v.ThrowIfAny();
@@ -293,13 +293,10 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
         query.org = q.organization();
         query.person = q.person();
         for (const auto& name : q.participants()) {
-          try {
-            auto [participant_case, participant_id] = RequireParticipantName(name, at + ".participants");
-            if (participant_case != query.case_id) v.Add(at + ".participants", "must be participants of the case");
-            query.participant_ids.push_back(participant_id);
-          } catch (const Error&) {
-            v.Add(at + ".participants", "must be 'cases/{uuid}/participants/{uuid}'");
-          }
+          auto participant = ParseChildName(name, "participants");
+          if (!participant || participant->first != query.case_id)
+            v.Add(at + ".participants", "must be participants of the case: 'cases/{uuid}/participants/{uuid}'");
+          else query.participant_ids.push_back(participant->second);
         }
         queries.push_back(std::move(query));
       }

@@ -36,19 +36,6 @@ std::string RequirePrincipalName(const std::string& name, std::string_view colle
   return *id;
 }
 
-std::pair<std::string, std::string> RequireParticipantName(const std::string& name, std::string_view field) {
-  // cases/{uuid}/participants/{uuid}
-  const auto slash = name.find("/participants/");
-  std::optional<std::string> case_id, participant_id;
-  if (slash != std::string::npos) {
-    case_id = ParseResourceName(std::string_view(name).substr(0, slash), "cases");
-    participant_id = ParseResourceName(std::string_view(name).substr(slash + 1), "participants");
-  }
-  if (!case_id || !participant_id)
-    throw Error::InvalidField(std::string(field), "must be 'cases/{uuid}/participants/{uuid}'");
-  return {*case_id, *participant_id};
-}
-
 NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& request) {
   Violations v;
   const auto& o = request.organization();
@@ -181,13 +168,10 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
 
   if (!request.handover_from().empty()) {
     if (!coordinator) v.Add("handover_from", "is only for adding a care coordinator");
-    const auto slash = request.handover_from().find("/participants/");
-    auto id = slash == std::string::npos
-                  ? std::nullopt
-                  : ParseResourceName(std::string_view(request.handover_from()).substr(slash + 1), "participants");
-    if (!id || request.handover_from().substr(0, slash) != request.parent())
+    auto handover = ParseChildName(request.handover_from(), "participants");
+    if (!handover || handover->first != n.case_id)
       v.Add("handover_from", "must be a participant of this case: '{parent}/participants/{uuid}'");
-    else out.handover_from = *id;
+    else out.handover_from = handover->second;
   }
   v.Text("reason", request.reason(), 0, kReasonMax, /*multiline=*/true);
   n.request_id = RequestId(v, request.request_id());

@@ -29,9 +29,6 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
                                            const Identity& caller,
                                            std::chrono::system_clock::time_point now);
 
-// "cases/{uuid}/participants/{uuid}" -> {case id, participant id}, or INVALID_ARGUMENT on field.
-std::pair<std::string, std::string> RequireParticipantName(const std::string& name, std::string_view field);
-
 // "organizations/{id}" or "people/{id}" (ids as in tokens) -> the id, or nullopt.
 std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection);
 // The same, or INVALID_ARGUMENT on `field`.

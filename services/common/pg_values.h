@@ -4,6 +4,8 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <cstdio>
+
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include <pqxx/pqxx>
+
+#include "kruispunt/type/v1/date.pb.h"
 
 // A timestamptz column as whole microseconds since the epoch (NULL stays NULL).
 #define KP_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
@@ -20,6 +24,15 @@ namespace kp {
 inline void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
   ts->set_seconds(micros / 1000000);
   ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+// A date column read as text ("2026-11-24") into a Date.
+inline void SetDate(kruispunt::type::v1::Date* date, const std::string& iso) {
+  int y = 0, m = 0, d = 0;
+  std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d);
+  date->set_year(y);
+  date->set_month(m);
+  date->set_day(d);
 }
 
 // Microseconds since the epoch as text for a timestamptz parameter ("to_timestamp($n / 1e6)").

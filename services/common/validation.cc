@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 
 #include "kruispunt/type/v1/life_domain.pb.h"
 
@@ -218,6 +220,32 @@ std::string RequireName(const std::string& name, std::string_view collection, st
     throw Error::InvalidField(std::string(field),
                               "must be '" + std::string(collection) + "/{uuid}'");
   return *id;
+}
+
+std::optional<std::string> IsoDate(Violations& v, std::string_view field, bool present,
+                                   const kruispunt::type::v1::Date& date, bool required) {
+  if (!present) {
+    if (required) v.Add(std::string(field), "is required");
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(date.year()),
+                                        std::chrono::month(static_cast<unsigned>(date.month())),
+                                        std::chrono::day(static_cast<unsigned>(date.day()))};
+  if (date.year() < 1900 || date.year() > 9999 || date.month() < 1 || date.day() < 1 || !ymd.ok()) {
+    v.Add(std::string(field), "is not a calendar date");
+    return std::nullopt;
+  }
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", date.year(), date.month(), date.day());
+  return std::string(buffer);
+}
+
+std::string TodayIso() {
+  const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(today.year()),
+                static_cast<unsigned>(today.month()), static_cast<unsigned>(today.day()));
+  return buffer;
 }
 
 }  // namespace kp

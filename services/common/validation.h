@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "kruispunt/type/v1/date.pb.h"
 
 namespace kp {
 
@@ -100,6 +101,14 @@ ContactChanges ContactUpdate(Violations& v, std::string_view prefix, const std::
 // once.
 std::string LifeDomains(Violations& v, std::string_view field,
                         const google::protobuf::RepeatedField<int>& domains);
+
+// A calendar date field as ISO text ("2026-11-24"), for a date parameter; nullopt when it is
+// absent (a violation when required) or not a calendar date (a violation). ISO dates compare as
+// strings.
+std::optional<std::string> IsoDate(Violations& v, std::string_view field, bool present,
+                                   const kruispunt::type::v1::Date& date, bool required);
+// Today's date (UTC) as ISO text.
+std::string TodayIso();
 
 // An optional request_id (a UUID) that makes a create idempotent.
 std::optional<std::string> RequestId(Violations& v, const std::string& request_id);

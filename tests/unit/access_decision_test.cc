@@ -9,6 +9,7 @@ namespace kp::consent {
 namespace {
 
 const std::string kOwner = "dmw", kCaw = "caw";
+constexpr int kManageTeamForTest = 7;  // kruispunt.team.v1.PERMISSION_MANAGE_TEAM
 
 TeamFacts Team(int32_t caw_permissions) {
   return {true, kOwner, caw_permissions, {"p-caw"}};
@@ -49,6 +50,26 @@ TEST(AccessDecision, APartnerNeedsParticipationMandateAndConsent) {
   EXPECT_EQ(v.consents, std::vector<std::string>{"k1"});
   // A consent that names one of the caller's own participations covers it too.
   EXPECT_TRUE(Decide(plan, Team(read_plan), {Consent({"ocmw"}, {Category::kCarePlan}, {"p-caw"})}).permit);
+}
+
+TEST(AccessDecision, AQuestionMayNarrowTheMandateItNeeds) {
+  const auto plan = Consent({kCaw}, {Category::kCarePlan});
+  Question edit_goal{kCaw, Category::kCarePlan, Action::kWrite, 1, kEditCarePlan};
+  Question record_evaluation{kCaw, Category::kCarePlan, Action::kWrite, 1};
+  // Recording evaluations allows writing an evaluation, not editing a goal.
+  EXPECT_TRUE(Decide(record_evaluation, Team(PermissionBit(kRecordEvaluations)), {plan}).permit);
+  EXPECT_EQ(Decide(edit_goal, Team(PermissionBit(kRecordEvaluations)), {plan}).deny, DenyReason::kMandate);
+  const auto v = Decide(edit_goal, Team(PermissionBit(kRecordEvaluations) | PermissionBit(kEditCarePlan)), {plan});
+  EXPECT_TRUE(v.permit);
+  EXPECT_EQ(v.permission, kEditCarePlan);
+  // A narrowing outside what the category and action allow grants nothing, even to a mandate
+  // that holds it; validation refuses to ask it.
+  Question odd{kCaw, Category::kCarePlan, Action::kWrite, 1, kManageTeamForTest};
+  EXPECT_EQ(Decide(odd, Team(0xFE), {plan}).deny, DenyReason::kMandate);
+  EXPECT_FALSE(MayNarrowTo(Category::kCarePlan, Action::kWrite, kManageTeamForTest));
+  EXPECT_FALSE(MayNarrowTo(Category::kCarePlan, Action::kWrite, kReadCarePlan));
+  EXPECT_TRUE(MayNarrowTo(Category::kCarePlan, Action::kWrite, kRecordEvaluations));
+  EXPECT_FALSE(MayNarrowTo(Category::kCase, Action::kRead, 0));
 }
 
 TEST(AccessDecision, OnlyTheOwnerChangesTheCasesOwnData) {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cases/grpc/case_access.h"
+#include "consent/client/access_gate.h"
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
 #include "common/coalescer.h"
@@ -114,7 +114,7 @@ team::v1::CaseRegistration Registration(const std::string& case_name, const std:
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   explicit CaseServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers), access_(consent_),
+      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers), access_(consent_, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
         reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
                [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
         creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
@@ -200,9 +200,9 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
       }, [this, resp](PendingCall listed) {
-        std::vector<CaseAccess::Question> questions;
+        std::vector<consent::AccessGate::Question> questions;
         for (const auto& c : resp->cases())
-          questions.push_back(Question(listed, c.name().substr(std::string_view("cases/").size())));
+          questions.push_back(access_.For(listed, c.name().substr(std::string_view("cases/").size())));
         DropDenied(listed, std::move(questions), resp);
       });
     });
@@ -256,7 +256,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
             page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
           }))
         return;
-      access_.Decide({Question(pending, id)}, [this, id, page, resp, pending](std::size_t, const grpc::Status& verdict) {
+      access_.Decide({access_.For(pending, id)}, [this, id, page, resp, pending](std::size_t, const grpc::Status& verdict) {
         if (!verdict.ok()) return pending.Finish(verdict);
         RunOnWorker(rt_, pending, [id, page, resp](const Call&, pqxx::connection& db) {
           auto last = ListStatusChanges(db, id, page.after, page.size, *resp);
@@ -342,27 +342,13 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   // Answers a listed page once every listed case's read is decided (and logged): a case the
   // decision denies is left out (one created a moment ago may not be known to its team yet); no
   // decision at all fails the call.
-  void DropDenied(const PendingCall& listed, std::vector<CaseAccess::Question> questions,
+  void DropDenied(const PendingCall& listed, std::vector<consent::AccessGate::Question> questions,
                   v1::ListCasesResponse* resp) {
-    if (questions.empty()) return listed.Finish(grpc::Status::OK);
-    struct Tally {
-      std::vector<bool> permitted;
-      std::size_t left;
-      grpc::Status failure = grpc::Status::OK;
-    };
-    auto tally = std::make_shared<Tally>(Tally{std::vector<bool>(questions.size()), questions.size()});
-    // Decide calls every verdict in one loop, on one thread: no lock is needed.
-    access_.Decide(questions, [listed, resp, tally](std::size_t i, const grpc::Status& verdict) {
-      const auto code = verdict.error_code();
-      tally->permitted[i] = verdict.ok();
-      if (code != grpc::StatusCode::OK && code != grpc::StatusCode::NOT_FOUND &&
-          code != grpc::StatusCode::PERMISSION_DENIED && tally->failure.ok())
-        tally->failure = verdict;
-      if (--tally->left > 0) return;
-      if (!tally->failure.ok()) return listed.Finish(tally->failure);
+    access_.Permitted(questions, [listed, resp](const grpc::Status& failure, const std::vector<bool>& permitted) {
+      if (!failure.ok()) return listed.Finish(failure);
       google::protobuf::RepeatedPtrField<v1::Case> kept;
-      for (std::size_t k = 0; k < tally->permitted.size(); ++k)
-        if (tally->permitted[k]) kept.Add(std::move(*resp->mutable_cases(static_cast<int>(k))));
+      for (std::size_t k = 0; k < permitted.size(); ++k)
+        if (permitted[k]) kept.Add(std::move(*resp->mutable_cases(static_cast<int>(k))));
       resp->mutable_cases()->Swap(&kept);
       listed.Finish(grpc::Status::OK);
     });
@@ -371,19 +357,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   // Runs `then` once the decision permits the caller to change the case (only its owner may; the
   // change is logged); else finishes the call.
   void AfterWriteAccess(const PendingCall& pending, const std::string& case_id, std::function<void(PendingCall)> then) {
-    auto question = Question(pending, case_id);
-    question.write = true;
-    access_.Decide({question}, [pending, then = std::move(then)](std::size_t, const grpc::Status& verdict) {
-      if (!verdict.ok()) return pending.Finish(verdict);
-      then(pending);
-    });
-  }
-
-  // The access question of a call about a case: who asks, for which RPC (for the access log).
-  static CaseAccess::Question Question(const PendingCall& call, const std::string& case_id) {
-    const auto& c = call.call();
-    return {case_id, c.caller.organization, c.caller.person,
-            std::string("kruispunt.cases.v1.CaseService/") + call.method(), c.request_id};
+    access_.Then(pending, access_.For(pending, case_id, kruispunt::consent::v1::ACTION_WRITE), std::move(then));
   }
 
   static Error IllegalTransition(CaseState state, Transition transition) {
@@ -397,7 +371,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     std::vector<std::string> ids;
     for (const auto& item : batch) ids.push_back(item.case_id);
     const auto found = GetCases(db, ids);
-    std::vector<CaseAccess::Question> questions;
+    std::vector<consent::AccessGate::Question> questions;
     auto calls = std::make_shared<std::vector<PendingCall>>();
     for (auto& item : batch) {
       auto it = found.find(item.case_id);
@@ -406,7 +380,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         continue;
       }
       item.response->CopyFrom(it->second);  // sent only if access is granted
-      questions.push_back(Question(item.call, item.case_id));
+      questions.push_back(access_.For(item.call, item.case_id));
       calls->push_back(item.call);
     }
     access_.Decide(questions, [calls](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
@@ -486,7 +460,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   Runtime& rt_;
   TeamClient team_;
   consent::ConsentClient consent_;
-  CaseAccess access_;
+  consent::AccessGate access_;
   Coalescer<CaseRead> reads_;
   Coalescer<CaseCreate> creates_;
 };

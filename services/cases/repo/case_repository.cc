@@ -89,14 +89,6 @@ const std::vector<PreparedStatement> kStatements = {
      "WHERE case_id = $1::uuid AND change_seq > $2 ORDER BY change_seq LIMIT $3"},
 };
 
-void SetDate(kruispunt::type::v1::Date* date, const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d);
-  date->set_year(y);
-  date->set_month(m);
-  date->set_day(d);
-}
-
 std::string Etag(int version) { return std::to_string(version); }
 
 int64_t ReadClient(const pqxx::row& r, v1::Client& out) {

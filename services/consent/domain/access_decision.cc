@@ -26,6 +26,10 @@ int32_t PermissionsFor(Category category, Action action) {
   return 0;
 }
 
+bool MayNarrowTo(Category category, Action action, int permission) {
+  return permission >= 1 && permission <= 7 && (PermissionsFor(category, action) & PermissionBit(permission)) != 0;
+}
+
 namespace {
 bool Contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -54,7 +58,9 @@ Verdict Decide(const Question& q, const TeamFacts& team, const std::vector<Conse
     v.deny = DenyReason::kNotInTeam;
     return v;
   }
-  const int32_t granted = team.org_permissions & PermissionsFor(q.category, q.action);
+  int32_t needed = PermissionsFor(q.category, q.action);
+  if (q.permission != 0) needed &= PermissionBit(q.permission);
+  const int32_t granted = team.org_permissions & needed;
   if (granted == 0) {
     v.deny = DenyReason::kMandate;
     return v;

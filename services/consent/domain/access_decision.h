@@ -29,6 +29,10 @@ inline constexpr int32_t CategoryBit(Category c) { return int32_t{1} << static_c
 // (0: none does; only the owner may).
 int32_t PermissionsFor(Category category, Action action);
 
+// Whether `permission` is one that PermissionsFor(category, action) holds (what a question may
+// narrow its need to).
+bool MayNarrowTo(Category category, Action action, int permission);
+
 // A consent in force now (not withdrawn, within its period).
 struct ConsentInForce {
   std::string consent_id;
@@ -51,6 +55,7 @@ struct Question {
   Category category;
   Action action;
   int purpose;
+  int permission = 0;  // when set: only this one of PermissionsFor(category, action) allows it
 };
 
 struct Verdict {

@@ -99,7 +99,7 @@ void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch) 
     for (std::size_t i = 0; i < g->asks.size(); ++i) {
       const auto& a = g->asks[i];
       const auto it = g->consents.find(a.case_id);
-      const auto verdict = consent::Decide({a.org, a.category, a.action, a.purpose}, FromTeam(g->team[i], a.case_id),
+      const auto verdict = consent::Decide({a.org, a.category, a.action, a.purpose, a.permission}, FromTeam(g->team[i], a.case_id),
                                            it == g->consents.end() ? kNone : it->second);
       v1::AccessDecision d;
       d.set_decision(verdict.permit ? v1::DECISION_PERMIT : v1::DECISION_DENY);

@@ -29,6 +29,7 @@ class AccessDecider {
     Category category;
     Action action;
     int purpose;
+    int permission = 0;
   };
   using Done = std::function<void(const grpc::Status&, std::vector<kruispunt::consent::v1::AccessDecision>)>;
 

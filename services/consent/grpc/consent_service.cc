@@ -148,7 +148,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       if (!Guarded(call, [&] { q = ValidateCheckAccess(*req); })) return;
       const auto& caller = call.call().caller;
       decider_.Decide(call, {{q.case_id, caller.organization, caller.person, "kruispunt.consent.v1.ConsentService/CheckAccess",
-                        call.call().request_id, q.category, q.action, q.purpose}},
+                        call.call().request_id, q.category, q.action, q.purpose, q.permission}},
                       [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
                         if (status.ok()) *resp = std::move(decisions[0]);
                         call.Finish(status);
@@ -217,6 +217,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       if (q.action() == 0 || !v1::Action_IsValid(q.action())) v.Add(at + ".action", "must be READ or WRITE");
       if (q.purpose() == 0 || !v1::Purpose_IsValid(q.purpose())) v.Add(at + ".purpose", "must be a purpose");
       if (!IsValidPrincipalId(q.request_id())) v.Add(at + ".request_id", "must be a request id");
+      CheckNarrowedPermission(v, at + ".permission", q.permission(), q.category(), q.action());
       if (case_id) a.case_id = *case_id;
       a.org = q.subject().organization();
       a.person = q.subject().person();
@@ -225,6 +226,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       a.category = static_cast<Category>(q.category());
       a.action = static_cast<Action>(q.action());
       a.purpose = q.purpose();
+      a.permission = q.permission();
       asks.push_back(std::move(a));
     }
     v.ThrowIfAny();

@@ -95,11 +95,21 @@ OwnQuestion ValidateCheckAccess(const v1::CheckAccessRequest& request) {
   CheckCategory(v, "category", request.category());
   if (request.action() == 0 || !v1::Action_IsValid(request.action())) v.Add("action", "must be READ or WRITE");
   CheckPurpose(v, "purpose", request.purpose());
+  CheckNarrowedPermission(v, "permission", request.permission(), request.category(), request.action());
   v.ThrowIfAny();
   q.category = static_cast<Category>(request.category());
   q.action = static_cast<Action>(request.action());
   q.purpose = request.purpose();
+  q.permission = request.permission();
   return q;
+}
+
+void CheckNarrowedPermission(Violations& v, std::string_view field, int permission, int category, int action) {
+  if (permission == 0 || category == 0 || !v1::DataCategory_IsValid(category) || action == 0 ||
+      !v1::Action_IsValid(action))
+    return;
+  if (!MayNarrowTo(static_cast<Category>(category), static_cast<Action>(action), permission))
+    v.Add(std::string(field), "must be a permission that allows this category and action");
 }
 
 }  // namespace kp::consent

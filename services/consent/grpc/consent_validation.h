@@ -21,7 +21,12 @@ struct OwnQuestion {
   Category category;
   Action action;
   int purpose;
+  int permission;
 };
 OwnQuestion ValidateCheckAccess(const v1::CheckAccessRequest& request);
+
+// An optional permission a question narrows its need to: 0, or one that allows the category and
+// action (checked only when both are valid).
+void CheckNarrowedPermission(Violations& v, std::string_view field, int permission, int category, int action);
 
 }  // namespace kp::consent

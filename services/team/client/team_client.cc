@@ -28,6 +28,19 @@ void TeamClient::DescribeTeams(std::vector<v1::TeamQuery> queries,
       });
 }
 
+void TeamClient::OrganizationCases(
+    const std::string& org_id, std::function<void(const grpc::Status&, const std::vector<std::string>&)> done) {
+  v1::ListOrganizationCasesRequest request;
+  request.set_organization("organizations/" + org_id);
+  CallPeer<v1::TeamService, v1::ListOrganizationCasesRequest, v1::ListOrganizationCasesResponse>(
+      peers_, std::move(request), [](auto* async, auto... args) { async->ListOrganizationCases(args...); },
+      [done = std::move(done)](const grpc::Status& status, const v1::ListOrganizationCasesResponse& response) {
+        std::vector<std::string> ids;
+        for (const auto& name : response.cases()) ids.push_back(name.substr(std::string_view("cases/").size()));
+        done(status, ids);
+      });
+}
+
 void TeamClient::GetOrganization(const std::string& org_id,
                                  std::function<void(const grpc::Status&, const v1::Organization&)> done) {
   v1::GetOrganizationRequest request;

@@ -25,6 +25,9 @@ class TeamClient {
   // facts[i] answers queries[i].
   void DescribeTeams(std::vector<v1::TeamQuery> queries,
                      std::function<void(const grpc::Status&, const std::vector<v1::TeamFacts>& facts)> done);
+  // The ids of the cases the organisation owns or takes part in now.
+  void OrganizationCases(const std::string& org_id,
+                         std::function<void(const grpc::Status&, const std::vector<std::string>& case_ids)> done);
   void GetOrganization(const std::string& org_id,
                        std::function<void(const grpc::Status&, const v1::Organization&)> done);
 

@@ -275,6 +275,15 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     }, kPlatformToo);
   }
 
+  ServerUnaryReactor* ListOrganizationCases(CallbackServerContext* ctx, const v1::ListOrganizationCasesRequest* req,
+                                            v1::ListOrganizationCasesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListOrganizationCases", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireService(call, "only Kruispunt's services list an organisation's cases");
+      const auto org = RequirePrincipalName(req->organization(), "organizations", "organization");
+      for (const auto& id : OrganizationCases(db, org)) resp->add_cases("cases/" + id);
+    }, kPlatformToo);
+  }
+
   ServerUnaryReactor* DescribeTeams(CallbackServerContext* ctx, const v1::DescribeTeamsRequest* req,
                                     v1::DescribeTeamsResponse* resp) override {
     return ServeUnary(rt_, ctx, "DescribeTeams", [req, resp](const Call& call, pqxx::connection& db) {

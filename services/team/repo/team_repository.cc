@@ -100,6 +100,10 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT " PARTICIPANT_COLUMNS " WHERE p.organization = $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())" PAGE_AFTER("$2") "$3"},
 
+    {"team.organization_cases",
+     "SELECT case_id::text FROM team.cases WHERE owner_org = $1 "
+     "UNION SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
+     "AND (p.valid_until IS NULL OR p.valid_until > now())"},
     {"team.case_register",
      "INSERT INTO team.cases AS c (case_id, owner_org, client_id, case_state) "
      "VALUES ($1::uuid, $2, $3::uuid, $4) ON CONFLICT (case_id) DO UPDATE "
@@ -426,6 +430,13 @@ std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<Tea
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries) {
   pqxx::nontransaction tx(conn);
   return Describe(tx, queries);
+}
+
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id) {
+  pqxx::read_transaction tx(conn);
+  std::vector<std::string> ids;
+  for (const auto& row : tx.exec_prepared("team.organization_cases", org_id)) ids.push_back(row[0].as<std::string>());
+  return ids;
 }
 
 }  // namespace kp::team

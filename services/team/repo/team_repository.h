@@ -153,6 +153,8 @@ struct TeamFact {
   std::vector<ParticipantFact> participants;       // per asked id, in order
 };
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
+// The cases the organisation owns or has an active participation in (case ids).
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id);
 // The same, in the caller's transaction.
 std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<TeamQuery>& queries);
 

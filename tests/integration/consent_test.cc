@@ -66,15 +66,6 @@ class ConsentTest : public CaseApiTest {
     return {response.entries().begin(), response.entries().end()};
   }
 
-  team_v1::Person RegisterInformal(const std::string& given, const std::string& family) {
-    team_v1::CreatePersonRequest request;
-    request.mutable_person()->set_kind(team_v1::PERSON_KIND_INFORMAL);
-    request.mutable_person()->set_given_name(given);
-    request.mutable_person()->set_family_name(family);
-    team_v1::Person person;
-    EXPECT_TRUE(TeamStub()->CreatePerson(Ctx(token_).get(), request, &person).ok());
-    return person;
-  }
 };
 
 // Maria grants CAW, OCMW and home nursing the care plan and agreements (and the case); only the
@@ -198,8 +189,8 @@ TEST_F(ConsentTest, ARepresentativeConsentsForAClientWithoutCapacity) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
   const auto c = CreateCase(token_, CreateClient(token_).name());
   AppointCoordinator(c.name());
-  const auto representative = RegisterInformal("Luc", "Peeters");
-  const auto daughter = RegisterInformal("An", "Peeters");
+  const auto representative = RegisterInformal(token_, "Luc", "Peeters");
+  const auto daughter = RegisterInformal(token_, "An", "Peeters");
   team_v1::Participant rep, carer, partner;
   ASSERT_TRUE(AddParticipant(token_, c.name(), representative.name(), T::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE,
                              {P::PERMISSION_READ_CASE}, &rep).ok());

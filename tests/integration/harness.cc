@@ -7,6 +7,7 @@
 
 #include "cases/domain/insz.h"
 #include "audit/grpc/audit_service.h"
+#include "careplan/grpc/careplan_service.h"
 #include "cases/grpc/case_service.h"
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
@@ -84,7 +85,7 @@ void Harness::Stop() {
 
 std::vector<ServiceModule> AllModules() {
   return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
-          audit::AuditServiceModule()};
+          audit::AuditServiceModule(), careplan::CarePlanServiceModule()};
 }
 
 Config TestServerConfig(const std::string& database_url) {
@@ -238,6 +239,22 @@ std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub() {
 
 std::unique_ptr<audit_v1::AuditService::Stub> AuditStub() {
   return audit_v1::AuditService::NewStub(Harness::Get().channel());
+}
+
+std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub() {
+  return careplan_v1::CarePlanService::NewStub(Harness::Get().channel());
+}
+
+team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,
+                                 const std::string& family_name) {
+  team_v1::CreatePersonRequest request;
+  request.mutable_person()->set_kind(team_v1::PERSON_KIND_INFORMAL);
+  request.mutable_person()->set_given_name(given_name);
+  request.mutable_person()->set_family_name(family_name);
+  team_v1::Person person;
+  const auto status = TeamStub()->CreatePerson(Ctx(token).get(), request, &person);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return person;
 }
 
 std::string ClientParticipant(const std::string& token, const std::string& case_name) {

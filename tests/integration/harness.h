@@ -16,6 +16,7 @@
 #include "kruispunt/team/v1/team.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "support/test_keys.h"
 
 namespace kp::test {
@@ -24,6 +25,7 @@ namespace v1 = kruispunt::cases::v1;
 namespace team_v1 = kruispunt::team::v1;
 namespace consent_v1 = kruispunt::consent::v1;
 namespace audit_v1 = kruispunt::audit::v1;
+namespace careplan_v1 = kruispunt::careplan::v1;
 
 class Harness {
  public:
@@ -87,6 +89,11 @@ team_v1::Person RegisterProfessional(const std::string& token, const std::string
                                      const std::string& family_name = "Janssens",
                                      const std::string& profession = "maatschappelijk werker");
 
+// Registers a person without an organisation here (an informal carer, say) as the organisation
+// of `token`. Expects success.
+team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,
+                                 const std::string& family_name);
+
 // A partner organisation (in the directory) with one registered professional and their token.
 struct Partner {
   std::string org, person, token;
@@ -111,6 +118,7 @@ std::unique_ptr<v1::CaseService::Stub> CaseStub();
 std::unique_ptr<team_v1::TeamService::Stub> TeamStub();
 std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub();
 std::unique_ptr<audit_v1::AuditService::Stub> AuditStub();
+std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub();
 
 // The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
 std::string ClientParticipant(const std::string& token, const std::string& case_name);

@@ -67,16 +67,6 @@ class TeamTest : public CaseApiTest {
     return stub_->CloseCase(Ctx(token_).get(), request, &out);
   }
 
-  team_v1::Person RegisterInformal(const std::string& given, const std::string& family) {
-    team_v1::CreatePersonRequest request;
-    request.mutable_person()->set_kind(team_v1::PERSON_KIND_INFORMAL);
-    request.mutable_person()->set_given_name(given);
-    request.mutable_person()->set_family_name(family);
-    team_v1::Person person;
-    const auto status = team_->CreatePerson(Ctx(token_).get(), request, &person);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return person;
-  }
 
   std::unique_ptr<team_v1::TeamService::Stub> team_;
 };
@@ -106,7 +96,7 @@ TEST_F(TeamTest, MariasTeamFromTheScenario) {
 
   const auto coordinator = AppointCoordinator(c.name());
   EXPECT_EQ(coordinator.organization(), "organizations/" + org_);
-  const auto daughter = RegisterInformal("An", "Peeters");
+  const auto daughter = RegisterInformal(token_, "An", "Peeters");
   team_v1::Participant added;
   ASSERT_TRUE(AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
                              {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN}, &added).ok());
@@ -284,7 +274,7 @@ TEST_F(TeamTest, OnlyTheCoordinatorOrAManagerChangesTheTeam) {
                           {P::PERMISSION_READ_CASE}, &out);
   EXPECT_EQ(status.error_code(), StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(ErrorReason(status), "ALREADY_IN_TEAM");
-  const auto daughter = RegisterInformal("An", "Peeters");
+  const auto daughter = RegisterInformal(token_, "An", "Peeters");
   status = AddParticipant(token_, c.name(), daughter.name(), T::PARTICIPANT_ROLE_CASE_MANAGER,
                           {P::PERMISSION_READ_CASE}, &out);
   EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"participant.role"});
@@ -513,7 +503,7 @@ TEST_F(TeamTest, ThePartnerDirectory) {
 }
 
 TEST_F(TeamTest, PeopleWithoutAnOrganisationAreVisibleOnlyToWhoRegisteredThem) {
-  const auto daughter = RegisterInformal("An", "Peeters");
+  const auto daughter = RegisterInformal(token_, "An", "Peeters");
   EXPECT_EQ(daughter.kind(), team_v1::PERSON_KIND_INFORMAL);
   EXPECT_TRUE(daughter.organization().empty());
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);

@@ -1,0 +1,474 @@
+#include "careplan/grpc/careplan_service.h"
+
+#include <map>
+
+#include "careplan/grpc/careplan_validation.h"
+#include "common/page_token.h"
+#include "consent/client/access_gate.h"
+#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
+#include "team/client/team_client.h"
+
+namespace kp::careplan {
+
+const kp::MigrationSet& Migrations();  // generated from services/careplan/migrations
+
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+namespace consent_v1 = kruispunt::consent::v1;
+
+// Mandate permissions (kruispunt.team.v1.Permission) a change needs. Editing the plan, its goals
+// and actions needs EDIT_CARE_PLAN; an evaluation may also be recorded with RECORD_EVALUATIONS,
+// which is any permission that allows writing the care plan.
+constexpr int kEditCarePlan = kruispunt::team::v1::PERMISSION_EDIT_CARE_PLAN;
+constexpr int kAnyCarePlanWrite = 0;
+
+// What a change did, for its history entry; json is the changed resource now. A kind of
+// UNSPECIFIED means nothing changed (a retried create): the transaction is rolled back.
+struct Changed {
+  v1::ChangeKind kind = v1::CHANGE_KIND_UNSPECIFIED;
+  std::vector<std::string> fields;
+  std::string reason;
+  std::string json;
+};
+
+// The facts of the participants a change names, in the order named.
+using Participants = google::protobuf::RepeatedPtrField<kruispunt::team::v1::ParticipantFacts>;
+using ChangeFn = std::function<Changed(pqxx::work&, const OpenedChange&, const Participants&)>;
+
+Error Precondition(const char* reason, const std::string& message) { return Error::FailedPrecondition(reason, message); }
+
+void CheckEtag(std::optional<int> given, int current, const char* what) {
+  if (given && *given != current)
+    throw Error::Aborted("ETAG_MISMATCH", std::string("the ") + what + " changed since you read it; read it again");
+}
+
+GoalStanding RequireGoal(pqxx::transaction_base& tx, const std::string& case_id, const std::string& goal_id) {
+  auto standing = GoalStandingOf(tx, case_id, goal_id);
+  if (!standing) throw Error::NotFound("GOAL_NOT_FOUND", "no such goal in this case");
+  return *standing;
+}
+
+Changed Unchanged(std::string json) {
+  Changed c;
+  c.json = std::move(json);
+  return c;
+}
+
+class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
+ public:
+  explicit CarePlanServiceImpl(Runtime& runtime)
+      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers),
+        access_(consent_, v1::CarePlanService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
+
+  ServerUnaryReactor* GetCarePlan(CallbackServerContext* ctx, const v1::GetCarePlanRequest* req,
+                                  v1::CarePlan* resp) override {
+    return BeginCall(rt_, ctx, "GetCarePlan", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      if (!Guarded(call, [&] { case_id = RequirePlanName(req->name(), "name"); })) return;
+      Read(call, case_id, [case_id, resp](const Call&, pqxx::connection& db) {
+        if (auto json = CarePlanJson(db, case_id)) return FromJson(*json, *resp);
+        // Nobody changed the plan yet: an empty draft.
+        resp->set_name("cases/" + case_id + "/carePlan");
+        resp->set_state(v1::CARE_PLAN_STATE_DRAFT);
+        resp->set_etag("1");
+      });
+    });
+  }
+
+  ServerUnaryReactor* UpdateCarePlan(CallbackServerContext* ctx, const v1::UpdateCarePlanRequest* req,
+                                     v1::CarePlan* resp) override {
+    return BeginCall(rt_, ctx, "UpdateCarePlan", [this, req, resp](PendingCall call) {
+      auto u = std::make_shared<PlanUpdate>();
+      if (!Guarded(call, [&] { *u = ValidateUpdateCarePlan(*req); })) return;
+      Change(call, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
+        CheckEtag(u->etag, opened.plan_version, "care plan");
+        return Changed{v1::CHANGE_KIND_UPDATED, u->fields, "",
+                       careplan::UpdateCarePlan(tx, u->case_id, u->set_next_review, u->next_review)};
+      });
+    });
+  }
+
+  ServerUnaryReactor* ActivateCarePlan(CallbackServerContext* ctx, const v1::ChangeCarePlanStateRequest* req,
+                                       v1::CarePlan* resp) override {
+    return ChangePlanState(ctx, "ActivateCarePlan", PlanChange::kActivate, req, resp);
+  }
+  ServerUnaryReactor* HoldCarePlan(CallbackServerContext* ctx, const v1::ChangeCarePlanStateRequest* req,
+                                   v1::CarePlan* resp) override {
+    return ChangePlanState(ctx, "HoldCarePlan", PlanChange::kHold, req, resp);
+  }
+  ServerUnaryReactor* CompleteCarePlan(CallbackServerContext* ctx, const v1::ChangeCarePlanStateRequest* req,
+                                       v1::CarePlan* resp) override {
+    return ChangePlanState(ctx, "CompleteCarePlan", PlanChange::kComplete, req, resp);
+  }
+  ServerUnaryReactor* RevokeCarePlan(CallbackServerContext* ctx, const v1::ChangeCarePlanStateRequest* req,
+                                     v1::CarePlan* resp) override {
+    return ChangePlanState(ctx, "RevokeCarePlan", PlanChange::kRevoke, req, resp);
+  }
+
+  ServerUnaryReactor* ListCarePlanChanges(CallbackServerContext* ctx, const v1::ListCarePlanChangesRequest* req,
+                                          v1::ListCarePlanChangesResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListCarePlanChanges", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      Page page{};
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(), "careplan-changes|" + case_id);
+          }))
+        return;
+      Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
+        resp->set_next_page_token(NextToken(ListChanges(db, case_id, page.after, page.size, *resp), page));
+      });
+    });
+  }
+
+  ServerUnaryReactor* CreateGoal(CallbackServerContext* ctx, const v1::CreateGoalRequest* req, v1::Goal* resp) override {
+    return BeginCall(rt_, ctx, "CreateGoal", [this, req, resp](PendingCall call) {
+      auto g = std::make_shared<NewGoal>();
+      if (!Guarded(call, [&] { *g = ValidateCreateGoal(*req); })) return;
+      Change(call, g->case_id, kEditCarePlan, {req->goal().held_by()}, resp,
+             [g](pqxx::work& tx, const OpenedChange&, const Participants& named) {
+               if (g->request_id)
+                 if (auto earlier = GoalByRequest(tx, g->case_id, *g->request_id)) return Unchanged(*earlier);
+               g->held_by_role = named[0].role();
+               return Changed{v1::CHANGE_KIND_CREATED, {}, "", InsertGoal(tx, *g)};
+             });
+    });
+  }
+
+  ServerUnaryReactor* GetGoal(CallbackServerContext* ctx, const v1::GetGoalRequest* req, v1::Goal* resp) override {
+    return BeginCall(rt_, ctx, "GetGoal", [this, req, resp](PendingCall call) {
+      std::pair<std::string, std::string> ids;
+      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "goals", "name"); })) return;
+      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
+        auto json = GoalJson(db, ids.first, ids.second);
+        if (!json) throw Error::NotFound("GOAL_NOT_FOUND", "no such goal in this case");
+        FromJson(*json, *resp);
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListGoals(CallbackServerContext* ctx, const v1::ListGoalsRequest* req,
+                                v1::ListGoalsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListGoals", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      GoalFilter filter;
+      Page page{};
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            Violations v;
+            if (req->life_domain() != 0) {
+              if (!kruispunt::type::v1::LifeDomain_IsValid(req->life_domain())) v.Add("life_domain", "must be a life domain");
+              filter.life_domain = req->life_domain();
+            }
+            if (req->state() != 0) {
+              if (!v1::GoalState_IsValid(req->state())) v.Add("state", "must be a goal state");
+              filter.state = req->state();
+            }
+            v.ThrowIfAny();
+            page = DecodePage(req->page_size(), req->page_token(),
+                              "goals|" + case_id + "|" + std::to_string(req->life_domain()) + "|" +
+                                  std::to_string(req->state()));
+          }))
+        return;
+      Read(call, case_id, [case_id, filter, page, resp](const Call&, pqxx::connection& db) {
+        resp->set_next_page_token(NextToken(careplan::ListGoals(db, case_id, filter, page.after, page.size, *resp), page));
+      });
+    });
+  }
+
+  ServerUnaryReactor* UpdateGoal(CallbackServerContext* ctx, const v1::UpdateGoalRequest* req, v1::Goal* resp) override {
+    return BeginCall(rt_, ctx, "UpdateGoal", [this, req, resp](PendingCall call) {
+      auto u = std::make_shared<GoalUpdate>();
+      if (!Guarded(call, [&] { *u = ValidateUpdateGoal(*req); })) return;
+      Change(call, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
+        const auto standing = RequireGoal(tx, u->case_id, u->goal_id);
+        CheckEtag(u->etag, standing.version, "goal");
+        if (GoalIsFinal(standing.state))
+          throw Precondition("GOAL_CLOSED", "a goal that is " + std::string(Name(standing.state)) + " is not edited");
+        return Changed{v1::CHANGE_KIND_UPDATED, u->fields, "", careplan::UpdateGoal(tx, u->case_id, u->goal_id, u->edit)};
+      });
+    });
+  }
+
+  ServerUnaryReactor* AcceptGoal(CallbackServerContext* ctx, const v1::ChangeGoalStateRequest* req, v1::Goal* resp) override {
+    return ChangeGoalState(ctx, "AcceptGoal", GoalChange::kAccept, req, resp);
+  }
+  ServerUnaryReactor* StartGoal(CallbackServerContext* ctx, const v1::ChangeGoalStateRequest* req, v1::Goal* resp) override {
+    return ChangeGoalState(ctx, "StartGoal", GoalChange::kStart, req, resp);
+  }
+  ServerUnaryReactor* HoldGoal(CallbackServerContext* ctx, const v1::ChangeGoalStateRequest* req, v1::Goal* resp) override {
+    return ChangeGoalState(ctx, "HoldGoal", GoalChange::kHold, req, resp);
+  }
+  ServerUnaryReactor* ConcludeGoal(CallbackServerContext* ctx, const v1::ChangeGoalStateRequest* req, v1::Goal* resp) override {
+    return ChangeGoalState(ctx, "ConcludeGoal", GoalChange::kConclude, req, resp);
+  }
+  ServerUnaryReactor* CancelGoal(CallbackServerContext* ctx, const v1::ChangeGoalStateRequest* req, v1::Goal* resp) override {
+    return ChangeGoalState(ctx, "CancelGoal", GoalChange::kCancel, req, resp);
+  }
+
+  ServerUnaryReactor* RecordDisagreement(CallbackServerContext* ctx, const v1::RecordDisagreementRequest* req,
+                                         v1::Goal* resp) override {
+    return BeginCall(rt_, ctx, "RecordDisagreement", [this, req, resp](PendingCall call) {
+      auto d = std::make_shared<DisagreementInput>();
+      if (!Guarded(call, [&] { *d = ValidateRecordDisagreement(*req); })) return;
+      const auto person = call.call().caller.person;
+      Change(call, d->case_id, kEditCarePlan, {req->participant()}, resp,
+             [d, person](pqxx::work& tx, const OpenedChange&, const Participants&) {
+               RequireGoal(tx, d->case_id, d->goal_id);
+               PutDisagreement(tx, d->case_id, d->goal_id, d->participant_id, d->note, person);
+               return Changed{v1::CHANGE_KIND_DISAGREEMENT_RECORDED, {"disagreements"}, "",
+                              TouchGoal(tx, d->case_id, d->goal_id)};
+             });
+    });
+  }
+
+  ServerUnaryReactor* WithdrawDisagreement(CallbackServerContext* ctx, const v1::WithdrawDisagreementRequest* req,
+                                           v1::Goal* resp) override {
+    return BeginCall(rt_, ctx, "WithdrawDisagreement", [this, req, resp](PendingCall call) {
+      auto d = std::make_shared<DisagreementInput>();
+      if (!Guarded(call, [&] { *d = ValidateWithdrawDisagreement(*req); })) return;
+      Change(call, d->case_id, kEditCarePlan, {}, resp, [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
+        RequireGoal(tx, d->case_id, d->goal_id);
+        if (!RemoveDisagreement(tx, d->case_id, d->goal_id, d->participant_id))
+          throw Error::NotFound("DISAGREEMENT_NOT_FOUND", "this participant recorded no disagreement with this goal");
+        return Changed{v1::CHANGE_KIND_DISAGREEMENT_WITHDRAWN, {"disagreements"}, "",
+                       TouchGoal(tx, d->case_id, d->goal_id)};
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListOverdueGoals(CallbackServerContext* ctx, const v1::ListOverdueGoalsRequest* req,
+                                       v1::ListOverdueGoalsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListOverdueGoals", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      Page page{};
+      const auto& caller = call.call().caller;
+      if (!Guarded(call, [&] {
+            if (req->parent().rfind("organizations/", 0) == 0) {
+              if (req->parent() != "organizations/" + caller.organization)
+                throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own cases' goals");
+            } else {
+              case_id = RequireName(req->parent(), "cases", "parent");
+            }
+            page = DecodePage(req->page_size(), req->page_token(), "overdue|" + req->parent());
+          }))
+        return;
+      if (!case_id.empty()) {
+        return Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
+          resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, {case_id}, page.after, page.size, *resp), page));
+        });
+      }
+      // Across the organisation's cases: those it owns or takes part in, then only the goals of
+      // cases whose care plan it may read now (each such read decided and logged).
+      team_.OrganizationCases(caller.organization, [this, call, page, resp](const grpc::Status& status,
+                                                                           const std::vector<std::string>& cases) {
+        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
+        RunOnWorkerThen(rt_, call, [cases, page, resp](const Call&, pqxx::connection& db) {
+          resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, cases, page.after, page.size, *resp), page));
+        }, [this, resp](PendingCall listed) { KeepReadable(listed, resp); });
+      });
+    });
+  }
+
+  ServerUnaryReactor* CreateAction(CallbackServerContext* ctx, const v1::CreateActionRequest* req,
+                                   v1::Action* resp) override {
+    return BeginCall(rt_, ctx, "CreateAction", [this, req, resp](PendingCall call) {
+      auto a = std::make_shared<NewAction>();
+      if (!Guarded(call, [&] { *a = ValidateCreateAction(*req); })) return;
+      Change(call, a->case_id, kEditCarePlan, {req->action().responsible()}, resp,
+             [a](pqxx::work& tx, const OpenedChange&, const Participants&) {
+               if (a->request_id)
+                 if (auto earlier = ActionByRequest(tx, a->case_id, *a->request_id)) return Unchanged(*earlier);
+               const auto goal = RequireGoal(tx, a->case_id, a->goal_id);
+               if (GoalIsFinal(goal.state))
+                 throw Precondition("GOAL_CLOSED", "a goal that is " + std::string(Name(goal.state)) + " takes no new actions");
+               return Changed{v1::CHANGE_KIND_CREATED, {}, "", InsertAction(tx, *a)};
+             });
+    });
+  }
+
+  ServerUnaryReactor* UpdateAction(CallbackServerContext* ctx, const v1::UpdateActionRequest* req,
+                                   v1::Action* resp) override {
+    return BeginCall(rt_, ctx, "UpdateAction", [this, req, resp](PendingCall call) {
+      auto u = std::make_shared<ActionUpdate>();
+      if (!Guarded(call, [&] { *u = ValidateUpdateAction(*req); })) return;
+      std::vector<std::string> named;
+      if (u->edit.responsible) named.push_back(req->action().responsible());
+      Change(call, u->case_id, kEditCarePlan, named, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
+        auto standing = ActionStandingOf(tx, u->case_id, u->action_id);
+        if (!standing) throw Error::NotFound("ACTION_NOT_FOUND", "no such action in this case");
+        CheckEtag(u->etag, standing->version, "action");
+        const auto to = u->edit.status ? static_cast<v1::ActionStatus>(*u->edit.status) : standing->status;
+        if (!ActionStatusMayChange(standing->status, to))
+          throw Precondition("ILLEGAL_TRANSITION", "an action that is " + v1::ActionStatus_Name(standing->status) +
+                                                       " cannot become " + v1::ActionStatus_Name(to));
+        return Changed{v1::CHANGE_KIND_UPDATED, u->fields, "", careplan::UpdateAction(tx, u->case_id, u->action_id, u->edit)};
+      });
+    });
+  }
+
+  ServerUnaryReactor* RecordEvaluation(CallbackServerContext* ctx, const v1::RecordEvaluationRequest* req,
+                                       v1::Evaluation* resp) override {
+    return BeginCall(rt_, ctx, "RecordEvaluation", [this, req, resp](PendingCall call) {
+      auto e = std::make_shared<NewEvaluation>();
+      if (!Guarded(call, [&] { *e = ValidateRecordEvaluation(*req, TodayIso()); })) return;
+      const Actor actor{call.call().caller.organization, call.call().caller.person};
+      Change(call, e->case_id, kAnyCarePlanWrite, {}, resp,
+             [e, actor](pqxx::work& tx, const OpenedChange&, const Participants&) {
+               if (e->request_id)
+                 if (auto earlier = EvaluationByRequest(tx, e->case_id, *e->request_id)) return Unchanged(*earlier);
+               const auto goal = RequireGoal(tx, e->case_id, e->goal_id);
+               if (goal.state == v1::GOAL_STATE_PROPOSED || goal.state == v1::GOAL_STATE_CANCELLED)
+                 throw Precondition("GOAL_NOT_EVALUATED",
+                                    "a goal that is " + std::string(Name(goal.state)) + " is not evaluated");
+               return Changed{v1::CHANGE_KIND_CREATED, {}, "", InsertEvaluation(tx, *e, actor)};
+             });
+    });
+  }
+
+  ServerUnaryReactor* ListEvaluations(CallbackServerContext* ctx, const v1::ListEvaluationsRequest* req,
+                                      v1::ListEvaluationsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListEvaluations", [this, req, resp](PendingCall call) {
+      std::pair<std::string, std::string> ids;
+      Page page{};
+      if (!Guarded(call, [&] {
+            ids = RequireChildName(req->goal(), "goals", "goal");
+            page = DecodePage(req->page_size(), req->page_token(), "evaluations|" + req->goal());
+          }))
+        return;
+      Read(call, ids.first, [ids, page, resp](const Call&, pqxx::connection& db) {
+        {
+          pqxx::read_transaction tx(db);
+          RequireGoal(tx, ids.first, ids.second);
+        }
+        resp->set_next_page_token(
+            NextToken(careplan::ListEvaluations(db, ids.first, ids.second, page.after, page.size, *resp), page));
+      });
+    });
+  }
+
+ private:
+  // A read of the case's care plan: decided (and logged) first, then `read` on a worker.
+  void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
+    access_.Then(call, access_.For(call, case_id), [this, read = std::move(read)](PendingCall permitted) {
+      RunOnWorker(rt_, permitted, read);
+    });
+  }
+
+  // A change of the case's care plan: the write decision (needing `permission`, or any that allows
+  // writing the care plan), then the facts of the participants it names (each must be active in
+  // the team), then one transaction that takes the plan's lock, runs `change`, and appends the
+  // history entry. The changed resource is the answer.
+  void Change(const PendingCall& call, const std::string& case_id, int permission, std::vector<std::string> named,
+              google::protobuf::Message* resp, ChangeFn change) {
+    auto run = [this, case_id, resp, change = std::move(change)](PendingCall permitted, Participants facts) {
+      const Actor actor{permitted.call().caller.organization, permitted.call().caller.person};
+      RunOnWorker(rt_, permitted, [case_id, resp, change, facts = std::move(facts), actor](const Call&, pqxx::connection& db) {
+        pqxx::work tx(db);
+        const auto opened = OpenChange(tx, case_id);
+        if (PlanIsClosed(opened.plan_state))
+          throw Precondition("PLAN_CLOSED", "a care plan that is " + std::string(Name(opened.plan_state)) +
+                                                " takes no more changes");
+        auto changed = change(tx, opened, facts);
+        FromJson(changed.json, *resp);
+        if (changed.kind == v1::CHANGE_KIND_UNSPECIFIED) return tx.abort();
+        const auto* name = resp->GetDescriptor()->FindFieldByName("name");
+        AppendChange(tx, case_id, opened, actor,
+                     {resp->GetReflection()->GetString(*resp, name), changed.kind, changed.fields, changed.reason},
+                     changed.json);
+        tx.commit();
+      });
+    };
+    access_.Then(call, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission),
+                 [this, case_id, named = std::move(named), run = std::move(run)](PendingCall permitted) {
+      if (named.empty()) return run(permitted, {});
+      kruispunt::team::v1::TeamQuery query;
+      query.set_case_("cases/" + case_id);
+      query.set_organization(permitted.call().caller.organization);
+      query.set_person(permitted.call().caller.person);
+      for (const auto& n : named) query.add_participants(n);
+      team_.DescribeTeams({query}, [permitted, run](const grpc::Status& status,
+                                                    const std::vector<kruispunt::team::v1::TeamFacts>& facts) {
+        if (!status.ok()) return permitted.Finish(team::TeamClient::ForCaller(status));
+        for (const auto& p : facts[0].participants())
+          if (!p.found() || !p.active())
+            return permitted.Finish(Precondition("PARTICIPANT_NOT_IN_TEAM",
+                                                 "a participant the change names is not an active participant of the case")
+                                        .ToStatus());
+        run(permitted, facts[0].participants());
+      });
+    });
+  }
+
+  ServerUnaryReactor* ChangePlanState(CallbackServerContext* ctx, const char* method, PlanChange change,
+                                      const v1::ChangeCarePlanStateRequest* req, v1::CarePlan* resp) {
+    return BeginCall(rt_, ctx, method, [this, change, req, resp](PendingCall call) {
+      auto s = std::make_shared<StateChange>();
+      if (!Guarded(call, [&] { *s = ValidatePlanStateChange(*req, change); })) return;
+      Change(call, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
+        CheckEtag(s->etag, opened.plan_version, "care plan");
+        const auto after = PlanAfter(opened.plan_state, change);
+        if (!after)
+          throw Precondition("ILLEGAL_TRANSITION", "cannot " + std::string(Name(change)) + " a care plan that is " +
+                                                       std::string(Name(opened.plan_state)));
+        return Changed{v1::CHANGE_KIND_STATE_CHANGED, {"state"}, s->reason, SetCarePlanState(tx, s->case_id, *after, s->reason)};
+      });
+    });
+  }
+
+  ServerUnaryReactor* ChangeGoalState(CallbackServerContext* ctx, const char* method, GoalChange change,
+                                      const v1::ChangeGoalStateRequest* req, v1::Goal* resp) {
+    return BeginCall(rt_, ctx, method, [this, change, req, resp](PendingCall call) {
+      auto s = std::make_shared<StateChange>();
+      if (!Guarded(call, [&] { *s = ValidateGoalStateChange(*req, change); })) return;
+      Change(call, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange&, const Participants&) {
+        const auto standing = RequireGoal(tx, s->case_id, s->child_id);
+        CheckEtag(s->etag, standing.version, "goal");
+        const auto after = GoalAfter(standing.state, change, s->outcome);
+        if (!after)
+          throw Precondition("ILLEGAL_TRANSITION", "cannot " + std::string(Name(change)) + " a goal that is " +
+                                                       std::string(Name(standing.state)));
+        return Changed{v1::CHANGE_KIND_STATE_CHANGED, {"state"}, s->reason,
+                       SetGoalState(tx, s->case_id, s->child_id, *after, s->reason)};
+      });
+    });
+  }
+
+  // Leaves out the listed goals of cases whose care plan the caller may not read now (each case
+  // asked once), then answers.
+  void KeepReadable(const PendingCall& listed, v1::ListOverdueGoalsResponse* resp) {
+    std::vector<std::string> goal_cases;
+    std::vector<consent::AccessGate::Question> questions;
+    std::map<std::string, std::size_t> asked;
+    for (const auto& g : resp->goals()) {
+      const auto case_id = ParseChildName(g.name(), "goals")->first;
+      goal_cases.push_back(case_id);
+      if (asked.emplace(case_id, questions.size()).second) questions.push_back(access_.For(listed, case_id));
+    }
+    access_.Permitted(questions, [listed, resp, goal_cases, asked](const grpc::Status& failure,
+                                                                   const std::vector<bool>& permitted) {
+      if (!failure.ok()) return listed.Finish(failure);
+      google::protobuf::RepeatedPtrField<v1::Goal> kept;
+      for (std::size_t k = 0; k < goal_cases.size(); ++k)
+        if (permitted[asked.at(goal_cases[k])]) kept.Add(std::move(*resp->mutable_goals(static_cast<int>(k))));
+      resp->mutable_goals()->Swap(&kept);
+      listed.Finish(grpc::Status::OK);
+    });
+  }
+
+  Runtime& rt_;
+  team::TeamClient team_;
+  consent::ConsentClient consent_;
+  consent::AccessGate access_;
+};
+
+}  // namespace
+
+ServiceModule CarePlanServiceModule() {
+  return ServiceModule{v1::CarePlanService::service_full_name(), &Migrations(), Statements(),
+                       [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); }};
+}
+
+}  // namespace kp::careplan

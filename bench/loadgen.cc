@@ -3,12 +3,15 @@
 // as a success.
 //
 //   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner people/ID]
-//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|health --concurrency 16
+//   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
+//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health --concurrency 16
 //              --seconds 5 [--list-token JWT]
 // With --partner, seeding adds that professional to each case's team with READ_CASE and records
 // the client's consent for the professional's organisation (--partner-org) to see the case; a run
 // with --list-token lists the cases with that (the owner's) token and reads them with --token, so
-// "get" then measures a partner's read, and "check" a partner's CheckAccess.
+// "get" then measures a partner's read, and "check" a partner's CheckAccess. seed-plan gives each
+// of its cases a care plan of that many goals, each with that many actions and evaluations; "plan"
+// reads the caller's cases' plans with GetCarePlan.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
@@ -134,6 +138,80 @@ int Seed(const std::string& addr, const std::string& token, int count, const std
   return 0;
 }
 
+std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token);
+
+// Creates `cases` cases of one client, each with a care plan: `goals` goals held by the client and
+// accepted, each with `actions` actions and `evaluations` evaluations (dated on the days before
+// today). Prints nothing; fails on the first error.
+int SeedPlans(const std::string& addr, const std::string& token, int cases, int goals, int actions,
+              int evaluations) {
+  namespace cp = kruispunt::careplan::v1;
+  namespace team_v1 = kruispunt::team::v1;
+  auto channel = Channels(addr, 1)[0];
+  auto plans = cp::CarePlanService::NewStub(channel);
+  auto team = team_v1::TeamService::NewStub(channel);
+  auto call = [&](const char* what, auto&& rpc) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, token);
+    const auto status = rpc(&ctx);
+    if (!status.ok()) std::cerr << "seed-plan: " << what << " failed: " << status.error_message() << "\n";
+    return status.ok();
+  };
+  auto date = [](int days_ago) {
+    const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
+                                        std::chrono::days(days_ago)};
+    kruispunt::type::v1::Date out;
+    out.set_year(static_cast<int>(d.year()));
+    out.set_month(static_cast<int>(static_cast<unsigned>(d.month())));
+    out.set_day(static_cast<int>(static_cast<unsigned>(d.day())));
+    return out;
+  };
+  if (Seed(addr, token, cases, "", "") != 0) return 1;
+  auto stub = v1::CaseService::NewStub(channel);
+  for (const auto& case_name : ListCaseNames(*stub, token)) {
+    team_v1::ListParticipantsRequest list;
+    list.set_parent(case_name);
+    team_v1::ListParticipantsResponse members;
+    if (!call("ListParticipants", [&](auto* ctx) { return team->ListParticipants(ctx, list, &members); })) return 1;
+    const std::string client = members.participants(0).name();
+    for (int g = 0; g < goals; ++g) {
+      cp::CreateGoalRequest create;
+      create.set_parent(case_name);
+      create.mutable_goal()->set_statement("Doel " + std::to_string(g + 1) + ": ik wil rust over mijn geld");
+      create.mutable_goal()->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+      create.mutable_goal()->set_held_by(client);
+      create.mutable_goal()->set_priority(g + 1);
+      cp::Goal goal;
+      if (!call("CreateGoal", [&](auto* ctx) { return plans->CreateGoal(ctx, create, &goal); })) return 1;
+      cp::ChangeGoalStateRequest accept;
+      accept.set_name(goal.name());
+      if (!call("AcceptGoal", [&](auto* ctx) { return plans->AcceptGoal(ctx, accept, &goal); })) return 1;
+      for (int a = 0; a < actions; ++a) {
+        cp::CreateActionRequest action;
+        action.set_parent(case_name);
+        action.mutable_action()->set_goal(goal.name());
+        action.mutable_action()->set_description("Actie " + std::to_string(a + 1));
+        action.mutable_action()->set_responsible(client);
+        cp::Action out;
+        if (!call("CreateAction", [&](auto* ctx) { return plans->CreateAction(ctx, action, &out); })) return 1;
+      }
+      for (int e = 0; e < evaluations; ++e) {
+        cp::RecordEvaluationRequest evaluate;
+        evaluate.set_parent(case_name);
+        auto* ev = evaluate.mutable_evaluation();
+        ev->set_goal(goal.name());
+        *ev->mutable_evaluation_date() = date(evaluations - e);
+        ev->mutable_client_rating()->set_score(5 + e % 5);
+        ev->set_client_note("Het gaat beter");
+        *ev->mutable_next_evaluation_date() = date(-28);
+        cp::Evaluation out;
+        if (!call("RecordEvaluation", [&](auto* ctx) { return plans->RecordEvaluation(ctx, evaluate, &out); })) return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token) {
   std::vector<std::string> names;
   v1::ListCasesRequest request;
@@ -160,7 +238,8 @@ class Slot {
       : stub_(stub), token_(token), scenario_(scenario), names_(names), client_(client), end_(end),
         measure_from_(measure_from), active_(active), done_(done), mutex_(mutex), random_(seed),
         health_stub_(grpc::health::v1::Health::NewStub(channel)),
-        consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)) {}
+        consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)),
+        plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -183,6 +262,12 @@ class Slot {
         Done(s.ok() && decision_.decision() != kruispunt::consent::v1::DECISION_PERMIT
                  ? grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "denied")
                  : s);
+      });
+    } else if (scenario_ == "plan") {
+      get_plan_.set_name((*names_)[random_() % names_->size()] + "/carePlan");
+      plan_stub_->async()->GetCarePlan(ctx_.get(), &get_plan_, &plan_, [this](grpc::Status s) {
+        // An empty plan would be a wrong answer here (every case was seeded with one).
+        Done(s.ok() && plan_.goals_size() == 0 ? grpc::Status(grpc::StatusCode::NOT_FOUND, "empty plan") : s);
       });
     } else {
       create_.mutable_case_()->set_client(client_);
@@ -228,6 +313,9 @@ class Slot {
   std::mt19937 random_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
   std::unique_ptr<kruispunt::consent::v1::ConsentService::Stub> consent_stub_;
+  std::unique_ptr<kruispunt::careplan::v1::CarePlanService::Stub> plan_stub_;
+  kruispunt::careplan::v1::GetCarePlanRequest get_plan_;
+  kruispunt::careplan::v1::CarePlan plan_;
   kruispunt::consent::v1::CheckAccessRequest check_;
   kruispunt::consent::v1::AccessDecision decision_;
   grpc::health::v1::HealthCheckRequest health_request_;
@@ -251,7 +339,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
   if (scenario == "health") {
-  } else if (scenario == "get" || scenario == "check") {
+  } else if (scenario == "get" || scenario == "check" || scenario == "plan") {
     names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
     if (names.empty()) {
       std::cerr << "run: no cases to read; seed first\n";
@@ -307,7 +395,8 @@ int main(int argc, char** argv) {
   }
   if (i >= argc) {
     std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID --partner-org ORG] | "
-                 "run --scenario get|check|create|health --concurrency N --seconds S [--client clients/ID] "
+                 "seed-plan --cases N --goals G --actions A --evaluations E | "
+                 "run --scenario get|check|create|plan|health --concurrency N --seconds S [--client clients/ID] "
                  "[--channels 4] [--list-token T]\n";
     return 64;
   }
@@ -316,6 +405,10 @@ int main(int argc, char** argv) {
   if (command == "seed")
     return Seed(addr, token, flags.count("cases") ? std::stoi(flags["cases"]) : 1000, flags["partner"],
                 flags["partner-org"]);
+  if (command == "seed-plan") {
+    auto number = [&](const char* name, int fallback) { return flags.count(name) ? std::stoi(flags[name]) : fallback; };
+    return SeedPlans(addr, token, number("cases", 20), number("goals", 10), number("actions", 3), number("evaluations", 5));
+  }
   if (command == "run") return Run(addr, token, flags);
   std::cerr << "unknown command " << command << "\n";
   return 64;

@@ -6,7 +6,10 @@
 #   unenforced-get  the same reads from a second kruispuntd built with -DKP_BENCH_UNENFORCED=ON
 #                   (no decision, no log), so that partner-get / unenforced-get is what
 #                   enforcement plus logging cost;
-#   check           CheckAccess by the partner.
+#   check           CheckAccess by the partner;
+#   plan            GetCarePlan of plans of 10 goals x 3 actions x 5 evaluations (decided and
+#                   logged), against the SQL of the one statement that reads such a plan; after
+#                   the rounds, the SQL statements per GetCarePlan are counted (pg_stat_statements).
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
 # Each point is measured KP_BENCH_ROUNDS times (default 3), service and pgbench alternating,
 # and reported as medians: on a shared 2-core VM single runs swing by +-20%.
@@ -16,7 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KP_BUILD_DIR:-$root/build}
 seconds=${1:-5}
 levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
-scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create"}
+scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create plan"}
 rounds=${KP_BENCH_ROUNDS:-3}
 
 "$root/tools/bootstrap.sh"
@@ -39,7 +42,7 @@ cleanup() {
   rm -rf "$pgdata"
 }
 trap cleanup EXIT
-url=$("$root/deploy/pg.sh" start "$pgdata" 54330)
+url=$(KP_PG_STATEMENTS=1 "$root/deploy/pg.sh" start "$pgdata" 54330)
 sockdir=$(sed -E 's/.*host=([^&]+).*/\1/' <<<"$url")
 pguser=$(sed -E 's|postgresql://([^@]+)@.*|\1|' <<<"$url")
 psql_() { psql -h "$sockdir" -p 54330 -U "$pguser" -d kruispunt -v ON_ERROR_STOP=1 -qtA "$@"; }
@@ -63,15 +66,16 @@ fi
 
 # The organisations (a platform administrator adds them) and the partner's professional.
 admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin --role admin)
-kbo=(0123456749 0200000142 0300000016)
+kbo=(0123456749 0200000142 0300000016 0400000086)
 i=0
-for org in bench-get bench-create bench-partner; do
+for org in bench-get bench-create bench-partner bench-plan; do
   "$cli" --addr "$addr" --token "$admin" org create $org --name "$org" --kind other --kbo "${kbo[$i]}" >/dev/null
   i=$((i + 1))
 done
 get_token=$("$cli" token --key "$work/key.pem" --org bench-get --sub bench --ttl 86400)
 create_token=$("$cli" token --key "$work/key.pem" --org bench-create --sub bench --ttl 86400)
 partner_token=$("$cli" token --key "$work/key.pem" --org bench-partner --sub bench-partner-1 --ttl 86400)
+plan_token=$("$cli" token --key "$work/key.pem" --org bench-plan --sub bench --ttl 86400)
 "$cli" --addr "$addr" --token "$partner_token" person create --professional bench-partner-1 \
   --profession bench --given-name Bench --family-name Partner >/dev/null
 loadgen="$build/bench/kp-loadgen"
@@ -81,6 +85,10 @@ loadgen="$build/bench/kp-loadgen"
   --partner-org bench-partner >/dev/null
 create_client=$("$loadgen" --addr "$addr" --token "$create_token" seed --cases 0)
 create_client_id=${create_client#clients/}
+if [[ " $scenarios " == *" plan "* ]]; then
+  "$loadgen" --addr "$addr" --token "$plan_token" seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5 >/dev/null
+  psql_ -c "CREATE TABLE bench_plans AS SELECT row_number() OVER (ORDER BY case_id) AS n, case_id FROM careplan.plans"
+fi
 read -r lo hi < <(psql_ -F ' ' -c "SELECT min(case_seq), max(case_seq) FROM cases.cases WHERE owner_org = 'bench-get'")
 
 # The equivalent SQL: what a careful implementation must run at least, as prepared statements
@@ -109,6 +117,15 @@ WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cas
 SELECT c.case_id FROM c JOIN cl USING (client_id);
 SQL
 
+# GetCarePlan's SQL: the statement CarePlanService runs (services/careplan/repo).
+cat >"$work/plan_case.sql" <<SQL
+\set n random(1, 20)
+SELECT (careplan.plan_json(p) || jsonb_build_object('goals', COALESCE(
+  (SELECT jsonb_agg(careplan.goal_json(g, true) ORDER BY g.priority, g.position)
+     FROM careplan.goals g WHERE g.case_id = p.case_id), '[]'::jsonb)))::text
+  FROM careplan.plans p WHERE p.case_id = (SELECT case_id FROM bench_plans WHERE n = :n);
+SQL
+
 results=$work/results.txt
 : >"$results"
 for round in $(seq 1 "$rounds"); do
@@ -120,6 +137,7 @@ for scenario in $scenarios; do
       partner-get) token=$partner_token; flags=(--scenario get --list-token "$get_token") ;;
       unenforced-get) token=$partner_token; flags=(--scenario get --list-token "$get_token"); target=$unenforced_addr ;;
       check) token=$partner_token; flags=(--scenario check --list-token "$get_token") ;;
+      plan) token=$plan_token; flags=(--scenario plan) ;;
       *) token=$create_token; flags=(--scenario "$scenario") ;;
     esac
     line=$("$loadgen" --addr "$target" --token "$token" run "${flags[@]}" --concurrency "$c" \
@@ -139,6 +157,22 @@ for scenario in $scenarios; do
 done
 done
 
+# SQL statements per GetCarePlan, everything included (the access decision's reads, the access
+# log's append, BEGIN/COMMIT), counted by pg_stat_statements over sequential calls.
+if [[ " $scenarios " == *" plan "* ]]; then
+  psql_ -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+  line=$("$loadgen" --addr "$addr" --token "$plan_token" run --scenario plan --concurrency 1 --seconds 3 --warmup 0)
+  calls=$(sed -nE 's/.* ok=([0-9]+).*/\1/p' <<<"$line")
+  psql_ -F ' ' -c "SELECT CASE WHEN query ~* '^(begin|commit|rollback)' THEN 'transaction control'
+                                 WHEN query ~ 'careplan\.' THEN 'careplan' WHEN query ~ 'consent\.' THEN 'consent'
+                                 WHEN query ~ 'team\.' THEN 'team' WHEN query ~ 'audit\.' THEN 'audit' ELSE 'other' END,
+                            sum(calls) FROM pg_stat_statements
+                    WHERE query NOT LIKE '%pg_stat_statements%' GROUP BY 1 ORDER BY 1" >"$work/statements.txt"
+  echo "statements per GetCarePlan over $calls sequential calls:" | tee -a "$work/statements-summary.txt"
+  awk -v n="$calls" '{ total += $NF; printf "  %-22s %.2f\n", $1 " " ($2 ~ /^[0-9]/ ? "" : $2), $NF / n } END { printf "  %-22s %.2f\n", "total", total / n }' \
+    "$work/statements.txt" | tee -a "$work/statements-summary.txt"
+fi
+
 python3 - "$results" "$rounds" <<'PY'
 import re, statistics, sys
 service, sql = {}, {}
@@ -150,7 +184,7 @@ med = statistics.median
 print(f"\nmedians of {sys.argv[2]} rounds")
 print(f"{'RPC':<11}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
 names = {"get": "GetCase", "partner-get": "GetCase/p", "unenforced-get": "GetCase/u", "check": "CheckAccess",
-         "create": "CreateCase", "health": "Health"}
+         "create": "CreateCase", "health": "Health", "plan": "GetCarePlan"}
 summary = {}
 for key, rounds in sorted(service.items()):
     scenario, c = key

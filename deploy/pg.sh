@@ -45,6 +45,10 @@ max_connections = 200
 shared_buffers = 256MB
 lc_messages = 'C'
 CONF
+      # The benchmark counts statements per RPC: KP_PG_STATEMENTS=1 loads pg_stat_statements.
+      if [ "${KP_PG_STATEMENTS:-0}" = 1 ]; then
+        echo "shared_preload_libraries = 'pg_stat_statements'" >> "$data/postgresql.conf"
+      fi
       # Tests ask for speed over durability; KP_PG_FAST=1 turns off fsync for them only.
       if [ "${KP_PG_FAST:-0}" = 1 ]; then
         printf "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" >> "$data/postgresql.conf"

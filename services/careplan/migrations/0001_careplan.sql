@@ -113,6 +113,9 @@ CREATE TABLE careplan.changes (
 -- Resources as protobuf JSON (kruispunt.careplan.v1, lowerCamelCase field names), built here once
 -- so that every read, and every snapshot in the history, gives the same shape; the service
 -- parses them with protobuf's JSON parser. GetCarePlan reads a whole plan in one statement.
+-- goal_json, the one with subqueries, is PL/pgSQL, whose plans are cached per session: as an SQL
+-- function it could not be inlined and was planned anew on every call; the others are inlined.
+-- (A plan of 10 goals x 3 actions x 5 evaluations: 3.0 ms as SQL functions, 1.85 ms so.)
 CREATE FUNCTION careplan.date_json(d date) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN d IS NULL THEN NULL ELSE jsonb_build_object(
     'year', extract(year FROM d)::int, 'month', extract(month FROM d)::int, 'day', extract(day FROM d)::int) END
@@ -150,28 +153,29 @@ CREATE FUNCTION careplan.evaluation_json(e careplan.evaluations) RETURNS jsonb L
 $$;
 
 -- A goal with its disagreements; with_work adds its actions and its latest evaluation.
-CREATE FUNCTION careplan.goal_json(g careplan.goals, with_work boolean) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
-    'name', 'cases/' || g.case_id || '/goals/' || g.goal_id, 'statement', g.statement,
-    'lifeDomain', g.life_domain, 'heldBy', 'cases/' || g.case_id || '/participants/' || g.held_by,
-    'heldByRole', g.held_by_role, 'priority', g.priority, 'clientAgreement', g.client_agreement,
-    'disagreements', (SELECT jsonb_agg(jsonb_build_object(
-                         'participant', 'cases/' || d.case_id || '/participants/' || d.participant_id,
-                         'note', d.note, 'recordTime', careplan.time_json(d.record_time), 'recordedBy', d.recorded_by)
-                       ORDER BY d.record_time, d.participant_id)
-                      FROM careplan.disagreements d WHERE d.case_id = g.case_id AND d.goal_id = g.goal_id),
-    'state', g.state, 'stateReason', g.state_reason, 'targetDate', careplan.date_json(g.target_date),
-    'nextEvaluationDate', careplan.date_json(g.next_evaluation),
-    'actions', CASE WHEN with_work THEN
-                 (SELECT jsonb_agg(careplan.action_json(a) ORDER BY a.position) FROM careplan.actions a
-                   WHERE a.case_id = g.case_id AND a.goal_id = g.goal_id) END,
-    'latestEvaluation', CASE WHEN with_work THEN
-                 (SELECT careplan.evaluation_json(e) FROM careplan.evaluations e
-                   WHERE e.case_id = g.case_id AND e.goal_id = g.goal_id
-                   ORDER BY e.evaluation_date DESC, e.position DESC LIMIT 1) END,
-    'etag', g.version::text, 'createTime', careplan.time_json(g.create_time),
-    'updateTime', careplan.time_json(g.update_time)))
-$$;
+CREATE FUNCTION careplan.goal_json(g careplan.goals, with_work boolean) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN jsonb_strip_nulls(jsonb_build_object(
+      'name', 'cases/' || g.case_id || '/goals/' || g.goal_id, 'statement', g.statement,
+      'lifeDomain', g.life_domain, 'heldBy', 'cases/' || g.case_id || '/participants/' || g.held_by,
+      'heldByRole', g.held_by_role, 'priority', g.priority, 'clientAgreement', g.client_agreement,
+      'disagreements', (SELECT jsonb_agg(jsonb_build_object(
+                           'participant', 'cases/' || d.case_id || '/participants/' || d.participant_id,
+                           'note', d.note, 'recordTime', careplan.time_json(d.record_time), 'recordedBy', d.recorded_by)
+                         ORDER BY d.record_time, d.participant_id)
+                        FROM careplan.disagreements d WHERE d.case_id = g.case_id AND d.goal_id = g.goal_id),
+      'state', g.state, 'stateReason', g.state_reason, 'targetDate', careplan.date_json(g.target_date),
+      'nextEvaluationDate', careplan.date_json(g.next_evaluation),
+      'actions', CASE WHEN with_work THEN
+                   (SELECT jsonb_agg(careplan.action_json(a) ORDER BY a.position) FROM careplan.actions a
+                     WHERE a.case_id = g.case_id AND a.goal_id = g.goal_id) END,
+      'latestEvaluation', CASE WHEN with_work THEN
+                   (SELECT careplan.evaluation_json(e) FROM careplan.evaluations e
+                     WHERE e.case_id = g.case_id AND e.goal_id = g.goal_id
+                     ORDER BY e.evaluation_date DESC, e.position DESC LIMIT 1) END,
+      'etag', g.version::text, 'createTime', careplan.time_json(g.create_time),
+      'updateTime', careplan.time_json(g.update_time)));
+END $$;
 
 CREATE FUNCTION careplan.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

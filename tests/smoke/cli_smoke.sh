@@ -43,6 +43,18 @@ grep -q "NO_CARE_COORDINATOR" "$dir/err"
 "$cli" case activate "$case" | grep -q CASE_STATE_ACTIVE
 "$cli" case list --state active | grep -q "$case"
 
+# The care plan: a goal in the client's words, accepted, evaluated; the plan shows it.
+client_participant=$("$cli" --json team list "$case" | python3 -c '
+import json, sys
+print(next(p["name"] for p in json.load(sys.stdin)["participants"] if p["role"] == "PARTICIPANT_ROLE_CLIENT"))')
+goal=$("$cli" --json goal add "$case" --statement "Ik wil in mijn huis blijven wonen" --domain housing \
+  --held-by "$client_participant" --priority 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+"$cli" goal accept "$goal" | grep -q GOAL_STATE_ACCEPTED
+"$cli" evaluation add "$case" --goal "$goal" --client-score 6 --client-note "Het gaat beter" --next 2099-01-01 \
+  | grep -q "score: 6"
+"$cli" plan get "$case" | grep -q "Ik wil in mijn huis blijven wonen"
+"$cli" plan history "$case" | grep -q CHANGE_KIND_CREATED
+
 set +e
 "$cli" case close "$case" 2>"$dir/err"; code=$?
 set -e
@@ -62,7 +74,7 @@ lines = open(sys.argv[1]).read().splitlines()
 assert lines, "no log lines"
 for line in lines:
     json.loads(line)
-    for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens"):
+    for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens", "huis blijven", "gaat beter"):
         assert secret not in line, f"personal data in log: {line}"
 assert any('"msg":"rpc method=CreateCase code=0' in l for l in lines), "no access line"
 PY

@@ -19,6 +19,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
@@ -31,6 +32,7 @@ namespace type = kruispunt::type::v1;
 namespace team = kruispunt::team::v1;
 namespace consent = kruispunt::consent::v1;
 namespace audit = kruispunt::audit::v1;
+namespace careplan = kruispunt::careplan::v1;
 
 constexpr int kUsage = 64;
 
@@ -87,6 +89,26 @@ Commands:
   access check cases/ID --category C [--action read|write] [--purpose care-coordination]
   log case cases/ID [--page-size N] [--page-token T]               (the owning organisation)
   log search [--organization ID] [--decision permit|deny] [--from TIME] [--until TIME]  (role dpo)
+  plan get cases/ID                       the care plan: goals by priority, actions, evaluations
+  plan update cases/ID --next-review YYYY-MM-DD --etag E
+  plan activate|hold|complete|revoke cases/ID [--reason R] [--etag E]
+  plan history cases/ID [--page-size N] [--page-token T]
+  goal add cases/ID --statement S --domain D --held-by PARTICIPANT --priority N
+        [--agreement agrees|not-yet|disagrees] [--target YYYY-MM-DD] [--next-evaluation YYYY-MM-DD]
+        [--request-id UUID]
+  goal get cases/ID/goals/ID
+  goal list cases/ID [--domain D] [--state S] [--page-size N] [--page-token T]
+  goal accept|start|hold|conclude|cancel cases/ID/goals/ID [--reason R] [--etag E]
+        [--outcome achieved|partly-achieved|not-achieved]            (conclude)
+  goal disagree cases/ID/goals/ID --participant PARTICIPANT --note N
+  goal overdue (cases/ID | organizations/ID)
+  action add cases/ID --goal cases/ID/goals/ID --description D --responsible PARTICIPANT
+        [--due YYYY-MM-DD] [--request-id UUID]
+  action update cases/ID/actions/ID --etag E [--status planned|in-progress|done|cancelled]
+        [--description D] [--due YYYY-MM-DD]
+  evaluation add cases/ID --goal cases/ID/goals/ID --client-score 1..10 [--client-note N]
+        [--professional-score 1..10] [--professional-note N] [--date YYYY-MM-DD] --next YYYY-MM-DD
+  evaluation list cases/ID/goals/ID
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
   financial, housing.
 Organisation kinds: mutuality-social-service, caw, ocmw, gp-practice, home-nursing, family-care,
@@ -305,6 +327,7 @@ int main(int argc, char** argv) {
   auto teams = team::TeamService::NewStub(channel);
   auto consents = consent::ConsentService::NewStub(channel);
   auto log = audit::AuditService::NewStub(channel);
+  auto plans = careplan::CarePlanService::NewStub(channel);
   if (a.positional.size() < 2) Usage("'" + group + "' needs a subcommand");
   auto contact_fields = [&](team::Contact* c, google::protobuf::FieldMask* mask) {
     auto set = [&](const char* opt, const char* path, auto setter) {
@@ -623,6 +646,160 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<audit::ListAccessLogResponse>();
     status = log->SearchAccessLog(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "plan" && verb == "get") {
+    careplan::GetCarePlanRequest r;
+    r.set_name(name + "/carePlan");
+    auto out = std::make_unique<careplan::CarePlan>();
+    status = plans->GetCarePlan(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "plan" && verb == "update") {
+    careplan::UpdateCarePlanRequest r;
+    r.mutable_care_plan()->set_name(name + "/carePlan");
+    r.mutable_care_plan()->set_etag(a.Get("etag"));
+    if (a.Has("next-review")) *r.mutable_care_plan()->mutable_next_review_date() = ParseDate(a.Get("next-review"));
+    r.mutable_update_mask()->add_paths("next_review_date");
+    auto out = std::make_unique<careplan::CarePlan>();
+    status = plans->UpdateCarePlan(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "plan" && (verb == "activate" || verb == "hold" || verb == "complete" || verb == "revoke")) {
+    careplan::ChangeCarePlanStateRequest r;
+    r.set_name(name + "/carePlan");
+    r.set_reason(a.Get("reason"));
+    r.set_etag(a.Get("etag"));
+    auto out = std::make_unique<careplan::CarePlan>();
+    if (verb == "activate") status = plans->ActivateCarePlan(&ctx, r, out.get());
+    else if (verb == "hold") status = plans->HoldCarePlan(&ctx, r, out.get());
+    else if (verb == "complete") status = plans->CompleteCarePlan(&ctx, r, out.get());
+    else status = plans->RevokeCarePlan(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "plan" && verb == "history") {
+    careplan::ListCarePlanChangesRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<careplan::ListCarePlanChangesResponse>();
+    status = plans->ListCarePlanChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && verb == "add") {
+    careplan::CreateGoalRequest r;
+    r.set_parent(name);
+    auto* g = r.mutable_goal();
+    g->set_statement(a.Get("statement"));
+    g->set_life_domain(ParseDomain(a.Get("domain")));
+    g->set_held_by(a.Get("held-by"));
+    g->set_priority(ParseInt(a.Get("priority", "0")));
+    if (a.Has("agreement"))
+      g->set_client_agreement(ParseEnum<careplan::ClientAgreement>(a.Get("agreement"), "CLIENT_AGREEMENT_", "agreement"));
+    if (a.Has("target")) *g->mutable_target_date() = ParseDate(a.Get("target"));
+    if (a.Has("next-evaluation")) *g->mutable_next_evaluation_date() = ParseDate(a.Get("next-evaluation"));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<careplan::Goal>();
+    status = plans->CreateGoal(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && verb == "get") {
+    careplan::GetGoalRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<careplan::Goal>();
+    status = plans->GetGoal(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && verb == "list") {
+    careplan::ListGoalsRequest r;
+    r.set_parent(name);
+    if (a.Has("domain")) r.set_life_domain(ParseDomain(a.Get("domain")));
+    if (a.Has("state")) r.set_state(ParseEnum<careplan::GoalState>(a.Get("state"), "GOAL_STATE_", "goal state"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<careplan::ListGoalsResponse>();
+    status = plans->ListGoals(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && (verb == "accept" || verb == "start" || verb == "hold" || verb == "conclude" ||
+                                 verb == "cancel")) {
+    careplan::ChangeGoalStateRequest r;
+    r.set_name(name);
+    r.set_reason(a.Get("reason"));
+    r.set_etag(a.Get("etag"));
+    if (a.Has("outcome")) r.set_outcome(ParseEnum<careplan::GoalState>(a.Get("outcome"), "GOAL_STATE_", "outcome"));
+    auto out = std::make_unique<careplan::Goal>();
+    if (verb == "accept") status = plans->AcceptGoal(&ctx, r, out.get());
+    else if (verb == "start") status = plans->StartGoal(&ctx, r, out.get());
+    else if (verb == "hold") status = plans->HoldGoal(&ctx, r, out.get());
+    else if (verb == "conclude") status = plans->ConcludeGoal(&ctx, r, out.get());
+    else status = plans->CancelGoal(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && verb == "disagree") {
+    careplan::RecordDisagreementRequest r;
+    r.set_goal(name);
+    r.set_participant(a.Get("participant"));
+    r.set_note(a.Get("note"));
+    auto out = std::make_unique<careplan::Goal>();
+    status = plans->RecordDisagreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "goal" && verb == "overdue") {
+    careplan::ListOverdueGoalsRequest r;
+    r.set_parent(name);
+    auto out = std::make_unique<careplan::ListOverdueGoalsResponse>();
+    status = plans->ListOverdueGoals(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "action" && verb == "add") {
+    careplan::CreateActionRequest r;
+    r.set_parent(name);
+    r.mutable_action()->set_goal(a.Get("goal"));
+    r.mutable_action()->set_description(a.Get("description"));
+    r.mutable_action()->set_responsible(a.Get("responsible"));
+    if (a.Has("due")) *r.mutable_action()->mutable_due_date() = ParseDate(a.Get("due"));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<careplan::Action>();
+    status = plans->CreateAction(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "action" && verb == "update") {
+    careplan::UpdateActionRequest r;
+    auto* act = r.mutable_action();
+    act->set_name(name);
+    act->set_etag(a.Get("etag"));
+    auto* mask = r.mutable_update_mask();
+    if (a.Has("status")) {
+      act->set_status(ParseEnum<careplan::ActionStatus>(a.Get("status"), "ACTION_STATUS_", "action status"));
+      mask->add_paths("status");
+    }
+    if (a.Has("description")) {
+      act->set_description(a.Get("description"));
+      mask->add_paths("description");
+    }
+    if (a.Has("due")) {
+      *act->mutable_due_date() = ParseDate(a.Get("due"));
+      mask->add_paths("due_date");
+    }
+    auto out = std::make_unique<careplan::Action>();
+    status = plans->UpdateAction(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "evaluation" && verb == "add") {
+    careplan::RecordEvaluationRequest r;
+    r.set_parent(name);
+    auto* e = r.mutable_evaluation();
+    e->set_goal(a.Get("goal"));
+    if (a.Has("date")) {
+      *e->mutable_evaluation_date() = ParseDate(a.Get("date"));
+    } else {  // today (UTC)
+      const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+      e->mutable_evaluation_date()->set_year(static_cast<int>(today.year()));
+      e->mutable_evaluation_date()->set_month(static_cast<int>(static_cast<unsigned>(today.month())));
+      e->mutable_evaluation_date()->set_day(static_cast<int>(static_cast<unsigned>(today.day())));
+    }
+    e->mutable_client_rating()->set_score(ParseInt(a.Get("client-score", "0")));
+    e->set_client_note(a.Get("client-note"));
+    if (a.Has("professional-score")) e->mutable_professional_rating()->set_score(ParseInt(a.Get("professional-score")));
+    e->set_professional_note(a.Get("professional-note"));
+    if (a.Has("next")) *e->mutable_next_evaluation_date() = ParseDate(a.Get("next"));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<careplan::Evaluation>();
+    status = plans->RecordEvaluation(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "evaluation" && verb == "list") {
+    careplan::ListEvaluationsRequest r;
+    r.set_goal(name);
+    auto out = std::make_unique<careplan::ListEvaluationsResponse>();
+    status = plans->ListEvaluations(&ctx, r, out.get());
     result = std::move(out);
   } else {
     Usage("unknown command '" + group + " " + verb + "'");

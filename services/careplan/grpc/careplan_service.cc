@@ -1,7 +1,5 @@
 #include "careplan/grpc/careplan_service.h"
 
-#include <map>
-
 #include "careplan/grpc/careplan_validation.h"
 #include "common/page_token.h"
 #include "consent/client/access_gate.h"
@@ -267,7 +265,10 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
         if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
         RunOnWorkerThen(rt_, call, [cases, page, resp](const Call&, pqxx::connection& db) {
           resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, cases, page.after, page.size, *resp), page));
-        }, [this, resp](PendingCall listed) { KeepReadable(listed, resp); });
+        }, [this, resp](PendingCall listed) {
+          access_.KeepPermitted(listed, resp->mutable_goals(),
+                                [](const v1::Goal& g) { return ParseChildName(g.name(), "goals")->first; });
+        });
       });
     });
   }
@@ -433,28 +434,6 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
         return Changed{v1::CHANGE_KIND_STATE_CHANGED, {"state"}, s->reason,
                        SetGoalState(tx, s->case_id, s->child_id, *after, s->reason)};
       });
-    });
-  }
-
-  // Leaves out the listed goals of cases whose care plan the caller may not read now (each case
-  // asked once), then answers.
-  void KeepReadable(const PendingCall& listed, v1::ListOverdueGoalsResponse* resp) {
-    std::vector<std::string> goal_cases;
-    std::vector<consent::AccessGate::Question> questions;
-    std::map<std::string, std::size_t> asked;
-    for (const auto& g : resp->goals()) {
-      const auto case_id = ParseChildName(g.name(), "goals")->first;
-      goal_cases.push_back(case_id);
-      if (asked.emplace(case_id, questions.size()).second) questions.push_back(access_.For(listed, case_id));
-    }
-    access_.Permitted(questions, [listed, resp, goal_cases, asked](const grpc::Status& failure,
-                                                                   const std::vector<bool>& permitted) {
-      if (!failure.ok()) return listed.Finish(failure);
-      google::protobuf::RepeatedPtrField<v1::Goal> kept;
-      for (std::size_t k = 0; k < goal_cases.size(); ++k)
-        if (permitted[asked.at(goal_cases[k])]) kept.Add(std::move(*resp->mutable_goals(static_cast<int>(k))));
-      resp->mutable_goals()->Swap(&kept);
-      listed.Finish(grpc::Status::OK);
     });
   }
 

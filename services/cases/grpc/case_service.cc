@@ -200,10 +200,10 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
       }, [this, resp](PendingCall listed) {
-        std::vector<consent::AccessGate::Question> questions;
-        for (const auto& c : resp->cases())
-          questions.push_back(access_.For(listed, c.name().substr(std::string_view("cases/").size())));
-        DropDenied(listed, std::move(questions), resp);
+        // A listed case whose read is denied is left out (one created a moment ago may not be
+        // known to its team yet).
+        access_.KeepPermitted(listed, resp->mutable_cases(),
+                              [](const v1::Case& c) { return c.name().substr(std::string_view("cases/").size()); });
       });
     });
   }
@@ -336,21 +336,6 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         if (!status.ok()) return checked.Finish(TeamClient::ForCaller(status));
         RunOnWorker(rt_, checked, commit);
       });
-    });
-  }
-
-  // Answers a listed page once every listed case's read is decided (and logged): a case the
-  // decision denies is left out (one created a moment ago may not be known to its team yet); no
-  // decision at all fails the call.
-  void DropDenied(const PendingCall& listed, std::vector<consent::AccessGate::Question> questions,
-                  v1::ListCasesResponse* resp) {
-    access_.Permitted(questions, [listed, resp](const grpc::Status& failure, const std::vector<bool>& permitted) {
-      if (!failure.ok()) return listed.Finish(failure);
-      google::protobuf::RepeatedPtrField<v1::Case> kept;
-      for (std::size_t k = 0; k < permitted.size(); ++k)
-        if (permitted[k]) kept.Add(std::move(*resp->mutable_cases(static_cast<int>(k))));
-      resp->mutable_cases()->Swap(&kept);
-      listed.Finish(grpc::Status::OK);
     });
   }
 

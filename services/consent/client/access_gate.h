@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,29 @@ class AccessGate {
   // decided; a denial only leaves an item out, but no decision at all is a failed status.
   void Permitted(const std::vector<Question>& questions,
                  std::function<void(const grpc::Status&, const std::vector<bool>& permitted)> done);
+
+  // Answers a listed page once each listed item's case is decided (each case asked once):
+  // items of cases the caller may not read now are left out; no decision at all fails the call.
+  // `case_of(item)` gives an item's case id.
+  template <class Item, class CaseOf>
+  void KeepPermitted(const PendingCall& listed, google::protobuf::RepeatedPtrField<Item>* items, CaseOf case_of) {
+    std::vector<std::size_t> question_of;
+    std::vector<Question> questions;
+    std::map<std::string, std::size_t> asked;
+    for (const auto& item : *items) {
+      const auto [it, added] = asked.emplace(case_of(item), questions.size());
+      if (added) questions.push_back(For(listed, it->first));
+      question_of.push_back(it->second);
+    }
+    Permitted(questions, [listed, items, question_of](const grpc::Status& failure, const std::vector<bool>& permitted) {
+      if (!failure.ok()) return listed.Finish(failure);
+      google::protobuf::RepeatedPtrField<Item> kept;
+      for (std::size_t k = 0; k < question_of.size(); ++k)
+        if (permitted[question_of[k]]) kept.Add(std::move(*items->Mutable(static_cast<int>(k))));
+      items->Swap(&kept);
+      listed.Finish(grpc::Status::OK);
+    });
+  }
 
   // Runs `then` once the decision permits the call's question; else finishes the call.
   void Then(const PendingCall& call, const Question& question, std::function<void(PendingCall)> then);

@@ -1,5 +1,6 @@
 // kruispuntd: every Kruispunt service in one process (a laptop, a test run, a small deployment).
 // The services reach each other over the server's in-process channel.
+#include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
 #include "careplan/grpc/careplan_service.h"
 #include "cases/grpc/case_service.h"
@@ -11,5 +12,5 @@ int main(int argc, char** argv) {
   return kp::RunServerMain(argc, argv, "kruispuntd", "Kruispunt: every service in one process.",
                            {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule(),
                             kp::consent::ConsentServiceModule(), kp::audit::AuditServiceModule(),
-                            kp::careplan::CarePlanServiceModule()});
+                            kp::careplan::CarePlanServiceModule(), kp::agreements::AgreementServiceModule()});
 }

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cases/domain/insz.h"
+#include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
 #include "careplan/grpc/careplan_service.h"
 #include "cases/grpc/case_service.h"
@@ -85,7 +86,8 @@ void Harness::Stop() {
 
 std::vector<ServiceModule> AllModules() {
   return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
-          audit::AuditServiceModule(), careplan::CarePlanServiceModule()};
+          audit::AuditServiceModule(), careplan::CarePlanServiceModule(),
+          agreements::AgreementServiceModule()};
 }
 
 Config TestServerConfig(const std::string& database_url) {
@@ -243,6 +245,10 @@ std::unique_ptr<audit_v1::AuditService::Stub> AuditStub() {
 
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub() {
   return careplan_v1::CarePlanService::NewStub(Harness::Get().channel());
+}
+
+std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
+  return agreements_v1::AgreementService::NewStub(Harness::Get().channel());
 }
 
 team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,

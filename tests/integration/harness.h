@@ -16,6 +16,7 @@
 #include "kruispunt/team/v1/team.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "support/test_keys.h"
 
@@ -26,6 +27,7 @@ namespace team_v1 = kruispunt::team::v1;
 namespace consent_v1 = kruispunt::consent::v1;
 namespace audit_v1 = kruispunt::audit::v1;
 namespace careplan_v1 = kruispunt::careplan::v1;
+namespace agreements_v1 = kruispunt::agreements::v1;
 
 class Harness {
  public:
@@ -119,6 +121,7 @@ std::unique_ptr<team_v1::TeamService::Stub> TeamStub();
 std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub();
 std::unique_ptr<audit_v1::AuditService::Stub> AuditStub();
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub();
+std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub();
 
 // The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
 std::string ClientParticipant(const std::string& token, const std::string& case_name);

@@ -55,6 +55,15 @@ goal=$("$cli" --json goal add "$case" --statement "Ik wil in mijn huis blijven w
 "$cli" plan get "$case" | grep -q "Ik wil in mijn huis blijven wonen"
 "$cli" plan history "$case" | grep -q CHANGE_KIND_CREATED
 
+# An agreement that Maria accepts (recorded by her coordinator); the log verifies with the
+# independent verifier of docs/agreement-log.md.
+agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maand" --party "$client_participant" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+"$cli" agreement respond "$agreement" --version 1 --party "$client_participant" --answer accept \
+  | grep -q AGREEMENT_STATUS_IN_FORCE
+"$cli" --json agreement log "$case" --page-size 500 | "$(dirname "$0")/../../tools/verify-agreement-log.py" | grep -q "intact: 2 entries"
+"$cli" agreement verify "$case" | grep -q "intact: true"
+
 set +e
 "$cli" case close "$case" 2>"$dir/err"; code=$?
 set -e
@@ -74,7 +83,8 @@ lines = open(sys.argv[1]).read().splitlines()
 assert lines, "no log lines"
 for line in lines:
     json.loads(line)
-    for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens", "huis blijven", "gaat beter"):
+    for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens", "huis blijven", "gaat beter",
+                   "Huisbezoek"):
         assert secret not in line, f"personal data in log: {line}"
 assert any('"msg":"rpc method=CreateCase code=0' in l for l in lines), "no access line"
 PY

@@ -19,6 +19,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
@@ -33,6 +34,7 @@ namespace team = kruispunt::team::v1;
 namespace consent = kruispunt::consent::v1;
 namespace audit = kruispunt::audit::v1;
 namespace careplan = kruispunt::careplan::v1;
+namespace agreements = kruispunt::agreements::v1;
 
 constexpr int kUsage = 64;
 
@@ -109,6 +111,20 @@ Commands:
   evaluation add cases/ID --goal cases/ID/goals/ID --client-score 1..10 [--client-note N]
         [--professional-score 1..10] [--professional-note N] [--date YYYY-MM-DD] --next YYYY-MM-DD
   evaluation list cases/ID/goals/ID
+  agreement propose cases/ID --text T --party PARTY [--party ...] [--performer PARTY ...]
+        [--goal cases/ID/goals/ID ...] [--schedule S] [--start YYYY-MM-DD] [--end YYYY-MM-DD]
+        [--consultation YYYY-MM-DD] [--request-id UUID]
+  agreement get|versions cases/ID/agreements/ID
+  agreement list cases/ID [--status proposed|in-force|declined|ended]
+  agreement respond cases/ID/agreements/ID --version N --party PARTY --answer accept|decline [--comment C]
+  agreement withdraw cases/ID/agreements/ID --version N --party PARTY --reason R
+  agreement amend cases/ID/agreements/ID --text T --party PARTY [...] (as propose) [--etag E]
+  agreement end cases/ID/agreements/ID --reason R [--etag E]
+  agreement awaiting organizations/ID                 what awaits your organisation's answer
+  agreement changes (cases/ID | organizations/ID) --since TIME
+  agreement log cases/ID [--page-size N] [--page-token T]
+  agreement verify cases/ID                          recompute the log's hash chain
+Parties: organizations/ID or cases/ID/participants/ID.
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
   financial, housing.
 Organisation kinds: mutuality-social-service, caw, ocmw, gp-practice, home-nursing, family-care,
@@ -328,6 +344,23 @@ int main(int argc, char** argv) {
   auto consents = consent::ConsentService::NewStub(channel);
   auto log = audit::AuditService::NewStub(channel);
   auto plans = careplan::CarePlanService::NewStub(channel);
+  auto deals = agreements::AgreementService::NewStub(channel);
+  auto party = [](const std::string& name) {
+    agreements::Party p;
+    if (name.rfind("organizations/", 0) == 0) p.set_organization(name);
+    else p.set_participant(name);
+    return p;
+  };
+  auto agreement_content = [&](agreements::AgreementContent* c) {
+    c->set_text(a.Get("text"));
+    c->set_schedule(a.Get("schedule"));
+    for (const auto& p : a.All("party")) *c->add_required_parties() = party(p);
+    for (const auto& p : a.All("performer")) *c->add_performers() = party(p);
+    for (const auto& g : a.All("goal")) c->add_goals(g);
+    if (a.Has("start")) *c->mutable_start_date() = ParseDate(a.Get("start"));
+    if (a.Has("end")) *c->mutable_end_date() = ParseDate(a.Get("end"));
+    if (a.Has("consultation")) *c->mutable_consultation_date() = ParseDate(a.Get("consultation"));
+  };
   if (a.positional.size() < 2) Usage("'" + group + "' needs a subcommand");
   auto contact_fields = [&](team::Contact* c, google::protobuf::FieldMask* mask) {
     auto set = [&](const char* opt, const char* path, auto setter) {
@@ -800,6 +833,100 @@ int main(int argc, char** argv) {
     r.set_goal(name);
     auto out = std::make_unique<careplan::ListEvaluationsResponse>();
     status = plans->ListEvaluations(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "propose") {
+    agreements::ProposeAgreementRequest r;
+    r.set_parent(name);
+    agreement_content(r.mutable_content());
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->ProposeAgreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "get") {
+    agreements::GetAgreementRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->GetAgreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "versions") {
+    agreements::ListAgreementVersionsRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<agreements::ListAgreementVersionsResponse>();
+    status = deals->ListAgreementVersions(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "list") {
+    agreements::ListAgreementsRequest r;
+    r.set_parent(name);
+    if (a.Has("status"))
+      r.set_status(ParseEnum<agreements::AgreementStatus>(a.Get("status"), "AGREEMENT_STATUS_", "agreement status"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<agreements::ListAgreementsResponse>();
+    status = deals->ListAgreements(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "respond") {
+    agreements::RespondToAgreementRequest r;
+    r.set_name(name);
+    r.set_version(ParseInt(a.Get("version", "0")));
+    *r.mutable_party() = party(a.Get("party"));
+    r.set_answer(ParseEnum<agreements::Answer>(a.Get("answer"), "ANSWER_", "answer"));
+    r.set_comment(a.Get("comment"));
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->RespondToAgreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "withdraw") {
+    agreements::WithdrawAcceptanceRequest r;
+    r.set_name(name);
+    r.set_version(ParseInt(a.Get("version", "0")));
+    *r.mutable_party() = party(a.Get("party"));
+    r.set_reason(a.Get("reason"));
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->WithdrawAcceptance(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "amend") {
+    agreements::AmendAgreementRequest r;
+    r.set_name(name);
+    agreement_content(r.mutable_content());
+    r.set_etag(a.Get("etag"));
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->AmendAgreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "end") {
+    agreements::EndAgreementRequest r;
+    r.set_name(name);
+    r.set_reason(a.Get("reason"));
+    r.set_etag(a.Get("etag"));
+    auto out = std::make_unique<agreements::Agreement>();
+    status = deals->EndAgreement(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "awaiting") {
+    agreements::ListAwaitingAnswerRequest r;
+    r.set_parent(name);
+    auto out = std::make_unique<agreements::ListAgreementsResponse>();
+    status = deals->ListAwaitingAnswer(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "changes") {
+    agreements::ListAgreementChangesRequest r;
+    r.set_parent(name);
+    *r.mutable_since() = ParseTime(a.Get("since"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<agreements::ListAgreementChangesResponse>();
+    status = deals->ListAgreementChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "log") {
+    agreements::ListAgreementLogRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<agreements::ListAgreementLogResponse>();
+    status = deals->ListAgreementLog(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "agreement" && verb == "verify") {
+    agreements::VerifyAgreementLogRequest r;
+    r.set_parent(name);
+    auto out = std::make_unique<agreements::VerifyAgreementLogResponse>();
+    status = deals->VerifyAgreementLog(&ctx, r, out.get());
     result = std::move(out);
   } else {
     Usage("unknown command '" + group + " " + verb + "'");

@@ -1,0 +1,43 @@
+// The agreement log as a hash chain, as pure functions: each entry's canonical content (UTF-8
+// JSON, keys sorted, no whitespace; docs/agreement-log.md), its hash over the previous entry's
+// hash and that content, and the verification of a chain. Unit-tested directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kp::agreements {
+
+// The previous hash of a case's first entry.
+inline const std::string kGenesisHash(64, '0');
+
+// The canonical text of an entry's content: `fields` (a JSON object of strings, integers, arrays
+// and objects) with its keys sorted at every level and no insignificant whitespace.
+std::string Canonical(const nlohmann::json& fields);
+
+// Lower-case hex SHA-256 of previous_hash + "\n" + canonical.
+std::string ChainHash(const std::string& previous_hash, const std::string& canonical);
+
+struct LogEntry {
+  int64_t sequence;
+  std::string canonical, previous_hash, hash;
+};
+
+struct Verification {
+  bool intact = true;
+  int64_t checked = 0;
+  int64_t first_broken = 0;
+  std::string problem;
+  std::string head_hash;
+};
+
+// Checks a case's entries in order from its first: sequences 1, 2, 3, ...; each previous_hash
+// the hash before it; each hash recomputed from its content; the content's own sequence field
+// matching the entry's.
+Verification Verify(const std::vector<LogEntry>& entries);
+
+}  // namespace kp::agreements

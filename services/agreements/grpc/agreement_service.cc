@@ -1,0 +1,493 @@
+#include "agreements/grpc/agreement_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <chrono>
+#include <set>
+
+#include "agreements/domain/agreement_log.h"
+#include "agreements/domain/agreement_rules.h"
+#include "agreements/grpc/agreement_validation.h"
+#include "common/page_token.h"
+#include "common/pg_values.h"
+#include "consent/client/access_gate.h"
+#include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "team/client/team_client.h"
+
+namespace kp::agreements {
+
+const kp::MigrationSet& Migrations();  // generated from services/agreements/migrations
+
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+namespace consent_v1 = kruispunt::consent::v1;
+namespace team_v1 = kruispunt::team::v1;
+using nlohmann::json;
+
+constexpr int kPropose = team_v1::PERMISSION_PROPOSE_AGREEMENTS;
+constexpr int kAnswer = team_v1::PERMISSION_ANSWER_AGREEMENTS;
+
+// A party key as the API names it.
+std::string PartyName(const std::string& case_id, const std::string& key) {
+  return key.rfind("organizations/", 0) == 0 ? key : "cases/" + case_id + "/" + key;
+}
+
+json ContentJson(const std::string& case_id, const Content& c) {
+  json j = {{"text", c.text}, {"schedule", c.schedule}};
+  j["goals"] = json::array();
+  for (const auto& g : c.goal_ids) j["goals"].push_back("cases/" + case_id + "/goals/" + g);
+  j["performers"] = json::array();
+  for (const auto& p : c.performers) j["performers"].push_back(PartyName(case_id, p));
+  j["required_parties"] = json::array();
+  for (const auto& p : c.parties) j["required_parties"].push_back(PartyName(case_id, p));
+  if (c.start_date) j["start_date"] = *c.start_date;
+  if (c.end_date) j["end_date"] = *c.end_date;
+  if (c.consultation_date) j["consultation_date"] = *c.consultation_date;
+  return j;
+}
+
+// People without an account here (they take part without an organisation): their answers are
+// recorded by the case's care coordinator.
+bool HasNoAccount(team_v1::ParticipantRole role) {
+  switch (role) {
+    case team_v1::PARTICIPANT_ROLE_CLIENT:
+    case team_v1::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE:
+    case team_v1::PARTICIPANT_ROLE_INFORMAL_CARER:
+    case team_v1::PARTICIPANT_ROLE_TRUSTED_PERSON:
+    case team_v1::PARTICIPANT_ROLE_PEER_EXPERT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Error Precondition(const char* reason, const std::string& message) { return Error::FailedPrecondition(reason, message); }
+
+// "cases/{case}/agreements/{id}" -> the case id.
+std::string CaseOf(const std::string& agreement_name) { return ParseChildName(agreement_name, "agreements")->first; }
+
+Error AgreementNotFound() { return Error::NotFound("AGREEMENT_NOT_FOUND", "no such agreement in this case"); }
+
+// What a change appends to the log; kind UNSPECIFIED: nothing changed (a retry), roll back.
+struct Event {
+  v1::EventKind kind = v1::EVENT_KIND_UNSPECIFIED;
+  std::string agreement_id;
+  int version = 0;
+  json fields = json::object();  // the kind's own fields of the canonical content
+};
+
+using ChangeFn = std::function<Event(pqxx::work&, const std::string& time, const std::vector<team_v1::TeamFacts>&)>;
+
+class AgreementServiceImpl final : public v1::AgreementService::CallbackService {
+ public:
+  explicit AgreementServiceImpl(Runtime& runtime)
+      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers),
+        access_(consent_, v1::AgreementService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
+
+  ServerUnaryReactor* ProposeAgreement(CallbackServerContext* ctx, const v1::ProposeAgreementRequest* req,
+                                       v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "ProposeAgreement", [this, req, resp](PendingCall call) {
+      auto p = std::make_shared<Proposal>();
+      if (!Guarded(call, [&] { *p = ValidatePropose(*req); })) return;
+      const Actor actor = ActorOf(call);
+      auto check = TeamQueries(call, p->case_id, p->content);
+      Change(call, p->case_id, kPropose, check.queries, resp,
+             [p, actor, orgs = check.orgs](pqxx::work& tx, const std::string& time,
+                                           const std::vector<team_v1::TeamFacts>& facts) {
+               CheckPartiesTakePart(facts, orgs);
+               if (p->request_id)
+                 if (auto earlier = AgreementByRequest(tx, p->case_id, *p->request_id)) return Event{{}, *earlier, 1, {}};
+               const auto id = InsertAgreement(tx, p->case_id, p->request_id);
+               AddVersion(tx, p->case_id, id, 1, p->content, actor, time);
+               return Event{v1::EVENT_KIND_PROPOSED, id, 1, {{"content", ContentJson(p->case_id, p->content)}}};
+             });
+    });
+  }
+
+  ServerUnaryReactor* GetAgreement(CallbackServerContext* ctx, const v1::GetAgreementRequest* req,
+                                   v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "GetAgreement", [this, req, resp](PendingCall call) {
+      std::pair<std::string, std::string> ids;
+      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "agreements", "name"); })) return;
+      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
+        pqxx::read_transaction tx(db);
+        if (!ReadAgreement(tx, ids.first, ids.second, *resp)) throw AgreementNotFound();
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListAgreements(CallbackServerContext* ctx, const v1::ListAgreementsRequest* req,
+                                     v1::ListAgreementsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListAgreements", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      std::optional<int> status;
+      Page page{};
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            if (req->status() != 0) {
+              if (!v1::AgreementStatus_IsValid(req->status()) || req->status() == v1::AGREEMENT_STATUS_SUPERSEDED)
+                throw Error::InvalidField("status", "must be PROPOSED, IN_FORCE, DECLINED or ENDED");
+              status = req->status();
+            }
+            page = DecodePage(req->page_size(), req->page_token(),
+                              "agreements|" + case_id + "|" + std::to_string(req->status()));
+          }))
+        return;
+      Read(call, case_id, [case_id, status, page, resp](const Call&, pqxx::connection& db) {
+        resp->set_next_page_token(
+            NextToken(agreements::ListAgreements(db, case_id, status, page.after, page.size, *resp), page));
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListAgreementVersions(CallbackServerContext* ctx, const v1::ListAgreementVersionsRequest* req,
+                                            v1::ListAgreementVersionsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListAgreementVersions", [this, req, resp](PendingCall call) {
+      std::pair<std::string, std::string> ids;
+      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "agreements", "name"); })) return;
+      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
+        auto versions = ReadVersions(db, ids.first, ids.second);
+        if (versions.empty()) throw AgreementNotFound();
+        for (auto& v : versions) *resp->add_versions() = std::move(v);
+      });
+    });
+  }
+
+  ServerUnaryReactor* RespondToAgreement(CallbackServerContext* ctx, const v1::RespondToAgreementRequest* req,
+                                         v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "RespondToAgreement", [this, req, resp](PendingCall call) {
+      auto act = std::make_shared<PartyAct>();
+      if (!Guarded(call, [&] { *act = ValidateRespond(*req); })) return;
+      const Actor actor = ActorOf(call);
+      Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
+             [act, actor](pqxx::work& tx, const std::string& time, const std::vector<team_v1::TeamFacts>& facts) {
+               CheckActsForParty(facts, actor, act->party);
+               const auto state = CurrentState(tx, *act);
+               std::vector<v1::Answer> answers;
+               v1::Answer standing = v1::ANSWER_UNSPECIFIED;
+               for (const auto& p : state.parties) {
+                 if (p.party == act->party) standing = p.answer;
+                 answers.push_back(p.party == act->party ? act->answer : p.answer);
+               }
+               switch (ConsiderAnswer(standing, act->answer)) {
+                 case AnswerOutcome::kAlreadyGiven:
+                   return Event{{}, act->agreement_id, act->version, {}};
+                 case AnswerOutcome::kConflicts:
+                   throw Precondition("ALREADY_ANSWERED", "this party answered this version otherwise; an acceptance can be "
+                                                          "withdrawn, a decline is answered by amending the agreement");
+                 case AnswerOutcome::kRecord:
+                   break;
+               }
+               RecordAnswer(tx, act->case_id, act->agreement_id, act->version, act->party, act->answer, act->text, actor,
+                            time, DeriveStatus(false, answers));
+               return Event{v1::EVENT_KIND_ANSWERED, act->agreement_id, act->version,
+                            {{"party", PartyName(act->case_id, act->party)},
+                             {"answer", act->answer == v1::ANSWER_ACCEPT ? "ACCEPT" : "DECLINE"},
+                             {"comment", act->text}}};
+             });
+    });
+  }
+
+  ServerUnaryReactor* WithdrawAcceptance(CallbackServerContext* ctx, const v1::WithdrawAcceptanceRequest* req,
+                                         v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "WithdrawAcceptance", [this, req, resp](PendingCall call) {
+      auto act = std::make_shared<PartyAct>();
+      if (!Guarded(call, [&] { *act = ValidateWithdraw(*req); })) return;
+      const Actor actor = ActorOf(call);
+      Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
+             [act, actor](pqxx::work& tx, const std::string& time, const std::vector<team_v1::TeamFacts>& facts) {
+               CheckActsForParty(facts, actor, act->party);
+               const auto state = CurrentState(tx, *act);
+               std::vector<v1::Answer> answers;
+               for (const auto& p : state.parties) {
+                 if (p.party == act->party && p.answer != v1::ANSWER_ACCEPT)
+                   throw Precondition("NOT_ACCEPTED", "this party has no acceptance of this version to withdraw");
+                 answers.push_back(p.party == act->party ? v1::ANSWER_UNSPECIFIED : p.answer);
+               }
+               RecordWithdrawal(tx, act->case_id, act->agreement_id, act->version, act->party, act->text, actor, time,
+                                DeriveStatus(false, answers));
+               return Event{v1::EVENT_KIND_WITHDRAWN, act->agreement_id, act->version,
+                            {{"party", PartyName(act->case_id, act->party)}, {"reason", act->text}}};
+             });
+    });
+  }
+
+  ServerUnaryReactor* AmendAgreement(CallbackServerContext* ctx, const v1::AmendAgreementRequest* req,
+                                     v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "AmendAgreement", [this, req, resp](PendingCall call) {
+      auto a = std::make_shared<Amendment>();
+      if (!Guarded(call, [&] { *a = ValidateAmend(*req); })) return;
+      const Actor actor = ActorOf(call);
+      auto check = TeamQueries(call, a->case_id, a->content);
+      Change(call, a->case_id, kPropose, check.queries, resp,
+             [a, actor, orgs = check.orgs](pqxx::work& tx, const std::string& time,
+                                           const std::vector<team_v1::TeamFacts>& facts) {
+               CheckPartiesTakePart(facts, orgs);
+               const auto state = StateOf(tx, a->case_id, a->agreement_id);
+               if (!state) throw AgreementNotFound();
+               if (a->etag && *a->etag != state->current_version)
+                 throw Error::Aborted("ETAG_MISMATCH", "the agreement has a newer version; read it again");
+               if (state->status == v1::AGREEMENT_STATUS_ENDED)
+                 throw Precondition("AGREEMENT_ENDED", "an ended agreement is not amended");
+               const int version = state->current_version + 1;
+               AddVersion(tx, a->case_id, a->agreement_id, version, a->content, actor, time);
+               return Event{v1::EVENT_KIND_AMENDED, a->agreement_id, version,
+                            {{"content", ContentJson(a->case_id, a->content)}}};
+             });
+    });
+  }
+
+  ServerUnaryReactor* EndAgreement(CallbackServerContext* ctx, const v1::EndAgreementRequest* req,
+                                   v1::Agreement* resp) override {
+    return BeginCall(rt_, ctx, "EndAgreement", [this, req, resp](PendingCall call) {
+      auto e = std::make_shared<Ending>();
+      if (!Guarded(call, [&] { *e = ValidateEnd(*req); })) return;
+      Change(call, e->case_id, kPropose, {}, resp,
+             [e](pqxx::work& tx, const std::string&, const std::vector<team_v1::TeamFacts>&) {
+               const auto state = StateOf(tx, e->case_id, e->agreement_id);
+               if (!state) throw AgreementNotFound();
+               if (e->etag && *e->etag != state->current_version)
+                 throw Error::Aborted("ETAG_MISMATCH", "the agreement has a newer version; read it again");
+               if (state->status == v1::AGREEMENT_STATUS_ENDED)
+                 throw Precondition("AGREEMENT_ENDED", "this agreement has ended already");
+               agreements::EndAgreement(tx, e->case_id, e->agreement_id, e->reason);
+               return Event{v1::EVENT_KIND_ENDED, e->agreement_id, state->current_version, {{"reason", e->reason}}};
+             });
+    });
+  }
+
+  ServerUnaryReactor* ListAwaitingAnswer(CallbackServerContext* ctx, const v1::ListAwaitingAnswerRequest* req,
+                                         v1::ListAgreementsResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListAwaitingAnswer", [this, req, resp](PendingCall call) {
+      Page page{};
+      const auto org = call.call().caller.organization;
+      if (!Guarded(call, [&] {
+            RequireOwnOrganization(req->parent(), org);
+            page = DecodePage(req->page_size(), req->page_token(), "awaiting|" + org);
+          }))
+        return;
+      RunOnWorkerThen(rt_, call, [org, page, resp](const Call&, pqxx::connection& db) {
+        resp->set_next_page_token(NextToken(ListAwaiting(db, org, page.after, page.size, *resp), page));
+      }, [this, resp](PendingCall listed) {
+        access_.KeepPermitted(listed, resp->mutable_agreements(), [](const v1::Agreement& a) { return CaseOf(a.name()); });
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListAgreementChanges(CallbackServerContext* ctx, const v1::ListAgreementChangesRequest* req,
+                                           v1::ListAgreementChangesResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListAgreementChanges", [this, req, resp](PendingCall call) {
+      std::string case_id, since;
+      Page page{};
+      const auto org = call.call().caller.organization;
+      if (!Guarded(call, [&] {
+            if (req->parent().rfind("organizations/", 0) == 0) RequireOwnOrganization(req->parent(), org);
+            else case_id = RequireName(req->parent(), "cases", "parent");
+            if (!req->has_since()) throw Error::InvalidField("since", "is required: the time after which to list");
+            since = google::protobuf::util::TimeUtil::ToString(req->since());
+            page = DecodePage(req->page_size(), req->page_token(), "agreement-changes|" + req->parent() + "|" + since);
+          }))
+        return;
+      auto list = [since, page, resp](const std::vector<std::string>& cases, pqxx::connection& db) {
+        resp->set_next_page_token(NextToken(ListChanges(db, cases, since, page.after, page.size, *resp), page));
+      };
+      if (!case_id.empty())
+        return Read(call, case_id, [case_id, list](const Call&, pqxx::connection& db) { list({case_id}, db); });
+      // Across the organisation's cases (owned or taken part in), keeping only the cases whose
+      // agreements it may read now.
+      team_.OrganizationCases(org, [this, call, list, resp](const grpc::Status& status, const std::vector<std::string>& cases) {
+        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
+        RunOnWorkerThen(rt_, call, [cases, list](const Call&, pqxx::connection& db) { list(cases, db); },
+                        [this, resp](PendingCall listed) {
+                          access_.KeepPermitted(listed, resp->mutable_entries(),
+                                                [](const v1::AgreementLogEntry& e) { return CaseOf(e.agreement()); });
+                        });
+      });
+    });
+  }
+
+  ServerUnaryReactor* ListAgreementLog(CallbackServerContext* ctx, const v1::ListAgreementLogRequest* req,
+                                       v1::ListAgreementLogResponse* resp) override {
+    return BeginCall(rt_, ctx, "ListAgreementLog", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      Page page{};
+      if (!Guarded(call, [&] {
+            case_id = RequireName(req->parent(), "cases", "parent");
+            page = DecodePage(req->page_size(), req->page_token(), "agreement-log|" + case_id);
+          }))
+        return;
+      Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
+        resp->set_next_page_token(NextToken(ListLog(db, case_id, page.after, page.size, *resp), page));
+      });
+    });
+  }
+
+  ServerUnaryReactor* VerifyAgreementLog(CallbackServerContext* ctx, const v1::VerifyAgreementLogRequest* req,
+                                         v1::VerifyAgreementLogResponse* resp) override {
+    return BeginCall(rt_, ctx, "VerifyAgreementLog", [this, req, resp](PendingCall call) {
+      std::string case_id;
+      if (!Guarded(call, [&] { case_id = RequireName(req->parent(), "cases", "parent"); })) return;
+      Read(call, case_id, [case_id, resp](const Call&, pqxx::connection& db) {
+        const auto result = Verify(WholeLog(db, case_id));
+        resp->set_intact(result.intact);
+        resp->set_entries_checked(result.checked);
+        resp->set_first_broken_sequence(result.first_broken);
+        resp->set_problem(result.problem);
+        resp->set_head_hash(result.head_hash);
+      });
+    });
+  }
+
+ private:
+  static Actor ActorOf(const PendingCall& call) {
+    return {call.call().caller.organization, call.call().caller.person};
+  }
+
+  static void RequireOwnOrganization(const std::string& parent, const std::string& org) {
+    if (parent != "organizations/" + org)
+      throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own agreements");
+  }
+
+  // The facts to check that the parties and performers take part in the case: the first query
+  // describes the named participants, one more per organisation named (in the order of `orgs`).
+  struct TeamCheck {
+    std::vector<team_v1::TeamQuery> queries;
+    std::vector<std::string> orgs;
+  };
+  static TeamCheck TeamQueries(const PendingCall& call, const std::string& case_id, const Content& content) {
+    TeamCheck check;
+    check.queries.push_back(Query(call, case_id, call.call().caller.organization));
+    std::set<std::string> orgs;
+    for (const auto* keys : {&content.parties, &content.performers})
+      for (const auto& key : *keys) {
+        if (key.rfind("organizations/", 0) == 0) orgs.insert(key.substr(std::string_view("organizations/").size()));
+        else check.queries[0].add_participants("cases/" + case_id + "/" + key);
+      }
+    for (const auto& org : orgs) {
+      check.queries.push_back(Query(call, case_id, org));
+      check.orgs.push_back(org);
+    }
+    return check;
+  }
+
+  static team_v1::TeamQuery Query(const PendingCall& call, const std::string& case_id, const std::string& org) {
+    team_v1::TeamQuery q;
+    q.set_case_("cases/" + case_id);
+    q.set_organization(org);
+    q.set_person(call.call().caller.person);
+    return q;
+  }
+
+  static void CheckPartiesTakePart(const std::vector<team_v1::TeamFacts>& facts, const std::vector<std::string>& orgs) {
+    for (const auto& p : facts[0].participants())
+      if (!p.found() || !p.active())
+        throw Precondition("PARTY_NOT_IN_TEAM", "a participant named is not an active participant of the case");
+    for (std::size_t i = 0; i < orgs.size(); ++i) {
+      const auto& f = facts[i + 1];
+      if (f.owner_organization() != orgs[i] && f.organization_permissions_size() == 0)
+        throw Precondition("PARTY_NOT_IN_TEAM", "an organisation named neither owns the case nor takes part in it");
+    }
+  }
+
+  // For an answer or withdrawal: the facts of the caller and the participant party.
+  static std::vector<team_v1::TeamQuery> PartyQuery(const PendingCall& call, const PartyAct& act) {
+    auto q = Query(call, act.case_id, call.call().caller.organization);
+    if (act.party.rfind("participants/", 0) == 0) q.add_participants("cases/" + act.case_id + "/" + act.party);
+    return {q};
+  }
+
+  // Only the party acts for itself: an organisation through its own people; a participant
+  // themselves, or, for a participant without an account here, the case's care coordinator.
+  static void CheckActsForParty(const std::vector<team_v1::TeamFacts>& facts, const Actor& actor, const std::string& party) {
+    const auto not_this_party = Error::PermissionDenied("NOT_THIS_PARTY", "you cannot answer for this party");
+    if (party.rfind("organizations/", 0) == 0) {
+      if (party != "organizations/" + actor.org) throw not_this_party;
+      return;
+    }
+    const auto& p = facts[0].participants(0);
+    if (!p.found()) throw Precondition("NOT_A_PARTY", "this participant is not a required party of the agreement");
+    if (p.member() == "people/" + actor.person) return;
+    if (HasNoAccount(p.role()) && facts[0].person_is_coordinator()) return;
+    throw not_this_party;
+  }
+
+  static AgreementState CurrentState(pqxx::work& tx, const PartyAct& act) {
+    auto state = StateOf(tx, act.case_id, act.agreement_id);
+    if (!state) throw AgreementNotFound();
+    if (state->status == v1::AGREEMENT_STATUS_ENDED) throw Precondition("AGREEMENT_ENDED", "this agreement has ended");
+    if (act.version != state->current_version)
+      throw Precondition("VERSION_SUPERSEDED", "version " + std::to_string(act.version) +
+                                                   " is not the agreement's current version (" +
+                                                   std::to_string(state->current_version) + ")");
+    const bool named = std::any_of(state->parties.begin(), state->parties.end(),
+                                   [&](const PartyStanding& p) { return p.party == act.party; });
+    if (!named) throw Precondition("NOT_A_PARTY", "this party is not a required party of this version");
+    return *state;
+  }
+
+  // A read of the case's agreements: decided (and logged) first, then `read` on a worker.
+  void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
+    access_.Then(call, access_.For(call, case_id), [this, read = std::move(read)](PendingCall permitted) {
+      RunOnWorker(rt_, permitted, read);
+    });
+  }
+
+  // A change: the write decision (needing `permission`), the team's facts when asked, then one
+  // transaction that takes the case's chain lock, runs `change`, appends its event to the log and
+  // answers the agreement as it is then.
+  void Change(const PendingCall& call, const std::string& case_id, int permission,
+              std::vector<team_v1::TeamQuery> queries, v1::Agreement* resp, ChangeFn change) {
+    auto run = [this, case_id, resp, change = std::move(change)](PendingCall permitted,
+                                                                 std::vector<team_v1::TeamFacts> facts) {
+      const Actor actor = ActorOf(permitted);
+      RunOnWorker(rt_, permitted, [case_id, resp, change, facts = std::move(facts), actor](const Call&, pqxx::connection& db) {
+        pqxx::work tx(db);
+        const auto head = LockChain(tx, case_id);
+        // The event's time, to the microsecond (TimeUtil::GetCurrentTime has whole seconds only).
+        google::protobuf::Timestamp now;
+        SetTime(&now, std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count());
+        const auto time = google::protobuf::util::TimeUtil::ToString(now);
+        auto event = change(tx, time, facts);
+        if (!ReadAgreement(tx, case_id, event.agreement_id, *resp)) throw AgreementNotFound();
+        if (event.kind == v1::EVENT_KIND_UNSPECIFIED) return tx.abort();
+        json content = std::move(event.fields);
+        content["sequence"] = head.last_sequence + 1;
+        content["case"] = "cases/" + case_id;
+        content["agreement"] = resp->name();
+        content["version"] = event.version;
+        content["kind"] = v1::EventKind_Name(event.kind).substr(std::string_view("EVENT_KIND_").size());
+        content["time"] = time;
+        content["actor"] = {{"organization", actor.org}, {"person", actor.person}};
+        const auto canonical = Canonical(content);
+        AppendLog(tx, case_id, head, event.kind, event.agreement_id, event.version, time, canonical,
+                  ChainHash(head.last_hash, canonical));
+        tx.commit();
+      });
+    };
+    access_.Then(call, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission),
+                 [this, queries = std::move(queries), run = std::move(run)](PendingCall permitted) {
+      if (queries.empty()) return run(permitted, {});
+      team_.DescribeTeams(queries, [permitted, run](const grpc::Status& status, const std::vector<team_v1::TeamFacts>& facts) {
+        if (!status.ok()) return permitted.Finish(team::TeamClient::ForCaller(status));
+        run(permitted, facts);
+      });
+    });
+  }
+
+  Runtime& rt_;
+  team::TeamClient team_;
+  consent::ConsentClient consent_;
+  consent::AccessGate access_;
+};
+
+}  // namespace
+
+ServiceModule AgreementServiceModule() {
+  return ServiceModule{v1::AgreementService::service_full_name(), &Migrations(), Statements(),
+                       [](Runtime& runtime) { return std::make_unique<AgreementServiceImpl>(runtime); }};
+}
+
+}  // namespace kp::agreements

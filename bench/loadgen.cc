@@ -4,14 +4,21 @@
 //
 //   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner people/ID]
 //   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
-//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health --concurrency 16
-//              --seconds 5 [--list-token JWT]
+//   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
+//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|respond-same|
+//              respond-different --concurrency 16 --seconds 5 [--list-token JWT] [--key PEM --org ORG]
 // With --partner, seeding adds that professional to each case's team with READ_CASE and records
 // the client's consent for the professional's organisation (--partner-org) to see the case; a run
 // with --list-token lists the cases with that (the owner's) token and reads them with --token, so
 // "get" then measures a partner's read, and "check" a partner's CheckAccess. seed-plan gives each
 // of its cases a care plan of that many goals, each with that many actions and evaluations; "plan"
-// reads the caller's cases' plans with GetCarePlan.
+// reads the caller's cases' plans with GetCarePlan. seed-agreements makes N cases, each with
+// professional bench-party-k of the caller's organisation answering for itself and an agreement
+// whose one required party it is, and in the first case all N of them as parties of one shared
+// agreement; "respond-different" has slot k answer its own case's agreement as bench-party-k,
+// "respond-same" has every slot answer the shared one (tokens minted with --key for --org).
+// A slot alternates accepting and withdrawing its acceptance: each is an answer that changes the
+// agreement and appends to the log.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -27,6 +34,8 @@
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "common/jwt.h"
+#include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
@@ -212,6 +221,131 @@ int SeedPlans(const std::string& addr, const std::string& token, int cases, int 
   return 0;
 }
 
+std::string PartyPerson(int k) { return "bench-party-" + std::to_string(k); }
+
+// N cases of one client; in each the caller (token subject `bench`) coordinates and professional
+// bench-party-k answers agreements; see the top of this file.
+int SeedAgreements(const std::string& addr, const std::string& token, int parties) {
+  namespace ag = kruispunt::agreements::v1;
+  namespace team_v1 = kruispunt::team::v1;
+  auto channel = Channels(addr, 1)[0];
+  auto team = team_v1::TeamService::NewStub(channel);
+  auto deals = ag::AgreementService::NewStub(channel);
+  auto call = [&](const char* what, auto&& rpc) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, token);
+    const auto status = rpc(&ctx);
+    if (!status.ok()) std::cerr << "seed-agreements: " << what << " failed: " << status.error_message() << "\n";
+    return status.ok();
+  };
+  auto professional = [&](const std::string& id) {
+    team_v1::CreatePersonRequest r;
+    r.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
+    r.set_person_id(id);
+    r.mutable_person()->set_profession("bench");
+    r.mutable_person()->set_given_name("Bench");
+    r.mutable_person()->set_family_name("Party");
+    team_v1::Person out;
+    return call("CreatePerson", [&](auto* ctx) { return team->CreatePerson(ctx, r, &out); });
+  };
+  auto join = [&](const std::string& case_name, const std::string& person, team_v1::ParticipantRole role,
+                  std::vector<team_v1::Permission> mandate, std::string* name) {
+    team_v1::AddParticipantRequest r;
+    r.set_parent(case_name);
+    r.mutable_participant()->set_person("people/" + person);
+    r.mutable_participant()->set_role(role);
+    for (auto p : mandate) r.mutable_participant()->add_mandate(p);
+    team_v1::Participant out;
+    const bool ok = call("AddParticipant", [&](auto* ctx) { return team->AddParticipant(ctx, r, &out); });
+    *name = out.name();
+    return ok;
+  };
+  auto propose = [&](const std::string& case_name, const std::vector<std::string>& parties_named) {
+    ag::ProposeAgreementRequest r;
+    r.set_parent(case_name);
+    r.mutable_content()->set_text("Wekelijkse budgetbegeleiding");
+    for (const auto& p : parties_named) r.mutable_content()->add_required_parties()->set_participant(p);
+    ag::Agreement out;
+    return call("ProposeAgreement", [&](auto* ctx) { return deals->ProposeAgreement(ctx, r, &out); });
+  };
+  if (Seed(addr, token, parties, "", "") != 0 || !professional("bench")) return 1;
+  for (int k = 0; k < parties; ++k)
+    if (!professional(PartyPerson(k))) return 1;
+  auto stub = v1::CaseService::NewStub(channel);
+  const auto cases = ListCaseNames(*stub, token);
+  std::vector<std::string> shared_parties;
+  for (std::size_t c = 0; c < cases.size(); ++c) {
+    std::string ignored, party;
+    if (!join(cases[c], "bench", team_v1::PARTICIPANT_ROLE_CARE_COORDINATOR,
+              {team_v1::PERMISSION_READ_CASE, team_v1::PERMISSION_MANAGE_TEAM}, &ignored))
+      return 1;
+    for (int k = 0; k < parties; ++k) {
+      if (c != 0 && static_cast<int>(c) != k) continue;
+      if (!join(cases[c], PartyPerson(k), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                {team_v1::PERMISSION_READ_CASE, team_v1::PERMISSION_ANSWER_AGREEMENTS}, &party))
+        return 1;
+      if (c == 0) shared_parties.push_back(party);
+      if (static_cast<int>(c) == k && !propose(cases[c], {party})) return 1;
+    }
+  }
+  return propose(cases[0], shared_parties) ? 0 : 1;
+}
+
+// What a slot of the respond scenarios answers: as whom, for which party, which agreement.
+struct Answering {
+  std::string token, party, agreement;
+};
+
+std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token);
+
+// Finds, for each bench-party-k, its party and agreement (its own case's, or the shared one).
+std::vector<Answering> FindAnswering(const std::string& addr, const std::string& owner_token, bool shared,
+                                     const std::string& key, const std::string& org) {
+  namespace ag = kruispunt::agreements::v1;
+  namespace team_v1 = kruispunt::team::v1;
+  auto channel = Channels(addr, 1)[0];
+  auto stub = v1::CaseService::NewStub(channel);
+  auto team = team_v1::TeamService::NewStub(channel);
+  auto deals = ag::AgreementService::NewStub(channel);
+  std::map<int, Answering> found;
+  for (const auto& case_name : ListCaseNames(*stub, owner_token)) {
+    team_v1::ListParticipantsRequest lp;
+    lp.set_parent(case_name);
+    lp.set_page_size(100);
+    team_v1::ListParticipantsResponse members;
+    grpc::ClientContext c1;
+    Authorize(c1, owner_token);
+    if (!team->ListParticipants(&c1, lp, &members).ok()) continue;
+    std::map<std::string, int> index_of;  // participant name -> k
+    for (const auto& m : members.participants())
+      if (m.person().rfind("people/bench-party-", 0) == 0) index_of[m.name()] = std::stoi(m.person().substr(19));
+    ag::ListAgreementsRequest la;
+    la.set_parent(case_name);
+    la.set_page_size(100);
+    ag::ListAgreementsResponse listed;
+    grpc::ClientContext c2;
+    Authorize(c2, owner_token);
+    if (!deals->ListAgreements(&c2, la, &listed).ok()) continue;
+    for (const auto& a : listed.agreements()) {
+      const auto& parties = a.current().content().required_parties();
+      if ((parties.size() > 1) != shared) continue;
+      for (const auto& p : parties) {
+        const int k = index_of.at(p.participant());
+        found[k] = {"", p.participant(), a.name()};
+      }
+    }
+  }
+  std::vector<Answering> slots;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (auto& [k, a] : found) {
+    a.token = kp::SignJwt({{"iss", "kruispunt-dev"}, {"aud", "kruispunt"}, {"sub", PartyPerson(k)}, {"org", org},
+                           {"role", "professional"}, {"iat", now}, {"exp", now + 3600}},
+                          key);
+    slots.push_back(a);
+  }
+  return slots;
+}
+
 std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token) {
   std::vector<std::string> names;
   v1::ListCasesRequest request;
@@ -234,12 +368,13 @@ class Slot {
   Slot(v1::CaseService::Stub* stub, const std::string& token, const std::string& scenario,
        const std::vector<std::string>* names, const std::string& client, Clock::time_point end,
        Clock::time_point measure_from, std::atomic<int>* active, std::condition_variable* done,
-       std::mutex* mutex, unsigned seed, std::shared_ptr<grpc::Channel> channel)
-      : stub_(stub), token_(token), scenario_(scenario), names_(names), client_(client), end_(end),
+       std::mutex* mutex, unsigned seed, std::shared_ptr<grpc::Channel> channel, const Answering* answering)
+      : stub_(stub), token_(answering ? answering->token : token), scenario_(scenario), answering_(answering), names_(names), client_(client), end_(end),
         measure_from_(measure_from), active_(active), done_(done), mutex_(mutex), random_(seed),
         health_stub_(grpc::health::v1::Health::NewStub(channel)),
         consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)),
-        plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)) {}
+        plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)),
+        deal_stub_(kruispunt::agreements::v1::AgreementService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -263,6 +398,21 @@ class Slot {
                  ? grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "denied")
                  : s);
       });
+    } else if (answering_) {  // respond-same, respond-different: accept, then withdraw, ...
+      accepted_ = !accepted_;
+      if (accepted_) {
+        respond_.set_name(answering_->agreement);
+        respond_.set_version(1);
+        respond_.mutable_party()->set_participant(answering_->party);
+        respond_.set_answer(kruispunt::agreements::v1::ANSWER_ACCEPT);
+        deal_stub_->async()->RespondToAgreement(ctx_.get(), &respond_, &agreement_, [this](grpc::Status s) { Done(s); });
+      } else {
+        withdraw_.set_name(answering_->agreement);
+        withdraw_.set_version(1);
+        withdraw_.mutable_party()->set_participant(answering_->party);
+        withdraw_.set_reason("bench");
+        deal_stub_->async()->WithdrawAcceptance(ctx_.get(), &withdraw_, &agreement_, [this](grpc::Status s) { Done(s); });
+      }
     } else if (scenario_ == "plan") {
       get_plan_.set_name((*names_)[random_() % names_->size()] + "/carePlan");
       plan_stub_->async()->GetCarePlan(ctx_.get(), &get_plan_, &plan_, [this](grpc::Status s) {
@@ -304,6 +454,11 @@ class Slot {
   v1::CaseService::Stub* stub_;
   const std::string& token_;
   const std::string& scenario_;
+  const Answering* answering_;
+  bool accepted_ = false;
+  kruispunt::agreements::v1::RespondToAgreementRequest respond_;
+  kruispunt::agreements::v1::WithdrawAcceptanceRequest withdraw_;
+  kruispunt::agreements::v1::Agreement agreement_;
   const std::vector<std::string>* names_;
   const std::string& client_;
   Clock::time_point end_, measure_from_, start_;
@@ -314,6 +469,7 @@ class Slot {
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
   std::unique_ptr<kruispunt::consent::v1::ConsentService::Stub> consent_stub_;
   std::unique_ptr<kruispunt::careplan::v1::CarePlanService::Stub> plan_stub_;
+  std::unique_ptr<kruispunt::agreements::v1::AgreementService::Stub> deal_stub_;
   kruispunt::careplan::v1::GetCarePlanRequest get_plan_;
   kruispunt::careplan::v1::CarePlan plan_;
   kruispunt::consent::v1::CheckAccessRequest check_;
@@ -338,11 +494,22 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   std::vector<std::unique_ptr<v1::CaseService::Stub>> stubs;
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
+  std::vector<Answering> answering;
   if (scenario == "health") {
   } else if (scenario == "get" || scenario == "check" || scenario == "plan") {
     names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
     if (names.empty()) {
       std::cerr << "run: no cases to read; seed first\n";
+      return 1;
+    }
+  } else if (scenario == "respond-same" || scenario == "respond-different") {
+    if (!f.count("key") || !f.count("org") || !f.count("list-token")) {
+      std::cerr << "run: respond scenarios need --key, --org and --list-token (the owner's)\n";
+      return 1;
+    }
+    answering = FindAnswering(addr, f.at("list-token"), scenario == "respond-same", f.at("key"), f.at("org"));
+    if (static_cast<int>(answering.size()) < concurrency) {
+      std::cerr << "run: " << answering.size() << " answering parties seeded, fewer than the concurrency\n";
       return 1;
     }
   } else if (client.empty()) {
@@ -360,7 +527,8 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   for (int i = 0; i < concurrency; ++i)
     slots.push_back(std::make_unique<Slot>(stubs[i % stubs.size()].get(), token, scenario, &names,
                                            client, end, measure_from, &active, &done, &mutex, 1234u + i,
-                                           channels[i % channels.size()]));
+                                           channels[i % channels.size()],
+                                           answering.empty() ? nullptr : &answering[static_cast<std::size_t>(i)]));
   for (auto& s : slots) s->Issue();
   {
     std::unique_lock lock(mutex);
@@ -395,7 +563,7 @@ int main(int argc, char** argv) {
   }
   if (i >= argc) {
     std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID --partner-org ORG] | "
-                 "seed-plan --cases N --goals G --actions A --evaluations E | "
+                 "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
                  "run --scenario get|check|create|plan|health --concurrency N --seconds S [--client clients/ID] "
                  "[--channels 4] [--list-token T]\n";
     return 64;
@@ -409,6 +577,8 @@ int main(int argc, char** argv) {
     auto number = [&](const char* name, int fallback) { return flags.count(name) ? std::stoi(flags[name]) : fallback; };
     return SeedPlans(addr, token, number("cases", 20), number("goals", 10), number("actions", 3), number("evaluations", 5));
   }
+  if (command == "seed-agreements")
+    return SeedAgreements(addr, token, flags.count("parties") ? std::stoi(flags["parties"]) : 16);
   if (command == "run") return Run(addr, token, flags);
   std::cerr << "unknown command " << command << "\n";
   return 64;

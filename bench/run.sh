@@ -9,7 +9,13 @@
 #   check           CheckAccess by the partner;
 #   plan            GetCarePlan of plans of 10 goals x 3 actions x 5 evaluations (decided and
 #                   logged), against the SQL of the one statement that reads such a plan; after
-#                   the rounds, the SQL statements per GetCarePlan are counted (pg_stat_statements).
+#                   the rounds, the SQL statements per GetCarePlan are counted (pg_stat_statements);
+#   respond-different, respond-same
+#                   RespondToAgreement by 16 professionals, each answering for itself: each an
+#                   agreement of its own (in a case of its own), or all one shared agreement; a
+#                   slot alternates accepting and withdrawing (both write the party's answer, the
+#                   status and a log entry), against the SQL of one answer (lock the case's chain,
+#                   read the standing, write the answer and status, append the hashed entry).
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
 # Each point is measured KP_BENCH_ROUNDS times (default 3), service and pgbench alternating,
 # and reported as medians: on a shared 2-core VM single runs swing by +-20%.
@@ -19,7 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KP_BUILD_DIR:-$root/build}
 seconds=${1:-5}
 levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
-scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create plan"}
+scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create plan respond-different respond-same"}
 rounds=${KP_BENCH_ROUNDS:-3}
 
 "$root/tools/bootstrap.sh"
@@ -66,9 +72,9 @@ fi
 
 # The organisations (a platform administrator adds them) and the partner's professional.
 admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin --role admin)
-kbo=(0123456749 0200000142 0300000016 0400000086)
+kbo=(0123456749 0200000142 0300000016 0400000086 0500000059)
 i=0
-for org in bench-get bench-create bench-partner bench-plan; do
+for org in bench-get bench-create bench-partner bench-plan bench-agree; do
   "$cli" --addr "$addr" --token "$admin" org create $org --name "$org" --kind other --kbo "${kbo[$i]}" >/dev/null
   i=$((i + 1))
 done
@@ -76,6 +82,7 @@ get_token=$("$cli" token --key "$work/key.pem" --org bench-get --sub bench --ttl
 create_token=$("$cli" token --key "$work/key.pem" --org bench-create --sub bench --ttl 86400)
 partner_token=$("$cli" token --key "$work/key.pem" --org bench-partner --sub bench-partner-1 --ttl 86400)
 plan_token=$("$cli" token --key "$work/key.pem" --org bench-plan --sub bench --ttl 86400)
+agree_token=$("$cli" token --key "$work/key.pem" --org bench-agree --sub bench --ttl 86400)
 "$cli" --addr "$addr" --token "$partner_token" person create --professional bench-partner-1 \
   --profession bench --given-name Bench --family-name Partner >/dev/null
 loadgen="$build/bench/kp-loadgen"
@@ -88,6 +95,17 @@ create_client_id=${create_client#clients/}
 if [[ " $scenarios " == *" plan "* ]]; then
   "$loadgen" --addr "$addr" --token "$plan_token" seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5 >/dev/null
   psql_ -c "CREATE TABLE bench_plans AS SELECT row_number() OVER (ORDER BY case_id) AS n, case_id FROM careplan.plans"
+fi
+if [[ " $scenarios " == *" respond-"* ]]; then
+  "$loadgen" --addr "$addr" --token "$agree_token" seed-agreements --parties 16 >/dev/null
+  # For pgbench: answer k of each scenario (the party and agreement of bench-party-k).
+  for mode in different same; do
+    [ $mode = different ] && having="= 1" || having="> 1"
+    psql_ -c "CREATE TABLE bench_answers_$mode AS
+                SELECT row_number() OVER (ORDER BY p.case_id, p.party) AS k, p.case_id, p.agreement_id, p.party
+                FROM agreements.parties p WHERE p.agreement_id IN
+                  (SELECT agreement_id FROM agreements.parties GROUP BY agreement_id HAVING count(*) $having)"
+  done
 fi
 read -r lo hi < <(psql_ -F ' ' -c "SELECT min(case_seq), max(case_seq) FROM cases.cases WHERE owner_org = 'bench-get'")
 
@@ -126,6 +144,35 @@ SELECT (careplan.plan_json(p) || jsonb_build_object('goals', COALESCE(
   FROM careplan.plans p WHERE p.case_id = (SELECT case_id FROM bench_plans WHERE n = :n);
 SQL
 
+# One answer to an agreement: what RespondToAgreement runs (services/agreements/repo), the hash
+# computed in SQL.
+for mode in different same; do
+  cat >"$work/respond-${mode}_case.sql" <<SQL
+\set k :client_id % 16 + 1
+BEGIN;
+INSERT INTO agreements.chain_heads AS h (case_id) SELECT case_id FROM bench_answers_$mode WHERE k = :k
+  ON CONFLICT (case_id) DO UPDATE SET last_sequence = h.last_sequence RETURNING h.last_sequence AS seq, h.last_hash AS prev \gset
+SELECT a.current_version, a.status, p.party, p.answer FROM agreements.agreements a
+  JOIN agreements.parties p ON p.case_id = a.case_id AND p.agreement_id = a.agreement_id AND p.version = a.current_version
+ WHERE (a.case_id, a.agreement_id) = (SELECT case_id, agreement_id FROM bench_answers_$mode WHERE k = :k) ORDER BY p.ordinal;
+WITH b AS (SELECT * FROM bench_answers_$mode WHERE k = :k),
+     p AS (UPDATE agreements.parties t SET answer = 1, answered_by = 'bench', answered_by_org = 'bench-agree',
+                  answer_time = now(), withdrawn = false, withdrawal_reason = ''
+             FROM b WHERE t.case_id = b.case_id AND t.agreement_id = b.agreement_id AND t.version = 1 AND t.party = b.party)
+UPDATE agreements.agreements a SET status = 1, update_time = now() FROM b
+ WHERE a.case_id = b.case_id AND a.agreement_id = b.agreement_id;
+\set next :seq + 1
+WITH b AS (SELECT * FROM bench_answers_$mode WHERE k = :k),
+     c AS (SELECT '{"answer":"ACCEPT","sequence":' || :next || '}' AS canonical),
+     l AS (INSERT INTO agreements.log (case_id, sequence, kind, agreement_id, version, event_time, canonical, previous_hash, hash)
+           SELECT b.case_id, :next, 2, b.agreement_id, 1, now(), c.canonical, :prev,
+                  encode(sha256(convert_to(:prev || E'\n' || c.canonical, 'UTF8')), 'hex') FROM b, c
+           RETURNING case_id, hash)
+UPDATE agreements.chain_heads h SET last_sequence = :next, last_hash = l.hash FROM l WHERE h.case_id = l.case_id;
+END;
+SQL
+done
+
 results=$work/results.txt
 : >"$results"
 for round in $(seq 1 "$rounds"); do
@@ -138,6 +185,8 @@ for scenario in $scenarios; do
       unenforced-get) token=$partner_token; flags=(--scenario get --list-token "$get_token"); target=$unenforced_addr ;;
       check) token=$partner_token; flags=(--scenario check --list-token "$get_token") ;;
       plan) token=$plan_token; flags=(--scenario plan) ;;
+      respond-*) token=$agree_token
+        flags=(--scenario "$scenario" --list-token "$agree_token" --key "$work/key.pem" --org bench-agree) ;;
       *) token=$create_token; flags=(--scenario "$scenario") ;;
     esac
     line=$("$loadgen" --addr "$target" --token "$token" run "${flags[@]}" --concurrency "$c" \
@@ -184,7 +233,8 @@ med = statistics.median
 print(f"\nmedians of {sys.argv[2]} rounds")
 print(f"{'RPC':<11}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
 names = {"get": "GetCase", "partner-get": "GetCase/p", "unenforced-get": "GetCase/u", "check": "CheckAccess",
-         "create": "CreateCase", "health": "Health", "plan": "GetCarePlan"}
+         "create": "CreateCase", "health": "Health", "plan": "GetCarePlan",
+         "respond-different": "Respond/d", "respond-same": "Respond/s"}
 summary = {}
 for key, rounds in sorted(service.items()):
     scenario, c = key
@@ -208,6 +258,7 @@ for key, rounds in sorted(service.items()):
     else:
         line += f"{'-':>10}{'-':>9}{'-':>7}"
     print(line)
+print("Respond/d, Respond/s: answers to 16 different agreements (in 16 cases), or to one shared agreement.")
 print("GetCase/p: GetCase by a partner organisation: decided by ConsentService and logged; its ratio")
 print("           is to GetCase/u, the same reads from a build without the decision, in the same round.")
 print()

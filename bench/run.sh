@@ -17,6 +17,8 @@
 #                   status and a log entry), against the SQL of one answer (lock the case's chain,
 #                   read the standing, write the answer and status, append the hashed entry).
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
+#   KP_BENCH_PROFILE="partner-get check respond-different"   also prints, per call at concurrency
+#                              16, the statements PostgreSQL ran and their execution time
 # Each point is measured KP_BENCH_ROUNDS times (default 3), service and pgbench alternating,
 # and reported as medians: on a shared 2-core VM single runs swing by +-20%.
 # A private PostgreSQL cluster (durable settings) is created under build/bench-pg and removed.
@@ -206,21 +208,41 @@ for scenario in $scenarios; do
 done
 done
 
-# SQL statements per GetCarePlan, everything included (the access decision's reads, the access
-# log's append, BEGIN/COMMIT), counted by pg_stat_statements over sequential calls.
-if [[ " $scenarios " == *" plan "* ]]; then
+# What PostgreSQL does per RPC, everything included (the access decision's reads, the access log's
+# append, BEGIN/COMMIT), from pg_stat_statements over one run: statements and execution time per
+# call, by the schema they touch. GetCarePlan's statements are counted over sequential calls (the
+# issue asks how many round trips a call costs); KP_BENCH_PROFILE names scenarios to profile at
+# concurrency 16 as well (where concurrent calls share statements).
+profile() {  # SCENARIO CONCURRENCY TOKEN LOADGEN-FLAGS...
+  local scenario=$1 c=$2 token=$3
+  shift 3
   psql_ -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
-  line=$("$loadgen" --addr "$addr" --token "$plan_token" run --scenario plan --concurrency 1 --seconds 3 --warmup 0)
+  local line calls
+  line=$("$loadgen" --addr "$addr" --token "$token" run "$@" --concurrency "$c" --seconds 3 --warmup 0)
   calls=$(sed -nE 's/.* ok=([0-9]+).*/\1/p' <<<"$line")
-  psql_ -F ' ' -c "SELECT CASE WHEN query ~* '^(begin|commit|rollback)' THEN 'transaction control'
-                                 WHEN query ~ 'careplan\.' THEN 'careplan' WHEN query ~ 'consent\.' THEN 'consent'
-                                 WHEN query ~ 'team\.' THEN 'team' WHEN query ~ 'audit\.' THEN 'audit' ELSE 'other' END,
-                            sum(calls) FROM pg_stat_statements
-                    WHERE query NOT LIKE '%pg_stat_statements%' GROUP BY 1 ORDER BY 1" >"$work/statements.txt"
-  echo "statements per GetCarePlan over $calls sequential calls:" | tee -a "$work/statements-summary.txt"
-  awk -v n="$calls" '{ total += $NF; printf "  %-22s %.2f\n", $1 " " ($2 ~ /^[0-9]/ ? "" : $2), $NF / n } END { printf "  %-22s %.2f\n", "total", total / n }' \
-    "$work/statements.txt" | tee -a "$work/statements-summary.txt"
+  echo "$scenario at concurrency $c, per call over $calls calls: statements, ms in PostgreSQL"
+  psql_ -F ' ' -c "SELECT CASE WHEN query ~* '^(begin|commit|rollback)' THEN 'transaction-control'
+                                 WHEN query ~ 'careplan\.' THEN 'careplan' WHEN query ~ 'agreements\.' THEN 'agreements'
+                                 WHEN query ~ 'consent\.' THEN 'consent' WHEN query ~ 'team\.' THEN 'team'
+                                 WHEN query ~ 'audit\.' THEN 'audit' WHEN query ~ 'cases\.' THEN 'cases' ELSE 'other' END,
+                            sum(calls), sum(total_exec_time) FROM pg_stat_statements
+                    WHERE query NOT LIKE '%pg_stat_statements%' GROUP BY 1 ORDER BY 1" |
+    awk -v n="$calls" '{ s += $2; t += $3; printf "  %-20s %6.2f %7.3f\n", $1, $2 / n, $3 / n }
+                       END { printf "  %-20s %6.2f %7.3f\n", "total", s / n, t / n }'
+}
+if [[ " $scenarios " == *" plan "* ]]; then
+  profile plan 1 "$plan_token" --scenario plan | tee -a "$work/statements-summary.txt"
 fi
+for scenario in ${KP_BENCH_PROFILE:-}; do
+  case $scenario in
+    partner-get) profile "$scenario" 16 "$partner_token" --scenario get --list-token "$get_token" ;;
+    check) profile "$scenario" 16 "$partner_token" --scenario check --list-token "$get_token" ;;
+    plan) profile "$scenario" 16 "$plan_token" --scenario plan ;;
+    respond-*) profile "$scenario" 16 "$agree_token" --scenario "$scenario" --list-token "$agree_token" \
+                 --key "$work/key.pem" --org bench-agree ;;
+    *) echo "KP_BENCH_PROFILE: no profile for $scenario" ;;
+  esac
+done
 
 python3 - "$results" "$rounds" <<'PY'
 import re, statistics, sys

@@ -1,5 +1,7 @@
 #include "host/server.h"
 
+#include <absl/synchronization/mutex.h>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
@@ -188,6 +190,9 @@ int RunServerMain(int argc, char** argv, const std::string& program, const std::
     return 2;
   }
   InitLogging(config.log_format, config.log_level);
+  // gRPC's mutexes are absl's, whose deadlock detection (on in Debian's build) keeps a lock graph
+  // on every acquisition: a few percent of a busy server's CPU (perf, bench/run.sh partner-get).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the stop signals in every thread; this one waits for them below.
   sigset_t signals;

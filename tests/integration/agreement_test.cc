@@ -36,29 +36,11 @@ ag::Party Participant(const std::string& name) {
 
 class AgreementTest : public CaseApiTest {
  protected:
-  // Maria's case: the DMW owns it (token_, whose person coordinates); her daughter is her
-  // informal carer; the CAW, the OCMW and home nursing take part with a mandate to answer
-  // agreements and Maria's consent for them to see the agreements.
-  struct Case {
-    std::string name, client, daughter;
-    Partner caw, ocmw, nursing;
-  };
-  Case MariasCase() {
-    Case m;
-    m.caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-    m.ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
-    m.nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
-    m.name = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen, vochtige woning").name();
-    AppointCoordinator(m.name);
-    m.client = ClientParticipant(token_, m.name);
-    team_v1::Participant added;
-    const auto daughter = RegisterInformal(token_, "An", "Peeters");
-    EXPECT_TRUE(AddParticipant(token_, m.name, daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
-                               {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
-    m.daughter = added.name();
-    for (const auto* p : {&m.caw, &m.ocmw, &m.nursing})
-      EXPECT_TRUE(AddParticipant(token_, m.name, p->person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                                 {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS}, &added).ok());
+  // Maria's case: the CAW, the OCMW and home nursing may answer agreements, with Maria's consent
+  // for them to see the agreements.
+  MariasCase Maria() {
+    const std::vector<P> answer = {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS};
+    auto m = OpenMariasCase(answer, answer, answer);
     GrantConsent(token_, m.name, {m.caw.org, m.ocmw.org, m.nursing.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_AGREEMENTS});
     return m;
   }
@@ -132,7 +114,7 @@ class AgreementTest : public CaseApiTest {
 };
 
 TEST_F(AgreementTest, TheScenariosAgreements) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   google::protobuf::Timestamp since;  // a moment before the first event
   since.set_seconds(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 1);
   auto budget = Proposed(m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)});
@@ -287,7 +269,7 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
 
 // Someone changes a log entry in SQL, bypassing the service: verification names that entry.
 TEST_F(AgreementTest, TamperingIsDetected) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   auto a = Proposed(m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)});
   ASSERT_TRUE(Respond(m.caw.token, a, Org(m.caw.org), ag::ANSWER_ACCEPT).ok());
   ASSERT_TRUE(Respond(token_, a, Participant(m.client), ag::ANSWER_ACCEPT).ok());
@@ -319,7 +301,7 @@ TEST_F(AgreementTest, TamperingIsDetected) {
 // Two parties answer the same agreement at the same moment, over two connections: both answers
 // are recorded, the agreement is in force, and the chain stays whole.
 TEST_F(AgreementTest, TwoPartiesAnswerAtTheSameMoment) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   for (int round = 0; round < 5; ++round) {
     const auto a = Proposed(m.name, "Overleg over de huur, ronde " + std::to_string(round),
                             {Org(m.caw.org), Org(m.ocmw.org)});
@@ -349,7 +331,7 @@ TEST_F(AgreementTest, TwoPartiesAnswerAtTheSameMoment) {
 }
 
 TEST_F(AgreementTest, BadInput) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   ag::ProposeAgreementRequest request;
   request.set_parent(m.name);
   auto* c = request.mutable_content();

@@ -31,36 +31,12 @@ kruispunt::type::v1::Date DaysFromToday(int days) {
 
 class CarePlanTest : public CaseApiTest {
  protected:
-  // Maria's case: the DMW owns it (token_, whose person coordinates); her daughter is her
-  // informal carer; the CAW may read the plan and record evaluations, the OCMW only read it, both
-  // with Maria's consent for the care plan; home nursing takes part without that consent.
-  struct Case {
-    std::string name, client, daughter, caw_part, ocmw_part;
-    Partner caw, ocmw, nursing;
-  };
-  Case MariasCase() {
-    Case m;
-    m.caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-    m.ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
-    m.nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
-    m.name = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen, vochtige woning").name();
-    AppointCoordinator(m.name);
-    m.client = ClientParticipant(token_, m.name);
-    team_v1::Participant added;
-    const auto daughter = RegisterInformal(token_, "An", "Peeters");
-    EXPECT_TRUE(AddParticipant(token_, m.name, daughter.name(), T::PARTICIPANT_ROLE_INFORMAL_CARER,
-                               {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
-    m.daughter = added.name();
-    EXPECT_TRUE(AddParticipant(token_, m.name, m.caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                               {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_RECORD_EVALUATIONS},
-                               &added).ok());
-    m.caw_part = added.name();
-    EXPECT_TRUE(AddParticipant(token_, m.name, m.ocmw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                               {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN}, &added).ok());
-    m.ocmw_part = added.name();
-    EXPECT_TRUE(AddParticipant(token_, m.name, m.nursing.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                               {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_EDIT_CARE_PLAN},
-                               &added).ok());
+  // Maria's case: the CAW may read the plan and record evaluations, the OCMW only read it, both
+  // with Maria's consent for the care plan; home nursing may edit it but has no such consent.
+  MariasCase Maria() {
+    auto m = OpenMariasCase({P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_RECORD_EVALUATIONS},
+                            {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN},
+                            {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_EDIT_CARE_PLAN});
     GrantConsent(token_, m.name, {m.caw.org, m.ocmw.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN});
     GrantConsent(token_, m.name, {m.nursing.org}, {C::DATA_CATEGORY_MEDICAL});
     return m;
@@ -157,7 +133,7 @@ class CarePlanTest : public CaseApiTest {
 };
 
 TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   cp::CarePlan plan;
   ASSERT_TRUE(GetPlan(token_, m.name, &plan).ok());
   EXPECT_EQ(plan.state(), cp::CARE_PLAN_STATE_DRAFT);
@@ -189,8 +165,8 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
     ASSERT_TRUE(ChangeGoal(&cp::CarePlanService::Stub::StartGoal, token_, g->name()).ok());
   }
   cp::Action budget, rights;
-  ASSERT_TRUE(CreateAction(token_, m.name, g_money.name(), "Wekelijkse budgetbegeleiding", m.caw_part, &budget).ok());
-  ASSERT_TRUE(CreateAction(token_, m.name, g_home.name(), "Recht op verhoogde tegemoetkoming nakijken", m.ocmw_part,
+  ASSERT_TRUE(CreateAction(token_, m.name, g_money.name(), "Wekelijkse budgetbegeleiding", m.caw_participant, &budget).ok());
+  ASSERT_TRUE(CreateAction(token_, m.name, g_home.name(), "Recht op verhoogde tegemoetkoming nakijken", m.ocmw_participant,
                            &rights).ok());
   EXPECT_EQ(budget.status(), cp::ACTION_STATUS_PLANNED);
   cp::ChangeCarePlanStateRequest activate;
@@ -220,7 +196,7 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   EXPECT_EQ(plan.goals(2).held_by(), m.daughter);
   EXPECT_EQ(plan.goals(2).disagreements(0).note(), "Ik voel mij veilig in mijn eigen huis.");
   ASSERT_EQ(plan.goals(1).actions_size(), 1);
-  EXPECT_EQ(plan.goals(1).actions(0).responsible(), m.caw_part);
+  EXPECT_EQ(plan.goals(1).actions(0).responsible(), m.caw_participant);
   EXPECT_EQ(plan.goals(1).latest_evaluation().client_rating().score(), 6);
   EXPECT_EQ(plan.goals(1).latest_evaluation().client_note(), "Het gaat al wat beter.");
   EXPECT_EQ(plan.goals(1).next_evaluation_date().day(), DaysFromToday(28).day());
@@ -290,7 +266,7 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
 }
 
 TEST_F(CarePlanTest, LifecycleRules) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   const auto goal = Goal(token_, m.name, "Elke week naar de markt", L::LIFE_DOMAIN_SOCIAL_NETWORK, m.client, 1);
   using S = cp::CarePlanService::Stub;
   auto status = ChangeGoal(&S::ConcludeGoal, token_, goal.name(), "", cp::GOAL_STATE_ACHIEVED);
@@ -321,7 +297,7 @@ TEST_F(CarePlanTest, LifecycleRules) {
   // Actions: PLANNED -> IN_PROGRESS -> DONE, and DONE is final.
   const auto other = Goal(token_, m.name, "Minder piekeren", L::LIFE_DOMAIN_MENTAL_HEALTH, m.client, 2);
   cp::Action action;
-  ASSERT_TRUE(CreateAction(token_, m.name, other.name(), "Gesprek met de psycholoog", m.ocmw_part, &action).ok());
+  ASSERT_TRUE(CreateAction(token_, m.name, other.name(), "Gesprek met de psycholoog", m.ocmw_participant, &action).ok());
   for (auto next : {cp::ACTION_STATUS_IN_PROGRESS, cp::ACTION_STATUS_DONE}) {
     cp::UpdateActionRequest update;
     action.set_status(next);
@@ -364,7 +340,7 @@ TEST_F(CarePlanTest, LifecycleRules) {
 // Eight people edit the same goal at once from the same version: exactly one edit lands, the
 // others are told to read it again; the history has that one edit.
 TEST_F(CarePlanTest, ConcurrentEditsOfOneGoal) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   const auto goal = Goal(token_, m.name, "Ik wil rust over mijn geld", L::LIFE_DOMAIN_FINANCES, m.client, 2);
   std::atomic<int> landed{0}, aborted{0}, other{0};
   std::vector<std::thread> editors;
@@ -391,7 +367,7 @@ TEST_F(CarePlanTest, ConcurrentEditsOfOneGoal) {
 }
 
 TEST_F(CarePlanTest, OverdueEvaluationsPerCaseAndPerOrganization) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   auto goal = Goal(token_, m.name, "Samen koken op zondag", L::LIFE_DOMAIN_DAILY_ACTIVITIES_AND_WORK, m.client, 1);
   const auto not_started = Goal(token_, m.name, "Nog te bespreken", L::LIFE_DOMAIN_MEANING, m.client, 2);
   ASSERT_TRUE(ChangeGoal(&cp::CarePlanService::Stub::AcceptGoal, token_, goal.name(), "", {}, &goal).ok());
@@ -429,7 +405,7 @@ TEST_F(CarePlanTest, OverdueEvaluationsPerCaseAndPerOrganization) {
 }
 
 TEST_F(CarePlanTest, BadInputAndRetries) {
-  const auto m = MariasCase();
+  const auto m = Maria();
   cp::CreateGoalRequest request;
   request.set_parent(m.name);
   auto* g = request.mutable_goal();

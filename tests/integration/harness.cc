@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <tuple>
 
 #include "cases/domain/insz.h"
 #include "agreements/grpc/agreement_service.h"
@@ -319,6 +320,33 @@ team_v1::Participant CaseApiTest::AppointCoordinator(const std::string& case_nam
                                      {team_v1::PERMISSION_READ_CASE, team_v1::PERMISSION_MANAGE_TEAM}, &coordinator);
   EXPECT_TRUE(status.ok()) << "appointing the care coordinator: " << status.error_message();
   return coordinator;
+}
+
+MariasCase CaseApiTest::OpenMariasCase(const std::vector<team_v1::Permission>& caw,
+                                       const std::vector<team_v1::Permission>& ocmw,
+                                       const std::vector<team_v1::Permission>& nursing) {
+  MariasCase m;
+  m.caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  m.ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  m.nursing = MakePartner("thuisverpleging", team_v1::ORGANIZATION_KIND_HOME_NURSING);
+  m.name = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen, vochtige woning").name();
+  AppointCoordinator(m.name);
+  m.client = ClientParticipant(token_, m.name);
+  team_v1::Participant added;
+  const auto daughter = RegisterInformal(token_, "An", "Peeters");
+  EXPECT_TRUE(AddParticipant(token_, m.name, daughter.name(), team_v1::PARTICIPANT_ROLE_INFORMAL_CARER,
+                             {team_v1::PERMISSION_READ_CARE_PLAN}, &added).ok());
+  m.daughter = added.name();
+  const std::vector<std::tuple<const Partner*, const std::vector<team_v1::Permission>*, std::string*>> partners = {
+      {&m.caw, &caw, &m.caw_participant}, {&m.ocmw, &ocmw, &m.ocmw_participant},
+      {&m.nursing, &nursing, &m.nursing_participant}};
+  for (const auto& [partner, mandate, participant] : partners) {
+    const auto status = AddParticipant(token_, m.name, partner->person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                                       *mandate, &added);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    *participant = added.name();
+  }
+  return m;
 }
 
 v1::Client CaseApiTest::CreateClient(const std::string& token, const std::string& insz,

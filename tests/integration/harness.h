@@ -133,6 +133,13 @@ consent_v1::Consent GrantConsent(const std::string& token, const std::string& ca
                                  const std::vector<consent_v1::DataCategory>& categories,
                                  const std::string& granted_by = "");
 
+// Maria's case from the scenario (docs: domain.md), as the fixture's organisation opens it.
+struct MariasCase {
+  std::string name, client, daughter;  // the case, its client and informal carer participants
+  Partner caw, ocmw, nursing;          // partner organisations in the team
+  std::string caw_participant, ocmw_participant, nursing_participant;
+};
+
 // Fixture with an organisation, its token and stub helpers for clients and cases.
 class CaseApiTest : public ::testing::Test {
  protected:
@@ -145,6 +152,11 @@ class CaseApiTest : public ::testing::Test {
   // Registers the fixture's person as a professional of its organisation and makes them the
   // case's care coordinator (an active case needs one). Returns the participant.
   team_v1::Participant AppointCoordinator(const std::string& case_name);
+  // Opens Maria's case: the fixture's person coordinates it; her daughter is her informal carer
+  // (mandate: read the care plan); the CAW, the OCMW and home nursing take part as professionals
+  // with the mandates given. No consent is recorded.
+  MariasCase OpenMariasCase(const std::vector<team_v1::Permission>& caw, const std::vector<team_v1::Permission>& ocmw,
+                            const std::vector<team_v1::Permission>& nursing);
 
   std::unique_ptr<v1::CaseService::Stub> stub_;
   std::string org_, person_, token_;

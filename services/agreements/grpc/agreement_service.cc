@@ -92,17 +92,13 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       auto p = std::make_shared<Proposal>();
       if (!Guarded(call, [&] { *p = ValidatePropose(*req); })) return;
       const Actor actor = ActorOf(call);
-      auto check = TeamQueries(call, p->case_id, p->content);
-      Change(call, p->case_id, kPropose, check.queries, resp,
-             [p, actor, orgs = check.orgs](pqxx::work& tx, const std::string& time,
-                                           const std::vector<team_v1::TeamFacts>& facts) {
-               CheckPartiesTakePart(facts, orgs);
-               if (p->request_id)
-                 if (auto earlier = AgreementByRequest(tx, p->case_id, *p->request_id)) return Event{{}, *earlier, 1, {}};
-               const auto id = InsertAgreement(tx, p->case_id, p->request_id);
-               AddVersion(tx, p->case_id, id, 1, p->content, actor, time);
-               return Event{v1::EVENT_KIND_PROPOSED, id, 1, {{"content", ContentJson(p->case_id, p->content)}}};
-             });
+      ChangeContent(call, p->case_id, p->content, resp, [p, actor](pqxx::work& tx, const std::string& time) {
+        if (p->request_id)
+          if (auto earlier = AgreementByRequest(tx, p->case_id, *p->request_id)) return Event{{}, *earlier, 1, {}};
+        const auto id = InsertAgreement(tx, p->case_id, p->request_id);
+        AddVersion(tx, p->case_id, id, 1, p->content, actor, time);
+        return Event{v1::EVENT_KIND_PROPOSED, id, 1, {{"content", ContentJson(p->case_id, p->content)}}};
+      });
     });
   }
 
@@ -220,22 +216,18 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       auto a = std::make_shared<Amendment>();
       if (!Guarded(call, [&] { *a = ValidateAmend(*req); })) return;
       const Actor actor = ActorOf(call);
-      auto check = TeamQueries(call, a->case_id, a->content);
-      Change(call, a->case_id, kPropose, check.queries, resp,
-             [a, actor, orgs = check.orgs](pqxx::work& tx, const std::string& time,
-                                           const std::vector<team_v1::TeamFacts>& facts) {
-               CheckPartiesTakePart(facts, orgs);
-               const auto state = StateOf(tx, a->case_id, a->agreement_id);
-               if (!state) throw AgreementNotFound();
-               if (a->etag && *a->etag != state->current_version)
-                 throw Error::Aborted("ETAG_MISMATCH", "the agreement has a newer version; read it again");
-               if (state->status == v1::AGREEMENT_STATUS_ENDED)
-                 throw Precondition("AGREEMENT_ENDED", "an ended agreement is not amended");
-               const int version = state->current_version + 1;
-               AddVersion(tx, a->case_id, a->agreement_id, version, a->content, actor, time);
-               return Event{v1::EVENT_KIND_AMENDED, a->agreement_id, version,
-                            {{"content", ContentJson(a->case_id, a->content)}}};
-             });
+      ChangeContent(call, a->case_id, a->content, resp, [a, actor](pqxx::work& tx, const std::string& time) {
+        const auto state = StateOf(tx, a->case_id, a->agreement_id);
+        if (!state) throw AgreementNotFound();
+        if (a->etag && *a->etag != state->current_version)
+          throw Error::Aborted("ETAG_MISMATCH", "the agreement has a newer version; read it again");
+        if (state->status == v1::AGREEMENT_STATUS_ENDED)
+          throw Precondition("AGREEMENT_ENDED", "an ended agreement is not amended");
+        const int version = state->current_version + 1;
+        AddVersion(tx, a->case_id, a->agreement_id, version, a->content, actor, time);
+        return Event{v1::EVENT_KIND_AMENDED, a->agreement_id, version,
+                     {{"content", ContentJson(a->case_id, a->content)}}};
+      });
     });
   }
 
@@ -408,6 +400,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     }
     const auto& p = facts[0].participants(0);
     if (!p.found()) throw Precondition("NOT_A_PARTY", "this participant is not a required party of the agreement");
+    if (!p.active()) throw Precondition("PARTY_NOT_IN_TEAM", "this participant no longer takes part in the case");
     if (p.member() == "people/" + actor.person) return;
     if (HasNoAccount(p.role()) && facts[0].person_is_coordinator()) return;
     throw not_this_party;
@@ -425,6 +418,19 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
                                    [&](const PartyStanding& p) { return p.party == act.party; });
     if (!named) throw Precondition("NOT_A_PARTY", "this party is not a required party of this version");
     return *state;
+  }
+
+  // A change that sets an agreement's content (a proposal, an amendment): it needs the mandate to
+  // propose, and every party and performer it names must take part in the case.
+  void ChangeContent(const PendingCall& call, const std::string& case_id, const Content& content, v1::Agreement* resp,
+                     std::function<Event(pqxx::work&, const std::string& time)> change) {
+    auto check = TeamQueries(call, case_id, content);
+    Change(call, case_id, kPropose, check.queries, resp,
+           [orgs = check.orgs, change = std::move(change)](pqxx::work& tx, const std::string& time,
+                                                           const std::vector<team_v1::TeamFacts>& facts) {
+             CheckPartiesTakePart(facts, orgs);
+             return change(tx, time);
+           });
   }
 
   // A read of the case's agreements: decided (and logged) first, then `read` on a worker.

@@ -108,7 +108,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       std::pair<std::string, std::string> ids;
       if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "agreements", "name"); })) return;
       Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
-        pqxx::read_transaction tx(db);
+        pqxx::nontransaction tx(db);
         if (!ReadAgreement(tx, ids.first, ids.second, *resp)) throw AgreementNotFound();
       });
     });

@@ -274,7 +274,7 @@ bool ReadAgreement(pqxx::transaction_base& tx, const std::string& case_id, const
 
 std::vector<v1::AgreementVersion> ReadVersions(pqxx::connection& conn, const std::string& case_id,
                                                const std::string& agreement_id) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   std::vector<v1::AgreementVersion> out;
   ReadRows(tx.exec_prepared("agreements.versions", case_id, agreement_id),
            [&](const v1::Agreement&, const std::vector<v1::AgreementVersion>& versions, int64_t) { out = versions; });
@@ -283,19 +283,19 @@ std::vector<v1::AgreementVersion> ReadVersions(pqxx::connection& conn, const std
 
 std::optional<int64_t> ListAgreements(pqxx::connection& conn, const std::string& case_id, std::optional<int> status,
                                       int64_t after, int limit, v1::ListAgreementsResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   return ReadAgreementPage(tx.exec_prepared("agreements.list", case_id, status, after, limit + 1), limit, out);
 }
 
 std::optional<int64_t> ListAwaiting(pqxx::connection& conn, const std::string& org_id, int64_t after, int limit,
                                     v1::ListAgreementsResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   return ReadAgreementPage(tx.exec_prepared("agreements.awaiting", org_id, after, limit + 1), limit, out);
 }
 
 std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                v1::ListAgreementLogResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("agreements.log_page", case_id, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     auto& e = *out.add_entries();
@@ -305,7 +305,7 @@ std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_i
 }
 
 std::vector<LogEntry> WholeLog(pqxx::connection& conn, const std::string& case_id) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   std::vector<LogEntry> entries;
   for (const auto& r : tx.exec_prepared("agreements.log_all", case_id))
     entries.push_back({r[0].as<int64_t>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()});
@@ -315,7 +315,7 @@ std::vector<LogEntry> WholeLog(pqxx::connection& conn, const std::string& case_i
 std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
                                    const std::string& since, int64_t after, int limit,
                                    v1::ListAgreementChangesResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("agreements.changes", ArrayLiteral(case_ids), since, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadLogEntry(r, *out.add_entries()); });
 }

@@ -341,7 +341,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
         return;
       Read(call, ids.first, [ids, page, resp](const Call&, pqxx::connection& db) {
         {
-          pqxx::read_transaction tx(db);
+          pqxx::nontransaction tx(db);
           RequireGoal(tx, ids.first, ids.second);
         }
         resp->set_next_page_token(

@@ -137,7 +137,7 @@ void AppendChange(pqxx::work& tx, const std::string& case_id, const OpenedChange
 }
 
 std::optional<std::string> CarePlanJson(pqxx::connection& conn, const std::string& case_id) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   return Maybe(tx.exec_prepared("careplan.plan_get", case_id));
 }
 
@@ -153,7 +153,7 @@ std::string SetCarePlanState(pqxx::work& tx, const std::string& case_id, v1::Car
 
 std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                    v1::ListCarePlanChangesResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("careplan.changes_list", case_id, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     auto& c = *out.add_changes();
@@ -194,7 +194,7 @@ std::optional<GoalStanding> GoalStandingOf(pqxx::transaction_base& tx, const std
 }
 
 std::optional<std::string> GoalJson(pqxx::connection& conn, const std::string& case_id, const std::string& goal_id) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   return Maybe(tx.exec_prepared("careplan.goal_get", case_id, goal_id));
 }
 
@@ -225,7 +225,7 @@ std::string TouchGoal(pqxx::work& tx, const std::string& case_id, const std::str
 
 std::optional<int64_t> ListGoals(pqxx::connection& conn, const std::string& case_id, const GoalFilter& filter,
                                  int64_t after, int limit, v1::ListGoalsResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("careplan.goals_list", case_id, filter.life_domain, filter.state, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     FromJson(r[0].as<std::string>(), *out.add_goals());
@@ -235,7 +235,7 @@ std::optional<int64_t> ListGoals(pqxx::connection& conn, const std::string& case
 
 std::optional<int64_t> ListOverdueGoals(pqxx::connection& conn, const std::vector<std::string>& case_ids,
                                         int64_t after, int limit, v1::ListOverdueGoalsResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("careplan.goals_overdue", ArrayLiteral(case_ids), after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     FromJson(r[0].as<std::string>(), *out.add_goals());
@@ -281,7 +281,7 @@ std::string InsertEvaluation(pqxx::work& tx, const NewEvaluation& e, const Actor
 
 std::optional<int64_t> ListEvaluations(pqxx::connection& conn, const std::string& case_id, const std::string& goal_id,
                                        int64_t before, int limit, v1::ListEvaluationsResponse& out) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("careplan.evaluations_list", case_id, goal_id, before, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     FromJson(r[0].as<std::string>(), *out.add_evaluations());

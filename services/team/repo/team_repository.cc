@@ -433,7 +433,7 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
 }
 
 std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   std::vector<std::string> ids;
   for (const auto& row : tx.exec_prepared("team.organization_cases", org_id)) ids.push_back(row[0].as<std::string>());
   return ids;

@@ -140,9 +140,8 @@ SQL
 # GetCarePlan's SQL: the statement CarePlanService runs (services/careplan/repo).
 cat >"$work/plan_case.sql" <<SQL
 \set n random(1, 20)
-SELECT (careplan.plan_json(p) || jsonb_build_object('goals', COALESCE(
-  (SELECT jsonb_agg(careplan.goal_json(g, true) ORDER BY g.priority, g.position)
-     FROM careplan.goals g WHERE g.case_id = p.case_id), '[]'::jsonb)))::text
+SELECT careplan.plan_json(p, COALESCE((SELECT json_agg(careplan.goal_json(g, true) ORDER BY g.priority, g.position)
+     FROM careplan.goals g WHERE g.case_id = p.case_id), '[]'::json))::text
   FROM careplan.plans p WHERE p.case_id = (SELECT case_id FROM bench_plans WHERE n = :n);
 SQL
 

@@ -115,51 +115,55 @@ CREATE TABLE careplan.changes (
 -- parses them with protobuf's JSON parser. GetCarePlan reads a whole plan in one statement.
 -- goal_json, the one with subqueries, is PL/pgSQL, whose plans are cached per session: as an SQL
 -- function it could not be inlined and was planned anew on every call; the others are inlined.
--- (A plan of 10 goals x 3 actions x 5 evaluations: 3.0 ms as SQL functions, 1.85 ms so.)
-CREATE FUNCTION careplan.date_json(d date) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN d IS NULL THEN NULL ELSE jsonb_build_object(
+-- They build json, not jsonb, which would parse and sort every object again. (A plan of 10 goals
+-- x 3 actions x 5 evaluations, read alone: 3.0 ms as jsonb SQL functions, 2.4 ms with goal_json
+-- in PL/pgSQL, 1.7 ms as json.)
+CREATE FUNCTION careplan.date_json(d date) RETURNS json LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN d IS NULL THEN NULL ELSE json_build_object(
     'year', extract(year FROM d)::int, 'month', extract(month FROM d)::int, 'day', extract(day FROM d)::int) END
 $$;
 
-CREATE FUNCTION careplan.time_json(t timestamptz) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT to_jsonb(to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+CREATE FUNCTION careplan.time_json(t timestamptz) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT to_json(to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
 $$;
 
-CREATE FUNCTION careplan.plan_json(p careplan.plans) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
+-- The plan's own fields, with `goals` (NULL: without them, as in the history).
+CREATE FUNCTION careplan.plan_json(p careplan.plans, goals json) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_strip_nulls(json_build_object(
     'name', 'cases/' || p.case_id || '/carePlan', 'state', p.state, 'stateReason', p.state_reason,
-    'nextReviewDate', careplan.date_json(p.next_review), 'revision', p.revision, 'etag', p.version::text,
+    'nextReviewDate', careplan.date_json(p.next_review), 'goals', goals, 'revision', p.revision,
+    'etag', p.version::text,
     'updateTime', careplan.time_json(p.update_time)))
 $$;
 
-CREATE FUNCTION careplan.action_json(a careplan.actions) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
+CREATE FUNCTION careplan.action_json(a careplan.actions) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_strip_nulls(json_build_object(
     'name', 'cases/' || a.case_id || '/actions/' || a.action_id, 'goal', 'cases/' || a.case_id || '/goals/' || a.goal_id,
     'description', a.description, 'responsible', 'cases/' || a.case_id || '/participants/' || a.responsible,
     'dueDate', careplan.date_json(a.due_date), 'status', a.status, 'etag', a.version::text,
     'createTime', careplan.time_json(a.create_time), 'updateTime', careplan.time_json(a.update_time)))
 $$;
 
-CREATE FUNCTION careplan.evaluation_json(e careplan.evaluations) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
+CREATE FUNCTION careplan.evaluation_json(e careplan.evaluations) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_strip_nulls(json_build_object(
     'name', 'cases/' || e.case_id || '/evaluations/' || e.evaluation_id,
     'goal', 'cases/' || e.case_id || '/goals/' || e.goal_id, 'evaluationDate', careplan.date_json(e.evaluation_date),
-    'clientRating', jsonb_build_object('score', e.client_rating), 'clientNote', e.client_note,
+    'clientRating', json_build_object('score', e.client_rating), 'clientNote', e.client_note,
     'professionalRating', CASE WHEN e.professional_rating IS NULL THEN NULL
-                               ELSE jsonb_build_object('score', e.professional_rating) END,
+                               ELSE json_build_object('score', e.professional_rating) END,
     'professionalNote', e.professional_note, 'nextEvaluationDate', careplan.date_json(e.next_evaluation),
     'recordedByOrganization', e.recorded_by_org, 'recordedBy', e.recorded_by,
     'recordTime', careplan.time_json(e.record_time)))
 $$;
 
 -- A goal with its disagreements; with_work adds its actions and its latest evaluation.
-CREATE FUNCTION careplan.goal_json(g careplan.goals, with_work boolean) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION careplan.goal_json(g careplan.goals, with_work boolean) RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN jsonb_strip_nulls(jsonb_build_object(
+  RETURN json_strip_nulls(json_build_object(
       'name', 'cases/' || g.case_id || '/goals/' || g.goal_id, 'statement', g.statement,
       'lifeDomain', g.life_domain, 'heldBy', 'cases/' || g.case_id || '/participants/' || g.held_by,
       'heldByRole', g.held_by_role, 'priority', g.priority, 'clientAgreement', g.client_agreement,
-      'disagreements', (SELECT jsonb_agg(jsonb_build_object(
+      'disagreements', (SELECT json_agg(json_build_object(
                            'participant', 'cases/' || d.case_id || '/participants/' || d.participant_id,
                            'note', d.note, 'recordTime', careplan.time_json(d.record_time), 'recordedBy', d.recorded_by)
                          ORDER BY d.record_time, d.participant_id)
@@ -167,7 +171,7 @@ BEGIN
       'state', g.state, 'stateReason', g.state_reason, 'targetDate', careplan.date_json(g.target_date),
       'nextEvaluationDate', careplan.date_json(g.next_evaluation),
       'actions', CASE WHEN with_work THEN
-                   (SELECT jsonb_agg(careplan.action_json(a) ORDER BY a.position) FROM careplan.actions a
+                   (SELECT json_agg(careplan.action_json(a) ORDER BY a.position) FROM careplan.actions a
                      WHERE a.case_id = g.case_id AND a.goal_id = g.goal_id) END,
       'latestEvaluation', CASE WHEN with_work THEN
                    (SELECT careplan.evaluation_json(e) FROM careplan.evaluations e

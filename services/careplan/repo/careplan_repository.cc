@@ -25,16 +25,16 @@ const std::vector<PreparedStatement> kStatements = {
      "WHERE case_id = $1::uuid AND revision > $2 ORDER BY revision LIMIT $3"},
 
     {"careplan.plan_get",
-     "SELECT (careplan.plan_json(p) || jsonb_build_object('goals', COALESCE("
-     "  (SELECT jsonb_agg(careplan.goal_json(g, true) ORDER BY g.priority, g.position) "
-     "   FROM careplan.goals g WHERE g.case_id = p.case_id), '[]'::jsonb)))::text "
+     "SELECT careplan.plan_json(p, COALESCE("
+     "  (SELECT json_agg(careplan.goal_json(g, true) ORDER BY g.priority, g.position) "
+     "   FROM careplan.goals g WHERE g.case_id = p.case_id), '[]'::json))::text "
      "FROM careplan.plans p WHERE p.case_id = $1::uuid"},
     {"careplan.plan_update",
      "UPDATE careplan.plans p SET next_review = CASE WHEN $2 THEN $3::date ELSE next_review END, "
-     "version = version + 1, update_time = now() WHERE case_id = $1::uuid RETURNING careplan.plan_json(p)::text"},
+     "version = version + 1, update_time = now() WHERE case_id = $1::uuid RETURNING careplan.plan_json(p, NULL)::text"},
     {"careplan.plan_state",
      "UPDATE careplan.plans p SET state = $2, state_reason = $3, version = version + 1, update_time = now() "
-     "WHERE case_id = $1::uuid RETURNING careplan.plan_json(p)::text"},
+     "WHERE case_id = $1::uuid RETURNING careplan.plan_json(p, NULL)::text"},
 
     {"careplan.goal_by_request",
      "SELECT " GOAL_JSON " FROM careplan.goals g WHERE case_id = $1::uuid AND request_id = $2::uuid"},

@@ -4,10 +4,9 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
-#include <cstdio>
-
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>

@@ -117,7 +117,11 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
   const auto m = Maria();
   google::protobuf::Timestamp since;  // a moment before the first event
   since.set_seconds(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 1);
-  auto budget = Proposed(m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)});
+  ag::Agreement budget;
+  ASSERT_TRUE(Propose(token_, m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)},
+                      &budget, {Org(m.caw.org)}).ok());
+  EXPECT_EQ(budget.current().content().performers(0).organization(), "organizations/" + m.caw.org);
+  EXPECT_EQ(budget.current().content().consultation_date().day(), 20);
   auto rights = Proposed(m.name, "OCMW onderzoekt het recht op een verhoogde tegemoetkoming",
                          {Org(m.ocmw.org), Participant(m.client)});
   auto shopping = Proposed(m.name, "An doet op zaterdag de boodschappen; de thuisverpleging komt om 10 uur",

@@ -265,6 +265,70 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   EXPECT_THROW(tx.exec("DELETE FROM careplan.evaluations"), pqxx::sql_error);
 }
 
+// A goal read alone carries its actions and latest evaluation; the plan's review date is changed
+// with its etag; evaluations are listed newest first; a disagreement can be withdrawn.
+TEST_F(CarePlanTest, GoalsReviewDateEvaluationsAndDisagreements) {
+  const auto m = Maria();
+  auto goal = Goal(token_, m.name, "Ik wil rust over mijn geld", L::LIFE_DOMAIN_FINANCES, m.client, 1);
+  ASSERT_TRUE(ChangeGoal(&cp::CarePlanService::Stub::AcceptGoal, token_, goal.name()).ok());
+  cp::Action action;
+  ASSERT_TRUE(CreateAction(token_, m.name, goal.name(), "Wekelijkse budgetbegeleiding", m.caw_participant, &action).ok());
+  cp::Evaluation first, second;
+  ASSERT_TRUE(Evaluate(m.caw.token, m.name, goal.name(), 4, "Nog veel zorgen", &first, 14).ok());
+  ASSERT_TRUE(Evaluate(m.caw.token, m.name, goal.name(), 7, "Het gaat beter", &second, 28).ok());
+
+  cp::GetGoalRequest get;
+  get.set_name(goal.name());
+  ASSERT_TRUE(CarePlanStub()->GetGoal(Ctx(m.ocmw.token).get(), get, &goal).ok());
+  ASSERT_EQ(goal.actions_size(), 1);
+  EXPECT_EQ(goal.actions(0).name(), action.name());
+  EXPECT_EQ(goal.latest_evaluation().name(), second.name());
+  EXPECT_EQ(goal.next_evaluation_date().day(), DaysFromToday(28).day());
+
+  cp::ListEvaluationsRequest list;
+  list.set_goal(goal.name());
+  list.set_page_size(1);
+  cp::ListEvaluationsResponse page;
+  ASSERT_TRUE(CarePlanStub()->ListEvaluations(Ctx(m.ocmw.token).get(), list, &page).ok());
+  ASSERT_EQ(page.evaluations_size(), 1);
+  EXPECT_EQ(page.evaluations(0).name(), second.name());
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(CarePlanStub()->ListEvaluations(Ctx(m.ocmw.token).get(), list, &page).ok());
+  EXPECT_EQ(page.evaluations(0).name(), first.name());
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  cp::CarePlan plan;
+  ASSERT_TRUE(GetPlan(token_, m.name, &plan).ok());
+  cp::UpdateCarePlanRequest review;
+  *review.mutable_care_plan()->mutable_name() = plan.name();
+  *review.mutable_care_plan()->mutable_next_review_date() = DaysFromToday(90);
+  review.mutable_care_plan()->set_etag(plan.etag());
+  review.mutable_update_mask()->add_paths("next_review_date");
+  cp::CarePlan reviewed;
+  ASSERT_TRUE(CarePlanStub()->UpdateCarePlan(Ctx(token_).get(), review, &reviewed).ok());
+  EXPECT_EQ(reviewed.next_review_date().month(), DaysFromToday(90).month());
+  EXPECT_NE(reviewed.etag(), plan.etag());
+  auto status = CarePlanStub()->UpdateCarePlan(Ctx(token_).get(), review, &reviewed);
+  EXPECT_EQ(status.error_code(), StatusCode::ABORTED) << "the etag read before the change is stale";
+
+  cp::RecordDisagreementRequest disagree;
+  disagree.set_goal(goal.name());
+  disagree.set_participant(m.daughter);
+  disagree.set_note("Ik maak me zorgen over de schulden");
+  ASSERT_TRUE(CarePlanStub()->RecordDisagreement(Ctx(token_).get(), disagree, &goal).ok());
+  EXPECT_EQ(goal.disagreements_size(), 1);
+  cp::WithdrawDisagreementRequest withdraw;
+  withdraw.set_goal(goal.name());
+  withdraw.set_participant(m.daughter);
+  ASSERT_TRUE(CarePlanStub()->WithdrawDisagreement(Ctx(token_).get(), withdraw, &goal).ok());
+  EXPECT_EQ(goal.disagreements_size(), 0);
+  status = CarePlanStub()->WithdrawDisagreement(Ctx(token_).get(), withdraw, &goal);
+  EXPECT_EQ(ErrorReason(status), "DISAGREEMENT_NOT_FOUND");
+  const auto changes = Changes(token_, m.name);
+  EXPECT_EQ(changes.back().kind(), cp::CHANGE_KIND_DISAGREEMENT_WITHDRAWN);
+  EXPECT_EQ(changes.back().goal().disagreements_size(), 0);
+}
+
 TEST_F(CarePlanTest, LifecycleRules) {
   const auto m = Maria();
   const auto goal = Goal(token_, m.name, "Elke week naar de markt", L::LIFE_DOMAIN_SOCIAL_NETWORK, m.client, 1);

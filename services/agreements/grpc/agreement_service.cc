@@ -383,10 +383,12 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     }
   }
 
-  // For an answer or withdrawal: the facts of the caller and the participant party.
+  // For an answer or withdrawal by a participant party: the facts of the caller and that
+  // participant. An organisation party needs none (its own people answer for it).
   static std::vector<team_v1::TeamQuery> PartyQuery(const PendingCall& call, const PartyAct& act) {
+    if (act.party.rfind("participants/", 0) != 0) return {};
     auto q = Query(call, act.case_id, call.call().caller.organization);
-    if (act.party.rfind("participants/", 0) == 0) q.add_participants("cases/" + act.case_id + "/" + act.party);
+    q.add_participants("cases/" + act.case_id + "/" + act.party);
     return {q};
   }
 
@@ -435,9 +437,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   // A read of the case's agreements: decided (and logged) first, then `read` on a worker.
   void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    access_.Then(call, access_.For(call, case_id), [this, read = std::move(read)](PendingCall permitted) {
-      RunOnWorker(rt_, permitted, read);
-    });
+    access_.ThenOnWorker(rt_, call, access_.For(call, case_id), std::move(read));
   }
 
   // A change: the write decision (needing `permission`), the team's facts when asked, then one

@@ -353,9 +353,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
  private:
   // A read of the case's care plan: decided (and logged) first, then `read` on a worker.
   void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    access_.Then(call, access_.For(call, case_id), [this, read = std::move(read)](PendingCall permitted) {
-      RunOnWorker(rt_, permitted, read);
-    });
+    access_.ThenOnWorker(rt_, call, access_.For(call, case_id), std::move(read));
   }
 
   // A change of the case's care plan: the write decision (needing `permission`, or any that allows

@@ -75,4 +75,8 @@ void AccessGate::Then(const PendingCall& call, const Question& question, std::fu
   });
 }
 
+void AccessGate::ThenOnWorker(Runtime& runtime, const PendingCall& call, const Question& question, UnaryHandler work) {
+  Then(call, question, [&runtime, work = std::move(work)](PendingCall permitted) { RunOnWorker(runtime, permitted, work); });
+}
+
 }  // namespace kp::consent

@@ -68,6 +68,8 @@ class AccessGate {
 
   // Runs `then` once the decision permits the call's question; else finishes the call.
   void Then(const PendingCall& call, const Question& question, std::function<void(PendingCall)> then);
+  // The same, running `work` on a database worker (which finishes the call).
+  void ThenOnWorker(Runtime& runtime, const PendingCall& call, const Question& question, UnaryHandler work);
 
  private:
   ConsentClient& consent_;

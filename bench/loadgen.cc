@@ -149,6 +149,16 @@ int Seed(const std::string& addr, const std::string& token, int count, const std
 
 std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::string& token);
 
+// Runs one seeding RPC, rpc(&context), with the token; says what failed.
+template <class Rpc>
+bool Called(const char* command, const char* what, const std::string& token, Rpc&& rpc) {
+  grpc::ClientContext ctx;
+  Authorize(ctx, token);
+  const grpc::Status status = rpc(&ctx);
+  if (!status.ok()) std::cerr << command << ": " << what << " failed: " << status.error_message() << "\n";
+  return status.ok();
+}
+
 // Creates `cases` cases of one client, each with a care plan: `goals` goals held by the client and
 // accepted, each with `actions` actions and `evaluations` evaluations (dated on the days before
 // today). Prints nothing; fails on the first error.
@@ -159,13 +169,7 @@ int SeedPlans(const std::string& addr, const std::string& token, int cases, int 
   auto channel = Channels(addr, 1)[0];
   auto plans = cp::CarePlanService::NewStub(channel);
   auto team = team_v1::TeamService::NewStub(channel);
-  auto call = [&](const char* what, auto&& rpc) {
-    grpc::ClientContext ctx;
-    Authorize(ctx, token);
-    const auto status = rpc(&ctx);
-    if (!status.ok()) std::cerr << "seed-plan: " << what << " failed: " << status.error_message() << "\n";
-    return status.ok();
-  };
+  auto call = [&](const char* what, auto&& rpc) { return Called("seed-plan", what, token, rpc); };
   auto date = [](int days_ago) {
     const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
                                         std::chrono::days(days_ago)};
@@ -231,13 +235,7 @@ int SeedAgreements(const std::string& addr, const std::string& token, int partie
   auto channel = Channels(addr, 1)[0];
   auto team = team_v1::TeamService::NewStub(channel);
   auto deals = ag::AgreementService::NewStub(channel);
-  auto call = [&](const char* what, auto&& rpc) {
-    grpc::ClientContext ctx;
-    Authorize(ctx, token);
-    const auto status = rpc(&ctx);
-    if (!status.ok()) std::cerr << "seed-agreements: " << what << " failed: " << status.error_message() << "\n";
-    return status.ok();
-  };
+  auto call = [&](const char* what, auto&& rpc) { return Called("seed-agreements", what, token, rpc); };
   auto professional = [&](const std::string& id) {
     team_v1::CreatePersonRequest r;
     r.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);

@@ -157,32 +157,26 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       auto act = std::make_shared<PartyAct>();
       if (!Guarded(call, [&] { *act = ValidateRespond(*req); })) return;
       const Actor actor = ActorOf(call);
-      Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
-             [act, actor](pqxx::work& tx, const std::string& time, const std::vector<team_v1::TeamFacts>& facts) {
-               CheckActsForParty(facts, actor, act->party);
-               const auto state = CurrentState(tx, *act);
-               std::vector<v1::Answer> answers;
-               v1::Answer standing = v1::ANSWER_UNSPECIFIED;
-               for (const auto& p : state.parties) {
-                 if (p.party == act->party) standing = p.answer;
-                 answers.push_back(p.party == act->party ? act->answer : p.answer);
-               }
-               switch (ConsiderAnswer(standing, act->answer)) {
-                 case AnswerOutcome::kAlreadyGiven:
-                   return Event{{}, act->agreement_id, act->version, {}};
-                 case AnswerOutcome::kConflicts:
-                   throw Precondition("ALREADY_ANSWERED", "this party answered this version otherwise; an acceptance can be "
-                                                          "withdrawn, a decline is answered by amending the agreement");
-                 case AnswerOutcome::kRecord:
-                   break;
-               }
-               RecordAnswer(tx, act->case_id, act->agreement_id, act->version, act->party, act->answer, act->text, actor,
-                            time, DeriveStatus(false, answers));
-               return Event{v1::EVENT_KIND_ANSWERED, act->agreement_id, act->version,
-                            {{"party", PartyName(act->case_id, act->party)},
-                             {"answer", act->answer == v1::ANSWER_ACCEPT ? "ACCEPT" : "DECLINE"},
-                             {"comment", act->text}}};
-             });
+      ActForParty(call, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
+        v1::Answer standing = v1::ANSWER_UNSPECIFIED;
+        for (const auto& p : state.parties)
+          if (p.party == act->party) standing = p.answer;
+        switch (ConsiderAnswer(standing, act->answer)) {
+          case AnswerOutcome::kAlreadyGiven:
+            return Event{{}, act->agreement_id, act->version, {}};
+          case AnswerOutcome::kConflicts:
+            throw Precondition("ALREADY_ANSWERED", "this party answered this version otherwise; an acceptance can be "
+                                                   "withdrawn, a decline is answered by amending the agreement");
+          case AnswerOutcome::kRecord:
+            break;
+        }
+        RecordAnswer(tx, act->case_id, act->agreement_id, act->version, act->party, act->answer, act->text, actor, time,
+                     StatusAfter(state, act->party, act->answer));
+        return Event{v1::EVENT_KIND_ANSWERED, act->agreement_id, act->version,
+                     {{"party", PartyName(act->case_id, act->party)},
+                      {"answer", act->answer == v1::ANSWER_ACCEPT ? "ACCEPT" : "DECLINE"},
+                      {"comment", act->text}}};
+      });
     });
   }
 
@@ -192,21 +186,15 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       auto act = std::make_shared<PartyAct>();
       if (!Guarded(call, [&] { *act = ValidateWithdraw(*req); })) return;
       const Actor actor = ActorOf(call);
-      Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
-             [act, actor](pqxx::work& tx, const std::string& time, const std::vector<team_v1::TeamFacts>& facts) {
-               CheckActsForParty(facts, actor, act->party);
-               const auto state = CurrentState(tx, *act);
-               std::vector<v1::Answer> answers;
-               for (const auto& p : state.parties) {
-                 if (p.party == act->party && p.answer != v1::ANSWER_ACCEPT)
-                   throw Precondition("NOT_ACCEPTED", "this party has no acceptance of this version to withdraw");
-                 answers.push_back(p.party == act->party ? v1::ANSWER_UNSPECIFIED : p.answer);
-               }
-               RecordWithdrawal(tx, act->case_id, act->agreement_id, act->version, act->party, act->text, actor, time,
-                                DeriveStatus(false, answers));
-               return Event{v1::EVENT_KIND_WITHDRAWN, act->agreement_id, act->version,
-                            {{"party", PartyName(act->case_id, act->party)}, {"reason", act->text}}};
-             });
+      ActForParty(call, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
+        for (const auto& p : state.parties)
+          if (p.party == act->party && p.answer != v1::ANSWER_ACCEPT)
+            throw Precondition("NOT_ACCEPTED", "this party has no acceptance of this version to withdraw");
+        RecordWithdrawal(tx, act->case_id, act->agreement_id, act->version, act->party, act->text, actor, time,
+                         StatusAfter(state, act->party, v1::ANSWER_UNSPECIFIED));
+        return Event{v1::EVENT_KIND_WITHDRAWN, act->agreement_id, act->version,
+                     {{"party", PartyName(act->case_id, act->party)}, {"reason", act->text}}};
+      });
     });
   }
 
@@ -406,6 +394,26 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     if (p.member() == "people/" + actor.person) return;
     if (HasNoAccount(p.role()) && facts[0].person_is_coordinator()) return;
     throw not_this_party;
+  }
+
+  // An answer or withdrawal: the write decision (ANSWER_AGREEMENTS), the caller acting for the
+  // party, then `act` with the current version's standing, under the case's chain lock.
+  void ActForParty(const PendingCall& call, const std::shared_ptr<PartyAct>& act, v1::Agreement* resp,
+                   std::function<Event(pqxx::work&, const std::string& time, const AgreementState&)> change) {
+    const Actor actor = ActorOf(call);
+    Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
+           [act, actor, change = std::move(change)](pqxx::work& tx, const std::string& time,
+                                                    const std::vector<team_v1::TeamFacts>& facts) {
+             CheckActsForParty(facts, actor, act->party);
+             return change(tx, time, CurrentState(tx, *act));
+           });
+  }
+
+  // The status once `party`'s standing becomes `answer`.
+  static v1::AgreementStatus StatusAfter(const AgreementState& state, const std::string& party, v1::Answer answer) {
+    std::vector<v1::Answer> answers;
+    for (const auto& p : state.parties) answers.push_back(p.party == party ? answer : p.answer);
+    return DeriveStatus(false, answers);
   }
 
   static AgreementState CurrentState(pqxx::work& tx, const PartyAct& act) {

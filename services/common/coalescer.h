@@ -1,11 +1,17 @@
 // Lets concurrent calls of one kind share a database round trip. At most `max_parallel` batches
-// are queued or running at once; calls that arrive meanwhile wait and form the next batch (up to
+// are in flight at once; calls that arrive meanwhile wait and form the next batch (up to
 // max_batch). A lone call runs at once, alone; under load, N concurrent reads cost one statement
 // and N concurrent creates one commit.
+//
+// A batch is in flight until its Slot is let go: the batch function gets the Slot and may keep a
+// copy in the continuations of its asynchronous work (asking another service, say). Then the
+// calls arriving while it waits form one next batch instead of many small ones, each of which
+// would pay for its own calls to other services, worker hand-offs and commits.
 #pragma once
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -20,9 +26,12 @@ namespace kp {
 template <class Item>
 class Coalescer {
  public:
-  // Runs one batch on a database worker and finishes every item. If it throws before finishing
-  // any, every item is finished with the mapped error.
-  using BatchFn = std::function<void(pqxx::connection&, std::vector<Item>&)>;
+  // Keeps the batch's place among the max_parallel in flight while any copy of it lives.
+  using Slot = std::shared_ptr<void>;
+  // Runs one batch on a database worker and finishes every item (perhaps later, from a
+  // continuation holding the Slot). If it throws before finishing any, every item is finished
+  // with the mapped error.
+  using BatchFn = std::function<void(pqxx::connection&, std::vector<Item>&, Slot)>;
 
   Coalescer(DbPool& pool, std::size_t max_batch, std::size_t max_parallel, BatchFn run)
       : pool_(pool), max_batch_(max_batch), max_parallel_(max_parallel), run_(std::move(run)) {}
@@ -51,9 +60,22 @@ class Coalescer {
     for (auto& r : refused) r.call.Finish(OverloadedStatus());
   }
 
-  // Runs one batch, then queues the next one behind whatever else waits for a worker instead of
-  // looping: a steady stream of batched calls must not keep other calls from the workers.
+  // A batch let go of its slot: the next batch (if calls wait) is queued behind whatever else
+  // waits for a worker instead of running here: a steady stream of batched calls must not keep
+  // other calls from the workers.
+  void Release() {
+    {
+      std::lock_guard lock(mutex_);
+      if (waiting_.empty()) {
+        --running_;
+        return;
+      }
+    }
+    QueueDrain();
+  }
+
   void Drain(DbPool::Session& session) {
+    Slot slot(nullptr, [this](void*) { Release(); });
     std::vector<Item> batch;
     {
       std::lock_guard lock(mutex_);
@@ -70,18 +92,10 @@ class Coalescer {
     });
     if (!batch.empty()) {
       const grpc::Status status =
-          RunMapped(batch.front().call.method(), [&] { run_(session.conn(), batch); });
+          RunMapped(batch.front().call.method(), [&] { run_(session.conn(), batch, slot); });
       if (!status.ok())
         for (auto& item : batch) item.call.Finish(status);
     }
-    {
-      std::lock_guard lock(mutex_);
-      if (waiting_.empty()) {
-        --running_;
-        return;
-      }
-    }
-    QueueDrain();
   }
 
   DbPool& pool_;

@@ -27,7 +27,7 @@ struct Record {
   v1::RecordDecisionsResponse* response;
 };
 
-void AppendBatch(pqxx::connection& db, std::vector<Record>& batch) {
+void AppendBatch(pqxx::connection& db, std::vector<Record>& batch, Coalescer<Record>::Slot) {
   std::vector<NewEntry> all;
   for (const auto& r : batch) all.insert(all.end(), r.entries.begin(), r.entries.end());
   const auto seqs = AppendEntries(db, all);

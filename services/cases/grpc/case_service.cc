@@ -116,9 +116,13 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   explicit CaseServiceImpl(Runtime& runtime)
       : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers), access_(consent_, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
         reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-               [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
+               [this](pqxx::connection& db, std::vector<CaseRead>& batch, Coalescer<CaseRead>::Slot slot) {
+                 ReadCases(db, batch, std::move(slot));
+               }),
         creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {}
+                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch, Coalescer<CaseCreate>::Slot slot) {
+                   CreateCases(db, batch, std::move(slot));
+                 }) {}
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
                                    v1::Client* resp) override {
@@ -351,8 +355,9 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                  {}, {{"state", std::string(Name(state))}, {"transition", std::string(Name(transition))}});
   }
 
-  // One statement reads every case of the batch; each caller gets it only if it may read it.
-  void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
+  // One statement reads every case of the batch; each caller gets it only if it may read it. The
+  // batch keeps its slot until the decisions are in.
+  void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch, Coalescer<CaseRead>::Slot slot) {
     std::vector<std::string> ids;
     for (const auto& item : batch) ids.push_back(item.case_id);
     const auto found = GetCases(db, ids);
@@ -368,7 +373,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       questions.push_back(access_.For(item.call, item.case_id));
       calls->push_back(item.call);
     }
-    access_.Decide(questions, [calls](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
+    access_.Decide(questions, [calls, slot](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
   }
 
   // Creates the batch's cases and has TeamService register them (each client as the first
@@ -379,7 +384,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   // a registration of a case that does not exist; nobody can reach it, as its id was never handed
   // out. Should the shared transaction fail, each create runs again on its own, so one bad call
   // cannot fail the others.
-  void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+  // The batch keeps its slot until TeamService answered.
+  void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch, Coalescer<CaseCreate>::Slot slot) {
     std::vector<grpc::Status> results;
     std::optional<pqxx::work> tx;
     try {
@@ -393,7 +399,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       tx.reset();  // rolled back: nothing of the batch was written
     }
     if (!tx) {
-      RegisterAndFinish(batch, InsertEach(db, batch));
+      RegisterAndFinish(batch, InsertEach(db, batch), std::move(slot));
       return;
     }
     std::vector<team::v1::CaseRegistration> registrations;
@@ -408,7 +414,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     }
     if (created.empty()) return;  // nothing written; the transaction rolls back
     auto join = std::make_shared<CreateJoin>(std::move(created));
-    team_.RegisterCases(std::move(registrations), [join](const grpc::Status& status) { join->TeamDone(status); });
+    team_.RegisterCases(std::move(registrations), [join, slot](const grpc::Status& status) { join->TeamDone(status); });
     grpc::Status committed = grpc::Status::OK;
     try {
       tx->commit();
@@ -419,7 +425,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   }
 
   // Registers the cases that were created (committed already) and then answers every caller.
-  void RegisterAndFinish(std::vector<CaseCreate>& batch, const std::vector<grpc::Status>& results) {
+  void RegisterAndFinish(std::vector<CaseCreate>& batch, const std::vector<grpc::Status>& results,
+                         Coalescer<CaseCreate>::Slot slot) {
     std::vector<team::v1::CaseRegistration> registrations;
     auto created = std::make_shared<std::vector<PendingCall>>();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -431,7 +438,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       created->push_back(batch[i].call);
     }
     if (created->empty()) return;
-    team_.RegisterCases(std::move(registrations), [created](const grpc::Status& status) {
+    team_.RegisterCases(std::move(registrations), [created, slot](const grpc::Status& status) {
       const auto answer = CreatedAnswer(grpc::Status::OK, status, created->size());
       for (auto& call : *created) call.Finish(answer);
     });

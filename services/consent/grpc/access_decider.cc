@@ -28,6 +28,7 @@ struct Gathering {
   grpc::Status team_status, consent_status;
   std::vector<team::v1::TeamFacts> team;
   std::unordered_map<std::string, std::vector<ConsentInForce>> consents;
+  std::shared_ptr<void> slot;  // the batch's place in the coalescer, let go with the gathering
 
   // Returns true for the caller that completed the gathering.
   bool Arrived() {
@@ -72,7 +73,9 @@ kruispunt::audit::v1::AccessLogEntry LogEntry(const AccessDecider::Ask& a, const
 AccessDecider::AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit)
     : team_(team), audit_(audit),
       requests_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                [this](pqxx::connection& db, std::vector<Request>& batch) { RunBatch(db, batch); }) {}
+                [this](pqxx::connection& db, std::vector<Request>& batch, Coalescer<Request>::Slot slot) {
+                  RunBatch(db, batch, std::move(slot));
+                }) {}
 
 void AccessDecider::Decide(const PendingCall& call, std::vector<Ask> asks, Done done) {
   if (asks.empty()) return done(grpc::Status::OK, {});
@@ -80,9 +83,11 @@ void AccessDecider::Decide(const PendingCall& call, std::vector<Ask> asks, Done 
 }
 
 // Runs on a database worker: asks TeamService for the batch's facts and, meanwhile, reads the
-// consents in force on this worker's connection.
-void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch) {
+// consents in force on this worker's connection. The batch keeps its slot until its decisions are
+// logged and answered.
+void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch, Coalescer<Request>::Slot slot) {
   auto g = std::make_shared<Gathering>();
+  g->slot = std::move(slot);
   for (auto& r : batch) {
     g->first.push_back(g->asks.size());
     g->count.push_back(r.asks.size());

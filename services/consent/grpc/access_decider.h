@@ -44,7 +44,7 @@ class AccessDecider {
     std::vector<Ask> asks;
     Done done;
   };
-  void RunBatch(pqxx::connection& db, std::vector<Request>& batch);
+  void RunBatch(pqxx::connection& db, std::vector<Request>& batch, Coalescer<Request>::Slot slot);
 
   team::TeamClient& team_;
   audit::AuditClient& audit_;

@@ -11,8 +11,9 @@
 #                   logged), against the SQL of the one statement that reads such a plan; after
 #                   the rounds, the SQL statements per GetCarePlan are counted (pg_stat_statements);
 #   respond-different, respond-same
-#                   RespondToAgreement by 16 professionals, each answering for itself: each an
-#                   agreement of its own (in a case of its own), or all one shared agreement; a
+#                   RespondToAgreement by 16 professionals (so at concurrency 16 at most), each
+#                   answering for itself: each an agreement of its own (in a case of its own), or
+#                   all one shared agreement; a
 #                   slot alternates accepting and withdrawing (both write the party's answer, the
 #                   status and a log entry), against the SQL of one answer (lock the case's chain,
 #                   read the standing, write the answer and status, append the hashed entry).
@@ -29,6 +30,7 @@ seconds=${1:-5}
 levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
 scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create plan respond-different respond-same"}
 rounds=${KP_BENCH_ROUNDS:-3}
+parties=16  # professionals answering agreements (respond-*): at most this concurrency
 
 "$root/tools/bootstrap.sh"
 KP_BUILD_DIR=$build "$root/tools/build.sh" >/dev/null
@@ -99,7 +101,7 @@ if [[ " $scenarios " == *" plan "* ]]; then
   psql_ -c "CREATE TABLE bench_plans AS SELECT row_number() OVER (ORDER BY case_id) AS n, case_id FROM careplan.plans"
 fi
 if [[ " $scenarios " == *" respond-"* ]]; then
-  "$loadgen" --addr "$addr" --token "$agree_token" seed-agreements --parties 16 >/dev/null
+  "$loadgen" --addr "$addr" --token "$agree_token" seed-agreements --parties "$parties" >/dev/null
   # For pgbench: answer k of each scenario (the party and agreement of bench-party-k).
   for mode in different same; do
     [ $mode = different ] && having="= 1" || having="> 1"
@@ -149,7 +151,7 @@ SQL
 # computed in SQL.
 for mode in different same; do
   cat >"$work/respond-${mode}_case.sql" <<SQL
-\set k :client_id % 16 + 1
+\set k :client_id % $parties + 1
 BEGIN;
 INSERT INTO agreements.chain_heads AS h (case_id) SELECT case_id FROM bench_answers_$mode WHERE k = :k
   ON CONFLICT (case_id) DO UPDATE SET last_sequence = h.last_sequence RETURNING h.last_sequence AS seq, h.last_hash AS prev \gset
@@ -187,6 +189,10 @@ for scenario in $scenarios; do
       check) token=$partner_token; flags=(--scenario check --list-token "$get_token") ;;
       plan) token=$plan_token; flags=(--scenario plan) ;;
       respond-*) token=$agree_token
+        if [ "$c" -gt "$parties" ]; then  # each slot answers as a party of its own
+          echo "$scenario at concurrency $c skipped: $parties answering parties are seeded"
+          continue
+        fi
         flags=(--scenario "$scenario" --list-token "$agree_token" --key "$work/key.pem" --org bench-agree) ;;
       *) token=$create_token; flags=(--scenario "$scenario") ;;
     esac

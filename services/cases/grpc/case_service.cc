@@ -23,7 +23,9 @@ Error ClientNotFound() {
 }
 
 // Up to kMaxBatch concurrent GetCase (or CreateCase) calls share one round trip (one commit),
-// in at most kMaxParallelBatches batches at once, leaving the other workers for other calls.
+// in at most kMaxParallelBatches batches in flight at once (a read batch until its decisions are
+// in, a create batch until TeamService registered its cases), leaving the other workers for
+// other calls.
 constexpr std::size_t kMaxBatch = 32;
 constexpr std::size_t kMaxParallelBatches = 2;
 

@@ -1,9 +1,10 @@
 // Answers access questions: gathers the facts (TeamService's, the consents in force), applies
 // Decide, and records every decision in the access log before answering. Concurrent requests are
 // coalesced: a batch of them costs one call to TeamService, one query and one call to
-// AuditService. Nothing is cached, so a
-// withdrawal or an ended participation counts from the next question on, in every process. If the
-// decisions cannot be logged, nobody gets access: the batch fails with UNAVAILABLE.
+// AuditService, and requests arriving while two batches are in flight form the next one. Nothing
+// is cached, so a withdrawal or an ended participation counts from the next question on, in every
+// process. If the decisions cannot be logged, nobody gets access: the batch fails with
+// UNAVAILABLE.
 #pragma once
 
 #include <functional>

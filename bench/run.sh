@@ -13,10 +13,10 @@
 #   respond-different, respond-same
 #                   RespondToAgreement by 16 professionals (so at concurrency 16 at most), each
 #                   answering for itself: each an agreement of its own (in a case of its own), or
-#                   all one shared agreement; a
-#                   slot alternates accepting and withdrawing (both write the party's answer, the
-#                   status and a log entry), against the SQL of one answer (lock the case's chain,
-#                   read the standing, write the answer and status, append the hashed entry).
+#                   all one shared agreement; a slot alternates accepting and withdrawing (both
+#                   write the party's answer, the status and a log entry), against the SQL of one
+#                   answer (lock the case's chain, read the standing, write the answer and status,
+#                   append the hashed entry).
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
 #   KP_BENCH_PROFILE="partner-get check respond-different"   also prints, per call at concurrency
 #                              16, the statements PostgreSQL ran and their execution time

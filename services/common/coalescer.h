@@ -22,7 +22,8 @@
 
 namespace kp {
 
-// Item must have a member `PendingCall call`.
+// Item must have a member `call`: a PendingCall (or, in a test, anything with its method(),
+// DeadlinePassed() and Finish(status)).
 template <class Item>
 class Coalescer {
  public:

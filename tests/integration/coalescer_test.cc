@@ -112,7 +112,8 @@ class CoalescerTest : public ::testing::Test {
     std::lock_guard lock(record_.mutex);
     return record_.answers.at(id).error_code();
   }
-  // Gives a batch that wrongly would start the time to: the assertion after it can then fail.
+  // Leaves time for a batch that must not start to start anyway, had the Coalescer a bug: the
+  // assertion that follows can then fail.
   static void Settle() { std::this_thread::sleep_for(100ms); }
 
   int throwing_id_ = -1;  // a batch whose first call has this id throws

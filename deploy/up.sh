@@ -26,7 +26,7 @@ if [ "${1:-}" = down ]; then
 fi
 
 "$root/tools/bootstrap.sh"
-"$root/tools/build.sh"
+KP_BUILD_TARGETS="kruispuntd kruispunt" "$root/tools/build.sh"
 
 mkdir -p "$data/keys"
 chmod 700 "$data/keys"

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 
+#include "common/calendar.h"
 #include "kruispunt/type/v1/life_domain.pb.h"
 
 namespace kp {
@@ -235,17 +235,7 @@ std::optional<std::string> IsoDate(Violations& v, std::string_view field, bool p
     v.Add(std::string(field), "is not a calendar date");
     return std::nullopt;
   }
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return std::string(buffer);
-}
-
-std::string TodayIso() {
-  const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(today.year()),
-                static_cast<unsigned>(today.month()), static_cast<unsigned>(today.day()));
-  return buffer;
+  return IsoText(ymd);
 }
 
 }  // namespace kp

@@ -107,8 +107,6 @@ std::string LifeDomains(Violations& v, std::string_view field,
 // strings.
 std::optional<std::string> IsoDate(Violations& v, std::string_view field, bool present,
                                    const kruispunt::type::v1::Date& date, bool required);
-// Today's date (UTC) as ISO text.
-std::string TodayIso();
 
 // An optional request_id (a UUID) that makes a create idempotent.
 std::optional<std::string> RequestId(Violations& v, const std::string& request_id);

@@ -1,6 +1,7 @@
 #include "careplan/grpc/careplan_service.h"
 
 #include "careplan/grpc/careplan_validation.h"
+#include "common/calendar.h"
 #include "common/page_token.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
@@ -314,7 +315,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
                                        v1::Evaluation* resp) override {
     return BeginCall(rt_, ctx, "RecordEvaluation", [this, req, resp](PendingCall call) {
       auto e = std::make_shared<NewEvaluation>();
-      if (!Guarded(call, [&] { *e = ValidateRecordEvaluation(*req, TodayIso()); })) return;
+      if (!Guarded(call, [&] { *e = ValidateRecordEvaluation(*req, BelgianTodayIso()); })) return;
       const Actor actor{call.call().caller.organization, call.call().caller.person};
       Change(call, e->case_id, kAnyCarePlanWrite, {}, resp,
              [e, actor](pqxx::work& tx, const OpenedChange&, const Participants&) {

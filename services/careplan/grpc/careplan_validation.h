@@ -62,7 +62,7 @@ struct ActionUpdate {
 };
 ActionUpdate ValidateUpdateAction(const v1::UpdateActionRequest& request);
 
-// `today` as ISO text: an evaluation is not dated in the future.
+// `today` (in Belgium) as ISO text: an evaluation is not dated in the future.
 NewEvaluation ValidateRecordEvaluation(const v1::RecordEvaluationRequest& request, const std::string& today);
 
 }  // namespace kp::careplan

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "common/calendar.h"
 #include "common/pg_values.h"
 
 namespace kp::careplan {
@@ -62,10 +63,12 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT " GOAL_JSON ", g.position FROM careplan.goals g WHERE g.case_id = $1::uuid "
      "AND ($2::smallint IS NULL OR g.life_domain = $2) AND ($3::smallint IS NULL OR g.state = $3) "
      "AND g.position > $4 ORDER BY g.position LIMIT $5"},
-    // Goals still being worked on (ACCEPTED, ACTIVE, ON_HOLD) whose next evaluation has passed.
+    // Goals still being worked on (ACCEPTED, ACTIVE, ON_HOLD) whose next evaluation has passed:
+    // it lies before $4, today in Belgium (not PostgreSQL's current_date, which follows the
+    // server's time zone setting).
     {"careplan.goals_overdue",
      "SELECT " GOAL_JSON ", g.position, g.case_id::text FROM careplan.goals g "
-     "WHERE g.case_id = ANY($1::uuid[]) AND g.state IN (2, 3, 4) AND g.next_evaluation < current_date "
+     "WHERE g.case_id = ANY($1::uuid[]) AND g.state IN (2, 3, 4) AND g.next_evaluation < $4::date "
      "AND g.position > $2 ORDER BY g.position LIMIT $3"},
 
     {"careplan.disagreement_put",
@@ -236,7 +239,8 @@ std::optional<int64_t> ListGoals(pqxx::connection& conn, const std::string& case
 std::optional<int64_t> ListOverdueGoals(pqxx::connection& conn, const std::vector<std::string>& case_ids,
                                         int64_t after, int limit, v1::ListOverdueGoalsResponse& out) {
   pqxx::nontransaction tx(conn);
-  const auto rows = tx.exec_prepared("careplan.goals_overdue", ArrayLiteral(case_ids), after, limit + 1);
+  const auto rows = tx.exec_prepared("careplan.goals_overdue", ArrayLiteral(case_ids), after, limit + 1,
+                                      BelgianTodayIso());
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     FromJson(r[0].as<std::string>(), *out.add_goals());
     return r[1].as<int64_t>();

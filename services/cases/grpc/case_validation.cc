@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cases/domain/insz.h"
+#include "common/calendar.h"
 
 namespace kp::cases {
 
@@ -40,12 +41,6 @@ void CheckLanguage(Violations& v, std::string_view field, const std::string& lan
     v.Add(std::string(field), "must be a BCP 47 language tag such as nl, fr or nl-BE");
 }
 
-std::string DateIso(int y, int m, int d) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, d);
-  return buffer;
-}
-
 }  // namespace
 
 std::string RequireInsz(const std::string& insz, std::string_view field) {
@@ -74,15 +69,13 @@ NewClient ValidateCreateClient(const v1::CreateClientRequest& request, const Ide
   } else if (!IsValidDate(bd.year(), bd.month(), bd.day())) {
     v.Add("client.birth_date", "is not a calendar date");
   } else {
-    const auto today = std::chrono::year_month_day(
-        std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
     const std::chrono::year_month_day birth{std::chrono::year(bd.year()),
                                             std::chrono::month(static_cast<unsigned>(bd.month())),
                                             std::chrono::day(static_cast<unsigned>(bd.day()))};
-    if (birth > today) v.Add("client.birth_date", "is in the future");
+    if (birth > BelgianDate(std::chrono::system_clock::now())) v.Add("client.birth_date", "is in the future");
     else if (insz && !BirthDateMatches(*insz, bd.year(), bd.month(), bd.day()))
       v.Add("client.birth_date", "does not agree with the birth date in the INSZ");
-    out.birth_date = DateIso(bd.year(), bd.month(), bd.day());
+    out.birth_date = IsoText(birth);
   }
   CheckLanguage(v, "client.preferred_language", c.preferred_language());
   CheckContact(v, "client.contact", c.contact());

@@ -1,0 +1,24 @@
+// Calendar dates as Kruispunt's users live them. Kruispunt serves the Flemish first line, so
+// "today" (a birth or an evaluation dated in the future, a goal whose evaluation is overdue) is
+// the day in Belgium, not in UTC: the two differ every night between midnight in Brussels and
+// midnight UTC, when night nursing and crisis teams still record their work.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace kp {
+
+// The calendar day in Belgium at instant `t`. Belgium follows the EU's summer time rule
+// (Directive 2000/84/EC): UTC+2 from 01:00 UTC on the last Sunday of March until 01:00 UTC on the
+// last Sunday of October, UTC+1 otherwise. Should the EU end summer time, this is the one place
+// to change.
+std::chrono::year_month_day BelgianDate(std::chrono::system_clock::time_point t);
+
+// A date as ISO text ("2026-11-24"); ISO dates compare as strings and bind as SQL dates.
+std::string IsoText(std::chrono::year_month_day date);
+
+// Today in Belgium, as ISO text.
+std::string BelgianTodayIso();
+
+}  // namespace kp

@@ -1,6 +1,7 @@
 // How a service reaches the other Kruispunt services: one gRPC channel per peer service (the
 // server's in-process channel when the peer is hosted in the same process, else its configured
-// address) and the service token every such call presents. Set once, after the server starts.
+// address) and the service token every such call presents. The channels are set once, after the
+// server starts.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -12,6 +13,8 @@
 #include <mutex>
 #include <string>
 
+#include "common/service_token.h"
+
 namespace kp {
 
 class Peers {
@@ -19,7 +22,9 @@ class Peers {
   // How long a call to a peer may take at most.
   static constexpr std::chrono::milliseconds kCallTimeout{3000};
 
-  explicit Peers(std::string service_token) : service_token_(std::move(service_token)) {}
+  // Throws std::runtime_error when the token file holds no token.
+  Peers(const std::string& service_token_file, std::chrono::seconds recheck_every)
+      : service_token_(service_token_file, recheck_every) {}
 
   void Set(const std::string& service_full_name, std::shared_ptr<grpc::Channel> channel) {
     std::lock_guard lock(mutex_);
@@ -34,13 +39,13 @@ class Peers {
   // A context carrying the service token and a deadline.
   std::unique_ptr<grpc::ClientContext> NewContext() const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + service_token_);
+    context->AddMetadata("authorization", "Bearer " + service_token_.Current());
     context->set_deadline(std::chrono::system_clock::now() + kCallTimeout);
     return context;
   }
 
  private:
-  const std::string service_token_;
+  mutable ServiceToken service_token_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <iostream>
 
@@ -35,13 +34,6 @@ JwtKeySet LoadKeys(const Config& config) {
   if (!config.token_jwks.empty()) keys.AddJwksFile(config.token_jwks);
   if (keys.size() == 0) throw std::runtime_error("no usable token verification key configured");
   return keys;
-}
-
-std::string ReadToken(const std::string& path) {
-  std::string token = ReadFileToString(path);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) throw std::runtime_error("the service token file is empty");
-  return token;
 }
 
 // The database may still be starting (a fresh deployment): wait a little for it.
@@ -80,7 +72,8 @@ int ServerApp::Start() {
   for (const auto& module : modules_)
     statements.insert(statements.end(), module.statements.begin(), module.statements.end());
   pool_ = std::make_unique<DbPool>(config_.database_url, config_.db_pool_size, statements);
-  peers_ = std::make_unique<Peers>(ReadToken(config_.service_token_file));
+  peers_ = std::make_unique<Peers>(config_.service_token_file,
+                                   std::chrono::seconds(config_.service_token_recheck_seconds));
   team_ = std::make_unique<team::TeamClient>(*peers_);
   gate_ = std::make_unique<team::DirectoryGate>(*team_);
   runtime_ = Runtime{auth_.get(), pool_.get(), gate_.get(), peers_.get()};

@@ -1,4 +1,8 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
+#include <filesystem>
+#include <fstream>
+
+#include "common/files.h"
 #include "host/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "integration/harness.h"
@@ -56,6 +60,40 @@ TEST_F(AuthTest, TokenForAnotherAudienceIsUnauthenticated) {
 TEST_F(AuthTest, ValidTokenReachesTheService) {
   auto status = GetCaseWith(token_);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
+}
+
+// The token the services present to each other comes from a file that an identity provider's
+// tooling renews while the server runs: an expired one fails the calls between the services,
+// the renewed one is used without a restart.
+TEST_F(AuthTest, AServiceTokenRenewedInItsFileIsUsedWithoutARestart) {
+  const std::string path = Harness::Get().service_token_file();
+  const auto replace_token = [&path](const std::string& token) {
+    std::ofstream(path + ".new") << token << "\n";
+    std::filesystem::rename(path + ".new", path);
+  };
+  struct Restore {
+    std::string path, content;
+    ~Restore() { std::ofstream(path) << content; }
+  } restore{path, ReadFileToString(path)};
+  const auto client = CreateClient(token_);
+  const auto service_token = [](int ttl_seconds) {
+    return Token("kruispunt", "kruispuntd", ttl_seconds, "kruispunt", "", "service");
+  };
+
+  replace_token(service_token(/*ttl_seconds=*/-120));
+  v1::CreateCaseRequest request;
+  request.mutable_case_()->set_client(client.name());
+  request.mutable_case_()->set_title("Schulden en woning");
+  request.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  v1::Case created;
+  auto status = stub_->CreateCase(Ctx(token_).get(), request, &created);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);  // TeamService refused the expired token
+  EXPECT_EQ(ErrorReason(status), "TEAM_UNAVAILABLE");
+
+  replace_token(service_token(/*ttl_seconds=*/3600));
+  status = stub_->CreateCase(Ctx(token_).get(), request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.client(), client.name());
 }
 
 TEST_F(AuthTest, HealthNeedsNoTokenAndReportsServing) {

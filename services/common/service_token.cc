@@ -1,0 +1,46 @@
+#include "common/service_token.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <stdexcept>
+
+#include "common/files.h"
+
+namespace kp {
+
+ServiceToken::ServiceToken(std::string path, std::chrono::seconds recheck_every)
+    : path_(std::move(path)), recheck_every_(recheck_every) {
+  token_ = Read();
+  if (token_.empty()) throw std::runtime_error("no service token in " + path_ + " (unreadable or empty)");
+  read_at_ = std::chrono::steady_clock::now();
+}
+
+std::string ServiceToken::Current() {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - read_at_ >= recheck_every_) {
+    read_at_ = now;
+    std::string fresh = Read();
+    if (fresh.empty()) {
+      spdlog::warn("service token file unreadable or empty, keeping the last token path={}", path_);
+    } else if (fresh != token_) {
+      token_ = std::move(fresh);
+      spdlog::info("service token renewed from its file path={}", path_);
+    }
+  }
+  return token_;
+}
+
+std::string ServiceToken::Read() const {
+  std::string token;
+  try {
+    token = ReadFileToString(path_);
+  } catch (const std::runtime_error&) {
+    return {};
+  }
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  return token;
+}
+
+}  // namespace kp

@@ -1,11 +1,49 @@
 #include "common/auth.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/errors.h"
 
 namespace kp {
 
-Authenticator::Authenticator(JwtKeySet keys, JwtExpectations expect, std::size_t cache_capacity)
-    : keys_(std::move(keys)), expect_(std::move(expect)), capacity_(cache_capacity) {}
+namespace {
+
+std::vector<std::string> Paths(const TokenKeyFiles& files) {
+  auto paths = files.pem_files;
+  if (!files.jwks_file.empty()) paths.push_back(files.jwks_file);
+  return paths;
+}
+
+}  // namespace
+
+JwtKeySet LoadKeySet(const TokenKeyFiles& files) {
+  JwtKeySet keys;
+  for (const auto& path : files.pem_files) keys.AddPemFile(path);
+  if (!files.jwks_file.empty()) keys.AddJwksFile(files.jwks_file);
+  if (keys.size() == 0) throw std::runtime_error("no usable token verification key configured");
+  return keys;
+}
+
+Authenticator::Authenticator(TokenKeyFiles key_files, JwtExpectations expect, std::chrono::seconds recheck_every,
+                             std::size_t cache_capacity)
+    : key_files_(std::move(key_files)),
+      expect_(std::move(expect)),
+      capacity_(cache_capacity),
+      files_(Paths(key_files_), recheck_every),
+      keys_(std::make_shared<const JwtKeySet>(LoadKeySet(key_files_))) {}
+
+void Authenticator::RenewKeysIfChanged() {
+  if (!files_.Changed()) return;
+  try {
+    keys_ = std::make_shared<const JwtKeySet>(LoadKeySet(key_files_));
+  } catch (const std::exception& e) {
+    spdlog::error("token verification key files changed but are unusable, keeping the last keys: {}", e.what());
+    return;
+  }
+  ++keys_generation_;
+  cache_.clear();
+  spdlog::info("token verification keys renewed from their files keys={}", keys_->size());
+}
 
 bool IsValidPrincipalId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -31,17 +69,22 @@ Identity Authenticator::Authenticate(const grpc::ServerContextBase& context) {
 
 Identity Authenticator::AuthenticateToken(const std::string& token) {
   const auto now = std::chrono::system_clock::now();
+  std::shared_ptr<const JwtKeySet> keys;
+  uint64_t generation;
   {
     std::lock_guard lock(mutex_);
+    RenewKeysIfChanged();
     auto it = cache_.find(token);
     if (it != cache_.end()) {
       if (it->second.expires > now) return it->second.identity;
       cache_.erase(it);
     }
+    keys = keys_;
+    generation = keys_generation_;
   }
   nlohmann::json claims;
   try {
-    claims = VerifyJwt(token, keys_, expect_, now);
+    claims = VerifyJwt(token, *keys, expect_, now);
   } catch (const JwtError& e) {
     throw Error::Unauthenticated("TOKEN_INVALID", e.what());
   }
@@ -53,6 +96,7 @@ Identity Authenticator::AuthenticateToken(const std::string& token) {
   const auto expires = std::chrono::system_clock::time_point(std::chrono::seconds(
                            static_cast<int64_t>(claims["exp"].get<double>()))) + expect_.leeway;
   std::lock_guard lock(mutex_);
+  if (generation != keys_generation_) return identity;  // verified with keys renewed meanwhile
   // A bounded cache: dropping everything at capacity keeps it simple and still O(1) per call.
   if (cache_.size() >= capacity_) cache_.clear();
   cache_.insert_or_assign(token, Entry{identity, expires});

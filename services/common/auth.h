@@ -1,14 +1,21 @@
 // Who is calling: the bearer token of every RPC, verified once and then served from a cache
-// until it expires, so that signature checks are not paid on every call.
+// until it expires, so that signature checks are not paid on every call. The verification keys
+// come from files that may be renewed while the server runs (see common/credential_files.h); when
+// they change, the cache is emptied, so that a key taken out of the files (a compromised one, say)
+// stops admitting its tokens within the recheck time.
 #pragma once
 
 #include <grpcpp/server_context.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "common/credential_files.h"
 #include "common/jwt.h"
 
 namespace kp {
@@ -20,9 +27,21 @@ struct Identity {
   std::string role;          // claim "role": platform role ("professional", "admin", ...)
 };
 
+// Where the verification keys are: PEM public key files and/or a JWKS file.
+struct TokenKeyFiles {
+  std::vector<std::string> pem_files;
+  std::string jwks_file;  // empty: none
+};
+
+// Every key of the files; throws std::runtime_error when one cannot be read or parsed, or when
+// they hold no usable key.
+JwtKeySet LoadKeySet(const TokenKeyFiles& files);
+
 class Authenticator {
  public:
-  Authenticator(JwtKeySet keys, JwtExpectations expect, std::size_t cache_capacity = 10000);
+  // Throws std::runtime_error when the key files hold no usable key.
+  Authenticator(TokenKeyFiles key_files, JwtExpectations expect, std::chrono::seconds recheck_every,
+                std::size_t cache_capacity = 10000);
 
   // Reads "authorization: Bearer <jwt>"; throws Error UNAUTHENTICATED with a reason.
   Identity Authenticate(const grpc::ServerContextBase& context);
@@ -34,10 +53,16 @@ class Authenticator {
     Identity identity;
     std::chrono::system_clock::time_point expires;
   };
-  JwtKeySet keys_;
-  JwtExpectations expect_;
-  std::size_t capacity_;
+  // Loads the key files again when they changed; mutex_ held.
+  void RenewKeysIfChanged();
+
+  const TokenKeyFiles key_files_;
+  const JwtExpectations expect_;
+  const std::size_t capacity_;
   std::mutex mutex_;
+  CredentialFiles files_;
+  std::shared_ptr<const JwtKeySet> keys_;
+  uint64_t keys_generation_ = 0;  // counts renewals: a token verified with older keys is not cached
   std::unordered_map<std::string, Entry> cache_;
 };
 

@@ -71,9 +71,9 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.shutdown_grace_seconds = ParseInt("shutdown-grace-seconds", v); }},
       {"service-token-file", "file with the JWT (role service) presented to the other Kruispunt services, required",
        [](Config& c, const std::string& v) { c.service_token_file = v; }},
-      {"service-token-recheck-seconds", "seconds between reads of --service-token-file, so that a token rotated in "
-       "the file (written elsewhere, renamed over it) is used without a restart (default 30)",
-       [](Config& c, const std::string& v) { c.service_token_recheck_seconds = ParseInt("service-token-recheck-seconds", v); }},
+      {"credentials-recheck-seconds", "seconds between looks at the token key files and the service token file: "
+       "keys and a token renewed there (written elsewhere, renamed over the old file) are used without a restart (default 30)",
+       [](Config& c, const std::string& v) { c.credentials_recheck_seconds = ParseInt("credentials-recheck-seconds", v); }},
       {"team-address", "TeamService's address; empty: the TeamService hosted in this process",
        [](Config& c, const std::string& v) { c.team_address = v; }},
       {"consent-address", "ConsentService's address; empty: the ConsentService hosted in this process",
@@ -152,8 +152,8 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("plaintext is only served on loopback: configure TLS or set --allow-insecure-remote=1");
   if (config.service_token_file.empty())
     throw std::invalid_argument("--service-token-file is required: the services call each other with it");
-  if (config.service_token_recheck_seconds < 0)
-    throw std::invalid_argument("--service-token-recheck-seconds must be 0 or more");
+  if (config.credentials_recheck_seconds < 0)
+    throw std::invalid_argument("--credentials-recheck-seconds must be 0 or more");
   if (config.log_format != "text" && config.log_format != "json")
     throw std::invalid_argument("--log-format must be text or json");
 }

@@ -24,7 +24,9 @@ struct Config {
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
   std::string service_token_file;  // the JWT (role "service") this process presents to its peers
-  int service_token_recheck_seconds = 30;  // how often that file is read again (it may be rotated)
+  // How often the token key files and the service token file are looked at again (they may be
+  // renewed while the server runs).
+  int credentials_recheck_seconds = 30;
   // Addresses of peer services not hosted in this process (empty: hosted here).
   std::string team_address, consent_address, audit_address;
   std::string peer_tls_ca;         // set: peers are reached over TLS, verified against this CA

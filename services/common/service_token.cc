@@ -9,22 +9,18 @@
 
 namespace kp {
 
-ServiceToken::ServiceToken(std::string path, std::chrono::seconds recheck_every)
-    : path_(std::move(path)), recheck_every_(recheck_every) {
-  token_ = Read();
+ServiceToken::ServiceToken(const std::string& path, std::chrono::seconds recheck_every)
+    : path_(path), file_({path}, recheck_every), token_(Read()) {
   if (token_.empty()) throw std::runtime_error("no service token in " + path_ + " (unreadable or empty)");
-  read_at_ = std::chrono::steady_clock::now();
 }
 
 std::string ServiceToken::Current() {
   std::lock_guard lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - read_at_ >= recheck_every_) {
-    read_at_ = now;
+  if (file_.Changed()) {
     std::string fresh = Read();
     if (fresh.empty()) {
       spdlog::warn("service token file unreadable or empty, keeping the last token path={}", path_);
-    } else if (fresh != token_) {
+    } else {
       token_ = std::move(fresh);
       spdlog::info("service token renewed from its file path={}", path_);
     }

@@ -28,14 +28,6 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
   return grpc::SslServerCredentials(options);
 }
 
-JwtKeySet LoadKeys(const Config& config) {
-  JwtKeySet keys;
-  for (const auto& path : config.token_public_keys) keys.AddPemFile(path);
-  if (!config.token_jwks.empty()) keys.AddJwksFile(config.token_jwks);
-  if (keys.size() == 0) throw std::runtime_error("no usable token verification key configured");
-  return keys;
-}
-
 // The database may still be starting (a fresh deployment): wait a little for it.
 std::unique_ptr<pqxx::connection> ConnectWithPatience(const std::string& url) {
   for (int attempt = 1;; ++attempt) {
@@ -61,8 +53,10 @@ int ServerApp::Start() {
   });
   if (!hosts_team && config_.team_address.empty())
     throw std::runtime_error("TeamService is not hosted in this process: set --team-address");
-  auth_ = std::make_unique<Authenticator>(
-      LoadKeys(config_), JwtExpectations{config_.token_issuer, config_.token_audience});
+  const std::chrono::seconds recheck_credentials(config_.credentials_recheck_seconds);
+  auth_ = std::make_unique<Authenticator>(TokenKeyFiles{config_.token_public_keys, config_.token_jwks},
+                                          JwtExpectations{config_.token_issuer, config_.token_audience},
+                                          recheck_credentials);
   if (config_.migrate) {
     auto conn = ConnectWithPatience(config_.database_url);
     for (const auto& module : modules_)
@@ -72,8 +66,7 @@ int ServerApp::Start() {
   for (const auto& module : modules_)
     statements.insert(statements.end(), module.statements.begin(), module.statements.end());
   pool_ = std::make_unique<DbPool>(config_.database_url, config_.db_pool_size, statements);
-  peers_ = std::make_unique<Peers>(config_.service_token_file,
-                                   std::chrono::seconds(config_.service_token_recheck_seconds));
+  peers_ = std::make_unique<Peers>(config_.service_token_file, recheck_credentials);
   team_ = std::make_unique<team::TeamClient>(*peers_);
   gate_ = std::make_unique<team::DirectoryGate>(*team_);
   runtime_ = Runtime{auth_.get(), pool_.get(), gate_.get(), peers_.get()};

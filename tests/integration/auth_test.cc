@@ -62,25 +62,44 @@ TEST_F(AuthTest, ValidTokenReachesTheService) {
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
 }
 
+// Replaces a credential file the way renewal tooling should (write, then rename over it), and
+// puts the original back at the end of the test.
+class CredentialFile {
+ public:
+  explicit CredentialFile(std::string path) : path_(std::move(path)), original_(ReadFileToString(path_)) {}
+  ~CredentialFile() { Replace(original_); }
+  const std::string& original() const { return original_; }
+  void Replace(const std::string& content) const {
+    std::ofstream(path_ + ".new") << content;
+    std::filesystem::rename(path_ + ".new", path_);
+  }
+
+ private:
+  const std::string path_, original_;
+};
+
+// The keys that verify callers' tokens come from files an identity provider's tooling renews
+// while the server runs: a key added there admits its tokens without a restart.
+TEST_F(AuthTest, AVerificationKeyAddedToItsFileIsUsedWithoutARestart) {
+  const CredentialFile keys(Harness::Get().keys().public_pem_path);
+  const auto& new_key = Harness::Get().stranger_keys();
+  const auto token = Token(org_, person_, 300, "kruispunt", new_key.private_pem_path);
+  EXPECT_EQ(GetCaseWith(token).error_code(), StatusCode::UNAUTHENTICATED);
+  keys.Replace(keys.original() + ReadFileToString(new_key.public_pem_path));
+  EXPECT_EQ(GetCaseWith(token).error_code(), StatusCode::NOT_FOUND);  // authenticated; no such case
+}
+
 // The token the services present to each other comes from a file that an identity provider's
 // tooling renews while the server runs: an expired one fails the calls between the services,
 // the renewed one is used without a restart.
 TEST_F(AuthTest, AServiceTokenRenewedInItsFileIsUsedWithoutARestart) {
-  const std::string path = Harness::Get().service_token_file();
-  const auto replace_token = [&path](const std::string& token) {
-    std::ofstream(path + ".new") << token << "\n";
-    std::filesystem::rename(path + ".new", path);
-  };
-  struct Restore {
-    std::string path, content;
-    ~Restore() { std::ofstream(path) << content; }
-  } restore{path, ReadFileToString(path)};
+  const CredentialFile token_file(Harness::Get().service_token_file());
   const auto client = CreateClient(token_);
   const auto service_token = [](int ttl_seconds) {
     return Token("kruispunt", "kruispuntd", ttl_seconds, "kruispunt", "", "service");
   };
 
-  replace_token(service_token(/*ttl_seconds=*/-120));
+  token_file.Replace(service_token(/*ttl_seconds=*/-120));
   v1::CreateCaseRequest request;
   request.mutable_case_()->set_client(client.name());
   request.mutable_case_()->set_title("Schulden en woning");
@@ -90,7 +109,7 @@ TEST_F(AuthTest, AServiceTokenRenewedInItsFileIsUsedWithoutARestart) {
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);  // TeamService refused the expired token
   EXPECT_EQ(ErrorReason(status), "TEAM_UNAVAILABLE");
 
-  replace_token(service_token(/*ttl_seconds=*/3600));
+  token_file.Replace(service_token(/*ttl_seconds=*/3600));
   status = stub_->CreateCase(Ctx(token_).get(), request, &created);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(created.client(), client.name());

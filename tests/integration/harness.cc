@@ -100,7 +100,7 @@ Config TestServerConfig(const std::string& database_url) {
   config.token_public_keys = {Harness::Get().keys().public_pem_path};
   config.shutdown_grace_seconds = 2;
   config.service_token_file = Harness::Get().service_token_file();
-  config.service_token_recheck_seconds = 0;  // a test may rotate the token and see it used at once
+  config.credentials_recheck_seconds = 0;  // a test may renew keys or the token and see them used at once
   return config;
 }
 

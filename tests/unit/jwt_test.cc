@@ -4,8 +4,9 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
-
 
 #include "common/auth.h"
 #include "common/errors.h"
@@ -32,12 +33,8 @@ class JwtTest : public ::testing::Test {
             {"exp", now + exp_offset}};
   }
 
-  static JwtKeySet Keys() {
-    JwtKeySet keys;
-    keys.AddPemFile(ec_->public_pem_path);
-    keys.AddPemFile(rsa_->public_pem_path);
-    return keys;
-  }
+  static JwtKeySet Keys() { return LoadKeySet(KeyFiles()); }
+  static TokenKeyFiles KeyFiles() { return {{ec_->public_pem_path, rsa_->public_pem_path}, ""}; }
 
   JwtExpectations expect_{"kp-test", "kruispunt"};
   static std::string* dir_;
@@ -144,7 +141,7 @@ TEST_F(JwtTest, SelectsJwksKeysByKid) {
 }
 
 TEST_F(JwtTest, AuthenticatorNeedsOrganisationAndPersonClaims) {
-  Authenticator auth(Keys(), expect_);
+  Authenticator auth(KeyFiles(), expect_, std::chrono::seconds(30));
   auto claims = Claims();
   EXPECT_EQ(auth.AuthenticateToken(SignJwt(claims, ec_->private_pem_path)).organization, "caw");
   claims.erase("org");
@@ -158,9 +155,68 @@ TEST_F(JwtTest, AuthenticatorNeedsOrganisationAndPersonClaims) {
 }
 
 TEST_F(JwtTest, AuthenticatorCacheDoesNotOutliveExpiry) {
-  Authenticator auth(Keys(), JwtExpectations{"kp-test", "kruispunt", std::chrono::seconds(0)});
+  Authenticator auth(KeyFiles(), JwtExpectations{"kp-test", "kruispunt", std::chrono::seconds(0)},
+                     std::chrono::seconds(30));
   const std::string token = SignJwt(Claims(1), ec_->private_pem_path);
   EXPECT_NO_THROW(auth.AuthenticateToken(token));
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   EXPECT_THROW(auth.AuthenticateToken(token), Error);
+}
+
+// The verification keys are files an identity provider's tooling renews while the server runs.
+class KeyRenewalTest : public JwtTest {
+ protected:
+  // The key file the authenticator reads, holding a copy of `pem_path`'s key.
+  void UseKey(const std::string& pem_path) { Replace(ReadFileToString(pem_path)); }
+  void Replace(const std::string& content) {
+    std::ofstream(key_file_ + ".new") << content;
+    std::filesystem::rename(key_file_ + ".new", key_file_);
+  }
+  Authenticator Make() { return Authenticator({{key_file_}, ""}, expect_, std::chrono::seconds(0)); }
+
+  const std::string key_file_ = test::MakeTempDir() + "/keys.pem";
+};
+
+TEST_F(KeyRenewalTest, AKeyAddedToTheFilesAdmitsItsTokens) {
+  UseKey(ec_->public_pem_path);
+  auto auth = Make();
+  const auto token = SignJwt(Claims(), other_->private_pem_path);
+  EXPECT_THROW(auth.AuthenticateToken(token), Error);
+  Replace(ReadFileToString(ec_->public_pem_path) + ReadFileToString(other_->public_pem_path));
+  EXPECT_EQ(auth.AuthenticateToken(token).organization, "caw");
+}
+
+TEST_F(KeyRenewalTest, AKeyTakenOutOfTheFilesNoLongerAdmitsItsTokensEvenCachedOnes) {
+  UseKey(ec_->public_pem_path);
+  auto auth = Make();
+  const auto token = SignJwt(Claims(), ec_->private_pem_path);
+  EXPECT_NO_THROW(auth.AuthenticateToken(token));  // verified and cached
+  UseKey(other_->public_pem_path);
+  try {
+    auth.AuthenticateToken(token);
+    FAIL() << "a token of a key taken out must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(e.reason(), "TOKEN_INVALID");
+  }
+}
+
+TEST_F(KeyRenewalTest, FilesHoldingNoUsableKeyKeepTheLastKeys) {
+  UseKey(ec_->public_pem_path);
+  auto auth = Make();
+  // A fresh signature each time (ES256 signatures are randomised): no answer comes from the cache.
+  const auto fresh_token = [] { return SignJwt(Claims(), ec_->private_pem_path); };
+  for (const std::string content : {"", "-----BEGIN PUBLIC KEY-----\nhalf written"}) {
+    Replace(content);
+    EXPECT_EQ(auth.AuthenticateToken(fresh_token()).organization, "caw") << content;
+  }
+  std::filesystem::remove(key_file_);
+  EXPECT_EQ(auth.AuthenticateToken(fresh_token()).organization, "caw");
+  UseKey(other_->public_pem_path);  // usable again: the new keys apply
+  EXPECT_THROW(auth.AuthenticateToken(fresh_token()), Error);
+}
+
+TEST_F(KeyRenewalTest, AServerDoesNotStartWithoutAUsableKey) {
+  Replace("not a key");
+  EXPECT_THROW(Make(), std::runtime_error);
 }

@@ -1,7 +1,4 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
-#include <filesystem>
-#include <fstream>
-
 #include "common/files.h"
 #include "host/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -62,17 +59,14 @@ TEST_F(AuthTest, ValidTokenReachesTheService) {
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
 }
 
-// Replaces a credential file the way renewal tooling should (write, then rename over it), and
-// puts the original back at the end of the test.
+// A credential file of the test server, replaced as renewal tooling should (ReplaceFile); the
+// original is put back at the end of the test.
 class CredentialFile {
  public:
   explicit CredentialFile(std::string path) : path_(std::move(path)), original_(ReadFileToString(path_)) {}
   ~CredentialFile() { Replace(original_); }
   const std::string& original() const { return original_; }
-  void Replace(const std::string& content) const {
-    std::ofstream(path_ + ".new") << content;
-    std::filesystem::rename(path_ + ".new", path_);
-  }
+  void Replace(const std::string& content) const { ReplaceFile(path_, content); }
 
  private:
   const std::string path_, original_;

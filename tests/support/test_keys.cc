@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace kp::test {
@@ -31,6 +33,11 @@ std::string MakeTempDir() {
   std::string pattern = std::string(base ? base : "/tmp") + "/kp-test-XXXXXX";
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   return pattern;
+}
+
+void ReplaceFile(const std::string& path, const std::string& content) {
+  std::ofstream(path + ".new") << content;
+  std::filesystem::rename(path + ".new", path);
 }
 
 }  // namespace kp::test

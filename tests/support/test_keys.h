@@ -1,4 +1,4 @@
-// Key pairs for tests, written as PEM files in a temporary folder.
+// Key pairs and files for tests: PEM key pairs in a temporary folder, and file replacement.
 #pragma once
 
 #include <string>
@@ -15,5 +15,9 @@ KeyPair GenerateKeyPair(const std::string& dir, const std::string& name, const s
 
 // A fresh folder under $TMPDIR, removed by the OS's tmp cleaning (tests leave nothing else).
 std::string MakeTempDir();
+
+// Replaces a file the way credential renewal should: writes a new file and renames it over the
+// old one, so that a reader never sees it half written.
+void ReplaceFile(const std::string& path, const std::string& content);
 
 }  // namespace kp::test

@@ -29,7 +29,7 @@ TEST(Calendar, SummerIsTwoHoursAheadOfUtc) {
   EXPECT_EQ(BelgianIso(Utc(2026, 7, 1, 22, 0)), "2026-07-02");
 }
 
-TEST(Calendar, SummerTimeStartsAt0100UtcOnTheLastSundayOfMarch) {
+TEST(Calendar, SummerTimeStartsOnTheLastSundayOfMarch) {
   // 2026-03-29 is the last Sunday of March. The night before is still winter time...
   EXPECT_EQ(BelgianIso(Utc(2026, 3, 28, 22, 30)), "2026-03-28");
   // ...the evening of that Sunday is summer time.
@@ -39,7 +39,7 @@ TEST(Calendar, SummerTimeStartsAt0100UtcOnTheLastSundayOfMarch) {
   EXPECT_EQ(BelgianIso(Utc(2024, 3, 31, 22, 30)), "2024-04-01");
 }
 
-TEST(Calendar, SummerTimeEndsAt0100UtcOnTheLastSundayOfOctober) {
+TEST(Calendar, SummerTimeEndsOnTheLastSundayOfOctober) {
   // 2026-10-25 is the last Sunday of October: summer time the evening before, winter after.
   EXPECT_EQ(BelgianIso(Utc(2026, 10, 24, 22, 30)), "2026-10-25");
   EXPECT_EQ(BelgianIso(Utc(2026, 10, 25, 22, 30)), "2026-10-25");

@@ -5,7 +5,6 @@
 #include <openssl/pem.h>
 
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "common/auth.h"
@@ -168,10 +167,7 @@ class KeyRenewalTest : public JwtTest {
  protected:
   // The key file the authenticator reads, holding a copy of `pem_path`'s key.
   void UseKey(const std::string& pem_path) { Replace(ReadFileToString(pem_path)); }
-  void Replace(const std::string& content) {
-    std::ofstream(key_file_ + ".new") << content;
-    std::filesystem::rename(key_file_ + ".new", key_file_);
-  }
+  void Replace(const std::string& content) { test::ReplaceFile(key_file_, content); }
   Authenticator Make() { return Authenticator({{key_file_}, ""}, expect_, std::chrono::seconds(0)); }
 
   const std::string key_file_ = test::MakeTempDir() + "/keys.pem";

@@ -140,4 +140,8 @@ void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler
   if (!runtime.db->Submit(std::move(job))) pending.Finish(OverloadedStatus());
 }
 
+void RequireService(const Identity& caller, const char* what) {
+  if (caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", what);
+}
+
 }  // namespace kp

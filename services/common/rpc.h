@@ -83,6 +83,10 @@ void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler);
 void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler,
                      std::function<void(PendingCall)> next);
 
+// Throws PERMISSION_DENIED SERVICE_ONLY (with `what` as the message) unless the caller is one of
+// Kruispunt's own services (role "service"): for the methods only they call.
+void RequireService(const Identity& caller, const char* what);
+
 // Runs fn (validation, say); if it throws kp::Error, finishes the call with it and returns false.
 bool Guarded(const PendingCall& call, const std::function<void()>& fn);
 

@@ -39,7 +39,7 @@ void AppendBatch(pqxx::connection& db, std::vector<Record>& batch, Coalescer<Rec
 }
 
 std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req, const Identity& caller) {
-  if (caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", "only Kruispunt's services write the access log");
+  RequireService(caller, "only Kruispunt's services write the access log");
   std::vector<NewEntry> entries;
   Violations v;
   for (int i = 0; i < req.entries_size(); ++i) {

@@ -202,7 +202,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   }
 
   static std::vector<AccessDecider::Ask> ValidateBatch(const v1::BatchCheckAccessRequest& req, const Identity& caller) {
-    if (caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", "only Kruispunt's services ask in batches");
+    RequireService(caller, "only Kruispunt's services ask in batches");
     std::vector<AccessDecider::Ask> asks;
     Violations v;
     for (int i = 0; i < req.questions_size(); ++i) {

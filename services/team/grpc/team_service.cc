@@ -20,10 +20,6 @@ void RequireAdmin(const Call& call, const char* what) {
   if (call.caller.role != "admin") throw Error::PermissionDenied("ADMIN_ONLY", what);
 }
 
-void RequireService(const Call& call, const char* what) {
-  if (call.caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", what);
-}
-
 std::string ParticipantName(const std::string& case_id, const std::string& participant_id) {
   return "cases/" + case_id + "/participants/" + participant_id;
 }
@@ -249,7 +245,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* RegisterCases(CallbackServerContext* ctx, const v1::RegisterCasesRequest* req,
                                     v1::RegisterCasesResponse*) override {
     return ServeUnary(rt_, ctx, "RegisterCases", [req](const Call& call, pqxx::connection& db) {
-      RequireService(call, "only Kruispunt's services register cases");
+      RequireService(call.caller, "only Kruispunt's services register cases");
       std::vector<CaseRegistration> cases;
       Violations v;
       for (int i = 0; i < req->cases_size(); ++i) {
@@ -278,7 +274,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* ListOrganizationCases(CallbackServerContext* ctx, const v1::ListOrganizationCasesRequest* req,
                                             v1::ListOrganizationCasesResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListOrganizationCases", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call, "only Kruispunt's services list an organisation's cases");
+      RequireService(call.caller, "only Kruispunt's services list an organisation's cases");
       const auto org = RequirePrincipalName(req->organization(), "organizations", "organization");
       for (const auto& id : OrganizationCases(db, org)) resp->add_cases("cases/" + id);
     }, kPlatformToo);
@@ -287,7 +283,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* DescribeTeams(CallbackServerContext* ctx, const v1::DescribeTeamsRequest* req,
                                     v1::DescribeTeamsResponse* resp) override {
     return ServeUnary(rt_, ctx, "DescribeTeams", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call, "only Kruispunt's services ask for the facts of teams");
+      RequireService(call.caller, "only Kruispunt's services ask for the facts of teams");
       std::vector<TeamQuery> queries;
       Violations v;
       for (int i = 0; i < req->queries_size(); ++i) {

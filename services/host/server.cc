@@ -12,6 +12,7 @@
 
 #include "common/files.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "common/logging.h"
 
@@ -119,7 +120,8 @@ void ServerApp::ConnectPeers() {
   const std::pair<std::string, std::string> elsewhere[] = {
       {team::v1::TeamService::service_full_name(), config_.team_address},
       {kruispunt::consent::v1::ConsentService::service_full_name(), config_.consent_address},
-      {kruispunt::audit::v1::AuditService::service_full_name(), config_.audit_address}};
+      {kruispunt::audit::v1::AuditService::service_full_name(), config_.audit_address},
+      {kruispunt::careplan::v1::CarePlanService::service_full_name(), config_.careplan_address}};
   for (const auto& [service, address] : elsewhere)
     if (!address.empty()) peers_->Set(service, grpc::CreateChannel(address, credentials));
 }

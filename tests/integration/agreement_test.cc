@@ -334,6 +334,69 @@ TEST_F(AgreementTest, TwoPartiesAnswerAtTheSameMoment) {
   EXPECT_EQ(verified.entries_checked(), 15);  // 5 x (proposed + 2 answers)
 }
 
+// An agreement serves goals of the case's care plan: CarePlanService is asked whether they exist,
+// after the access decision. A goal that is not there is the proposer's mistake, answered before
+// anything is written.
+TEST_F(AgreementTest, TheGoalsAnAgreementServesAreInTheCasesCarePlan) {
+  const auto m = Maria();
+  careplan_v1::CreateGoalRequest create_goal;
+  create_goal.set_parent(m.name);
+  create_goal.mutable_goal()->set_statement("Ik wil mijn schulden afbetalen");
+  create_goal.mutable_goal()->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  create_goal.mutable_goal()->set_held_by(m.client);
+  create_goal.mutable_goal()->set_priority(1);
+  careplan_v1::Goal goal;
+  ASSERT_TRUE(CarePlanStub()->CreateGoal(Ctx(token_).get(), create_goal, &goal).ok());
+  const std::string missing = m.name + "/goals/00000000-0000-4000-8000-00000000beef";
+
+  const auto propose = [&](const std::string& token, std::vector<std::string> goals, ag::Agreement* out) {
+    ag::ProposeAgreementRequest request;
+    request.set_parent(m.name);
+    request.mutable_content()->set_text("CAW start wekelijkse budgetbegeleiding");
+    *request.mutable_content()->add_required_parties() = Org(m.caw.org);
+    for (const auto& g : goals) request.mutable_content()->add_goals(g);
+    return AgreementStub()->ProposeAgreement(Ctx(token).get(), request, out);
+  };
+  const auto entries_before = Log(token_, m.name).size();
+  ag::Agreement budget;
+  auto status = propose(token_, {goal.name(), missing}, &budget);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"content.goals"});
+  EXPECT_NE(status.error_details().find(missing), std::string::npos);
+  EXPECT_EQ(status.error_details().find(goal.name()), std::string::npos);
+  EXPECT_EQ(Log(token_, m.name).size(), entries_before);  // nothing proposed
+  // Someone who may not propose learns nothing about the goals.
+  EXPECT_EQ(propose(m.caw.token, {missing}, &budget).error_code(), StatusCode::PERMISSION_DENIED);
+
+  ASSERT_TRUE(propose(token_, {goal.name()}, &budget).ok());
+  ASSERT_EQ(budget.current().content().goals_size(), 1);
+  EXPECT_EQ(budget.current().content().goals(0), goal.name());
+
+  // An amendment is checked the same way.
+  ag::AmendAgreementRequest amend;
+  amend.set_name(budget.name());
+  *amend.mutable_content() = budget.current().content();
+  amend.mutable_content()->add_goals(missing);
+  ag::Agreement amended;
+  status = AgreementStub()->AmendAgreement(Ctx(token_).get(), amend, &amended);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status), std::vector<std::string>{"content.goals"});
+
+  // DescribeGoals answers Kruispunt's own services only.
+  careplan_v1::DescribeGoalsRequest describe;
+  describe.set_parent(m.name);
+  describe.add_goals(missing);
+  describe.add_goals(goal.name());
+  careplan_v1::DescribeGoalsResponse described;
+  EXPECT_EQ(ErrorReason(CarePlanStub()->DescribeGoals(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  const auto service = Token("kruispunt", "kruispuntd", 300, "kruispunt", "", "service");
+  ASSERT_TRUE(CarePlanStub()->DescribeGoals(Ctx(service).get(), describe, &described).ok());
+  EXPECT_EQ(std::vector<bool>(described.exists().begin(), described.exists().end()), (std::vector<bool>{false, true}));
+  describe.add_goals("cases/00000000-0000-4000-8000-000000000000/goals/00000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(ViolationFields(CarePlanStub()->DescribeGoals(Ctx(service).get(), describe, &described)),
+            std::vector<std::string>{"goals[2]"});
+}
+
 TEST_F(AgreementTest, BadInput) {
   const auto m = Maria();
   ag::ProposeAgreementRequest request;

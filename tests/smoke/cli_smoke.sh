@@ -57,7 +57,7 @@ goal=$("$cli" --json goal add "$case" --statement "Ik wil in mijn huis blijven w
 
 # An agreement that Maria accepts (recorded by her coordinator); the log verifies with the
 # independent verifier of docs/agreement-log.md.
-agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maand" --party "$client_participant" |
+agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maand" --party "$client_participant" --goal "$goal" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 "$cli" agreement respond "$agreement" --version 1 --party "$client_participant" --answer accept \
   | grep -q AGREEMENT_STATUS_IN_FORCE

@@ -2,6 +2,8 @@
 // request validation, as pure functions.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "agreements/domain/agreement_log.h"
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
@@ -109,6 +111,30 @@ TEST(AgreementValidation, PartiesAndContent) {
     for (const auto& v : e.violations()) fields.push_back(v.field);
     EXPECT_EQ(fields, (std::vector<std::string>{"content.schedule", "content.performers[0].organization",
                                                 "content.required_parties[2]"}));
+  }
+}
+
+// CarePlanService is asked about an agreement's goals in one call: their number is bounded.
+TEST(AgreementValidation, AtMostFiftyGoals) {
+  const std::string c = "cases/3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c";
+  v1::ProposeAgreementRequest request;
+  request.set_parent(c);
+  request.mutable_content()->set_text("CAW start wekelijkse budgetbegeleiding");
+  request.mutable_content()->add_required_parties()->set_organization("organizations/caw-ob");
+  const auto add_goal = [&](int i) {
+    char id[37];
+    std::snprintf(id, sizeof id, "7c6b5a4f-3e2d-4f1c-8a9e-%012d", i);
+    request.mutable_content()->add_goals(c + "/goals/" + id);
+  };
+  for (int i = 0; i < 50; ++i) add_goal(i);
+  EXPECT_EQ(ValidatePropose(request).content.goal_ids.size(), 50u);
+  add_goal(50);
+  try {
+    ValidatePropose(request);
+    FAIL() << "expected INVALID_ARGUMENT";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.violations().size(), 1u);
+    EXPECT_EQ(e.violations()[0].field, "content.goals");
   }
 }
 

@@ -8,6 +8,7 @@
 #include "agreements/domain/agreement_log.h"
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
+#include "careplan/client/careplan_client.h"
 #include "common/page_token.h"
 #include "common/pg_values.h"
 #include "consent/client/access_gate.h"
@@ -83,7 +84,7 @@ using ChangeFn = std::function<Event(pqxx::work&, const std::string& time, const
 class AgreementServiceImpl final : public v1::AgreementService::CallbackService {
  public:
   explicit AgreementServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers),
+      : rt_(runtime), team_(*runtime.peers), careplan_(*runtime.peers), consent_(*runtime.peers),
         access_(consent_, v1::AgreementService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
 
   ServerUnaryReactor* ProposeAgreement(CallbackServerContext* ctx, const v1::ProposeAgreementRequest* req,
@@ -431,7 +432,8 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
   }
 
   // A change that sets an agreement's content (a proposal, an amendment): it needs the mandate to
-  // propose, and every party and performer it names must take part in the case.
+  // propose, every party and performer it names must take part in the case, and every goal it
+  // serves must be in the case's care plan.
   void ChangeContent(const PendingCall& call, const std::string& case_id, const Content& content, v1::Agreement* resp,
                      std::function<Event(pqxx::work&, const std::string& time)> change) {
     auto check = TeamQueries(call, case_id, content);
@@ -440,7 +442,28 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
                                                            const std::vector<team_v1::TeamFacts>& facts) {
              CheckPartiesTakePart(facts, orgs);
              return change(tx, time);
-           });
+           },
+           content.goal_ids);
+  }
+
+  // Goes on with `next` when the case's care plan has every goal named (at once when none is);
+  // else answers INVALID_ARGUMENT on content.goals, naming each goal not found. Asked only after
+  // the access decision, so that nobody else learns which goals exist.
+  void RequireGoals(const PendingCall& call, const std::string& case_id, const std::vector<std::string>& goal_ids,
+                    std::function<void(PendingCall)> next) {
+    if (goal_ids.empty()) return next(call);
+    careplan_.GoalsExist(case_id, goal_ids, [call, case_id, goal_ids, next = std::move(next)](
+                                                const grpc::Status& status, const std::vector<bool>& exists) {
+      if (!status.ok()) return call.Finish(careplan::CarePlanClient::ForCaller(status));
+      const bool all_exist = Guarded(call, [&] {
+        Violations v;
+        for (std::size_t i = 0; i < goal_ids.size(); ++i)
+          if (!exists[i])
+            v.Add("content.goals", "cases/" + case_id + "/goals/" + goal_ids[i] + " is not a goal of this case's care plan");
+        v.ThrowIfAny();
+      });
+      if (all_exist) next(call);
+    });
   }
 
   // A read of the case's agreements: decided (and logged) first, then `read` on a worker.
@@ -448,11 +471,12 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     access_.ThenOnWorker(rt_, call, access_.For(call, case_id), std::move(read));
   }
 
-  // A change: the write decision (needing `permission`), the team's facts when asked, then one
-  // transaction that takes the case's chain lock, runs `change`, appends its event to the log and
-  // answers the agreement as it is then.
+  // A change: the write decision (needing `permission`), the goals it names looked up in the care
+  // plan and the team's facts when asked, then one transaction that takes the case's chain lock,
+  // runs `change`, appends its event to the log and answers the agreement as it is then.
   void Change(const PendingCall& call, const std::string& case_id, int permission,
-              std::vector<team_v1::TeamQuery> queries, v1::Agreement* resp, ChangeFn change) {
+              std::vector<team_v1::TeamQuery> queries, v1::Agreement* resp, ChangeFn change,
+              std::vector<std::string> goal_ids = {}) {
     auto run = [this, case_id, resp, change = std::move(change)](PendingCall permitted,
                                                                  std::vector<team_v1::TeamFacts> facts) {
       const Actor actor = ActorOf(permitted);
@@ -482,17 +506,21 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       });
     };
     access_.Then(call, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission),
-                 [this, queries = std::move(queries), run = std::move(run)](PendingCall permitted) {
-      if (queries.empty()) return run(permitted, {});
-      team_.DescribeTeams(queries, [permitted, run](const grpc::Status& status, const std::vector<team_v1::TeamFacts>& facts) {
-        if (!status.ok()) return permitted.Finish(team::TeamClient::ForCaller(status));
-        run(permitted, facts);
+                 [this, case_id, goal_ids = std::move(goal_ids), queries = std::move(queries),
+                  run = std::move(run)](PendingCall permitted) {
+      RequireGoals(permitted, case_id, goal_ids, [this, queries, run](PendingCall checked) {
+        if (queries.empty()) return run(checked, {});
+        team_.DescribeTeams(queries, [checked, run](const grpc::Status& status, const std::vector<team_v1::TeamFacts>& facts) {
+          if (!status.ok()) return checked.Finish(team::TeamClient::ForCaller(status));
+          run(checked, facts);
+        });
       });
     });
   }
 
   Runtime& rt_;
   team::TeamClient team_;
+  careplan::CarePlanClient careplan_;
   consent::ConsentClient consent_;
   consent::AccessGate access_;
 };

@@ -9,6 +9,8 @@ namespace kp::agreements {
 namespace {
 
 constexpr std::size_t kTextMax = 2000, kScheduleMax = 200, kReasonMax = 1000;
+// Goals an agreement serves: at most this many (CarePlanService is asked about them in one call).
+constexpr int kGoalsMax = 50;
 
 // Parties named in a repeated field, each once.
 std::vector<std::string> Parties(Violations& v, const std::string& field,
@@ -30,6 +32,7 @@ Content CheckContent(Violations& v, const v1::AgreementContent& c, const std::st
   v.Text("content.text", c.text(), 1, kTextMax, /*multiline=*/true);
   v.Text("content.schedule", c.schedule(), 0, kScheduleMax);
   std::set<std::string> goals;
+  if (c.goals_size() > kGoalsMax) v.Add("content.goals", "names more than " + std::to_string(kGoalsMax) + " goals");
   for (const auto& goal : c.goals()) {
     auto parsed = ParseChildName(goal, "goals");
     if (!parsed || parsed->first != case_id) v.Add("content.goals", "must name goals of this case: 'cases/{uuid}/goals/{uuid}'");

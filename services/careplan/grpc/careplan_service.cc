@@ -351,6 +351,17 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
     });
   }
 
+  ServerUnaryReactor* DescribeGoals(CallbackServerContext* ctx, const v1::DescribeGoalsRequest* req,
+                                    v1::DescribeGoalsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireService(call.caller, "only Kruispunt's services ask which goals exist");
+      const auto question = ValidateDescribeGoals(*req);
+      if (question.goal_ids.empty()) return;
+      const auto existing = ExistingGoals(db, question.case_id, question.goal_ids);
+      for (const auto& id : question.goal_ids) resp->add_exists(existing.count(id) > 0);
+    }, Callers::kOrganizationsAndPlatform);
+  }
+
  private:
   // A read of the case's care plan: decided (and logged) first, then `read` on a worker.
   void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {

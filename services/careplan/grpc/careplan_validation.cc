@@ -249,4 +249,19 @@ NewEvaluation ValidateRecordEvaluation(const v1::RecordEvaluationRequest& reques
   return out;
 }
 
+GoalsQuestion ValidateDescribeGoals(const v1::DescribeGoalsRequest& request) {
+  GoalsQuestion out;
+  out.case_id = RequireName(request.parent(), "cases", "parent");
+  Violations v;
+  if (request.goals_size() > kDescribeGoalsMax) v.Add("goals", "at most " + std::to_string(kDescribeGoalsMax) + " goals");
+  for (int i = 0; i < request.goals_size() && i < kDescribeGoalsMax; ++i) {
+    const auto goal = ParseChildName(request.goals(i), "goals");
+    if (!goal || goal->first != out.case_id)
+      v.Add("goals[" + std::to_string(i) + "]", "must be a goal of the parent case: 'cases/{uuid}/goals/{uuid}'");
+    else out.goal_ids.push_back(goal->second);
+  }
+  v.ThrowIfAny();
+  return out;
+}
+
 }  // namespace kp::careplan

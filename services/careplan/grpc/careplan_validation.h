@@ -65,4 +65,12 @@ ActionUpdate ValidateUpdateAction(const v1::UpdateActionRequest& request);
 // `today` (in Belgium) as ISO text: an evaluation is not dated in the future.
 NewEvaluation ValidateRecordEvaluation(const v1::RecordEvaluationRequest& request, const std::string& today);
 
+// DescribeGoals (Kruispunt's services): the case and the ids of the goals asked about, in order.
+struct GoalsQuestion {
+  std::string case_id;
+  std::vector<std::string> goal_ids;
+};
+constexpr int kDescribeGoalsMax = 100;
+GoalsQuestion ValidateDescribeGoals(const v1::DescribeGoalsRequest& request);
+
 }  // namespace kp::careplan

@@ -59,6 +59,8 @@ const std::vector<PreparedStatement> kStatements = {
     {"careplan.goal_touch",
      "UPDATE careplan.goals g SET version = version + 1, update_time = now() "
      "WHERE case_id = $1::uuid AND goal_id = $2::uuid RETURNING " GOAL_JSON},
+    {"careplan.goals_existing",
+     "SELECT goal_id::text FROM careplan.goals WHERE case_id = $1::uuid AND goal_id = ANY($2::uuid[])"},
     {"careplan.goals_list",
      "SELECT " GOAL_JSON ", g.position FROM careplan.goals g WHERE g.case_id = $1::uuid "
      "AND ($2::smallint IS NULL OR g.life_domain = $2) AND ($3::smallint IS NULL OR g.state = $3) "
@@ -199,6 +201,15 @@ std::optional<GoalStanding> GoalStandingOf(pqxx::transaction_base& tx, const std
 std::optional<std::string> GoalJson(pqxx::connection& conn, const std::string& case_id, const std::string& goal_id) {
   pqxx::nontransaction tx(conn);
   return Maybe(tx.exec_prepared("careplan.goal_get", case_id, goal_id));
+}
+
+std::set<std::string> ExistingGoals(pqxx::connection& conn, const std::string& case_id,
+                                    const std::vector<std::string>& goal_ids) {
+  pqxx::nontransaction tx(conn);
+  std::set<std::string> existing;
+  for (const auto& row : tx.exec_prepared("careplan.goals_existing", case_id, ArrayLiteral(goal_ids)))
+    existing.insert(row[0].as<std::string>());
+  return existing;
 }
 
 std::string UpdateGoal(pqxx::work& tx, const std::string& case_id, const std::string& goal_id, const GoalEdit& e) {

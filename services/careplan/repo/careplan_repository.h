@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,9 @@ std::optional<GoalStanding> GoalStandingOf(pqxx::transaction_base& tx, const std
                                            const std::string& goal_id);
 // With its actions and latest evaluation.
 std::optional<std::string> GoalJson(pqxx::connection& conn, const std::string& case_id, const std::string& goal_id);
+// Which of these goals the case has.
+std::set<std::string> ExistingGoals(pqxx::connection& conn, const std::string& case_id,
+                                    const std::vector<std::string>& goal_ids);
 
 struct GoalEdit {
   std::optional<std::string> statement;

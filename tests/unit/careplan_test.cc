@@ -136,5 +136,25 @@ TEST(CarePlanValidation, EvaluationDates) {
             std::vector<std::string>{"evaluation.evaluation_date"});
 }
 
+// DescribeGoals: goals of the parent case only, in the order asked, at most kDescribeGoalsMax.
+TEST(CarePlanValidation, DescribeGoalsAsksAboutGoalsOfOneCase) {
+  const std::string c = "cases/3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c";
+  v1::DescribeGoalsRequest request;
+  request.set_parent(c);
+  request.add_goals(c + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
+  request.add_goals(c + "/goals/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  const auto question = ValidateDescribeGoals(request);
+  EXPECT_EQ(question.case_id, "3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c");
+  EXPECT_EQ(question.goal_ids, (std::vector<std::string>{"7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f",
+                                                         "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}));
+
+  request.add_goals("cases/00000000-0000-4000-8000-000000000000/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
+  EXPECT_EQ(Fields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals[2]"});
+
+  request.clear_goals();
+  for (int i = 0; i <= kDescribeGoalsMax; ++i) request.add_goals(c + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
+  EXPECT_EQ(Fields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals"});
+}
+
 }  // namespace
 }  // namespace kp::careplan

@@ -21,6 +21,9 @@ struct ServiceModule {
   const MigrationSet* migrations;
   std::vector<PreparedStatement> statements;
   std::function<std::unique_ptr<grpc::Service>(Runtime&)> make_service;
+  // The services it calls (full names). Each must be hosted in the same process or have its
+  // address configured, or the process refuses to start.
+  std::vector<std::string> peers;
 };
 
 }  // namespace kp

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <set>
 
 #include "common/files.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
@@ -49,11 +50,7 @@ ServerApp::ServerApp(Config config, std::vector<ServiceModule> modules)
 ServerApp::~ServerApp() { Shutdown(); }
 
 int ServerApp::Start() {
-  const bool hosts_team = std::any_of(modules_.begin(), modules_.end(), [](const ServiceModule& m) {
-    return m.full_name == team::v1::TeamService::service_full_name();
-  });
-  if (!hosts_team && config_.team_address.empty())
-    throw std::runtime_error("TeamService is not hosted in this process: set --team-address");
+  RequirePeerAddresses();
   const std::chrono::seconds recheck_credentials(config_.credentials_recheck_seconds);
   auth_ = std::make_unique<Authenticator>(TokenKeyFiles{config_.token_public_keys, config_.token_jwks},
                                           JwtExpectations{config_.token_issuer, config_.token_audience},
@@ -102,6 +99,35 @@ int ServerApp::Start() {
   return port;
 }
 
+namespace {
+// The services hosted here may call, each with its configured address and that setting's flag.
+struct PeerSetting {
+  std::string service, address, flag;
+};
+std::vector<PeerSetting> PeerSettings(const Config& config) {
+  return {{team::v1::TeamService::service_full_name(), config.team_address, "--team-address"},
+          {kruispunt::consent::v1::ConsentService::service_full_name(), config.consent_address, "--consent-address"},
+          {kruispunt::audit::v1::AuditService::service_full_name(), config.audit_address, "--audit-address"},
+          {kruispunt::careplan::v1::CarePlanService::service_full_name(), config.careplan_address,
+           "--careplan-address"}};
+}
+}  // namespace
+
+// A peer that is neither hosted here nor given an address would fail every call that needs it
+// (UNAVAILABLE): refuse to start instead, naming the setting. Every process needs TeamService
+// (the organisation gate asks it).
+void ServerApp::RequirePeerAddresses() const {
+  std::set<std::string> needed = {team::v1::TeamService::service_full_name()};
+  for (const auto& module : modules_) needed.insert(module.peers.begin(), module.peers.end());
+  for (const auto& module : modules_) needed.erase(module.full_name);
+  std::string missing;
+  for (const auto& peer : PeerSettings(config_))
+    if (needed.count(peer.service) && peer.address.empty())
+      missing += (missing.empty() ? "" : ", ") + peer.flag + " (" + peer.service + ")";
+  if (!missing.empty())
+    throw std::runtime_error("services called from this process are not hosted in it: set " + missing);
+}
+
 // A service hosted here is reached over the in-process channel; one elsewhere over its configured
 // address.
 void ServerApp::ConnectPeers() {
@@ -117,13 +143,8 @@ void ServerApp::ConnectPeers() {
     }
     credentials = grpc::SslCredentials(options);
   }
-  const std::pair<std::string, std::string> elsewhere[] = {
-      {team::v1::TeamService::service_full_name(), config_.team_address},
-      {kruispunt::consent::v1::ConsentService::service_full_name(), config_.consent_address},
-      {kruispunt::audit::v1::AuditService::service_full_name(), config_.audit_address},
-      {kruispunt::careplan::v1::CarePlanService::service_full_name(), config_.careplan_address}};
-  for (const auto& [service, address] : elsewhere)
-    if (!address.empty()) peers_->Set(service, grpc::CreateChannel(address, credentials));
+  for (const auto& peer : PeerSettings(config_))
+    if (!peer.address.empty()) peers_->Set(peer.service, grpc::CreateChannel(peer.address, credentials));
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or

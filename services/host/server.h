@@ -38,6 +38,7 @@ class ServerApp {
 
   Config config_;
   std::vector<ServiceModule> modules_;
+  void RequirePeerAddresses() const;
   void ConnectPeers();
 
   std::unique_ptr<Authenticator> auth_;

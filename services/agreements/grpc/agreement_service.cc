@@ -529,7 +529,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
 ServiceModule AgreementServiceModule() {
   return ServiceModule{v1::AgreementService::service_full_name(), &Migrations(), Statements(),
-                       [](Runtime& runtime) { return std::make_unique<AgreementServiceImpl>(runtime); }};
+                       [](Runtime& runtime) { return std::make_unique<AgreementServiceImpl>(runtime); },
+                       {team::v1::TeamService::service_full_name(),
+                        kruispunt::consent::v1::ConsentService::service_full_name(),
+                        kruispunt::careplan::v1::CarePlanService::service_full_name()}};
 }
 
 }  // namespace kp::agreements

@@ -160,7 +160,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
 ServiceModule AuditServiceModule() {
   return ServiceModule{
       v1::AuditService::service_full_name(), &Migrations(), Statements(),
-      [](Runtime& runtime) { return std::make_unique<AuditServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<AuditServiceImpl>(runtime); },
+      {kruispunt::consent::v1::ConsentService::service_full_name()}};
 }
 
 }  // namespace kp::audit

@@ -457,7 +457,8 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
 ServiceModule CarePlanServiceModule() {
   return ServiceModule{v1::CarePlanService::service_full_name(), &Migrations(), Statements(),
-                       [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); }};
+                       [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); },
+                       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()}};
 }
 
 }  // namespace kp::careplan

@@ -467,7 +467,8 @@ ServiceModule CaseServiceModule() {
                                                "your organisation already registered a client with this INSZ"));
   return ServiceModule{
       v1::CaseService::service_full_name(), &Migrations(), Statements(),
-      [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); },
+      {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()}};
 }
 
 }  // namespace kp::cases

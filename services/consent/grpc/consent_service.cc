@@ -244,7 +244,8 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
 ServiceModule ConsentServiceModule() {
   return ServiceModule{
       v1::ConsentService::service_full_name(), &Migrations(), Statements(),
-      [](Runtime& runtime) { return std::make_unique<ConsentServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<ConsentServiceImpl>(runtime); },
+      {team::v1::TeamService::service_full_name(), kruispunt::audit::v1::AuditService::service_full_name()}};
 }
 
 }  // namespace kp::consent

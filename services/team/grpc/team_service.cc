@@ -368,7 +368,8 @@ ServiceModule TeamServiceModule() {
                           Error::FailedPrecondition("CARE_COORDINATOR_EXISTS", "the case has a care coordinator"));
   return ServiceModule{
       v1::TeamService::service_full_name(), &Migrations(), Statements(),
-      [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); },
+      {kruispunt::consent::v1::ConsentService::service_full_name()}};
 }
 
 }  // namespace kp::team

@@ -10,7 +10,14 @@
 namespace kp {
 
 void Violations::Add(std::string field, std::string description) {
+  if (items_.size() >= kMax) return;
+  for (const auto& item : items_)
+    if (item.field == field && item.description == description) return;
   items_.push_back({std::move(field), std::move(description)});
+}
+
+void Violations::AtMost(std::string_view field, int count, int max, std::string_view items) {
+  if (count > max) Add(std::string(field), "names more than " + std::to_string(max) + " " + std::string(items));
 }
 
 void Violations::ThrowIfAny() const {

@@ -19,7 +19,15 @@ namespace kp {
 
 class Violations {
  public:
+  // At most this many violations are kept, so that the answer to a request full of mistakes stays
+  // small.
+  static constexpr std::size_t kMax = 50;
+
+  // Adds a violation, unless the same one is there already: a mistake made in every item of a
+  // long list is reported once.
   void Add(std::string field, std::string description);
+  // A list field of at most `max` items, e.g. ("content.goals", n, 50, "goals").
+  void AtMost(std::string_view field, int count, int max, std::string_view items);
   bool empty() const { return items_.empty(); }
   // Throws Error::InvalidArgument with all violations, if there are any.
   void ThrowIfAny() const;

@@ -114,8 +114,9 @@ TEST(AgreementValidation, PartiesAndContent) {
   }
 }
 
-// CarePlanService is asked about an agreement's goals in one call: their number is bounded.
-TEST(AgreementValidation, AtMostFiftyGoals) {
+// CarePlanService is asked about an agreement's goals, and TeamService about its parties, in one
+// call each: their numbers are bounded.
+TEST(AgreementValidation, AtMostFiftyGoalsPerformersAndRequiredParties) {
   const std::string c = "cases/3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c";
   v1::ProposeAgreementRequest request;
   request.set_parent(c);
@@ -135,6 +136,24 @@ TEST(AgreementValidation, AtMostFiftyGoals) {
   } catch (const Error& e) {
     ASSERT_EQ(e.violations().size(), 1u);
     EXPECT_EQ(e.violations()[0].field, "content.goals");
+  }
+
+  request.mutable_content()->clear_goals();
+  for (int i = 1; i < 50; ++i) {
+    request.mutable_content()->add_required_parties()->set_organization("organizations/org-" + std::to_string(i));
+    request.mutable_content()->add_performers()->set_organization("organizations/org-" + std::to_string(i));
+  }
+  EXPECT_EQ(ValidatePropose(request).content.parties.size(), 50u);
+  request.mutable_content()->add_required_parties()->set_organization("organizations/org-50");
+  request.mutable_content()->add_performers()->set_organization("organizations/org-50");
+  request.mutable_content()->add_performers()->set_organization("organizations/org-51");
+  try {
+    ValidatePropose(request);
+    FAIL() << "expected INVALID_ARGUMENT";
+  } catch (const Error& e) {
+    std::vector<std::string> fields;
+    for (const auto& v : e.violations()) fields.push_back(v.field);
+    EXPECT_EQ(fields, (std::vector<std::string>{"content.performers", "content.required_parties"}));
   }
 }
 

@@ -37,6 +37,34 @@ TEST(Violations, CollectsEveryProblemThenThrowsOnce) {
   }
 }
 
+// A request that repeats one mistake in every item of a long list, or makes very many, gets a
+// short answer: each violation once, at most Violations::kMax of them.
+TEST(Violations, AreReportedOnceEachAndBounded) {
+  Violations v;
+  for (int i = 0; i < 1000; ++i) v.Add("content.goals", "names a goal twice");
+  v.AtMost("content.goals", 51, 50, "goals");
+  v.AtMost("content.performers", 50, 50, "performers");
+  try {
+    v.ThrowIfAny();
+    FAIL() << "expected INVALID_ARGUMENT";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.violations().size(), 2u);
+    EXPECT_EQ(e.violations()[0].description, "names a goal twice");
+    EXPECT_EQ(e.violations()[1].field, "content.goals");
+    EXPECT_EQ(e.violations()[1].description, "names more than 50 goals");
+  }
+
+  Violations many;
+  for (int i = 0; i < 1000; ++i) many.Add("questions[" + std::to_string(i) + "].case", "must be 'cases/{uuid}'");
+  try {
+    many.ThrowIfAny();
+    FAIL() << "expected INVALID_ARGUMENT";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.violations().size(), Violations::kMax);
+    EXPECT_EQ(e.violations().front().field, "questions[0].case") << "the first ones are kept";
+  }
+}
+
 TEST(ResourceNames, ParseOnlyTheirCollectionAndUuids) {
   EXPECT_EQ(ParseResourceName("cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58", "cases"),
             "2fbd547f-ac6d-4731-8fd3-2b0300863a58");

@@ -9,8 +9,9 @@ namespace kp::agreements {
 namespace {
 
 constexpr std::size_t kTextMax = 2000, kScheduleMax = 200, kReasonMax = 1000;
-// Goals an agreement serves: at most this many (CarePlanService is asked about them in one call).
-constexpr int kGoalsMax = 50;
+// Goals an agreement serves, and its performers and required parties: at most this many each
+// (CarePlanService and TeamService are asked about them in one call).
+constexpr int kGoalsMax = 50, kPartiesMax = 50;
 
 // Parties named in a repeated field, each once.
 std::vector<std::string> Parties(Violations& v, const std::string& field,
@@ -32,13 +33,15 @@ Content CheckContent(Violations& v, const v1::AgreementContent& c, const std::st
   v.Text("content.text", c.text(), 1, kTextMax, /*multiline=*/true);
   v.Text("content.schedule", c.schedule(), 0, kScheduleMax);
   std::set<std::string> goals;
-  if (c.goals_size() > kGoalsMax) v.Add("content.goals", "names more than " + std::to_string(kGoalsMax) + " goals");
+  v.AtMost("content.goals", c.goals_size(), kGoalsMax, "goals");
   for (const auto& goal : c.goals()) {
     auto parsed = ParseChildName(goal, "goals");
     if (!parsed || parsed->first != case_id) v.Add("content.goals", "must name goals of this case: 'cases/{uuid}/goals/{uuid}'");
     else if (!goals.insert(parsed->second).second) v.Add("content.goals", "names a goal twice");
     else out.goal_ids.push_back(parsed->second);
   }
+  v.AtMost("content.performers", c.performers_size(), kPartiesMax, "performers");
+  v.AtMost("content.required_parties", c.required_parties_size(), kPartiesMax, "parties");
   out.performers = Parties(v, "content.performers", c.performers(), case_id);
   out.parties = Parties(v, "content.required_parties", c.required_parties(), case_id);
   if (c.required_parties_size() == 0) v.Add("content.required_parties", "must name at least one party whose agreement is required");

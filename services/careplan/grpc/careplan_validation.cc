@@ -253,7 +253,7 @@ GoalsQuestion ValidateDescribeGoals(const v1::DescribeGoalsRequest& request) {
   GoalsQuestion out;
   out.case_id = RequireName(request.parent(), "cases", "parent");
   Violations v;
-  if (request.goals_size() > kDescribeGoalsMax) v.Add("goals", "at most " + std::to_string(kDescribeGoalsMax) + " goals");
+  v.AtMost("goals", request.goals_size(), kDescribeGoalsMax, "goals");
   for (int i = 0; i < request.goals_size() && i < kDescribeGoalsMax; ++i) {
     const auto goal = ParseChildName(request.goals(i), "goals");
     if (!goal || goal->first != out.case_id)

@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::size_t kNoteMax = 2000;
 constexpr std::size_t kEvidenceMax = 200;
+// Recipients of one consent, organisations and named participants: at most this many each.
+constexpr int kRecipientsMax = 50;
 
 void CheckCategory(Violations& v, std::string_view field, int category) {
   if (category == 0 || !v1::DataCategory_IsValid(category)) v.Add(std::string(field), "must be a data category");
@@ -37,6 +39,8 @@ NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Id
 
   std::set<std::string> seen;
   if (c.recipient_organizations_size() == 0) v.Add("consent.recipient_organizations", "must name at least one");
+  v.AtMost("consent.recipient_organizations", c.recipient_organizations_size(), kRecipientsMax, "organisations");
+  v.AtMost("consent.recipient_participants", c.recipient_participants_size(), kRecipientsMax, "participants");
   for (const auto& org : c.recipient_organizations()) {
     const std::string prefix = "organizations/";
     const std::string id = org.rfind(prefix, 0) == 0 ? org.substr(prefix.size()) : "";
@@ -44,10 +48,12 @@ NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Id
     else if (!seen.insert(id).second) v.Add("consent.recipient_organizations", "names an organisation twice");
     else out.recipient_orgs.push_back(id);
   }
+  std::set<std::string> named;
   for (const auto& p : c.recipient_participants()) {
     auto parsed = ParseChildName(p, "participants");
     if (!parsed || parsed->first != out.case_id)
       v.Add("consent.recipient_participants", "must be participants of this case");
+    else if (!named.insert(p).second) v.Add("consent.recipient_participants", "names a participant twice");
     else out.recipient_participants.push_back(parsed->second);
   }
 
@@ -66,11 +72,12 @@ NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Id
   const int64_t now_micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   if (c.has_valid_from()) out.valid_from_micros = Micros(c.valid_from());
   if (c.has_valid_until()) out.valid_until_micros = Micros(c.valid_until());
-  const int64_t from = out.valid_from_micros.value_or(now_micros);
-  if (out.valid_until_micros && *out.valid_until_micros <= from)
-    v.Add("consent.valid_until", "must be after valid_from");
-  else if (out.valid_until_micros && *out.valid_until_micros <= now_micros)
-    v.Add("consent.valid_until", "is in the past");
+  if (out.valid_until_micros) {
+    if (out.valid_from_micros && *out.valid_until_micros <= *out.valid_from_micros)
+      v.Add("consent.valid_until", "must be after valid_from");
+    else if (*out.valid_until_micros <= now_micros)
+      v.Add("consent.valid_until", "is in the past");
+  }
 
   if (c.method() == 0 || !v1::ConsentMethod_IsValid(c.method()))
     v.Add("consent.method", "must say how the consent was given: written, verbal or digital");

@@ -171,18 +171,8 @@ TEST_F(SeparateProcessTest, AServiceAloneNeedsTheAddressesOfItsPeersAndUsesThem)
   config.team_address = config.consent_address = Harness::Get().address();
   ServerApp cases_alone(config, {cases::CaseServiceModule()});
   auto stub = v1::CaseService::NewStub(LocalChannel(cases_alone.Start()));
-  v1::CreateClientRequest create_client;
-  auto* client = create_client.mutable_client();
-  client->set_insz(MakeInsz(1948, 11, 2));
-  client->set_given_name("Jozef");
-  client->set_family_name("Maes");
-  client->mutable_birth_date()->set_year(1948);
-  client->mutable_birth_date()->set_month(11);
-  client->mutable_birth_date()->set_day(2);
-  v1::Client created_client;
-  ASSERT_TRUE(stub->CreateClient(Ctx(token_).get(), create_client, &created_client).ok());
   v1::CreateCaseRequest create_case;
-  create_case.mutable_case_()->set_client(created_client.name());
+  create_case.mutable_case_()->set_client(CreateClient(token_).name());  // through the harness server
   create_case.mutable_case_()->set_title("Thuiszorg");
   v1::Case created;
   auto status = stub->CreateCase(Ctx(token_).get(), create_case, &created);

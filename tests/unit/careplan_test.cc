@@ -4,20 +4,12 @@
 #include "careplan/domain/careplan_rules.h"
 #include "careplan/grpc/careplan_validation.h"
 #include "common/errors.h"
+#include "support/refusals.h"
 
 namespace kp::careplan {
 namespace {
 
-std::vector<std::string> Fields(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    std::vector<std::string> fields;
-    for (const auto& v : e.violations()) fields.push_back(v.field);
-    return fields;
-  }
-  return {};
-}
+using test::RefusedFields;
 
 const std::string kCase = "cases/3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c";
 const std::string kParticipant = kCase + "/participants/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f";
@@ -94,7 +86,7 @@ TEST(CarePlanValidation, CreateGoalKeepsTheWordsAndChecksEveryField) {
   g->mutable_next_evaluation_date()->set_year(2026);
   g->mutable_next_evaluation_date()->set_month(13);
   g->mutable_next_evaluation_date()->set_day(1);
-  EXPECT_EQ(Fields([&] { ValidateCreateGoal(request); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateGoal(request); }),
             (std::vector<std::string>{"goal.statement", "goal.held_by", "goal.priority", "goal.state",
                                       "goal.next_evaluation_date"}));
 }
@@ -103,7 +95,7 @@ TEST(CarePlanValidation, UpdatesNeedMaskAndEtag) {
   v1::UpdateGoalRequest request;
   request.mutable_goal()->set_name(kCase + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
   request.mutable_update_mask()->add_paths("held_by");
-  EXPECT_EQ(Fields([&] { ValidateUpdateGoal(request); }), (std::vector<std::string>{"update_mask", "goal.etag"}));
+  EXPECT_EQ(RefusedFields([&] { ValidateUpdateGoal(request); }), (std::vector<std::string>{"update_mask", "goal.etag"}));
   request.mutable_update_mask()->set_paths(0, "target_date");
   request.mutable_goal()->set_etag("3");
   const auto update = ValidateUpdateGoal(request);
@@ -113,9 +105,9 @@ TEST(CarePlanValidation, UpdatesNeedMaskAndEtag) {
 
   v1::ChangeCarePlanStateRequest plan;
   plan.set_name(kCase + "/carePlan");
-  EXPECT_EQ(Fields([&] { ValidatePlanStateChange(plan, PlanChange::kRevoke); }), std::vector<std::string>{"reason"});
+  EXPECT_EQ(RefusedFields([&] { ValidatePlanStateChange(plan, PlanChange::kRevoke); }), std::vector<std::string>{"reason"});
   plan.set_name(kCase);
-  EXPECT_EQ(Fields([&] { ValidatePlanStateChange(plan, PlanChange::kActivate); }), std::vector<std::string>{"name"});
+  EXPECT_EQ(RefusedFields([&] { ValidatePlanStateChange(plan, PlanChange::kActivate); }), std::vector<std::string>{"name"});
 }
 
 TEST(CarePlanValidation, EvaluationDates) {
@@ -128,11 +120,11 @@ TEST(CarePlanValidation, EvaluationDates) {
   e->mutable_evaluation_date()->set_day(20);
   e->mutable_client_rating()->set_score(7);
   *e->mutable_next_evaluation_date() = e->evaluation_date();
-  EXPECT_EQ(Fields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
             std::vector<std::string>{"evaluation.next_evaluation_date"});
   e->mutable_next_evaluation_date()->set_month(12);
   EXPECT_EQ(ValidateRecordEvaluation(request, "2026-11-24").next_evaluation, "2026-12-20");
-  EXPECT_EQ(Fields([&] { ValidateRecordEvaluation(request, "2026-11-19"); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-19"); }),
             std::vector<std::string>{"evaluation.evaluation_date"});
 }
 
@@ -149,11 +141,11 @@ TEST(CarePlanValidation, DescribeGoalsAsksAboutGoalsOfOneCase) {
                                                          "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}));
 
   request.add_goals("cases/00000000-0000-4000-8000-000000000000/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
-  EXPECT_EQ(Fields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals[2]"});
+  EXPECT_EQ(RefusedFields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals[2]"});
 
   request.clear_goals();
   for (int i = 0; i <= kDescribeGoalsMax; ++i) request.add_goals(c + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
-  EXPECT_EQ(Fields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals"});
+  EXPECT_EQ(RefusedFields([&] { ValidateDescribeGoals(request); }), std::vector<std::string>{"goals"});
 }
 
 }  // namespace

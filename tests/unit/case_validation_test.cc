@@ -2,25 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/refusals.h"
+
 using namespace kp;
 using namespace kp::cases;
+using kp::test::RefusedFields;
 
 namespace {
 
 const Identity kCaller{"dmw-cm", "sw-1", "professional"};
-
-std::vector<std::string> Fields(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), grpc::StatusCode::INVALID_ARGUMENT);
-    std::vector<std::string> fields;
-    for (const auto& v : e.violations()) fields.push_back(v.field);
-    return fields;
-  }
-  ADD_FAILURE() << "expected INVALID_ARGUMENT";
-  return {};
-}
 
 v1::CreateClientRequest Maria() {
   v1::CreateClientRequest r;
@@ -55,7 +45,7 @@ TEST(CreateClientValidation, ReportsEveryBadField) {
   r.mutable_client()->mutable_contact()->set_email("not-an-email");
   r.mutable_client()->mutable_contact()->set_phone("call me");
   r.set_request_id("123");
-  EXPECT_EQ(Fields([&] { ValidateCreateClient(r, kCaller); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateClient(r, kCaller); }),
             (std::vector<std::string>{"client.insz", "client.given_name", "client.preferred_language",
                                       "client.contact.email", "client.contact.phone", "request_id"}));
 }
@@ -63,14 +53,14 @@ TEST(CreateClientValidation, ReportsEveryBadField) {
 TEST(CreateClientValidation, BirthDateMustAgreeWithInszAndNotBeInTheFuture) {
   auto r = Maria();
   r.mutable_client()->mutable_birth_date()->set_day(13);
-  EXPECT_EQ(Fields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
   r.mutable_client()->mutable_birth_date()->set_month(2);
   r.mutable_client()->mutable_birth_date()->set_day(30);
-  EXPECT_EQ(Fields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
   r.mutable_client()->set_insz("00000012371");
   r.mutable_client()->mutable_birth_date()->set_year(9000);
   r.mutable_client()->mutable_birth_date()->set_day(1);
-  EXPECT_EQ(Fields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateClient(r, kCaller); }), std::vector<std::string>{"client.birth_date"});
 }
 
 TEST(UpdateClientValidation, ExpandsContactAndRefusesImmutableFields) {
@@ -84,9 +74,9 @@ TEST(UpdateClientValidation, ExpandsContactAndRefusesImmutableFields) {
   EXPECT_FALSE(update.changes.given_name);
 
   r.mutable_update_mask()->add_paths("insz");
-  EXPECT_EQ(Fields([&] { ValidateUpdateClient(r); }), std::vector<std::string>{"update_mask"});
+  EXPECT_EQ(RefusedFields([&] { ValidateUpdateClient(r); }), std::vector<std::string>{"update_mask"});
   r.clear_update_mask();
-  EXPECT_EQ(Fields([&] { ValidateUpdateClient(r); }), std::vector<std::string>{"update_mask"});
+  EXPECT_EQ(RefusedFields([&] { ValidateUpdateClient(r); }), std::vector<std::string>{"update_mask"});
 }
 
 TEST(CreateCaseValidation, ChecksClientTitleDomainsAndRequestId) {
@@ -95,7 +85,7 @@ TEST(CreateCaseValidation, ChecksClientTitleDomainsAndRequestId) {
   r.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
   r.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
   r.mutable_case_()->add_life_domains(static_cast<kruispunt::type::v1::LifeDomain>(99));
-  EXPECT_EQ(Fields([&] { ValidateCreateCase(r, kCaller); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateCase(r, kCaller); }),
             (std::vector<std::string>{"case.client", "case.title", "case.life_domains", "case.life_domains"}));
 
   r.mutable_case_()->set_client("clients/2fbd547f-ac6d-4731-8fd3-2b0300863a58");
@@ -113,9 +103,9 @@ TEST(TransitionValidation, DerivesAllowedStatesFromTheStateMachine) {
   v1::TransitionCaseRequest r;
   r.set_name("cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58");
   EXPECT_EQ(ValidateTransition(r, Transition::kActivate).allowed_from, "{1,3}");
-  EXPECT_EQ(Fields([&] { ValidateTransition(r, Transition::kClose); }), std::vector<std::string>{"reason"});
+  EXPECT_EQ(RefusedFields([&] { ValidateTransition(r, Transition::kClose); }), std::vector<std::string>{"reason"});
   r.set_reason("Doelen bereikt");
   EXPECT_EQ(ValidateTransition(r, Transition::kClose).allowed_from, "{1,2,3}");
   r.set_etag("W/\"x\"");
-  EXPECT_EQ(Fields([&] { ValidateTransition(r, Transition::kClose); }), std::vector<std::string>{"etag"});
+  EXPECT_EQ(RefusedFields([&] { ValidateTransition(r, Transition::kClose); }), std::vector<std::string>{"etag"});
 }

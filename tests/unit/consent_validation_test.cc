@@ -1,8 +1,8 @@
 // What GrantConsent accepts, as a pure function: every violation named by its field.
 #include <gtest/gtest.h>
 
-#include "common/errors.h"
 #include "consent/grpc/consent_validation.h"
+#include "support/refusals.h"
 
 namespace kp::consent {
 namespace {
@@ -36,18 +36,11 @@ v1::GrantConsentRequest Grant() {
 }
 
 std::vector<FieldViolation> Violated(const v1::GrantConsentRequest& request) {
-  try {
-    ValidateGrantConsent(request, kCaller, kNow);
-  } catch (const Error& e) {
-    return e.violations();
-  }
-  return {};
+  return test::Refusals([&] { ValidateGrantConsent(request, kCaller, kNow); });
 }
 
 std::vector<std::string> Fields(const v1::GrantConsentRequest& request) {
-  std::vector<std::string> fields;
-  for (const auto& v : Violated(request)) fields.push_back(v.field);
-  return fields;
+  return test::RefusedFields([&] { ValidateGrantConsent(request, kCaller, kNow); });
 }
 
 TEST(ConsentValidation, AGrantNamesItsGrantorRecipientsAndCategories) {

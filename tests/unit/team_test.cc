@@ -7,21 +7,13 @@
 #include "common/errors.h"
 #include "team/domain/kbo.h"
 #include "team/domain/team_rules.h"
+#include "support/refusals.h"
 #include "team/grpc/team_validation.h"
 
 namespace kp::team {
 namespace {
 
-std::vector<std::string> Fields(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    std::vector<std::string> fields;
-    for (const auto& v : e.violations()) fields.push_back(v.field);
-    return fields;
-  }
-  return {};
-}
+using test::RefusedFields;
 
 TEST(Kbo, AcceptsValidNumbersInTheirUsualForms) {
   EXPECT_EQ(ParseKbo("0123456749"), "0123456749");
@@ -103,7 +95,7 @@ TEST(TeamValidation, AddParticipantCollectsEveryViolation) {
   p->add_mandate(v1::PERMISSION_READ_CASE);
   p->set_person("organizations/caw");
   r.set_handover_from("cases/other/participants/x");
-  EXPECT_EQ(Fields([&] { ValidateAddParticipant(r, caller, now); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateAddParticipant(r, caller, now); }),
             (std::vector<std::string>{"participant.role", "participant.person", "participant.mandate",
                                       "handover_from", "handover_from"}));
 
@@ -114,7 +106,7 @@ TEST(TeamValidation, AddParticipantCollectsEveryViolation) {
   past.mutable_participant()->add_mandate(v1::PERMISSION_READ_CASE);
   *past.mutable_participant()->mutable_valid_from() = TimeUtil::SecondsToTimestamp(1000);
   *past.mutable_participant()->mutable_valid_until() = TimeUtil::SecondsToTimestamp(2000);
-  EXPECT_EQ(Fields([&] { ValidateAddParticipant(past, caller, now); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateAddParticipant(past, caller, now); }),
             std::vector<std::string>{"participant.valid_until"});
 }
 
@@ -123,7 +115,7 @@ TEST(TeamValidation, OrganisationsNeedAnIdANameAKindAndAValidKbo) {
   r.set_organization_id("caw oost");  // a space is not allowed in a token claim
   r.mutable_organization()->set_kbo_number("0123456748");
   r.mutable_organization()->mutable_contact()->set_email("not-an-address");
-  EXPECT_EQ(Fields([&] { ValidateCreateOrganization(r); }),
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateOrganization(r); }),
             (std::vector<std::string>{"organization_id", "organization.display_name", "organization.kind",
                                       "organization.kbo_number", "organization.contact.email"}));
   r.set_organization_id("caw-oost");

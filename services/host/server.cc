@@ -6,7 +6,6 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <set>

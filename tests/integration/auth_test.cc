@@ -1,5 +1,4 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
-#include "cases/grpc/case_service.h"
 #include "common/files.h"
 #include "host/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -145,61 +144,6 @@ TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_EQ(ErrorReason(status), "DATABASE_UNAVAILABLE");
   app.Shutdown();
-}
-
-// A service run on its own (kruispunt-cases) calls its peers at their configured addresses; without
-// an address for a peer it calls, it refuses to start, naming the settings.
-class SeparateProcessTest : public CaseApiTest {};
-
-TEST_F(SeparateProcessTest, AServiceAloneNeedsTheAddressesOfItsPeersAndUsesThem) {
-  Config config = TestServerConfig(Harness::Get().database_url());
-  config.migrate = 0;
-  {
-    ServerApp alone(config, {cases::CaseServiceModule()});
-    try {
-      alone.Start();
-      ADD_FAILURE() << "CaseService started without the addresses of TeamService and ConsentService";
-    } catch (const std::runtime_error& e) {
-      const std::string message = e.what();
-      EXPECT_NE(message.find("--team-address"), std::string::npos) << message;
-      EXPECT_NE(message.find("--consent-address"), std::string::npos) << message;
-      EXPECT_EQ(message.find("--audit-address"), std::string::npos) << "CaseService does not call AuditService: " << message;
-    }
-  }
-
-  // With the addresses of the harness server (every service), its calls cross the network.
-  config.team_address = config.consent_address = Harness::Get().address();
-  ServerApp cases_alone(config, {cases::CaseServiceModule()});
-  auto stub = v1::CaseService::NewStub(LocalChannel(cases_alone.Start()));
-  v1::CreateCaseRequest create_case;
-  create_case.mutable_case_()->set_client(CreateClient(token_).name());  // through the harness server
-  create_case.mutable_case_()->set_title("Thuiszorg");
-  v1::Case created;
-  auto status = stub->CreateCase(Ctx(token_).get(), create_case, &created);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-
-  v1::GetCaseRequest get;
-  get.set_name(created.name());
-  v1::Case read;
-  status = stub->GetCase(Ctx(token_).get(), get, &read);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(read.title(), "Thuiszorg");
-  status = stub->GetCase(Ctx(Token(UniqueOrg("stranger"))).get(), get, &read);
-  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << "decided by ConsentService in the other process";
-
-  // Both reads were decided and logged by the other process's ConsentService and AuditService.
-  audit_v1::ListCaseAccessLogRequest log_request;
-  log_request.set_parent(created.name());
-  audit_v1::ListAccessLogResponse log;
-  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
-  int permitted_reads = 0, denied_reads = 0;
-  for (const auto& entry : log.entries()) {
-    if (entry.rpc() != "kruispunt.cases.v1.CaseService/GetCase") continue;
-    (entry.decision() == consent_v1::DECISION_PERMIT ? permitted_reads : denied_reads)++;
-  }
-  EXPECT_EQ(permitted_reads, 1);
-  EXPECT_EQ(denied_reads, 1);
-  cases_alone.Shutdown();
 }
 
 }  // namespace

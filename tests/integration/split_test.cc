@@ -1,0 +1,205 @@
+// Each service in a process of its own, as the single-service binaries run them. Each process is
+// given only the addresses of the peers its ServiceModule declares (and TeamService's), so a call
+// to a peer a module does not declare fails the test; and one started without an address it needs
+// refuses to start.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "agreements/grpc/agreement_service.h"
+#include "audit/grpc/audit_service.h"
+#include "careplan/grpc/careplan_service.h"
+#include "cases/grpc/case_service.h"
+#include "consent/grpc/consent_service.h"
+#include "host/server.h"
+#include "integration/harness.h"
+#include "team/grpc/team_service.h"
+
+namespace kp::test {
+namespace {
+
+using grpc::StatusCode;
+using P = team_v1::Permission;
+using C = consent_v1::DataCategory;
+
+// A loopback port nothing listens on now (the kernel's pick), for a server started soon after.
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
+  close(fd);
+  return ok ? ntohs(addr.sin_port) : 0;
+}
+
+// The setting that gives a process a peer's address.
+std::string Config::*AddressSetting(const std::string& service) {
+  static const std::map<std::string, std::string Config::*> settings = {
+      {team_v1::TeamService::service_full_name(), &Config::team_address},
+      {consent_v1::ConsentService::service_full_name(), &Config::consent_address},
+      {audit_v1::AuditService::service_full_name(), &Config::audit_address},
+      {careplan_v1::CarePlanService::service_full_name(), &Config::careplan_address}};
+  return settings.at(service);
+}
+
+// Six processes' worth of servers, one service each, on the harness's database.
+class SplitDeployment {
+ public:
+  SplitDeployment() {
+    const std::vector<ServiceModule> modules = AllModules();
+    for (const auto& m : modules) ports_[m.full_name] = FreeLoopbackPort();
+    for (const auto& m : modules) {
+      Config config = TestServerConfig(Harness::Get().database_url());
+      config.migrate = 0;
+      config.listen = Address(m.full_name);
+      std::set<std::string> peers(m.peers.begin(), m.peers.end());
+      peers.insert(team_v1::TeamService::service_full_name());  // every process asks it (the organisation gate)
+      peers.erase(m.full_name);
+      for (const auto& peer : peers) config.*AddressSetting(peer) = Address(peer);
+      servers_.push_back(std::make_unique<ServerApp>(config, std::vector<ServiceModule>{m}));
+      servers_.back()->Start();
+    }
+  }
+  ~SplitDeployment() {
+    for (auto& server : servers_) server->Shutdown();
+  }
+
+  std::shared_ptr<grpc::Channel> Channel(const std::string& service) const {
+    return LocalChannel(ports_.at(service));
+  }
+
+ private:
+  std::string Address(const std::string& service) const { return "127.0.0.1:" + std::to_string(ports_.at(service)); }
+
+  std::map<std::string, int> ports_;
+  std::vector<std::unique_ptr<ServerApp>> servers_;
+};
+
+class SplitDeploymentTest : public CaseApiTest {};
+
+TEST_F(SplitDeploymentTest, AServiceWithoutTheAddressOfAPeerItCallsRefusesToStart) {
+  Config config = TestServerConfig(Harness::Get().database_url());
+  config.migrate = 0;
+  ServerApp alone(config, {cases::CaseServiceModule()});
+  try {
+    alone.Start();
+    ADD_FAILURE() << "CaseService started without the addresses of TeamService and ConsentService";
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("--team-address"), std::string::npos) << message;
+    EXPECT_NE(message.find("--consent-address"), std::string::npos) << message;
+    EXPECT_EQ(message.find("--audit-address"), std::string::npos) << "CaseService does not call AuditService: " << message;
+  }
+}
+
+// A partner reads Maria's case, care plan and agreements, each service in its own process; after
+// her withdrawal it reads nothing; her access log shows both.
+TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen");
+  AppointCoordinator(c.name());
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_PROPOSE_AGREEMENTS},
+                             &added)
+                  .ok());
+  const auto consent = GrantConsent(token_, c.name(), {caw.org},
+                                    {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_AGREEMENTS});
+  const auto maria = ClientParticipant(token_, c.name());
+
+  SplitDeployment split;
+  auto cases = v1::CaseService::NewStub(split.Channel(v1::CaseService::service_full_name()));
+  auto team = team_v1::TeamService::NewStub(split.Channel(team_v1::TeamService::service_full_name()));
+  auto consents = consent_v1::ConsentService::NewStub(split.Channel(consent_v1::ConsentService::service_full_name()));
+  auto audit = audit_v1::AuditService::NewStub(split.Channel(audit_v1::AuditService::service_full_name()));
+  auto plans = careplan_v1::CarePlanService::NewStub(split.Channel(careplan_v1::CarePlanService::service_full_name()));
+  auto agreements =
+      agreements_v1::AgreementService::NewStub(split.Channel(agreements_v1::AgreementService::service_full_name()));
+
+  // CaseService asks ConsentService, which asks TeamService and AuditService.
+  v1::GetCaseRequest get_case;
+  get_case.set_name(c.name());
+  v1::Case read;
+  auto status = cases->GetCase(Ctx(caw.token).get(), get_case, &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.title(), "Onbetaalde rekeningen");
+
+  consent_v1::CheckAccessRequest check;
+  check.set_case_(c.name());
+  check.set_category(C::DATA_CATEGORY_MEDICAL);
+  check.set_action(consent_v1::ACTION_READ);
+  check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  consent_v1::AccessDecision decision;
+  ASSERT_TRUE(consents->CheckAccess(Ctx(caw.token).get(), check, &decision).ok());
+  EXPECT_EQ(decision.deny_reason(), consent_v1::DENY_REASON_NO_CONSENT);
+
+  // TeamService asks ConsentService.
+  team_v1::ListParticipantsRequest list_team;
+  list_team.set_parent(c.name());
+  team_v1::ListParticipantsResponse members;
+  status = team->ListParticipants(Ctx(caw.token).get(), list_team, &members);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(members.participants_size(), 3);  // Maria, her coordinator, the CAW
+
+  // CarePlanService asks TeamService and ConsentService.
+  careplan_v1::CreateGoalRequest create_goal;
+  create_goal.set_parent(c.name());
+  create_goal.mutable_goal()->set_statement("Ik wil rust over mijn geld");
+  create_goal.mutable_goal()->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  create_goal.mutable_goal()->set_held_by(maria);
+  create_goal.mutable_goal()->set_priority(1);
+  careplan_v1::Goal goal;
+  status = plans->CreateGoal(Ctx(token_).get(), create_goal, &goal);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  careplan_v1::GetCarePlanRequest get_plan;
+  get_plan.set_name(c.name() + "/carePlan");
+  careplan_v1::CarePlan plan;
+  status = plans->GetCarePlan(Ctx(caw.token).get(), get_plan, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(plan.goals_size(), 1);
+  EXPECT_EQ(plan.goals(0).name(), goal.name());
+
+  // AgreementService asks TeamService, ConsentService and CarePlanService (the goal exists).
+  agreements_v1::ProposeAgreementRequest propose;
+  propose.set_parent(c.name());
+  propose.mutable_content()->set_text("CAW start wekelijkse budgetbegeleiding");
+  propose.mutable_content()->add_required_parties()->set_organization("organizations/" + caw.org);
+  propose.mutable_content()->add_goals(goal.name());
+  agreements_v1::Agreement agreement;
+  status = agreements->ProposeAgreement(Ctx(caw.token).get(), propose, &agreement);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(agreement.current().content().goals(0), goal.name());
+
+  // Maria withdraws the CAW's consent through ConsentService's process: the next read is denied.
+  consent_v1::WithdrawConsentRequest withdraw;
+  withdraw.set_name(consent.name());
+  withdraw.set_withdrawn_by(maria);
+  consent_v1::Consent withdrawn;
+  status = consents->WithdrawConsent(Ctx(token_).get(), withdraw, &withdrawn);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(cases->GetCase(Ctx(caw.token).get(), get_case, &read).error_code(), StatusCode::NOT_FOUND);
+
+  // AuditService (which asks ConsentService) shows the CAW's permitted and denied reads.
+  audit_v1::ListCaseAccessLogRequest list_log;
+  list_log.set_parent(c.name());
+  list_log.set_page_size(100);
+  audit_v1::ListAccessLogResponse log;
+  status = audit->ListCaseAccessLog(Ctx(token_).get(), list_log, &log);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<consent_v1::Decision> caw_case_reads;
+  for (const auto& entry : log.entries())
+    if (entry.organization() == caw.org && entry.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
+      caw_case_reads.push_back(entry.decision());
+  EXPECT_EQ(caw_case_reads, (std::vector<consent_v1::Decision>{consent_v1::DECISION_DENY, consent_v1::DECISION_PERMIT}))
+      << "newest first";
+}
+
+}  // namespace
+}  // namespace kp::test

@@ -1,6 +1,8 @@
 // What GrantConsent accepts, as a pure function: every violation named by its field.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "consent/grpc/consent_validation.h"
 #include "support/refusals.h"
 
@@ -87,7 +89,7 @@ TEST(ConsentValidation, RecipientsAreOfThisCaseEachOnceAndAtMostFifty) {
   request = Grant();
   for (int i = 0; i < 49; ++i) request.mutable_consent()->add_recipient_organizations("organizations/org-" + std::to_string(i));
   EXPECT_EQ(Fields(request), std::vector<std::string>{"consent.recipient_organizations"});
-  EXPECT_EQ(Violated(request)[0].description, "names more than 50 organisations");
+  EXPECT_EQ(Violated(request).at(0).description, "names more than 50 organisations");
 }
 
 TEST(ConsentValidation, CategoriesAreKnownAndEachNamedOnce) {

@@ -26,17 +26,23 @@ using grpc::StatusCode;
 using P = team_v1::Permission;
 using C = consent_v1::DataCategory;
 
-// A loopback port nothing listens on now (the kernel's pick), for a server started soon after.
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
-  close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
+// `count` different loopback ports nothing listens on now (the kernel's picks, each held until all
+// are picked), for servers started soon after.
+std::vector<int> FreeLoopbackPorts(std::size_t count) {
+  std::vector<int> ports, sockets;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof addr;
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
+    sockets.push_back(fd);
+    ports.push_back(ok ? ntohs(addr.sin_port) : 0);
+  }
+  for (int fd : sockets) close(fd);
+  return ports;
 }
 
 // The setting that gives a process a peer's address.
@@ -54,7 +60,8 @@ class SplitDeployment {
  public:
   SplitDeployment() {
     const std::vector<ServiceModule> modules = AllModules();
-    for (const auto& m : modules) ports_[m.full_name] = FreeLoopbackPort();
+    const auto ports = FreeLoopbackPorts(modules.size());
+    for (std::size_t i = 0; i < modules.size(); ++i) ports_[modules[i].full_name] = ports[i];
     for (const auto& m : modules) {
       Config config = TestServerConfig(Harness::Get().database_url());
       config.migrate = 0;

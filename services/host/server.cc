@@ -98,19 +98,15 @@ int ServerApp::Start() {
   return port;
 }
 
-namespace {
-// The services hosted here may call, each with its configured address and that setting's flag.
-struct PeerSetting {
-  std::string service, address, flag;
-};
-std::vector<PeerSetting> PeerSettings(const Config& config) {
-  return {{team::v1::TeamService::service_full_name(), config.team_address, "--team-address"},
-          {kruispunt::consent::v1::ConsentService::service_full_name(), config.consent_address, "--consent-address"},
-          {kruispunt::audit::v1::AuditService::service_full_name(), config.audit_address, "--audit-address"},
-          {kruispunt::careplan::v1::CarePlanService::service_full_name(), config.careplan_address,
-           "--careplan-address"}};
+const std::vector<PeerAddressSetting>& PeerAddressSettings() {
+  static const std::vector<PeerAddressSetting> settings = {
+      {team::v1::TeamService::service_full_name(), &Config::team_address, "--team-address"},
+      {kruispunt::consent::v1::ConsentService::service_full_name(), &Config::consent_address, "--consent-address"},
+      {kruispunt::audit::v1::AuditService::service_full_name(), &Config::audit_address, "--audit-address"},
+      {kruispunt::careplan::v1::CarePlanService::service_full_name(), &Config::careplan_address,
+       "--careplan-address"}};
+  return settings;
 }
-}  // namespace
 
 // A peer that is neither hosted here nor given an address would fail every call that needs it
 // (UNAVAILABLE): refuse to start instead, naming the setting. Every process needs TeamService
@@ -120,8 +116,8 @@ void ServerApp::RequirePeerAddresses() const {
   for (const auto& module : modules_) needed.insert(module.peers.begin(), module.peers.end());
   for (const auto& module : modules_) needed.erase(module.full_name);
   std::string missing;
-  for (const auto& peer : PeerSettings(config_))
-    if (needed.count(peer.service) && peer.address.empty())
+  for (const auto& peer : PeerAddressSettings())
+    if (needed.count(peer.service) && (config_.*peer.address).empty())
       missing += (missing.empty() ? "" : ", ") + peer.flag + " (" + peer.service + ")";
   if (!missing.empty())
     throw std::runtime_error("services called from this process are not hosted in it: set " + missing);
@@ -142,8 +138,9 @@ void ServerApp::ConnectPeers() {
     }
     credentials = grpc::SslCredentials(options);
   }
-  for (const auto& peer : PeerSettings(config_))
-    if (!peer.address.empty()) peers_->Set(peer.service, grpc::CreateChannel(peer.address, credentials));
+  for (const auto& peer : PeerAddressSettings())
+    if (!(config_.*peer.address).empty())
+      peers_->Set(peer.service, grpc::CreateChannel(config_.*peer.address, credentials));
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or

@@ -56,6 +56,14 @@ class ServerApp {
   std::thread watcher_;
 };
 
+// The settings that give a process the address of a peer service it does not host.
+struct PeerAddressSetting {
+  std::string service;           // full name, e.g. "kruispunt.team.v1.TeamService"
+  std::string Config::*address;  // e.g. &Config::team_address
+  std::string flag;              // e.g. "--team-address"
+};
+const std::vector<PeerAddressSetting>& PeerAddressSettings();
+
 // main() of every server binary: parse settings, log, serve until SIGTERM or SIGINT.
 int RunServerMain(int argc, char** argv, const std::string& program, const std::string& summary,
                   std::vector<ServiceModule> modules);

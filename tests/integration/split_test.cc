@@ -9,6 +9,7 @@
 
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
@@ -47,12 +48,9 @@ std::vector<int> FreeLoopbackPorts(std::size_t count) {
 
 // The setting that gives a process a peer's address.
 std::string Config::*AddressSetting(const std::string& service) {
-  static const std::map<std::string, std::string Config::*> settings = {
-      {team_v1::TeamService::service_full_name(), &Config::team_address},
-      {consent_v1::ConsentService::service_full_name(), &Config::consent_address},
-      {audit_v1::AuditService::service_full_name(), &Config::audit_address},
-      {careplan_v1::CarePlanService::service_full_name(), &Config::careplan_address}};
-  return settings.at(service);
+  for (const auto& setting : PeerAddressSettings())
+    if (setting.service == service) return setting.address;
+  throw std::invalid_argument("no address setting for " + service);
 }
 
 // Six processes' worth of servers, one service each, on the harness's database.

@@ -3,10 +3,13 @@
 # one run, so the service's cost is a ratio: service RPS / raw SQL TPS. Besides:
 #   partner-get     GetCase by a partner organisation (team member with consent): decided by
 #                   ConsentService (which asks TeamService) and logged by AuditService;
-#   unenforced-get  the same reads from a second kruispuntd built with -DKP_BENCH_UNENFORCED=ON
-#                   (no decision, no log), so that partner-get / unenforced-get is what
-#                   enforcement plus logging cost;
+#   unenforced-get  the same reads from a second kruispuntd, built with -DKP_BENCH_BUILD=ON and
+#                   started with KP_BENCH_SKIP=decision (no decision, no log), so that
+#                   partner-get / unenforced-get is what enforcement plus logging cost;
 #   check           CheckAccess by the partner;
+#   unlogged-get, unlogged-check
+#                   partner-get and check from a third kruispuntd, the same build started with
+#                   KP_BENCH_SKIP=log (decided, not logged): what the access log costs;
 #   plan            GetCarePlan of plans of 10 goals x 3 actions x 5 evaluations (decided and
 #                   logged), against the SQL of the one statement that reads such a plan; after
 #                   the rounds, the SQL statements per GetCarePlan are counted (pg_stat_statements);
@@ -28,16 +31,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KP_BUILD_DIR:-$root/build}
 seconds=${1:-5}
 levels=${KP_BENCH_CONCURRENCY:-"1 16 64"}
-scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get check create plan respond-different respond-same"}
+scenarios=${KP_BENCH_SCENARIOS:-"health get partner-get unenforced-get unlogged-get check unlogged-check create plan respond-different respond-same"}
 rounds=${KP_BENCH_ROUNDS:-3}
 parties=16  # professionals answering agreements (respond-*): at most this concurrency
 
 "$root/tools/bootstrap.sh"
 KP_BUILD_DIR=$build "$root/tools/build.sh" >/dev/null
-unenforced_build=$build-unenforced
-if [[ " $scenarios " == *" unenforced-get "* ]]; then
-  cmake -S "$root" -B "$unenforced_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKP_BENCH_UNENFORCED=ON >/dev/null 2>&1
-  cmake --build "$unenforced_build" --target kruispuntd -j "${KP_JOBS:-2}" >/dev/null
+bench_build=$build-bench
+if [[ " $scenarios " == *" unenforced-get "* || " $scenarios " == *" unlogged-"* ]]; then
+  cmake -S "$root" -B "$bench_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKP_BENCH_BUILD=ON >/dev/null 2>&1
+  cmake --build "$bench_build" --target kruispuntd -j "${KP_JOBS:-2}" >/dev/null
 fi
 
 work=$build/bench-run
@@ -48,6 +51,7 @@ mkdir -p "$work"
 cleanup() {
   [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   [ -n "${unenforced_pid:-}" ] && kill -TERM "$unenforced_pid" 2>/dev/null && wait "$unenforced_pid" 2>/dev/null || true
+  [ -n "${unlogged_pid:-}" ] && kill -TERM "$unlogged_pid" 2>/dev/null && wait "$unlogged_pid" 2>/dev/null || true
   "$root/deploy/pg.sh" stop "$pgdata" || true
   rm -rf "$pgdata"
 }
@@ -66,12 +70,22 @@ addr=127.0.0.1:50151
   --service-token-file "$work/service.jwt" ${KP_BENCH_SERVER_FLAGS:-} >"$work/kruispuntd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do "$cli" --addr "$addr" health >/dev/null 2>&1 && break; sleep 0.1; done
+# The benchmark build, once per shortcut the scenarios need (same database, same keys).
+start_bench_build() {  # SKIP ADDRESS
+  KP_BENCH_SKIP=$1 "$bench_build/services/kruispuntd" --listen "$2" --database-url "$url" --migrate 0 \
+    --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/skip-$1.log" 2>&1 &
+  bench_pid=$!
+  for _ in $(seq 1 100); do "$cli" --addr "$2" health >/dev/null 2>&1 && break; sleep 0.1; done
+}
 unenforced_addr=127.0.0.1:50152
+unlogged_addr=127.0.0.1:50153
 if [[ " $scenarios " == *" unenforced-get "* ]]; then
-  "$unenforced_build/services/kruispuntd" --listen "$unenforced_addr" --database-url "$url" --migrate 0 \
-    --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/unenforced.log" 2>&1 &
-  unenforced_pid=$!
-  for _ in $(seq 1 100); do "$cli" --addr "$unenforced_addr" health >/dev/null 2>&1 && break; sleep 0.1; done
+  start_bench_build decision "$unenforced_addr"
+  unenforced_pid=$bench_pid
+fi
+if [[ " $scenarios " == *" unlogged-"* ]]; then
+  start_bench_build log "$unlogged_addr"
+  unlogged_pid=$bench_pid
 fi
 
 # The organisations (a platform administrator adds them) and the partner's professional.
@@ -186,7 +200,9 @@ for scenario in $scenarios; do
       get) token=$get_token; flags=(--scenario get) ;;
       partner-get) token=$partner_token; flags=(--scenario get --list-token "$get_token") ;;
       unenforced-get) token=$partner_token; flags=(--scenario get --list-token "$get_token"); target=$unenforced_addr ;;
+      unlogged-get) token=$partner_token; flags=(--scenario get --list-token "$get_token"); target=$unlogged_addr ;;
       check) token=$partner_token; flags=(--scenario check --list-token "$get_token") ;;
+      unlogged-check) token=$partner_token; flags=(--scenario check --list-token "$get_token"); target=$unlogged_addr ;;
       plan) token=$plan_token; flags=(--scenario plan) ;;
       respond-*) token=$agree_token
         if [ "$c" -gt "$parties" ]; then  # each slot answers as a party of its own
@@ -258,23 +274,28 @@ for line in open(sys.argv[1]):
     (service if line.startswith("service") else sql).setdefault(key, {})[kv["round"]] = kv
 med = statistics.median
 print(f"\nmedians of {sys.argv[2]} rounds")
-print(f"{'RPC':<11}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
-names = {"get": "GetCase", "partner-get": "GetCase/p", "unenforced-get": "GetCase/u", "check": "CheckAccess",
+print(f"{'RPC':<14}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
+names = {"get": "GetCase", "partner-get": "GetCase/p", "unenforced-get": "GetCase/u", "unlogged-get": "GetCase/l",
+         "check": "CheckAccess", "unlogged-check": "CheckAccess/l",
          "create": "CreateCase", "health": "Health", "plan": "GetCarePlan",
          "respond-different": "Respond/d", "respond-same": "Respond/s"}
+# Ratios to the same calls served by the benchmark build in the same round, not to SQL: what the
+# decision and its log cost (partner-get), the decision alone (unlogged-get), the log (check).
+baseline = {"partner-get": "unenforced-get", "unlogged-get": "unenforced-get", "check": "unlogged-check"}
 summary = {}
+log_cost = {}
 for key, rounds in sorted(service.items()):
     scenario, c = key
     rps = med(float(r["rps"]) for r in rounds.values())
     p50 = med(int(r["p50_us"]) for r in rounds.values()) / 1000
     p99 = med(int(r["p99_us"]) for r in rounds.values()) / 1000
     errors = sum(int(r["errors"]) for r in rounds.values())
-    line = f"{names[scenario]:<11}{c:>5}{rps:>13.0f}{p50:>8.2f}{p99:>8.2f}{errors:>8}"
-    unenforced = service.get(("unenforced-get", c), {})
-    if scenario == "partner-get" and unenforced:
-        # A partner's enforced and logged read against the same read unenforced, same round.
-        ratios = [float(rounds[k]["rps"]) / float(unenforced[k]["rps"]) for k in sorted(rounds) if k in unenforced]
-        line += f"{'-':>10}{'-':>9}{med(ratios):>7.2f}  " + " ".join(f"{r:.2f}" for r in ratios) + "  (vs GetCase/u)"
+    line = f"{names[scenario]:<14}{c:>5}{rps:>13.0f}{p50:>8.2f}{p99:>8.2f}{errors:>8}"
+    base = service.get((baseline.get(scenario), c), {})
+    if base:
+        ratios = [float(rounds[k]["rps"]) / float(base[k]["rps"]) for k in sorted(rounds) if k in base]
+        line += (f"{'-':>10}{'-':>9}{med(ratios):>7.2f}  " + " ".join(f"{r:.2f}" for r in ratios) +
+                 f"  (vs {names[baseline[scenario]]})")
         summary[key] = (med(ratios), p99)
     elif key in sql:
         ratios = [float(rounds[k]["rps"]) / float(sql[key][k]["tps"]) for k in sorted(rounds) if k in sql[key]]
@@ -285,9 +306,16 @@ for key, rounds in sorted(service.items()):
     else:
         line += f"{'-':>10}{'-':>9}{'-':>7}"
     print(line)
+    unlogged = service.get(("unlogged-get", c), {})
+    if scenario == "partner-get" and unlogged:
+        log_cost[c] = [float(rounds[k]["rps"]) / float(unlogged[k]["rps"]) for k in sorted(rounds) if k in unlogged]
 print("Respond/d, Respond/s: answers to 16 different agreements (in 16 cases), or to one shared agreement.")
 print("GetCase/p: GetCase by a partner organisation: decided by ConsentService and logged; its ratio")
 print("           is to GetCase/u, the same reads from a build without the decision, in the same round.")
+print("GetCase/l, CheckAccess/l: decided but not written to the access log (KP_BENCH_SKIP=log).")
+for c, ratios in sorted(log_cost.items()):
+    print(f"the access log's cost at concurrency {c}: GetCase/p is {med(ratios):.2f} of GetCase/l  "
+          + " ".join(f"{r:.2f}" for r in ratios))
 print()
 for scenario, target, p99_target in (("get", 0.3, 10), ("create", 0.5, 10), ("partner-get", 0.5, None)):
     if (scenario, 16) in summary:

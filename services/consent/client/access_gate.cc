@@ -1,6 +1,9 @@
 #include "consent/client/access_gate.h"
 
 #include "common/errors.h"
+#ifdef KP_BENCH_BUILD
+#include "common/bench_shortcut.h"
+#endif
 
 namespace kp::consent {
 
@@ -16,11 +19,11 @@ AccessGate::Question AccessGate::For(const PendingCall& call, const std::string&
 void AccessGate::Decide(const std::vector<Question>& questions,
                         std::function<void(std::size_t, const grpc::Status&)> verdict) {
   if (questions.empty()) return;
-#ifdef KP_BENCH_UNENFORCED
-  // Only in the benchmark's second build (bench/run.sh, -DKP_BENCH_UNENFORCED=ON), to measure
-  // what enforcement costs: every access permitted, nothing decided or logged.
-  for (std::size_t i = 0; i < questions.size(); ++i) verdict(i, grpc::Status::OK);
-  return;
+#ifdef KP_BENCH_BUILD
+  if (BenchSkipping() == BenchSkip::kDecision) {
+    for (std::size_t i = 0; i < questions.size(); ++i) verdict(i, grpc::Status::OK);
+    return;
+  }
 #endif
   std::vector<v1::AccessQuestion> asked;
   for (const auto& q : questions) {

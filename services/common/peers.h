@@ -21,6 +21,8 @@ class Peers {
  public:
   // How long a call to a peer may take at most.
   static constexpr std::chrono::milliseconds kCallTimeout{3000};
+  // How long a lost peer (given by address) waits at most between attempts to reconnect.
+  static constexpr std::chrono::milliseconds kReconnectAtMost{2000};
 
   // Throws std::runtime_error when the token file holds no token.
   Peers(const std::string& service_token_file, std::chrono::seconds recheck_every)

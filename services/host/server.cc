@@ -138,9 +138,13 @@ void ServerApp::ConnectPeers() {
     }
     credentials = grpc::SslCredentials(options);
   }
+  // gRPC backs off reconnecting to a lost peer up to 120 s, so a peer back after a long outage could
+  // stay unreachable for two more minutes; every access waits for AuditService and TeamService.
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(Peers::kReconnectAtMost.count()));
   for (const auto& peer : PeerAddressSettings())
     if (!(config_.*peer.address).empty())
-      peers_->Set(peer.service, grpc::CreateChannel(config_.*peer.address, credentials));
+      peers_->Set(peer.service, grpc::CreateCustomChannel(config_.*peer.address, credentials, arguments));
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or

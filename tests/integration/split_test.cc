@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
@@ -68,12 +70,24 @@ class SplitDeployment {
       peers.insert(team_v1::TeamService::service_full_name());  // every process asks it (the organisation gate)
       peers.erase(m.full_name);
       for (const auto& peer : peers) config.*AddressSetting(peer) = Address(peer);
-      servers_.push_back(std::make_unique<ServerApp>(config, std::vector<ServiceModule>{m}));
-      servers_.back()->Start();
+      processes_.emplace(m.full_name, Process{config, m, nullptr});
+      Start(m.full_name);
     }
   }
   ~SplitDeployment() {
-    for (auto& server : servers_) server->Shutdown();
+    for (auto& [name, process] : processes_) Stop(name);
+  }
+
+  // Starts (again, on the same address) or stops the process that serves `service`.
+  void Start(const std::string& service) {
+    auto& process = processes_.at(service);
+    process.server = std::make_unique<ServerApp>(process.config, std::vector<ServiceModule>{process.module});
+    process.server->Start();
+  }
+  void Stop(const std::string& service) {
+    auto& process = processes_.at(service);
+    if (process.server) process.server->Shutdown();
+    process.server.reset();
   }
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& service) const {
@@ -81,10 +95,15 @@ class SplitDeployment {
   }
 
  private:
+  struct Process {
+    Config config;
+    ServiceModule module;
+    std::unique_ptr<ServerApp> server;
+  };
   std::string Address(const std::string& service) const { return "127.0.0.1:" + std::to_string(ports_.at(service)); }
 
   std::map<std::string, int> ports_;
-  std::vector<std::unique_ptr<ServerApp>> servers_;
+  std::map<std::string, Process> processes_;
 };
 
 class SplitDeploymentTest : public CaseApiTest {};
@@ -204,6 +223,77 @@ TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
       caw_case_reads.push_back(entry.decision());
   EXPECT_EQ(caw_case_reads, (std::vector<consent_v1::Decision>{consent_v1::DECISION_DENY, consent_v1::DECISION_PERMIT}))
       << "newest first";
+}
+
+// No access without a record of it: while AuditService cannot write the access log, nobody reads
+// the case, not even its owner, and CheckAccess gives no decision; once it is back, reads are
+// permitted (and logged) again without restarting the other processes.
+TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen");
+  AppointCoordinator(c.name());
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &added)
+                  .ok());
+  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+
+  SplitDeployment split;
+  const std::string audit_service = audit_v1::AuditService::service_full_name();
+  auto cases = v1::CaseService::NewStub(split.Channel(v1::CaseService::service_full_name()));
+  auto consents = consent_v1::ConsentService::NewStub(split.Channel(consent_v1::ConsentService::service_full_name()));
+  v1::GetCaseRequest get_case;
+  get_case.set_name(c.name());
+  v1::Case read;
+  auto status = cases->GetCase(Ctx(caw.token).get(), get_case, &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  split.Stop(audit_service);
+  for (const auto& [who, token] : {std::pair{"the partner", caw.token}, std::pair{"the owner", token_}}) {
+    v1::Case unlogged;
+    status = cases->GetCase(Ctx(token).get(), get_case, &unlogged);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << who << ": " << status.error_message();
+    EXPECT_EQ(ErrorReason(status), "AUDIT_UNAVAILABLE") << who;
+    EXPECT_TRUE(unlogged.title().empty()) << who;
+  }
+  consent_v1::CheckAccessRequest check;
+  check.set_case_(c.name());
+  check.set_category(C::DATA_CATEGORY_CASE);
+  check.set_action(consent_v1::ACTION_READ);
+  check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  consent_v1::AccessDecision decision;
+  status = consents->CheckAccess(Ctx(caw.token).get(), check, &decision);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(ErrorReason(status), "AUDIT_UNAVAILABLE");
+
+  // ConsentService's process reconnects on its own; its channels retry a lost peer every 2 s.
+  split.Start(audit_service);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    read.Clear();
+    status = cases->GetCase(Ctx(caw.token).get(), get_case, &read);
+    if (status.error_code() != StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < give_up);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.title(), "Onbetaalde rekeningen");
+
+  // The log holds the two reads that were let through, and nothing of those refused.
+  audit_v1::ListCaseAccessLogRequest list_log;
+  list_log.set_parent(c.name());
+  list_log.set_page_size(100);
+  audit_v1::ListAccessLogResponse log;
+  auto audit = audit_v1::AuditService::NewStub(split.Channel(audit_service));
+  status = audit->ListCaseAccessLog(Ctx(token_).get(), list_log, &log);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  int case_reads = 0;
+  for (const auto& entry : log.entries()) {
+    if (entry.rpc() != "kruispunt.cases.v1.CaseService/GetCase") continue;
+    ++case_reads;
+    EXPECT_EQ(entry.organization(), caw.org);
+    EXPECT_EQ(entry.decision(), consent_v1::DECISION_PERMIT);
+  }
+  EXPECT_EQ(case_reads, 2);
 }
 
 }  // namespace

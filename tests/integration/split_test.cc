@@ -106,7 +106,50 @@ class SplitDeployment {
   std::map<std::string, Process> processes_;
 };
 
-class SplitDeploymentTest : public CaseApiTest {};
+class SplitDeploymentTest : public CaseApiTest {
+ protected:
+  // A case of the fixture's organisation with a CAW professional in its team (with `mandate`) and
+  // the client's consent for the CAW to see `categories`.
+  struct SharedCase {
+    Partner caw;
+    v1::Case c;
+    consent_v1::Consent consent;
+  };
+  SharedCase ShareWithCaw(const std::vector<P>& mandate, const std::vector<C>& categories) {
+    SharedCase shared{MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW),
+                      CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen"), {}};
+    AppointCoordinator(shared.c.name());
+    team_v1::Participant added;
+    EXPECT_TRUE(AddParticipant(token_, shared.c.name(), shared.caw.person_name(),
+                               team_v1::PARTICIPANT_ROLE_PROFESSIONAL, mandate, &added)
+                    .ok());
+    shared.consent = GrantConsent(token_, shared.c.name(), {shared.caw.org}, categories);
+    return shared;
+  }
+
+  static consent_v1::CheckAccessRequest ReadQuestion(const std::string& case_name, C category) {
+    consent_v1::CheckAccessRequest check;
+    check.set_case_(case_name);
+    check.set_category(category);
+    check.set_action(consent_v1::ACTION_READ);
+    check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+    return check;
+  }
+
+  // The case's access log entries for CaseService.GetCase, newest first, as its owner lists them.
+  std::vector<audit_v1::AccessLogEntry> CaseReads(audit_v1::AuditService::Stub& audit, const std::string& case_name) {
+    audit_v1::ListCaseAccessLogRequest list_log;
+    list_log.set_parent(case_name);
+    list_log.set_page_size(100);
+    audit_v1::ListAccessLogResponse log;
+    const auto status = audit.ListCaseAccessLog(Ctx(token_).get(), list_log, &log);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<audit_v1::AccessLogEntry> reads;
+    for (const auto& entry : log.entries())
+      if (entry.rpc() == "kruispunt.cases.v1.CaseService/GetCase") reads.push_back(entry);
+    return reads;
+  }
+};
 
 TEST_F(SplitDeploymentTest, AServiceWithoutTheAddressOfAPeerItCallsRefusesToStart) {
   Config config = TestServerConfig(Harness::Get().database_url());
@@ -126,16 +169,10 @@ TEST_F(SplitDeploymentTest, AServiceWithoutTheAddressOfAPeerItCallsRefusesToStar
 // A partner reads Maria's case, care plan and agreements, each service in its own process; after
 // her withdrawal it reads nothing; her access log shows both.
 TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
-  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-  const auto c = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen");
-  AppointCoordinator(c.name());
-  team_v1::Participant added;
-  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
-                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_PROPOSE_AGREEMENTS},
-                             &added)
-                  .ok());
-  const auto consent = GrantConsent(token_, c.name(), {caw.org},
-                                    {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_AGREEMENTS});
+  const auto [caw, c, consent] =
+      ShareWithCaw({P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_PROPOSE_AGREEMENTS},
+                   {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_AGREEMENTS});
+  ASSERT_FALSE(HasFailure());
   const auto maria = ClientParticipant(token_, c.name());
 
   SplitDeployment split;
@@ -155,13 +192,8 @@ TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(read.title(), "Onbetaalde rekeningen");
 
-  consent_v1::CheckAccessRequest check;
-  check.set_case_(c.name());
-  check.set_category(C::DATA_CATEGORY_MEDICAL);
-  check.set_action(consent_v1::ACTION_READ);
-  check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
   consent_v1::AccessDecision decision;
-  ASSERT_TRUE(consents->CheckAccess(Ctx(caw.token).get(), check, &decision).ok());
+  ASSERT_TRUE(consents->CheckAccess(Ctx(caw.token).get(), ReadQuestion(c.name(), C::DATA_CATEGORY_MEDICAL), &decision).ok());
   EXPECT_EQ(decision.deny_reason(), consent_v1::DENY_REASON_NO_CONSENT);
 
   // TeamService asks ConsentService.
@@ -211,16 +243,9 @@ TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
   EXPECT_EQ(cases->GetCase(Ctx(caw.token).get(), get_case, &read).error_code(), StatusCode::NOT_FOUND);
 
   // AuditService (which asks ConsentService) shows the CAW's permitted and denied reads.
-  audit_v1::ListCaseAccessLogRequest list_log;
-  list_log.set_parent(c.name());
-  list_log.set_page_size(100);
-  audit_v1::ListAccessLogResponse log;
-  status = audit->ListCaseAccessLog(Ctx(token_).get(), list_log, &log);
-  ASSERT_TRUE(status.ok()) << status.error_message();
   std::vector<consent_v1::Decision> caw_case_reads;
-  for (const auto& entry : log.entries())
-    if (entry.organization() == caw.org && entry.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
-      caw_case_reads.push_back(entry.decision());
+  for (const auto& entry : CaseReads(*audit, c.name()))
+    if (entry.organization() == caw.org) caw_case_reads.push_back(entry.decision());
   EXPECT_EQ(caw_case_reads, (std::vector<consent_v1::Decision>{consent_v1::DECISION_DENY, consent_v1::DECISION_PERMIT}))
       << "newest first";
 }
@@ -229,14 +254,8 @@ TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
 // the case, not even its owner, and CheckAccess gives no decision; once it is back, reads are
 // permitted (and logged) again without restarting the other processes.
 TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) {
-  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-  const auto c = CreateCase(token_, CreateClient(token_).name(), "Onbetaalde rekeningen");
-  AppointCoordinator(c.name());
-  team_v1::Participant added;
-  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
-                             {P::PERMISSION_READ_CASE}, &added)
-                  .ok());
-  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+  const auto [caw, c, consent] = ShareWithCaw({P::PERMISSION_READ_CASE}, {C::DATA_CATEGORY_CASE});
+  ASSERT_FALSE(HasFailure());
 
   SplitDeployment split;
   const std::string audit_service = audit_v1::AuditService::service_full_name();
@@ -256,13 +275,8 @@ TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) 
     EXPECT_EQ(ErrorReason(status), "AUDIT_UNAVAILABLE") << who;
     EXPECT_TRUE(unlogged.title().empty()) << who;
   }
-  consent_v1::CheckAccessRequest check;
-  check.set_case_(c.name());
-  check.set_category(C::DATA_CATEGORY_CASE);
-  check.set_action(consent_v1::ACTION_READ);
-  check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
   consent_v1::AccessDecision decision;
-  status = consents->CheckAccess(Ctx(caw.token).get(), check, &decision);
+  status = consents->CheckAccess(Ctx(caw.token).get(), ReadQuestion(c.name(), C::DATA_CATEGORY_CASE), &decision);
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_EQ(ErrorReason(status), "AUDIT_UNAVAILABLE");
 
@@ -279,21 +293,13 @@ TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) 
   EXPECT_EQ(read.title(), "Onbetaalde rekeningen");
 
   // The log holds the two reads that were let through, and nothing of those refused.
-  audit_v1::ListCaseAccessLogRequest list_log;
-  list_log.set_parent(c.name());
-  list_log.set_page_size(100);
-  audit_v1::ListAccessLogResponse log;
   auto audit = audit_v1::AuditService::NewStub(split.Channel(audit_service));
-  status = audit->ListCaseAccessLog(Ctx(token_).get(), list_log, &log);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  int case_reads = 0;
-  for (const auto& entry : log.entries()) {
-    if (entry.rpc() != "kruispunt.cases.v1.CaseService/GetCase") continue;
-    ++case_reads;
+  const auto reads = CaseReads(*audit, c.name());
+  EXPECT_EQ(reads.size(), 2u);
+  for (const auto& entry : reads) {
     EXPECT_EQ(entry.organization(), caw.org);
     EXPECT_EQ(entry.decision(), consent_v1::DECISION_PERMIT);
   }
-  EXPECT_EQ(case_reads, 2);
 }
 
 }  // namespace

@@ -280,7 +280,7 @@ TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) 
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_EQ(ErrorReason(status), "AUDIT_UNAVAILABLE");
 
-  // ConsentService's process reconnects on its own; its channels retry a lost peer every 2 s.
+  // ConsentService's process reconnects on its own: its channels retry a lost peer at least every 2 s.
   split.Start(audit_service);
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {

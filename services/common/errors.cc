@@ -101,6 +101,8 @@ grpc::Status StatusFromException(std::exception_ptr error, std::string_view meth
     std::rethrow_exception(error);
   } catch (const Error& e) {
     return e.ToStatus();
+  } catch (const StatusError& e) {
+    return e.status();
   } catch (const pqxx::in_doubt_error&) {
     spdlog::warn("method={} connection lost during commit; outcome unknown", method);
     return Error::Unavailable("OUTCOME_UNKNOWN",

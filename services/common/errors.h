@@ -50,6 +50,17 @@ class Error : public std::runtime_error {
   std::map<std::string, std::string> metadata_;
 };
 
+// A status to answer the caller with as it is: a peer service's answer (with its google.rpc
+// details), or an access decision's denial.
+class StatusError : public std::runtime_error {
+ public:
+  explicit StatusError(grpc::Status status) : std::runtime_error(status.error_message()), status_(std::move(status)) {}
+  const grpc::Status& status() const { return status_; }
+
+ private:
+  grpc::Status status_;
+};
+
 // What anyone who may not see a case is told, the same as for a case that does not exist.
 Error CaseNotFound();
 

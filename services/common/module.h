@@ -24,6 +24,9 @@ struct ServiceModule {
   // The services it calls (full names). Each must be hosted in the same process or have its
   // address configured, or the process refuses to start.
   std::vector<std::string> peers;
+  // Sets the local implementation of its client interface, for the other services of a process
+  // that hosts it (null: no other service calls it).
+  std::function<void(PeerClients&)> provide_local;
 };
 
 }  // namespace kp

@@ -1,54 +1,67 @@
-// One asynchronous unary call to a peer service over Peers: the stub, context, request and
-// response live until the callback has run, and no thread waits for the answer.
+// What a call from one Kruispunt service to another carries, whichever way it goes: into a service
+// hosted in the same process (a direct C++ call, on the caller's database worker and connection),
+// or to a service in another process (a blocking gRPC call with the service token). Both mean the
+// same: the same identity (Kruispunt's own service, acting in the original caller's request), the
+// same deadline, and the same statuses, thrown as kp::Error or kp::StatusError for the caller's
+// handler to answer with.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
-#include <memory>
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
 #include <string>
-#include <vector>
 
+#include <pqxx/pqxx>
+
+#include "common/errors.h"
 #include "common/peers.h"
+#include "common/rpc.h"
 
 namespace kp {
 
-// `invoke(async_stub, context, request, response, callback)` starts the call (it names the
-// method); `done(status, response)` runs on a gRPC thread when it ends.
-template <class Service, class Request, class Response, class Invoke, class Done>
-void CallPeer(Peers& peers, Request request, Invoke invoke, Done done) {
-  auto channel = peers.Get(Service::service_full_name());
-  if (!channel) {
-    done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the peer service is not reachable yet"), Response{});
-    return;
-  }
-  struct State {
-    std::unique_ptr<typename Service::Stub> stub;
-    std::unique_ptr<grpc::ClientContext> context;
-    Request request;
-    Response response;
-  };
-  auto state = std::make_shared<State>(
-      State{Service::NewStub(channel), peers.NewContext(), std::move(request), Response{}});
-  invoke(state->stub->async(), state->context.get(), &state->request, &state->response,
-         [state, done = std::move(done)](grpc::Status status) { done(status, state->response); });
-}
+struct PeerContext {
+  // The worker's connection: a peer hosted here runs its own SQL on it (its repository, its
+  // schema), so that one request pays one hand-off to a worker.
+  pqxx::connection& db;
+  // The call being served: its request id and deadline are passed on.
+  const Call& call;
+  // The caller's open transaction, for a change that must commit atomically with the peer's
+  // (CreateCase and the team's registration of the case). A hosted peer writes in it; a remote
+  // peer cannot, which is why such a caller commits first and asks the remote peer after.
+  pqxx::transaction_base* transaction = nullptr;
+};
 
-// Hands the results of a batch call to `done` (status, vector of results), or INTERNAL when the
-// peer did not answer exactly one result per question asked.
-template <class Results, class Done>
-void DeliverBatch(const grpc::Status& status, const Results& results, std::size_t asked, const Done& done) {
-  using Value = typename Results::value_type;
-  if (status.ok() && static_cast<std::size_t>(results.size()) != asked) {
-    done(grpc::Status(grpc::StatusCode::INTERNAL, "a peer service answered the wrong number of questions"),
-         std::vector<Value>{});
-    return;
-  }
-  done(status, std::vector<Value>(results.begin(), results.end()));
-}
+// The call a hosted peer sees: Kruispunt's own service, acting in the caller's request (its
+// request id and deadline), so that the peer's "service only" rules hold on both paths.
+Call AsService(const Call& call);
 
 // The status to give a caller when a call to a peer failed: the peer's own answer (it carries
 // google.rpc details: a rule, a lost database, overload), or UNAVAILABLE with `reason` when the
 // peer did not answer or refused this process's service token (logged: not the caller's doing).
 grpc::Status PeerStatusForCaller(const grpc::Status& status, const char* peer, const char* reason);
+
+// One blocking unary call to a peer in another process: the service token, the request id, the
+// caller's deadline (at most Peers::kCallTimeout). `invoke(stub, context, request, response)`
+// names the method. Throws StatusError (see PeerStatusForCaller) unless the peer answers OK.
+template <class Service, class Request, class Response, class Invoke>
+Response CallRemote(Peers& peers, const PeerContext& context, const Request& request, Invoke invoke,
+                    const char* peer, const char* reason) {
+  auto channel = peers.Get(Service::service_full_name());
+  if (!channel)
+    throw StatusError(PeerStatusForCaller(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel"), peer, reason));
+  auto client_context = peers.NewContext();
+  client_context->set_deadline(std::min(client_context->deadline(), context.call.deadline));
+  client_context->AddMetadata("x-request-id", context.call.request_id);
+  auto stub = Service::NewStub(channel);
+  Response response;
+  const grpc::Status status = invoke(*stub, client_context.get(), request, &response);
+  if (!status.ok()) throw StatusError(PeerStatusForCaller(status, peer, reason));
+  return response;
+}
+
+// Throws INTERNAL (as StatusError) unless a batch answer has exactly one result per question.
+void RequireOneAnswerEach(int answers, std::size_t asked, const char* peer);
 
 }  // namespace kp

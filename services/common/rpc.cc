@@ -5,7 +5,6 @@
 #include <random>
 
 #include "common/errors.h"
-#include "common/peer_call.h"
 
 namespace kp {
 
@@ -33,6 +32,27 @@ void WriteAccessLine(const char* method, const Call& call,
 }
 
 constexpr int kAttempts = 3;
+
+// An authenticated RPC in flight. Finish answers the client and writes the access line.
+class PendingCall {
+ public:
+  PendingCall(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+              const char* method, Call call, std::chrono::steady_clock::time_point start)
+      : reactor_(reactor), context_(context), method_(method), call_(std::move(call)), start_(start) {}
+
+  const Call& call() const { return call_; }
+  const char* method() const { return method_; }
+  bool DeadlinePassed() const;
+  void Finish(const grpc::Status& status) const;
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  grpc::CallbackServerContext* context_;
+  const char* method_;
+  Call call_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
 
 bool PendingCall::DeadlinePassed() const {
@@ -42,46 +62,6 @@ bool PendingCall::DeadlinePassed() const {
 void PendingCall::Finish(const grpc::Status& status) const {
   WriteAccessLine(method_, call_, start_, status);
   reactor_->Finish(status);
-}
-
-grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                    const char* method, std::function<void(PendingCall)> then,
-                                    Callers callers) {
-  const auto start = std::chrono::steady_clock::now();
-  auto* reactor = context->DefaultReactor();
-  Call call;
-  call.request_id = RequestId(*context);
-  context->AddInitialMetadata("x-request-id", call.request_id);
-  try {
-    call.caller = runtime.auth->Authenticate(*context);
-  } catch (const Error& e) {
-    PendingCall(reactor, context, method, std::move(call), start).Finish(e.ToStatus());
-    return reactor;
-  }
-  PendingCall pending(reactor, context, method, std::move(call), start);
-  if (IsPlatformRole(pending.call().caller.role)) {
-    if (callers == Callers::kOrganizationsAndPlatform) then(std::move(pending));
-    else pending.Finish(Error::PermissionDenied("PLATFORM_TOKEN",
-                                                "this method acts for an organisation; a platform "
-                                                "token cannot call it").ToStatus());
-    return reactor;
-  }
-  const std::string org = pending.call().caller.organization;
-  runtime.orgs->Check(org, [pending = std::move(pending), then = std::move(then)](const grpc::Status& status) {
-    if (status.ok()) then(pending);
-    else pending.Finish(status);
-  });
-  return reactor;
-}
-
-bool Guarded(const PendingCall& call, const std::function<void()>& fn) {
-  try {
-    fn();
-    return true;
-  } catch (const Error& e) {
-    call.Finish(e.ToStatus());
-    return false;
-  }
 }
 
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn) {
@@ -101,47 +81,73 @@ grpc::Status RunMapped(const char* method, const std::function<void()>& fn) {
   }
 }
 
-grpc::Status PeerStatusForCaller(const grpc::Status& status, const char* peer, const char* reason) {
-  const bool about_our_credentials = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-                                     status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-  if (!status.error_details().empty() && !about_our_credentials) return status;
-  spdlog::warn("peer={} code={} message={}", peer, static_cast<int>(status.error_code()), status.error_message());
-  return Error::Unavailable(reason, std::string(peer) + " did not answer; retry").ToStatus();
-}
-
 grpc::Status OverloadedStatus() {
   return Error(grpc::StatusCode::RESOURCE_EXHAUSTED, "OVERLOADED",
                "the server is overloaded or shutting down; retry later").ToStatus();
 }
 
-grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
-                                     const char* method, UnaryHandler handler, Callers callers) {
-  return BeginCall(runtime, context, method, [&runtime, handler = std::move(handler)](PendingCall pending) {
-    RunOnWorker(runtime, std::move(pending), handler);
-  }, callers);
-}
-
-void RunOnWorker(Runtime& runtime, PendingCall pending, UnaryHandler handler) {
-  RunOnWorkerThen(runtime, std::move(pending), std::move(handler),
-                  [](PendingCall done) { done.Finish(grpc::Status::OK); });
-}
-
-void RunOnWorkerThen(Runtime& runtime, PendingCall pending, UnaryHandler handler,
-                     std::function<void(PendingCall)> next) {
-  auto job = [pending, handler = std::move(handler), next = std::move(next)](DbPool::Session& session) {
+namespace {
+// Runs the handler on a worker of `pool` and answers the call.
+void RunOnWorker(DbPool& pool, PendingCall pending, UnaryHandler handler) {
+  auto job = [pending, handler = std::move(handler)](DbPool::Session& session) {
     if (pending.DeadlinePassed()) {
       pending.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
       return;
     }
-    const auto status = RunMapped(pending.method(), [&] { handler(pending.call(), session.conn()); });
-    if (status.ok()) next(pending);
-    else pending.Finish(status);
+    pending.Finish(RunMapped(pending.method(), [&] { handler(pending.call(), session.conn()); }));
   };
-  if (!runtime.db->Submit(std::move(job))) pending.Finish(OverloadedStatus());
+  if (!pool.Submit(std::move(job))) pending.Finish(OverloadedStatus());
 }
 
-void RequireService(const Identity& caller, const char* what) {
-  if (caller.role != "service") throw Error::PermissionDenied("SERVICE_ONLY", what);
+// Authenticates the caller and checks its organisation, then hands the call to `then`: at once,
+// or on a database worker once the directory answered. On failure the call is finished
+// (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE) and `then` never runs.
+grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
+                                    const char* method, std::function<void(PendingCall)> then,
+                                    Callers callers) {
+  const auto start = std::chrono::steady_clock::now();
+  auto* reactor = context->DefaultReactor();
+  Call call;
+  call.request_id = RequestId(*context);
+  call.deadline = context->deadline();
+  call.method = method;
+  context->AddInitialMetadata("x-request-id", call.request_id);
+  try {
+    call.caller = runtime.auth->Authenticate(*context);
+  } catch (const Error& e) {
+    PendingCall(reactor, context, method, std::move(call), start).Finish(e.ToStatus());
+    return reactor;
+  }
+  PendingCall pending(reactor, context, method, std::move(call), start);
+  if (callers == Callers::kServices) {
+    if (pending.call().caller.role == "service") then(std::move(pending));
+    else pending.Finish(Error::PermissionDenied("SERVICE_ONLY", "only Kruispunt's own services call this method")
+                            .ToStatus());
+    return reactor;
+  }
+  if (IsPlatformRole(pending.call().caller.role)) {
+    if (callers == Callers::kOrganizationsAndPlatform) then(std::move(pending));
+    else pending.Finish(Error::PermissionDenied("PLATFORM_TOKEN",
+                                                "this method acts for an organisation; a platform "
+                                                "token cannot call it").ToStatus());
+    return reactor;
+  }
+  const std::string org = pending.call().caller.organization;
+  runtime.orgs->Check(org, [pending = std::move(pending), then = std::move(then)](const grpc::Status& status) {
+    if (status.ok()) then(pending);
+    else pending.Finish(status);
+  });
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
+                                     const char* method, UnaryHandler handler, Callers callers) {
+  DbPool& pool = callers == Callers::kServices ? *runtime.internal_db : *runtime.db;
+  return BeginCall(runtime, context, method, [&pool, handler = std::move(handler)](PendingCall pending) {
+    RunOnWorker(pool, std::move(pending), handler);
+  }, callers);
 }
 
 }  // namespace kp

@@ -11,10 +11,10 @@
 #include <set>
 
 #include "common/files.h"
-#include "kruispunt/audit/v1/audit.grpc.pb.h"
-#include "kruispunt/careplan/v1/careplan.grpc.pb.h"
-#include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "audit/client/audit_client.h"
+#include "careplan/client/careplan_client.h"
 #include "common/logging.h"
+#include "consent/client/consent_client.h"
 
 namespace kp {
 
@@ -63,22 +63,11 @@ int ServerApp::Start() {
   for (const auto& module : modules_)
     statements.insert(statements.end(), module.statements.begin(), module.statements.end());
   pool_ = std::make_unique<DbPool>(config_.database_url, config_.db_pool_size, statements);
+  internal_pool_ = std::make_unique<DbPool>(config_.database_url, kInternalPoolSize, statements);
   peers_ = std::make_unique<Peers>(config_.service_token_file, recheck_credentials);
-  team_ = std::make_unique<team::TeamClient>(*peers_);
-  gate_ = std::make_unique<team::DirectoryGate>(*team_);
-  runtime_ = Runtime{auth_.get(), pool_.get(), gate_.get(), peers_.get()};
-
-  // Calls between the services hosted here go to a second server without a port, reached over
-  // its in-process channel. On shutdown it stops last, so that a call still in flight on the
-  // public server can finish its calls to a peer.
-  grpc::ServerBuilder internal;
-  for (auto& module : modules_) {
-    services_.push_back(module.make_service(runtime_));
-    internal.RegisterService(services_.back().get());
-  }
-  internal_server_ = internal.BuildAndStart();
-  if (!internal_server_) throw std::runtime_error("cannot start the in-process server");
   ConnectPeers();
+  gate_ = std::make_unique<team::DirectoryGate>(*clients_.team, *pool_);
+  runtime_ = Runtime{auth_.get(), pool_.get(), internal_pool_.get(), gate_.get(), &clients_};
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -100,11 +89,16 @@ int ServerApp::Start() {
 
 const std::vector<PeerAddressSetting>& PeerAddressSettings() {
   static const std::vector<PeerAddressSetting> settings = {
-      {team::v1::TeamService::service_full_name(), &Config::team_address, "--team-address"},
-      {kruispunt::consent::v1::ConsentService::service_full_name(), &Config::consent_address, "--consent-address"},
-      {kruispunt::audit::v1::AuditService::service_full_name(), &Config::audit_address, "--audit-address"},
+      {team::v1::TeamService::service_full_name(), &Config::team_address, "--team-address",
+       [](PeerClients& clients, Peers& peers) { clients.team = std::make_shared<team::RemoteTeamClient>(peers); }},
+      {kruispunt::consent::v1::ConsentService::service_full_name(), &Config::consent_address, "--consent-address",
+       [](PeerClients& clients, Peers& peers) { clients.consent = std::make_shared<consent::RemoteConsentClient>(peers); }},
+      {kruispunt::audit::v1::AuditService::service_full_name(), &Config::audit_address, "--audit-address",
+       [](PeerClients& clients, Peers& peers) { clients.audit = std::make_shared<audit::RemoteAuditClient>(peers); }},
       {kruispunt::careplan::v1::CarePlanService::service_full_name(), &Config::careplan_address,
-       "--careplan-address"}};
+       "--careplan-address", [](PeerClients& clients, Peers& peers) {
+         clients.careplan = std::make_shared<careplan::RemoteCarePlanClient>(peers);
+       }}};
   return settings;
 }
 
@@ -123,11 +117,11 @@ void ServerApp::RequirePeerAddresses() const {
     throw std::runtime_error("services called from this process are not hosted in it: set " + missing);
 }
 
-// A service hosted here is reached over the in-process channel; one elsewhere over its configured
-// address.
+// A service hosted here is called directly (its module's local client); one elsewhere over gRPC
+// at its configured address.
 void ServerApp::ConnectPeers() {
   for (const auto& module : modules_)
-    peers_->Set(module.full_name, internal_server_->InProcessChannel(grpc::ChannelArguments()));
+    if (module.provide_local) module.provide_local(clients_);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!config_.peer_tls_ca.empty()) {
     grpc::SslCredentialsOptions options;
@@ -142,9 +136,17 @@ void ServerApp::ConnectPeers() {
   // stay unreachable for two more minutes; every access waits for AuditService and TeamService.
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(Peers::kReconnectAtMost.count()));
-  for (const auto& peer : PeerAddressSettings())
-    if (!(config_.*peer.address).empty())
-      peers_->Set(peer.service, grpc::CreateCustomChannel(config_.*peer.address, credentials, arguments));
+  for (const auto& peer : PeerAddressSettings()) {
+    if ((config_.*peer.address).empty() || Hosts(peer.service)) continue;
+    peers_->Set(peer.service, grpc::CreateCustomChannel(config_.*peer.address, credentials, arguments));
+    peer.connect_remote(clients_, *peers_);
+  }
+}
+
+bool ServerApp::Hosts(const std::string& service) const {
+  for (const auto& module : modules_)
+    if (module.full_name == service) return true;
+  return false;
 }
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or
@@ -183,8 +185,8 @@ void ServerApp::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(config_.shutdown_grace_seconds));
   }
-  if (internal_server_) internal_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pool_) pool_->Stop();
+  if (internal_pool_) internal_pool_->Stop();
   spdlog::info("stopped");
 }
 

@@ -36,19 +36,24 @@ class ServerApp {
   void ProbeDatabase();
   void WatchDatabase();
 
-  Config config_;
-  std::vector<ServiceModule> modules_;
   void RequirePeerAddresses() const;
   void ConnectPeers();
+  bool Hosts(const std::string& service) const;
 
+  // Workers for the methods only Kruispunt's services call (Callers::kServices): few, as each
+  // call is short and asks no other process.
+  static constexpr int kInternalPoolSize = 2;
+
+  Config config_;
+  std::vector<ServiceModule> modules_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<DbPool> pool_;
+  std::unique_ptr<DbPool> internal_pool_;
   std::unique_ptr<Peers> peers_;
-  std::unique_ptr<team::TeamClient> team_;
+  PeerClients clients_;
   std::unique_ptr<team::DirectoryGate> gate_;
   Runtime runtime_{};
   std::vector<std::unique_ptr<grpc::Service>> services_;
-  std::unique_ptr<grpc::Server> internal_server_;  // the services, for each other
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<pqxx::connection> probe_conn_;  // used by ProbeDatabase only
@@ -61,6 +66,8 @@ struct PeerAddressSetting {
   std::string service;           // full name, e.g. "kruispunt.team.v1.TeamService"
   std::string Config::*address;  // e.g. &Config::team_address
   std::string flag;              // e.g. "--team-address"
+  // Sets the service's remote client (once its channel is in `peers`).
+  std::function<void(PeerClients&, Peers&)> connect_remote;
 };
 const std::vector<PeerAddressSetting>& PeerAddressSettings();
 

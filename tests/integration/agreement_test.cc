@@ -311,7 +311,7 @@ TEST_F(AgreementTest, TwoPartiesAnswerAtTheSameMoment) {
                             {Org(m.caw.org), Org(m.ocmw.org)});
     std::atomic<int> ok{0};
     auto answer = [&](const Partner& p) {
-      auto stub = ag::AgreementService::NewStub(LocalChannel(std::stoi(Harness::Get().address().substr(10))));
+      auto stub = ag::AgreementService::NewStub(Harness::Get().NewChannel(ag::AgreementService::service_full_name()));
       ag::RespondToAgreementRequest request;
       request.set_name(a.name());
       request.set_version(1);

@@ -59,19 +59,6 @@ TEST_F(AuthTest, ValidTokenReachesTheService) {
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
 }
 
-// A credential file of the test server, replaced as renewal tooling should (ReplaceFile); the
-// original is put back at the end of the test.
-class CredentialFile {
- public:
-  explicit CredentialFile(std::string path) : path_(std::move(path)), original_(ReadFileToString(path_)) {}
-  ~CredentialFile() { Replace(original_); }
-  const std::string& original() const { return original_; }
-  void Replace(const std::string& content) const { ReplaceFile(path_, content); }
-
- private:
-  const std::string path_, original_;
-};
-
 // The keys that verify callers' tokens come from files an identity provider's tooling renews
 // while the server runs: a key added there admits its tokens without a restart.
 TEST_F(AuthTest, AVerificationKeyAddedToItsFileIsUsedWithoutARestart) {
@@ -81,32 +68,6 @@ TEST_F(AuthTest, AVerificationKeyAddedToItsFileIsUsedWithoutARestart) {
   EXPECT_EQ(GetCaseWith(token).error_code(), StatusCode::UNAUTHENTICATED);
   keys.Replace(keys.original() + ReadFileToString(new_key.public_pem_path));
   EXPECT_EQ(GetCaseWith(token).error_code(), StatusCode::NOT_FOUND);  // authenticated; no such case
-}
-
-// The token the services present to each other comes from a file that an identity provider's
-// tooling renews while the server runs: an expired one fails the calls between the services,
-// the renewed one is used without a restart.
-TEST_F(AuthTest, AServiceTokenRenewedInItsFileIsUsedWithoutARestart) {
-  const CredentialFile token_file(Harness::Get().service_token_file());
-  const auto client = CreateClient(token_);
-  const auto service_token = [](int ttl_seconds) {
-    return Token("kruispunt", "kruispuntd", ttl_seconds, "kruispunt", "", "service");
-  };
-
-  token_file.Replace(service_token(/*ttl_seconds=*/-120));
-  v1::CreateCaseRequest request;
-  request.mutable_case_()->set_client(client.name());
-  request.mutable_case_()->set_title("Schulden en woning");
-  request.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
-  v1::Case created;
-  auto status = stub_->CreateCase(Ctx(token_).get(), request, &created);
-  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);  // TeamService refused the expired token
-  EXPECT_EQ(ErrorReason(status), "TEAM_UNAVAILABLE");
-
-  token_file.Replace(service_token(/*ttl_seconds=*/3600));
-  status = stub_->CreateCase(Ctx(token_).get(), request, &created);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(created.client(), client.name());
 }
 
 TEST_F(AuthTest, HealthNeedsNoTokenAndReportsServing) {

@@ -1,6 +1,6 @@
-// GetCase and CreateCase share database round trips between concurrent calls (Coalescer). These
-// tests hammer them concurrently from several organisations: every call must still get exactly
-// its own answer, and one failing create must not fail the others in its batch.
+// Concurrent GetCase and CreateCase calls from several organisations: every call must still get
+// exactly its own answer, one failing create must not fail the others, and other calls are still
+// served meanwhile.
 #include <thread>
 
 #include "integration/harness.h"
@@ -119,7 +119,7 @@ TEST_F(BatchingTest, OtherCallsAreServedDuringSustainedBatchedLoad) {
   }
   stop = true;
   for (auto& t : load) t.join();
-  EXPECT_EQ(served, 5) << "calls outside the coalescers starved under batched load";
+  EXPECT_EQ(served, 5) << "other calls starved under a load of reads and creates";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "cases/grpc/case_service.h"
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
+#include "integration/split_deployment.h"
 #include "team/grpc/team_service.h"
 #include "common/jwt.h"
 #include "common/logging.h"
@@ -74,6 +75,16 @@ void Harness::StartServer(const std::string& url) {
     std::ofstream(service_token_file_) << SignJwt(claims, keys_.private_pem_path) << "\n";
   }
 
+  const char* deployment = std::getenv("KP_TEST_DEPLOYMENT");
+  if (deployment && std::string(deployment) == "split") {
+    {
+      pqxx::connection conn(database_url_);
+      for (const auto& module : AllModules()) ApplyMigrations(conn, *module.migrations);
+    }
+    split_ = std::make_shared<SplitDeployment>();
+    channel_ = split_->Channel(v1::CaseService::service_full_name());
+    return;
+  }
   auto app = std::make_shared<ServerApp>(TestServerConfig(database_url_), AllModules());
   const int port = app->Start();
   server_ = app;
@@ -81,7 +92,16 @@ void Harness::StartServer(const std::string& url) {
   channel_ = LocalChannel(port);
 }
 
+std::shared_ptr<grpc::Channel> Harness::Channel(const std::string& service) const {
+  return split_ ? split_->Channel(service) : channel_;
+}
+
+std::shared_ptr<grpc::Channel> Harness::NewChannel(const std::string& service) const {
+  return split_ ? split_->Channel(service) : grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+}
+
 void Harness::Stop() {
+  split_.reset();
   if (server_) std::static_pointer_cast<ServerApp>(server_)->Shutdown();
 }
 
@@ -196,11 +216,11 @@ std::vector<std::string> ViolationFields(const grpc::Status& status) {
 }
 
 std::unique_ptr<v1::CaseService::Stub> CaseStub() {
-  return v1::CaseService::NewStub(Harness::Get().channel());
+  return v1::CaseService::NewStub(Harness::Get().Channel(v1::CaseService::service_full_name()));
 }
 
 std::unique_ptr<team_v1::TeamService::Stub> TeamStub() {
-  return team_v1::TeamService::NewStub(Harness::Get().channel());
+  return team_v1::TeamService::NewStub(Harness::Get().Channel(team_v1::TeamService::service_full_name()));
 }
 
 team_v1::Person RegisterProfessional(const std::string& token, const std::string& person_id,
@@ -243,19 +263,19 @@ grpc::Status AddParticipant(const std::string& token, const std::string& case_na
 }
 
 std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub() {
-  return consent_v1::ConsentService::NewStub(Harness::Get().channel());
+  return consent_v1::ConsentService::NewStub(Harness::Get().Channel(consent_v1::ConsentService::service_full_name()));
 }
 
 std::unique_ptr<audit_v1::AuditService::Stub> AuditStub() {
-  return audit_v1::AuditService::NewStub(Harness::Get().channel());
+  return audit_v1::AuditService::NewStub(Harness::Get().Channel(audit_v1::AuditService::service_full_name()));
 }
 
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub() {
-  return careplan_v1::CarePlanService::NewStub(Harness::Get().channel());
+  return careplan_v1::CarePlanService::NewStub(Harness::Get().Channel(careplan_v1::CarePlanService::service_full_name()));
 }
 
 std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
-  return agreements_v1::AgreementService::NewStub(Harness::Get().channel());
+  return agreements_v1::AgreementService::NewStub(Harness::Get().Channel(agreements_v1::AgreementService::service_full_name()));
 }
 
 team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,

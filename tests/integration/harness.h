@@ -1,6 +1,8 @@
-// The integration tests' world: one in-process Kruispunt server per test binary, on an
-// ephemeral loopback port, against the real PostgreSQL of KRUISPUNT_TEST_DATABASE_URL; tokens
-// minted with a test key pair; helpers to read google.rpc error details.
+// The integration tests' world: Kruispunt started in-process for each test binary, on ephemeral
+// loopback ports, against the real PostgreSQL of KRUISPUNT_TEST_DATABASE_URL; tokens minted with a
+// test key pair; helpers to read google.rpc error details. Kruispunt runs as kruispuntd does (every
+// service in one server) or, with KP_TEST_DEPLOYMENT=split, as the single-service binaries do
+// (each service in a server of its own, calling its peers over gRPC): every test holds in both.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/files.h"
 #include "common/module.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
@@ -22,6 +25,8 @@
 
 namespace kp::test {
 
+class SplitDeployment;
+
 namespace v1 = kruispunt::cases::v1;
 namespace team_v1 = kruispunt::team::v1;
 namespace consent_v1 = kruispunt::consent::v1;
@@ -32,11 +37,15 @@ namespace agreements_v1 = kruispunt::agreements::v1;
 class Harness {
  public:
   static Harness& Get();
-  const std::string& address() const { return address_; }
   const std::string& database_url() const { return database_url_; }
   const KeyPair& keys() const { return keys_; }
   const KeyPair& stranger_keys() const { return stranger_keys_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The channel to the server that hosts `service` (a full name).
+  std::shared_ptr<grpc::Channel> Channel(const std::string& service) const;
+  // A channel of its own (another connection) to the server that hosts `service`.
+  std::shared_ptr<grpc::Channel> NewChannel(const std::string& service) const;
+  bool split() const { return split_ != nullptr; }
   // The token file the servers present to their peers (role "service").
   const std::string& service_token_file() const { return service_token_file_; }
 
@@ -52,6 +61,7 @@ class Harness {
   KeyPair keys_, stranger_keys_;
   std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<void> server_;
+  std::shared_ptr<SplitDeployment> split_;
 };
 
 // Every service, as kruispuntd hosts them.
@@ -138,6 +148,19 @@ struct MariasCase {
   std::string name, client, daughter;  // the case, its client and informal carer participants
   Partner caw, ocmw, nursing;          // partner organisations in the team
   std::string caw_participant, ocmw_participant, nursing_participant;
+};
+
+// A credential file of the test server, replaced as renewal tooling should (ReplaceFile); the
+// original is put back at the end of the test.
+class CredentialFile {
+ public:
+  explicit CredentialFile(std::string path) : path_(std::move(path)), original_(ReadFileToString(path_)) {}
+  ~CredentialFile() { Replace(original_); }
+  const std::string& original() const { return original_; }
+  void Replace(const std::string& content) const { ReplaceFile(path_, content); }
+
+ private:
+  const std::string path_, original_;
 };
 
 // Fixture with an organisation, its token and stub helpers for clients and cases.

@@ -2,14 +2,6 @@
 // given only the addresses of the peers its ServiceModule declares (and TeamService's), so a call
 // to a peer a module does not declare fails the test; and one started without an address it needs
 // refuses to start.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <map>
-#include <set>
-#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -20,6 +12,7 @@
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
 #include "integration/harness.h"
+#include "integration/split_deployment.h"
 #include "team/grpc/team_service.h"
 
 namespace kp::test {
@@ -28,83 +21,6 @@ namespace {
 using grpc::StatusCode;
 using P = team_v1::Permission;
 using C = consent_v1::DataCategory;
-
-// `count` different loopback ports nothing listens on now (the kernel's picks, each held until all
-// are picked), for servers started soon after.
-std::vector<int> FreeLoopbackPorts(std::size_t count) {
-  std::vector<int> ports, sockets;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof addr;
-    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
-    sockets.push_back(fd);
-    ports.push_back(ok ? ntohs(addr.sin_port) : 0);
-  }
-  for (int fd : sockets) close(fd);
-  return ports;
-}
-
-// The setting that gives a process a peer's address.
-std::string Config::*AddressSetting(const std::string& service) {
-  for (const auto& setting : PeerAddressSettings())
-    if (setting.service == service) return setting.address;
-  throw std::invalid_argument("no address setting for " + service);
-}
-
-// Six processes' worth of servers, one service each, on the harness's database.
-class SplitDeployment {
- public:
-  SplitDeployment() {
-    const std::vector<ServiceModule> modules = AllModules();
-    const auto ports = FreeLoopbackPorts(modules.size());
-    for (std::size_t i = 0; i < modules.size(); ++i) ports_[modules[i].full_name] = ports[i];
-    for (const auto& m : modules) {
-      Config config = TestServerConfig(Harness::Get().database_url());
-      config.migrate = 0;
-      config.listen = Address(m.full_name);
-      std::set<std::string> peers(m.peers.begin(), m.peers.end());
-      peers.insert(team_v1::TeamService::service_full_name());  // every process asks it (the organisation gate)
-      peers.erase(m.full_name);
-      for (const auto& peer : peers) config.*AddressSetting(peer) = Address(peer);
-      processes_.emplace(m.full_name, Process{config, m, nullptr});
-      Start(m.full_name);
-    }
-  }
-  ~SplitDeployment() {
-    for (auto& [name, process] : processes_) Stop(name);
-  }
-
-  // Starts (again, on the same address) or stops the process that serves `service`.
-  void Start(const std::string& service) {
-    auto& process = processes_.at(service);
-    process.server = std::make_unique<ServerApp>(process.config, std::vector<ServiceModule>{process.module});
-    process.server->Start();
-  }
-  void Stop(const std::string& service) {
-    auto& process = processes_.at(service);
-    if (process.server) process.server->Shutdown();
-    process.server.reset();
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& service) const {
-    return LocalChannel(ports_.at(service));
-  }
-
- private:
-  struct Process {
-    Config config;
-    ServiceModule module;
-    std::unique_ptr<ServerApp> server;
-  };
-  std::string Address(const std::string& service) const { return "127.0.0.1:" + std::to_string(ports_.at(service)); }
-
-  std::map<std::string, int> ports_;
-  std::map<std::string, Process> processes_;
-};
 
 class SplitDeploymentTest : public CaseApiTest {
  protected:
@@ -300,6 +216,74 @@ TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) 
     EXPECT_EQ(entry.organization(), caw.org);
     EXPECT_EQ(entry.decision(), consent_v1::DECISION_PERMIT);
   }
+}
+
+// The token the services present to each other comes from a file that an identity provider's
+// tooling renews while the servers run: an expired one fails the calls between processes, the
+// renewed one is used without a restart.
+TEST_F(SplitDeploymentTest, AServiceTokenRenewedInItsFileIsUsedWithoutARestart) {
+  SplitDeployment split;
+  auto cases = v1::CaseService::NewStub(split.Channel(v1::CaseService::service_full_name()));
+  const auto client = CreateClient(token_);
+  v1::CreateCaseRequest request;
+  request.mutable_case_()->set_client(client.name());
+  request.mutable_case_()->set_title("Schulden en woning");
+  v1::Case created;
+  // The organisation is known to the CaseService process's directory gate before the token expires.
+  ASSERT_TRUE(cases->CreateCase(Ctx(token_).get(), request, &created).ok());
+
+  const CredentialFile token_file(Harness::Get().service_token_file());
+  const auto service_token = [](int ttl_seconds) {
+    return Token("kruispunt", "kruispuntd", ttl_seconds, "kruispunt", "", "service");
+  };
+  token_file.Replace(service_token(/*ttl_seconds=*/-120));
+  auto status = cases->CreateCase(Ctx(token_).get(), request, &created);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);  // TeamService refused the expired token
+  EXPECT_EQ(ErrorReason(status), "TEAM_UNAVAILABLE");
+
+  token_file.Replace(service_token(/*ttl_seconds=*/3600));
+  status = cases->CreateCase(Ctx(token_).get(), request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.client(), client.name());
+}
+
+// A case created while TeamService's process is down is saved but not answered as created
+// (TEAM_UNAVAILABLE); once TeamService is back, CaseService's reconciler registers it without
+// anyone retrying, and its owner reads it.
+TEST_F(SplitDeploymentTest, ACaseSavedWhileTeamServiceWasDownIsRegisteredOnceItIsBack) {
+  SplitDeployment split;
+  const std::string team_service = team_v1::TeamService::service_full_name();
+  auto cases = v1::CaseService::NewStub(split.Channel(v1::CaseService::service_full_name()));
+  const auto client = CreateClient(token_);
+  v1::ListCasesRequest list;
+  list.set_client_insz(client.insz());
+  v1::ListCasesResponse listed;
+  // The organisation is known to the CaseService process's directory gate before TeamService stops.
+  ASSERT_TRUE(cases->ListCases(Ctx(token_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);
+
+  split.Stop(team_service);
+  v1::CreateCaseRequest request;
+  request.mutable_case_()->set_client(client.name());
+  request.mutable_case_()->set_title("Schulden en woning");
+  v1::Case created;
+  const auto status = cases->CreateCase(Ctx(token_).get(), request, &created);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(ErrorReason(status), "TEAM_UNAVAILABLE");
+
+  split.Start(team_service);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    listed.Clear();
+    ASSERT_TRUE(cases->ListCases(Ctx(token_).get(), list, &listed).ok());
+  } while (listed.cases_size() == 0 && std::chrono::steady_clock::now() < give_up);
+  ASSERT_EQ(listed.cases_size(), 1) << "the saved case was never registered with its team";
+  EXPECT_EQ(listed.cases(0).title(), "Schulden en woning");
+  v1::GetCaseRequest get;
+  get.set_name(listed.cases(0).name());
+  v1::Case read;
+  EXPECT_TRUE(cases->GetCase(Ctx(token_).get(), get, &read).ok());
 }
 
 }  // namespace

@@ -84,16 +84,14 @@ using ChangeFn = std::function<Event(pqxx::work&, const std::string& time, const
 class AgreementServiceImpl final : public v1::AgreementService::CallbackService {
  public:
   explicit AgreementServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), careplan_(*runtime.peers), consent_(*runtime.peers),
-        access_(consent_, v1::AgreementService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
+      : rt_(runtime), access_(runtime, v1::AgreementService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
 
   ServerUnaryReactor* ProposeAgreement(CallbackServerContext* ctx, const v1::ProposeAgreementRequest* req,
                                        v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "ProposeAgreement", [this, req, resp](PendingCall call) {
-      auto p = std::make_shared<Proposal>();
-      if (!Guarded(call, [&] { *p = ValidatePropose(*req); })) return;
+    return ServeUnary(rt_, ctx, "ProposeAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto p = std::make_shared<Proposal>(ValidatePropose(*req));
       const Actor actor = ActorOf(call);
-      ChangeContent(call, p->case_id, p->content, resp, [p, actor](pqxx::work& tx, const std::string& time) {
+      ChangeContent(call, db, p->case_id, p->content, resp, [p, actor](pqxx::work& tx, const std::string& time) {
         if (p->request_id)
           if (auto earlier = AgreementByRequest(tx, p->case_id, *p->request_id)) return Event{{}, *earlier, 1, {}};
         const auto id = InsertAgreement(tx, p->case_id, p->request_id);
@@ -105,60 +103,49 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   ServerUnaryReactor* GetAgreement(CallbackServerContext* ctx, const v1::GetAgreementRequest* req,
                                    v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "GetAgreement", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids;
-      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "agreements", "name"); })) return;
-      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
-        pqxx::nontransaction tx(db);
-        if (!ReadAgreement(tx, ids.first, ids.second, *resp)) throw AgreementNotFound();
-      });
+    return ServeUnary(rt_, ctx, "GetAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->name(), "agreements", "name");
+      Read(call, db, ids.first);
+      pqxx::nontransaction tx(db);
+      if (!ReadAgreement(tx, ids.first, ids.second, *resp)) throw AgreementNotFound();
     });
   }
 
   ServerUnaryReactor* ListAgreements(CallbackServerContext* ctx, const v1::ListAgreementsRequest* req,
                                      v1::ListAgreementsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListAgreements", [this, req, resp](PendingCall call) {
-      std::string case_id;
+    return ServeUnary(rt_, ctx, "ListAgreements", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
       std::optional<int> status;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            if (req->status() != 0) {
-              if (!v1::AgreementStatus_IsValid(req->status()) || req->status() == v1::AGREEMENT_STATUS_SUPERSEDED)
-                throw Error::InvalidField("status", "must be PROPOSED, IN_FORCE, DECLINED or ENDED");
-              status = req->status();
-            }
-            page = DecodePage(req->page_size(), req->page_token(),
-                              "agreements|" + case_id + "|" + std::to_string(req->status()));
-          }))
-        return;
-      Read(call, case_id, [case_id, status, page, resp](const Call&, pqxx::connection& db) {
-        resp->set_next_page_token(
-            NextToken(agreements::ListAgreements(db, case_id, status, page.after, page.size, *resp), page));
-      });
+      if (req->status() != 0) {
+        if (!v1::AgreementStatus_IsValid(req->status()) || req->status() == v1::AGREEMENT_STATUS_SUPERSEDED)
+          throw Error::InvalidField("status", "must be PROPOSED, IN_FORCE, DECLINED or ENDED");
+        status = req->status();
+      }
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "agreements|" + case_id + "|" + std::to_string(req->status()));
+      Read(call, db, case_id);
+      resp->set_next_page_token(
+          NextToken(agreements::ListAgreements(db, case_id, status, page.after, page.size, *resp), page));
     });
   }
 
   ServerUnaryReactor* ListAgreementVersions(CallbackServerContext* ctx, const v1::ListAgreementVersionsRequest* req,
                                             v1::ListAgreementVersionsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListAgreementVersions", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids;
-      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "agreements", "name"); })) return;
-      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
-        auto versions = ReadVersions(db, ids.first, ids.second);
-        if (versions.empty()) throw AgreementNotFound();
-        for (auto& v : versions) *resp->add_versions() = std::move(v);
-      });
+    return ServeUnary(rt_, ctx, "ListAgreementVersions", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->name(), "agreements", "name");
+      Read(call, db, ids.first);
+      auto versions = ReadVersions(db, ids.first, ids.second);
+      if (versions.empty()) throw AgreementNotFound();
+      for (auto& v : versions) *resp->add_versions() = std::move(v);
     });
   }
 
   ServerUnaryReactor* RespondToAgreement(CallbackServerContext* ctx, const v1::RespondToAgreementRequest* req,
                                          v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "RespondToAgreement", [this, req, resp](PendingCall call) {
-      auto act = std::make_shared<PartyAct>();
-      if (!Guarded(call, [&] { *act = ValidateRespond(*req); })) return;
+    return ServeUnary(rt_, ctx, "RespondToAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto act = std::make_shared<PartyAct>(ValidateRespond(*req));
       const Actor actor = ActorOf(call);
-      ActForParty(call, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
+      ActForParty(call, db, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
         v1::Answer standing = v1::ANSWER_UNSPECIFIED;
         for (const auto& p : state.parties)
           if (p.party == act->party) standing = p.answer;
@@ -183,11 +170,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   ServerUnaryReactor* WithdrawAcceptance(CallbackServerContext* ctx, const v1::WithdrawAcceptanceRequest* req,
                                          v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "WithdrawAcceptance", [this, req, resp](PendingCall call) {
-      auto act = std::make_shared<PartyAct>();
-      if (!Guarded(call, [&] { *act = ValidateWithdraw(*req); })) return;
+    return ServeUnary(rt_, ctx, "WithdrawAcceptance", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto act = std::make_shared<PartyAct>(ValidateWithdraw(*req));
       const Actor actor = ActorOf(call);
-      ActForParty(call, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
+      ActForParty(call, db, act, resp, [act, actor](pqxx::work& tx, const std::string& time, const AgreementState& state) {
         for (const auto& p : state.parties)
           if (p.party == act->party && p.answer != v1::ANSWER_ACCEPT)
             throw Precondition("NOT_ACCEPTED", "this party has no acceptance of this version to withdraw");
@@ -201,11 +187,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   ServerUnaryReactor* AmendAgreement(CallbackServerContext* ctx, const v1::AmendAgreementRequest* req,
                                      v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "AmendAgreement", [this, req, resp](PendingCall call) {
-      auto a = std::make_shared<Amendment>();
-      if (!Guarded(call, [&] { *a = ValidateAmend(*req); })) return;
+    return ServeUnary(rt_, ctx, "AmendAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto a = std::make_shared<Amendment>(ValidateAmend(*req));
       const Actor actor = ActorOf(call);
-      ChangeContent(call, a->case_id, a->content, resp, [a, actor](pqxx::work& tx, const std::string& time) {
+      ChangeContent(call, db, a->case_id, a->content, resp, [a, actor](pqxx::work& tx, const std::string& time) {
         const auto state = StateOf(tx, a->case_id, a->agreement_id);
         if (!state) throw AgreementNotFound();
         if (a->etag && *a->etag != state->current_version)
@@ -222,10 +207,9 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   ServerUnaryReactor* EndAgreement(CallbackServerContext* ctx, const v1::EndAgreementRequest* req,
                                    v1::Agreement* resp) override {
-    return BeginCall(rt_, ctx, "EndAgreement", [this, req, resp](PendingCall call) {
-      auto e = std::make_shared<Ending>();
-      if (!Guarded(call, [&] { *e = ValidateEnd(*req); })) return;
-      Change(call, e->case_id, kPropose, {}, resp,
+    return ServeUnary(rt_, ctx, "EndAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto e = std::make_shared<Ending>(ValidateEnd(*req));
+      Change(call, db, e->case_id, kPropose, {}, resp,
              [e](pqxx::work& tx, const std::string&, const std::vector<team_v1::TeamFacts>&) {
                const auto state = StateOf(tx, e->case_id, e->agreement_id);
                if (!state) throw AgreementNotFound();
@@ -241,90 +225,65 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   ServerUnaryReactor* ListAwaitingAnswer(CallbackServerContext* ctx, const v1::ListAwaitingAnswerRequest* req,
                                          v1::ListAgreementsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListAwaitingAnswer", [this, req, resp](PendingCall call) {
-      Page page{};
-      const auto org = call.call().caller.organization;
-      if (!Guarded(call, [&] {
-            RequireOwnOrganization(req->parent(), org);
-            page = DecodePage(req->page_size(), req->page_token(), "awaiting|" + org);
-          }))
-        return;
-      RunOnWorkerThen(rt_, call, [org, page, resp](const Call&, pqxx::connection& db) {
-        resp->set_next_page_token(NextToken(ListAwaiting(db, org, page.after, page.size, *resp), page));
-      }, [this, resp](PendingCall listed) {
-        access_.KeepPermitted(listed, resp->mutable_agreements(), [](const v1::Agreement& a) { return CaseOf(a.name()); });
-      });
+    return ServeUnary(rt_, ctx, "ListAwaitingAnswer", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto& org = call.caller.organization;
+      RequireOwnOrganization(req->parent(), org);
+      const Page page = DecodePage(req->page_size(), req->page_token(), "awaiting|" + org);
+      resp->set_next_page_token(NextToken(ListAwaiting(db, org, page.after, page.size, *resp), page));
+      access_.KeepPermitted(call, db, resp->mutable_agreements(), [](const v1::Agreement& a) { return CaseOf(a.name()); });
     });
   }
 
   ServerUnaryReactor* ListAgreementChanges(CallbackServerContext* ctx, const v1::ListAgreementChangesRequest* req,
                                            v1::ListAgreementChangesResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListAgreementChanges", [this, req, resp](PendingCall call) {
-      std::string case_id, since;
-      Page page{};
-      const auto org = call.call().caller.organization;
-      if (!Guarded(call, [&] {
-            if (req->parent().rfind("organizations/", 0) == 0) RequireOwnOrganization(req->parent(), org);
-            else case_id = RequireName(req->parent(), "cases", "parent");
-            if (!req->has_since()) throw Error::InvalidField("since", "is required: the time after which to list");
-            since = google::protobuf::util::TimeUtil::ToString(req->since());
-            page = DecodePage(req->page_size(), req->page_token(), "agreement-changes|" + req->parent() + "|" + since);
-          }))
+    return ServeUnary(rt_, ctx, "ListAgreementChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
+      std::string case_id;
+      const auto& org = call.caller.organization;
+      if (req->parent().rfind("organizations/", 0) == 0) RequireOwnOrganization(req->parent(), org);
+      else case_id = RequireName(req->parent(), "cases", "parent");
+      if (!req->has_since()) throw Error::InvalidField("since", "is required: the time after which to list");
+      const auto since = google::protobuf::util::TimeUtil::ToString(req->since());
+      const Page page = DecodePage(req->page_size(), req->page_token(), "agreement-changes|" + req->parent() + "|" + since);
+      if (!case_id.empty()) {
+        Read(call, db, case_id);
+        resp->set_next_page_token(NextToken(ListChanges(db, {case_id}, since, page.after, page.size, *resp), page));
         return;
-      auto list = [since, page, resp](const std::vector<std::string>& cases, pqxx::connection& db) {
-        resp->set_next_page_token(NextToken(ListChanges(db, cases, since, page.after, page.size, *resp), page));
-      };
-      if (!case_id.empty())
-        return Read(call, case_id, [case_id, list](const Call&, pqxx::connection& db) { list({case_id}, db); });
+      }
       // Across the organisation's cases (owned or taken part in), keeping only the cases whose
       // agreements it may read now.
-      team_.OrganizationCases(org, [this, call, list, resp](const grpc::Status& status, const std::vector<std::string>& cases) {
-        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
-        RunOnWorkerThen(rt_, call, [cases, list](const Call&, pqxx::connection& db) { list(cases, db); },
-                        [this, resp](PendingCall listed) {
-                          access_.KeepPermitted(listed, resp->mutable_entries(),
-                                                [](const v1::AgreementLogEntry& e) { return CaseOf(e.agreement()); });
-                        });
-      });
+      const auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, org);
+      resp->set_next_page_token(NextToken(ListChanges(db, cases, since, page.after, page.size, *resp), page));
+      access_.KeepPermitted(call, db, resp->mutable_entries(),
+                            [](const v1::AgreementLogEntry& e) { return CaseOf(e.agreement()); });
     });
   }
 
   ServerUnaryReactor* ListAgreementLog(CallbackServerContext* ctx, const v1::ListAgreementLogRequest* req,
                                        v1::ListAgreementLogResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListAgreementLog", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "agreement-log|" + case_id);
-          }))
-        return;
-      Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
-        resp->set_next_page_token(NextToken(ListLog(db, case_id, page.after, page.size, *resp), page));
-      });
+    return ServeUnary(rt_, ctx, "ListAgreementLog", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "agreement-log|" + case_id);
+      Read(call, db, case_id);
+      resp->set_next_page_token(NextToken(ListLog(db, case_id, page.after, page.size, *resp), page));
     });
   }
 
   ServerUnaryReactor* VerifyAgreementLog(CallbackServerContext* ctx, const v1::VerifyAgreementLogRequest* req,
                                          v1::VerifyAgreementLogResponse* resp) override {
-    return BeginCall(rt_, ctx, "VerifyAgreementLog", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      if (!Guarded(call, [&] { case_id = RequireName(req->parent(), "cases", "parent"); })) return;
-      Read(call, case_id, [case_id, resp](const Call&, pqxx::connection& db) {
-        const auto result = Verify(WholeLog(db, case_id));
-        resp->set_intact(result.intact);
-        resp->set_entries_checked(result.checked);
-        resp->set_first_broken_sequence(result.first_broken);
-        resp->set_problem(result.problem);
-        resp->set_head_hash(result.head_hash);
-      });
+    return ServeUnary(rt_, ctx, "VerifyAgreementLog", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      Read(call, db, case_id);
+      const auto result = Verify(WholeLog(db, case_id));
+      resp->set_intact(result.intact);
+      resp->set_entries_checked(result.checked);
+      resp->set_first_broken_sequence(result.first_broken);
+      resp->set_problem(result.problem);
+      resp->set_head_hash(result.head_hash);
     });
   }
 
  private:
-  static Actor ActorOf(const PendingCall& call) {
-    return {call.call().caller.organization, call.call().caller.person};
-  }
+  static Actor ActorOf(const Call& call) { return {call.caller.organization, call.caller.person}; }
 
   static void RequireOwnOrganization(const std::string& parent, const std::string& org) {
     if (parent != "organizations/" + org)
@@ -337,9 +296,9 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     std::vector<team_v1::TeamQuery> queries;
     std::vector<std::string> orgs;
   };
-  static TeamCheck TeamQueries(const PendingCall& call, const std::string& case_id, const Content& content) {
+  static TeamCheck TeamQueries(const Call& call, const std::string& case_id, const Content& content) {
     TeamCheck check;
-    check.queries.push_back(Query(call, case_id, call.call().caller.organization));
+    check.queries.push_back(Query(call, case_id, call.caller.organization));
     std::set<std::string> orgs;
     for (const auto* keys : {&content.parties, &content.performers})
       for (const auto& key : *keys) {
@@ -353,11 +312,11 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     return check;
   }
 
-  static team_v1::TeamQuery Query(const PendingCall& call, const std::string& case_id, const std::string& org) {
+  static team_v1::TeamQuery Query(const Call& call, const std::string& case_id, const std::string& org) {
     team_v1::TeamQuery q;
     q.set_case_("cases/" + case_id);
     q.set_organization(org);
-    q.set_person(call.call().caller.person);
+    q.set_person(call.caller.person);
     return q;
   }
 
@@ -374,9 +333,9 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   // For an answer or withdrawal by a participant party: the facts of the caller and that
   // participant. An organisation party needs none (its own people answer for it).
-  static std::vector<team_v1::TeamQuery> PartyQuery(const PendingCall& call, const PartyAct& act) {
+  static std::vector<team_v1::TeamQuery> PartyQuery(const Call& call, const PartyAct& act) {
     if (act.party.rfind("participants/", 0) != 0) return {};
-    auto q = Query(call, act.case_id, call.call().caller.organization);
+    auto q = Query(call, act.case_id, call.caller.organization);
     q.add_participants("cases/" + act.case_id + "/" + act.party);
     return {q};
   }
@@ -399,10 +358,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 
   // An answer or withdrawal: the write decision (ANSWER_AGREEMENTS), the caller acting for the
   // party, then `act` with the current version's standing, under the case's chain lock.
-  void ActForParty(const PendingCall& call, const std::shared_ptr<PartyAct>& act, v1::Agreement* resp,
+  void ActForParty(const Call& call, pqxx::connection& db, const std::shared_ptr<PartyAct>& act, v1::Agreement* resp,
                    std::function<Event(pqxx::work&, const std::string& time, const AgreementState&)> change) {
     const Actor actor = ActorOf(call);
-    Change(call, act->case_id, kAnswer, PartyQuery(call, *act), resp,
+    Change(call, db, act->case_id, kAnswer, PartyQuery(call, *act), resp,
            [act, actor, change = std::move(change)](pqxx::work& tx, const std::string& time,
                                                     const std::vector<team_v1::TeamFacts>& facts) {
              CheckActsForParty(facts, actor, act->party);
@@ -434,10 +393,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
   // A change that sets an agreement's content (a proposal, an amendment): it needs the mandate to
   // propose, every party and performer it names must take part in the case, and every goal it
   // serves must be in the case's care plan.
-  void ChangeContent(const PendingCall& call, const std::string& case_id, const Content& content, v1::Agreement* resp,
-                     std::function<Event(pqxx::work&, const std::string& time)> change) {
+  void ChangeContent(const Call& call, pqxx::connection& db, const std::string& case_id, const Content& content,
+                     v1::Agreement* resp, std::function<Event(pqxx::work&, const std::string& time)> change) {
     auto check = TeamQueries(call, case_id, content);
-    Change(call, case_id, kPropose, check.queries, resp,
+    Change(call, db, case_id, kPropose, check.queries, resp,
            [orgs = check.orgs, change = std::move(change)](pqxx::work& tx, const std::string& time,
                                                            const std::vector<team_v1::TeamFacts>& facts) {
              CheckPartiesTakePart(facts, orgs);
@@ -446,82 +405,59 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
            content.goal_ids);
   }
 
-  // Goes on with `next` when the case's care plan has every goal named (at once when none is);
-  // else answers INVALID_ARGUMENT on content.goals, naming each goal not found. Asked only after
-  // the access decision, so that nobody else learns which goals exist.
-  void RequireGoals(const PendingCall& call, const std::string& case_id, const std::vector<std::string>& goal_ids,
-                    std::function<void(PendingCall)> next) {
-    if (goal_ids.empty()) return next(call);
-    careplan_.GoalsExist(case_id, goal_ids, [call, case_id, goal_ids, next = std::move(next)](
-                                                const grpc::Status& status, const std::vector<bool>& exists) {
-      if (!status.ok()) return call.Finish(careplan::CarePlanClient::ForCaller(status));
-      const bool all_exist = Guarded(call, [&] {
-        Violations v;
-        for (std::size_t i = 0; i < goal_ids.size(); ++i)
-          if (!exists[i])
-            v.Add("content.goals", "cases/" + case_id + "/goals/" + goal_ids[i] + " is not a goal of this case's care plan");
-        v.ThrowIfAny();
-      });
-      if (all_exist) next(call);
-    });
+  // Returns when the case's care plan has every goal named (at once when none is); else throws
+  // INVALID_ARGUMENT on content.goals, naming each goal not found. Asked only after the access
+  // decision, so that nobody else learns which goals exist.
+  void RequireGoals(const Call& call, pqxx::connection& db, const std::string& case_id,
+                    const std::vector<std::string>& goal_ids) {
+    const auto exists = careplan::GoalsExist(*rt_.clients->careplan, {db, call}, case_id, goal_ids);
+    Violations v;
+    for (std::size_t i = 0; i < goal_ids.size(); ++i)
+      if (!exists[i])
+        v.Add("content.goals", "cases/" + case_id + "/goals/" + goal_ids[i] + " is not a goal of this case's care plan");
+    v.ThrowIfAny();
   }
 
-  // A read of the case's agreements: decided (and logged) first, then `read` on a worker.
-  void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    access_.ThenOnWorker(rt_, call, access_.For(call, case_id), std::move(read));
+  // A read of the case's agreements: returns when decided (and logged) that the caller may.
+  void Read(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    access_.Require(call, db, access_.For(call, case_id));
   }
 
   // A change: the write decision (needing `permission`), the goals it names looked up in the care
   // plan and the team's facts when asked, then one transaction that takes the case's chain lock,
   // runs `change`, appends its event to the log and answers the agreement as it is then.
-  void Change(const PendingCall& call, const std::string& case_id, int permission,
-              std::vector<team_v1::TeamQuery> queries, v1::Agreement* resp, ChangeFn change,
-              std::vector<std::string> goal_ids = {}) {
-    auto run = [this, case_id, resp, change = std::move(change)](PendingCall permitted,
-                                                                 std::vector<team_v1::TeamFacts> facts) {
-      const Actor actor = ActorOf(permitted);
-      RunOnWorker(rt_, permitted, [case_id, resp, change, facts = std::move(facts), actor](const Call&, pqxx::connection& db) {
-        pqxx::work tx(db);
-        const auto head = LockChain(tx, case_id);
-        // The event's time, to the microsecond (TimeUtil::GetCurrentTime has whole seconds only).
-        google::protobuf::Timestamp now;
-        SetTime(&now, std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count());
-        const auto time = google::protobuf::util::TimeUtil::ToString(now);
-        auto event = change(tx, time, facts);
-        if (!ReadAgreement(tx, case_id, event.agreement_id, *resp)) throw AgreementNotFound();
-        if (event.kind == v1::EVENT_KIND_UNSPECIFIED) return tx.abort();
-        json content = std::move(event.fields);
-        content["sequence"] = head.last_sequence + 1;
-        content["case"] = "cases/" + case_id;
-        content["agreement"] = resp->name();
-        content["version"] = event.version;
-        content["kind"] = v1::EventKind_Name(event.kind).substr(std::string_view("EVENT_KIND_").size());
-        content["time"] = time;
-        content["actor"] = {{"organization", actor.org}, {"person", actor.person}};
-        const auto canonical = Canonical(content);
-        AppendLog(tx, case_id, head, event.kind, event.agreement_id, event.version, time, canonical,
-                  ChainHash(head.last_hash, canonical));
-        tx.commit();
-      });
-    };
-    access_.Then(call, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission),
-                 [this, case_id, goal_ids = std::move(goal_ids), queries = std::move(queries),
-                  run = std::move(run)](PendingCall permitted) {
-      RequireGoals(permitted, case_id, goal_ids, [this, queries, run](PendingCall checked) {
-        if (queries.empty()) return run(checked, {});
-        team_.DescribeTeams(queries, [checked, run](const grpc::Status& status, const std::vector<team_v1::TeamFacts>& facts) {
-          if (!status.ok()) return checked.Finish(team::TeamClient::ForCaller(status));
-          run(checked, facts);
-        });
-      });
-    });
+  void Change(const Call& call, pqxx::connection& db, const std::string& case_id, int permission,
+              std::vector<team_v1::TeamQuery> queries, v1::Agreement* resp, const ChangeFn& change,
+              const std::vector<std::string>& goal_ids = {}) {
+    access_.Require(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission));
+    RequireGoals(call, db, case_id, goal_ids);
+    const auto facts = team::DescribeTeams(*rt_.clients->team, {db, call}, std::move(queries));
+    const Actor actor = ActorOf(call);
+    pqxx::work tx(db);
+    const auto head = LockChain(tx, case_id);
+    // The event's time, to the microsecond (TimeUtil::GetCurrentTime has whole seconds only).
+    google::protobuf::Timestamp now;
+    SetTime(&now, std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count());
+    const auto time = google::protobuf::util::TimeUtil::ToString(now);
+    auto event = change(tx, time, facts);
+    if (!ReadAgreement(tx, case_id, event.agreement_id, *resp)) throw AgreementNotFound();
+    if (event.kind == v1::EVENT_KIND_UNSPECIFIED) return tx.abort();
+    json content = std::move(event.fields);
+    content["sequence"] = head.last_sequence + 1;
+    content["case"] = "cases/" + case_id;
+    content["agreement"] = resp->name();
+    content["version"] = event.version;
+    content["kind"] = v1::EventKind_Name(event.kind).substr(std::string_view("EVENT_KIND_").size());
+    content["time"] = time;
+    content["actor"] = {{"organization", actor.org}, {"person", actor.person}};
+    const auto canonical = Canonical(content);
+    AppendLog(tx, case_id, head, event.kind, event.agreement_id, event.version, time, canonical,
+              ChainHash(head.last_hash, canonical));
+    tx.commit();
   }
 
   Runtime& rt_;
-  team::TeamClient team_;
-  careplan::CarePlanClient careplan_;
-  consent::ConsentClient consent_;
   consent::AccessGate access_;
 };
 
@@ -532,7 +468,8 @@ ServiceModule AgreementServiceModule() {
                        [](Runtime& runtime) { return std::make_unique<AgreementServiceImpl>(runtime); },
                        {team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
-                        kruispunt::careplan::v1::CarePlanService::service_full_name()}};
+                        kruispunt::careplan::v1::CarePlanService::service_full_name()},
+                       nullptr};  // no other service calls AgreementService
 }
 
 }  // namespace kp::agreements

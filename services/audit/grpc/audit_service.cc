@@ -1,10 +1,10 @@
 #include "audit/grpc/audit_service.h"
 
 #include "audit/repo/audit_repository.h"
-#include "common/coalescer.h"
 #include "common/page_token.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
+#include "audit/client/audit_client.h"
 #include "consent/client/consent_client.h"
 
 namespace kp::audit {
@@ -17,29 +17,7 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 namespace consent_v1 = kruispunt::consent::v1;
 
-// Concurrent RecordDecisions calls share one insert and one commit.
-constexpr std::size_t kMaxBatch = 64;
-constexpr std::size_t kMaxParallelBatches = 2;
-
-struct Record {
-  PendingCall call;
-  std::vector<NewEntry> entries;
-  v1::RecordDecisionsResponse* response;
-};
-
-void AppendBatch(pqxx::connection& db, std::vector<Record>& batch, Coalescer<Record>::Slot) {
-  std::vector<NewEntry> all;
-  for (const auto& r : batch) all.insert(all.end(), r.entries.begin(), r.entries.end());
-  const auto seqs = AppendEntries(db, all);
-  std::size_t next = 0;
-  for (auto& r : batch) {
-    for (std::size_t i = 0; i < r.entries.size(); ++i) r.response->add_names("accessLog/" + std::to_string(seqs.at(next++)));
-    r.call.Finish(grpc::Status::OK);
-  }
-}
-
-std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req, const Identity& caller) {
-  RequireService(caller, "only Kruispunt's services write the access log");
+std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req) {
   std::vector<NewEntry> entries;
   Violations v;
   for (int i = 0; i < req.entries_size(); ++i) {
@@ -74,49 +52,52 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req, con
   return entries;
 }
 
+// RecordDecisions, for the gRPC handler and the local client alike: the entries in one insert.
+void RecordDecisionsOn(pqxx::connection& db, const v1::RecordDecisionsRequest& req, v1::RecordDecisionsResponse& resp) {
+  const auto entries = ValidateEntries(req);
+  if (entries.empty()) return;
+  for (const auto seq : AppendEntries(db, entries)) resp.add_names("accessLog/" + std::to_string(seq));
+}
+
+class LocalAuditClient final : public AuditClient {
+ public:
+  v1::RecordDecisionsResponse RecordDecisions(const PeerContext& context, const v1::RecordDecisionsRequest& request) override {
+    v1::RecordDecisionsResponse response;
+    RecordDecisionsOn(context.db, request, response);
+    return response;
+  }
+};
+
 class AuditServiceImpl final : public v1::AuditService::CallbackService {
  public:
   explicit AuditServiceImpl(Runtime& runtime)
-      : rt_(runtime), consent_(*runtime.peers), appends_(*runtime.db, kMaxBatch, kMaxParallelBatches, AppendBatch) {}
+      : rt_(runtime) {}
 
   ServerUnaryReactor* RecordDecisions(CallbackServerContext* ctx, const v1::RecordDecisionsRequest* req,
                                       v1::RecordDecisionsResponse* resp) override {
-    return BeginCall(rt_, ctx, "RecordDecisions", [this, req, resp](PendingCall call) {
-      std::vector<NewEntry> entries;
-      if (!Guarded(call, [&] {
-            entries = ValidateEntries(*req, call.call().caller);
-          }))
-        return;
-      if (entries.empty()) return call.Finish(grpc::Status::OK);
-      appends_.Add(Record{call, std::move(entries), resp});
-    }, Callers::kOrganizationsAndPlatform);
+    return ServeUnary(rt_, ctx, "RecordDecisions", [req, resp](const Call&, pqxx::connection& db) {
+      RecordDecisionsOn(db, *req, *resp);
+    }, Callers::kServices);
   }
 
   // The log of a case is the client's data too: only the organisation that owns the case reads
   // it (for the client's right of access), and that read is itself decided and logged.
   ServerUnaryReactor* ListCaseAccessLog(CallbackServerContext* ctx, const v1::ListCaseAccessLogRequest* req,
                                         v1::ListAccessLogResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListCaseAccessLog", [this, req, resp](PendingCall call) {
+    return ServeUnary(rt_, ctx, "ListCaseAccessLog", [this, req, resp](const Call& call, pqxx::connection& db) {
       LogFilter filter;
-      Page page{};
-      if (!Guarded(call, [&] {
-            filter.case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "log|" + *filter.case_id);
-          }))
-        return;
-      const auto& c = call.call();
-      auto q = consent::CaseQuestion(*filter.case_id, c.caller.organization, c.caller.person,
-                                     consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,
-                                     "kruispunt.audit.v1.AuditService/ListCaseAccessLog", c.request_id);
-      consent_.BatchCheckAccess({q}, [this, call, filter, page, resp](const grpc::Status& status,
-                                                                     const std::vector<consent_v1::AccessDecision>& d) {
-        if (!status.ok()) return call.Finish(consent::ConsentClient::ForCaller(status));
-        if (d[0].ground() != consent_v1::GROUND_OWNER)
-          return call.Finish(Error::NotFound("CASE_NOT_FOUND", "no such case, or not owned by your organisation").ToStatus());
-        RunOnWorker(rt_, call, [filter, page, resp](const Call&, pqxx::connection& db) {
-          resp->set_next_page_token(NextToken(ListEntries(db, filter, page.after, page.size, *resp), page));
-        });
-      });
+      filter.case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "log|" + *filter.case_id);
+      consent_v1::BatchCheckAccessRequest question;
+      *question.add_questions() = consent::CaseQuestion(*filter.case_id, call.caller.organization, call.caller.person,
+                                                        consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,
+                                                        "kruispunt.audit.v1.AuditService/ListCaseAccessLog",
+                                                        call.request_id);
+      const auto decided = rt_.clients->consent->BatchCheckAccess({db, call}, question);
+      RequireOneAnswerEach(decided.decisions_size(), 1, "the consent service");
+      if (decided.decisions(0).ground() != consent_v1::GROUND_OWNER)
+        throw Error::NotFound("CASE_NOT_FOUND", "no such case, or not owned by your organisation");
+      resp->set_next_page_token(NextToken(ListEntries(db, filter, page.after, page.size, *resp), page));
     });
   }
 
@@ -151,8 +132,6 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
 
  private:
   Runtime& rt_;
-  consent::ConsentClient consent_;
-  Coalescer<Record> appends_;
 };
 
 }  // namespace
@@ -161,7 +140,8 @@ ServiceModule AuditServiceModule() {
   return ServiceModule{
       v1::AuditService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<AuditServiceImpl>(runtime); },
-      {kruispunt::consent::v1::ConsentService::service_full_name()}};
+      {kruispunt::consent::v1::ConsentService::service_full_name()},
+      [](PeerClients& clients) { clients.audit = std::make_shared<LocalAuditClient>(); }};
 }
 
 }  // namespace kp::audit

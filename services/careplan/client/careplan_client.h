@@ -1,29 +1,33 @@
-// How other services ask CarePlanService about goals: asynchronous calls over the peer channel
-// with the service token, so that no thread waits for the answer. In kruispuntd the channel is
-// the server's in-process channel.
+// How other services ask CarePlanService about goals: one interface, implemented by a direct call
+// into CarePlanService's code when this process hosts it (careplan/grpc/careplan_service.cc,
+// LocalCarePlanClient) and over gRPC when it runs elsewhere (RemoteCarePlanClient).
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "common/peers.h"
+#include "common/peer_call.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 
 namespace kp::careplan {
 
 class CarePlanClient {
  public:
-  explicit CarePlanClient(Peers& peers) : peers_(peers) {}
+  virtual ~CarePlanClient() = default;
+  // exists(i) tells whether the case has goals(i).
+  virtual kruispunt::careplan::v1::DescribeGoalsResponse DescribeGoals(
+      const PeerContext& context, const kruispunt::careplan::v1::DescribeGoalsRequest& request) = 0;
+};
 
-  // exists[i] tells whether the case has the goal goal_ids[i].
-  void GoalsExist(const std::string& case_id, const std::vector<std::string>& goal_ids,
-                  std::function<void(const grpc::Status&, const std::vector<bool>& exists)> done);
+// exists[i] tells whether the case has the goal goal_ids[i].
+std::vector<bool> GoalsExist(CarePlanClient& careplan, const PeerContext& context, const std::string& case_id,
+                             const std::vector<std::string>& goal_ids);
 
-  // The status to give a caller when a call to CarePlanService failed: its own answer (with its
-  // details), or UNAVAILABLE CAREPLAN_UNAVAILABLE when it did not answer or refused the service
-  // token.
-  static grpc::Status ForCaller(const grpc::Status& status);
+class RemoteCarePlanClient final : public CarePlanClient {
+ public:
+  explicit RemoteCarePlanClient(Peers& peers) : peers_(peers) {}
+  kruispunt::careplan::v1::DescribeGoalsResponse DescribeGoals(
+      const PeerContext& context, const kruispunt::careplan::v1::DescribeGoalsRequest& request) override;
 
  private:
   Peers& peers_;

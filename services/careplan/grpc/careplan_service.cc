@@ -1,5 +1,6 @@
 #include "careplan/grpc/careplan_service.h"
 
+#include "careplan/client/careplan_client.h"
 #include "careplan/grpc/careplan_validation.h"
 #include "common/calendar.h"
 #include "common/page_token.h"
@@ -55,33 +56,46 @@ Changed Unchanged(std::string json) {
   return c;
 }
 
+// DescribeGoals, for the gRPC handler and the local client alike.
+void DescribeGoalsOn(pqxx::connection& db, const v1::DescribeGoalsRequest& req, v1::DescribeGoalsResponse& resp) {
+  const auto question = ValidateDescribeGoals(req);
+  if (question.goal_ids.empty()) return;
+  const auto existing = ExistingGoals(db, question.case_id, question.goal_ids);
+  for (const auto& id : question.goal_ids) resp.add_exists(existing.count(id) > 0);
+}
+
+class LocalCarePlanClient final : public CarePlanClient {
+ public:
+  v1::DescribeGoalsResponse DescribeGoals(const PeerContext& context, const v1::DescribeGoalsRequest& request) override {
+    v1::DescribeGoalsResponse response;
+    DescribeGoalsOn(context.db, request, response);
+    return response;
+  }
+};
+
 class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
  public:
   explicit CarePlanServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers),
-        access_(consent_, v1::CarePlanService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
+      : rt_(runtime), access_(runtime, v1::CarePlanService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
 
   ServerUnaryReactor* GetCarePlan(CallbackServerContext* ctx, const v1::GetCarePlanRequest* req,
                                   v1::CarePlan* resp) override {
-    return BeginCall(rt_, ctx, "GetCarePlan", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      if (!Guarded(call, [&] { case_id = RequirePlanName(req->name(), "name"); })) return;
-      Read(call, case_id, [case_id, resp](const Call&, pqxx::connection& db) {
-        if (auto json = CarePlanJson(db, case_id)) return FromJson(*json, *resp);
-        // Nobody changed the plan yet: an empty draft.
-        resp->set_name("cases/" + case_id + "/carePlan");
-        resp->set_state(v1::CARE_PLAN_STATE_DRAFT);
-        resp->set_etag("1");
-      });
+    return ServeUnary(rt_, ctx, "GetCarePlan", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequirePlanName(req->name(), "name");
+      Read(call, db, case_id);
+      if (auto json = CarePlanJson(db, case_id)) return FromJson(*json, *resp);
+      // Nobody changed the plan yet: an empty draft.
+      resp->set_name("cases/" + case_id + "/carePlan");
+      resp->set_state(v1::CARE_PLAN_STATE_DRAFT);
+      resp->set_etag("1");
     });
   }
 
   ServerUnaryReactor* UpdateCarePlan(CallbackServerContext* ctx, const v1::UpdateCarePlanRequest* req,
                                      v1::CarePlan* resp) override {
-    return BeginCall(rt_, ctx, "UpdateCarePlan", [this, req, resp](PendingCall call) {
-      auto u = std::make_shared<PlanUpdate>();
-      if (!Guarded(call, [&] { *u = ValidateUpdateCarePlan(*req); })) return;
-      Change(call, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
+    return ServeUnary(rt_, ctx, "UpdateCarePlan", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto u = std::make_shared<PlanUpdate>(ValidateUpdateCarePlan(*req));
+      Change(call, db, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
         CheckEtag(u->etag, opened.plan_version, "care plan");
         return Changed{v1::CHANGE_KIND_UPDATED, u->fields, "",
                        careplan::UpdateCarePlan(tx, u->case_id, u->set_next_review, u->next_review)};
@@ -108,25 +122,18 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* ListCarePlanChanges(CallbackServerContext* ctx, const v1::ListCarePlanChangesRequest* req,
                                           v1::ListCarePlanChangesResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListCarePlanChanges", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "careplan-changes|" + case_id);
-          }))
-        return;
-      Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
-        resp->set_next_page_token(NextToken(ListChanges(db, case_id, page.after, page.size, *resp), page));
-      });
+    return ServeUnary(rt_, ctx, "ListCarePlanChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "careplan-changes|" + case_id);
+      Read(call, db, case_id);
+      resp->set_next_page_token(NextToken(ListChanges(db, case_id, page.after, page.size, *resp), page));
     });
   }
 
   ServerUnaryReactor* CreateGoal(CallbackServerContext* ctx, const v1::CreateGoalRequest* req, v1::Goal* resp) override {
-    return BeginCall(rt_, ctx, "CreateGoal", [this, req, resp](PendingCall call) {
-      auto g = std::make_shared<NewGoal>();
-      if (!Guarded(call, [&] { *g = ValidateCreateGoal(*req); })) return;
-      Change(call, g->case_id, kEditCarePlan, {req->goal().held_by()}, resp,
+    return ServeUnary(rt_, ctx, "CreateGoal", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto g = std::make_shared<NewGoal>(ValidateCreateGoal(*req));
+      Change(call, db, g->case_id, kEditCarePlan, {req->goal().held_by()}, resp,
              [g](pqxx::work& tx, const OpenedChange&, const Participants& named) {
                if (g->request_id)
                  if (auto earlier = GoalByRequest(tx, g->case_id, *g->request_id)) return Unchanged(*earlier);
@@ -137,51 +144,42 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   }
 
   ServerUnaryReactor* GetGoal(CallbackServerContext* ctx, const v1::GetGoalRequest* req, v1::Goal* resp) override {
-    return BeginCall(rt_, ctx, "GetGoal", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids;
-      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "goals", "name"); })) return;
-      Read(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
-        auto json = GoalJson(db, ids.first, ids.second);
-        if (!json) throw Error::NotFound("GOAL_NOT_FOUND", "no such goal in this case");
-        FromJson(*json, *resp);
-      });
+    return ServeUnary(rt_, ctx, "GetGoal", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->name(), "goals", "name");
+      Read(call, db, ids.first);
+      auto json = GoalJson(db, ids.first, ids.second);
+      if (!json) throw Error::NotFound("GOAL_NOT_FOUND", "no such goal in this case");
+      FromJson(*json, *resp);
     });
   }
 
   ServerUnaryReactor* ListGoals(CallbackServerContext* ctx, const v1::ListGoalsRequest* req,
                                 v1::ListGoalsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListGoals", [this, req, resp](PendingCall call) {
-      std::string case_id;
+    return ServeUnary(rt_, ctx, "ListGoals", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
       GoalFilter filter;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            Violations v;
-            if (req->life_domain() != 0) {
-              if (!kruispunt::type::v1::LifeDomain_IsValid(req->life_domain())) v.Add("life_domain", "must be a life domain");
-              filter.life_domain = req->life_domain();
-            }
-            if (req->state() != 0) {
-              if (!v1::GoalState_IsValid(req->state())) v.Add("state", "must be a goal state");
-              filter.state = req->state();
-            }
-            v.ThrowIfAny();
-            page = DecodePage(req->page_size(), req->page_token(),
-                              "goals|" + case_id + "|" + std::to_string(req->life_domain()) + "|" +
-                                  std::to_string(req->state()));
-          }))
-        return;
-      Read(call, case_id, [case_id, filter, page, resp](const Call&, pqxx::connection& db) {
-        resp->set_next_page_token(NextToken(careplan::ListGoals(db, case_id, filter, page.after, page.size, *resp), page));
-      });
+      Violations v;
+      if (req->life_domain() != 0) {
+        if (!kruispunt::type::v1::LifeDomain_IsValid(req->life_domain())) v.Add("life_domain", "must be a life domain");
+        filter.life_domain = req->life_domain();
+      }
+      if (req->state() != 0) {
+        if (!v1::GoalState_IsValid(req->state())) v.Add("state", "must be a goal state");
+        filter.state = req->state();
+      }
+      v.ThrowIfAny();
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "goals|" + case_id + "|" + std::to_string(req->life_domain()) + "|" +
+                                       std::to_string(req->state()));
+      Read(call, db, case_id);
+      resp->set_next_page_token(NextToken(careplan::ListGoals(db, case_id, filter, page.after, page.size, *resp), page));
     });
   }
 
   ServerUnaryReactor* UpdateGoal(CallbackServerContext* ctx, const v1::UpdateGoalRequest* req, v1::Goal* resp) override {
-    return BeginCall(rt_, ctx, "UpdateGoal", [this, req, resp](PendingCall call) {
-      auto u = std::make_shared<GoalUpdate>();
-      if (!Guarded(call, [&] { *u = ValidateUpdateGoal(*req); })) return;
-      Change(call, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
+    return ServeUnary(rt_, ctx, "UpdateGoal", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto u = std::make_shared<GoalUpdate>(ValidateUpdateGoal(*req));
+      Change(call, db, u->case_id, kEditCarePlan, {}, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
         const auto standing = RequireGoal(tx, u->case_id, u->goal_id);
         CheckEtag(u->etag, standing.version, "goal");
         if (GoalIsFinal(standing.state))
@@ -209,11 +207,10 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* RecordDisagreement(CallbackServerContext* ctx, const v1::RecordDisagreementRequest* req,
                                          v1::Goal* resp) override {
-    return BeginCall(rt_, ctx, "RecordDisagreement", [this, req, resp](PendingCall call) {
-      auto d = std::make_shared<DisagreementInput>();
-      if (!Guarded(call, [&] { *d = ValidateRecordDisagreement(*req); })) return;
-      const auto person = call.call().caller.person;
-      Change(call, d->case_id, kEditCarePlan, {req->participant()}, resp,
+    return ServeUnary(rt_, ctx, "RecordDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto d = std::make_shared<DisagreementInput>(ValidateRecordDisagreement(*req));
+      const auto person = call.caller.person;
+      Change(call, db, d->case_id, kEditCarePlan, {req->participant()}, resp,
              [d, person](pqxx::work& tx, const OpenedChange&, const Participants&) {
                RequireGoal(tx, d->case_id, d->goal_id);
                PutDisagreement(tx, d->case_id, d->goal_id, d->participant_id, d->note, person);
@@ -225,10 +222,9 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* WithdrawDisagreement(CallbackServerContext* ctx, const v1::WithdrawDisagreementRequest* req,
                                            v1::Goal* resp) override {
-    return BeginCall(rt_, ctx, "WithdrawDisagreement", [this, req, resp](PendingCall call) {
-      auto d = std::make_shared<DisagreementInput>();
-      if (!Guarded(call, [&] { *d = ValidateWithdrawDisagreement(*req); })) return;
-      Change(call, d->case_id, kEditCarePlan, {}, resp, [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
+    return ServeUnary(rt_, ctx, "WithdrawDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto d = std::make_shared<DisagreementInput>(ValidateWithdrawDisagreement(*req));
+      Change(call, db, d->case_id, kEditCarePlan, {}, resp, [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
         RequireGoal(tx, d->case_id, d->goal_id);
         if (!RemoveDisagreement(tx, d->case_id, d->goal_id, d->participant_id))
           throw Error::NotFound("DISAGREEMENT_NOT_FOUND", "this participant recorded no disagreement with this goal");
@@ -240,46 +236,34 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* ListOverdueGoals(CallbackServerContext* ctx, const v1::ListOverdueGoalsRequest* req,
                                        v1::ListOverdueGoalsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListOverdueGoals", [this, req, resp](PendingCall call) {
+    return ServeUnary(rt_, ctx, "ListOverdueGoals", [this, req, resp](const Call& call, pqxx::connection& db) {
       std::string case_id;
-      Page page{};
-      const auto& caller = call.call().caller;
-      if (!Guarded(call, [&] {
-            if (req->parent().rfind("organizations/", 0) == 0) {
-              if (req->parent() != "organizations/" + caller.organization)
-                throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own cases' goals");
-            } else {
-              case_id = RequireName(req->parent(), "cases", "parent");
-            }
-            page = DecodePage(req->page_size(), req->page_token(), "overdue|" + req->parent());
-          }))
-        return;
+      if (req->parent().rfind("organizations/", 0) == 0) {
+        if (req->parent() != "organizations/" + call.caller.organization)
+          throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own cases' goals");
+      } else {
+        case_id = RequireName(req->parent(), "cases", "parent");
+      }
+      const Page page = DecodePage(req->page_size(), req->page_token(), "overdue|" + req->parent());
       if (!case_id.empty()) {
-        return Read(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
-          resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, {case_id}, page.after, page.size, *resp), page));
-        });
+        Read(call, db, case_id);
+        resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, {case_id}, page.after, page.size, *resp), page));
+        return;
       }
       // Across the organisation's cases: those it owns or takes part in, then only the goals of
       // cases whose care plan it may read now (each such read decided and logged).
-      team_.OrganizationCases(caller.organization, [this, call, page, resp](const grpc::Status& status,
-                                                                           const std::vector<std::string>& cases) {
-        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
-        RunOnWorkerThen(rt_, call, [cases, page, resp](const Call&, pqxx::connection& db) {
-          resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, cases, page.after, page.size, *resp), page));
-        }, [this, resp](PendingCall listed) {
-          access_.KeepPermitted(listed, resp->mutable_goals(),
-                                [](const v1::Goal& g) { return ParseChildName(g.name(), "goals")->first; });
-        });
-      });
+      const auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, call.caller.organization);
+      resp->set_next_page_token(NextToken(careplan::ListOverdueGoals(db, cases, page.after, page.size, *resp), page));
+      access_.KeepPermitted(call, db, resp->mutable_goals(),
+                            [](const v1::Goal& g) { return ParseChildName(g.name(), "goals")->first; });
     });
   }
 
   ServerUnaryReactor* CreateAction(CallbackServerContext* ctx, const v1::CreateActionRequest* req,
                                    v1::Action* resp) override {
-    return BeginCall(rt_, ctx, "CreateAction", [this, req, resp](PendingCall call) {
-      auto a = std::make_shared<NewAction>();
-      if (!Guarded(call, [&] { *a = ValidateCreateAction(*req); })) return;
-      Change(call, a->case_id, kEditCarePlan, {req->action().responsible()}, resp,
+    return ServeUnary(rt_, ctx, "CreateAction", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto a = std::make_shared<NewAction>(ValidateCreateAction(*req));
+      Change(call, db, a->case_id, kEditCarePlan, {req->action().responsible()}, resp,
              [a](pqxx::work& tx, const OpenedChange&, const Participants&) {
                if (a->request_id)
                  if (auto earlier = ActionByRequest(tx, a->case_id, *a->request_id)) return Unchanged(*earlier);
@@ -293,12 +277,11 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* UpdateAction(CallbackServerContext* ctx, const v1::UpdateActionRequest* req,
                                    v1::Action* resp) override {
-    return BeginCall(rt_, ctx, "UpdateAction", [this, req, resp](PendingCall call) {
-      auto u = std::make_shared<ActionUpdate>();
-      if (!Guarded(call, [&] { *u = ValidateUpdateAction(*req); })) return;
+    return ServeUnary(rt_, ctx, "UpdateAction", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto u = std::make_shared<ActionUpdate>(ValidateUpdateAction(*req));
       std::vector<std::string> named;
       if (u->edit.responsible) named.push_back(req->action().responsible());
-      Change(call, u->case_id, kEditCarePlan, named, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
+      Change(call, db, u->case_id, kEditCarePlan, named, resp, [u](pqxx::work& tx, const OpenedChange&, const Participants&) {
         auto standing = ActionStandingOf(tx, u->case_id, u->action_id);
         if (!standing) throw Error::NotFound("ACTION_NOT_FOUND", "no such action in this case");
         CheckEtag(u->etag, standing->version, "action");
@@ -313,11 +296,10 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* RecordEvaluation(CallbackServerContext* ctx, const v1::RecordEvaluationRequest* req,
                                        v1::Evaluation* resp) override {
-    return BeginCall(rt_, ctx, "RecordEvaluation", [this, req, resp](PendingCall call) {
-      auto e = std::make_shared<NewEvaluation>();
-      if (!Guarded(call, [&] { *e = ValidateRecordEvaluation(*req, BelgianTodayIso()); })) return;
-      const Actor actor{call.call().caller.organization, call.call().caller.person};
-      Change(call, e->case_id, kAnyCarePlanWrite, {}, resp,
+    return ServeUnary(rt_, ctx, "RecordEvaluation", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto e = std::make_shared<NewEvaluation>(ValidateRecordEvaluation(*req, BelgianTodayIso()));
+      const Actor actor{call.caller.organization, call.caller.person};
+      Change(call, db, e->case_id, kAnyCarePlanWrite, {}, resp,
              [e, actor](pqxx::work& tx, const OpenedChange&, const Participants&) {
                if (e->request_id)
                  if (auto earlier = EvaluationByRequest(tx, e->case_id, *e->request_id)) return Unchanged(*earlier);
@@ -332,93 +314,72 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* ListEvaluations(CallbackServerContext* ctx, const v1::ListEvaluationsRequest* req,
                                       v1::ListEvaluationsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListEvaluations", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids;
-      Page page{};
-      if (!Guarded(call, [&] {
-            ids = RequireChildName(req->goal(), "goals", "goal");
-            page = DecodePage(req->page_size(), req->page_token(), "evaluations|" + req->goal());
-          }))
-        return;
-      Read(call, ids.first, [ids, page, resp](const Call&, pqxx::connection& db) {
-        {
-          pqxx::nontransaction tx(db);
-          RequireGoal(tx, ids.first, ids.second);
-        }
-        resp->set_next_page_token(
-            NextToken(careplan::ListEvaluations(db, ids.first, ids.second, page.after, page.size, *resp), page));
-      });
+    return ServeUnary(rt_, ctx, "ListEvaluations", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->goal(), "goals", "goal");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "evaluations|" + req->goal());
+      Read(call, db, ids.first);
+      {
+        pqxx::nontransaction tx(db);
+        RequireGoal(tx, ids.first, ids.second);
+      }
+      resp->set_next_page_token(
+          NextToken(careplan::ListEvaluations(db, ids.first, ids.second, page.after, page.size, *resp), page));
     });
   }
 
   ServerUnaryReactor* DescribeGoals(CallbackServerContext* ctx, const v1::DescribeGoalsRequest* req,
                                     v1::DescribeGoalsResponse* resp) override {
-    return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call.caller, "only Kruispunt's services ask which goals exist");
-      const auto question = ValidateDescribeGoals(*req);
-      if (question.goal_ids.empty()) return;
-      const auto existing = ExistingGoals(db, question.case_id, question.goal_ids);
-      for (const auto& id : question.goal_ids) resp->add_exists(existing.count(id) > 0);
-    }, Callers::kOrganizationsAndPlatform);
+    return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeGoalsOn(db, *req, *resp);
+    }, Callers::kServices);
   }
 
  private:
-  // A read of the case's care plan: decided (and logged) first, then `read` on a worker.
-  void Read(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    access_.ThenOnWorker(rt_, call, access_.For(call, case_id), std::move(read));
+  // A read of the case's care plan: returns when decided (and logged) that the caller may.
+  void Read(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    access_.Require(call, db, access_.For(call, case_id));
   }
 
   // A change of the case's care plan: the write decision (needing `permission`, or any that allows
   // writing the care plan), then the facts of the participants it names (each must be active in
   // the team), then one transaction that takes the plan's lock, runs `change`, and appends the
   // history entry. The changed resource is the answer.
-  void Change(const PendingCall& call, const std::string& case_id, int permission, std::vector<std::string> named,
-              google::protobuf::Message* resp, ChangeFn change) {
-    auto run = [this, case_id, resp, change = std::move(change)](PendingCall permitted, Participants facts) {
-      const Actor actor{permitted.call().caller.organization, permitted.call().caller.person};
-      RunOnWorker(rt_, permitted, [case_id, resp, change, facts = std::move(facts), actor](const Call&, pqxx::connection& db) {
-        pqxx::work tx(db);
-        const auto opened = OpenChange(tx, case_id);
-        if (PlanIsClosed(opened.plan_state))
-          throw Precondition("PLAN_CLOSED", "a care plan that is " + std::string(Name(opened.plan_state)) +
-                                                " takes no more changes");
-        auto changed = change(tx, opened, facts);
-        FromJson(changed.json, *resp);
-        if (changed.kind == v1::CHANGE_KIND_UNSPECIFIED) return tx.abort();
-        const auto* name = resp->GetDescriptor()->FindFieldByName("name");
-        AppendChange(tx, case_id, opened, actor,
-                     {resp->GetReflection()->GetString(*resp, name), changed.kind, changed.fields, changed.reason},
-                     changed.json);
-        tx.commit();
-      });
-    };
-    access_.Then(call, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission),
-                 [this, case_id, named = std::move(named), run = std::move(run)](PendingCall permitted) {
-      if (named.empty()) return run(permitted, {});
+  void Change(const Call& call, pqxx::connection& db, const std::string& case_id, int permission,
+              const std::vector<std::string>& named, google::protobuf::Message* resp, const ChangeFn& change) {
+    access_.Require(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission));
+    Participants facts;
+    if (!named.empty()) {
       kruispunt::team::v1::TeamQuery query;
       query.set_case_("cases/" + case_id);
-      query.set_organization(permitted.call().caller.organization);
-      query.set_person(permitted.call().caller.person);
+      query.set_organization(call.caller.organization);
+      query.set_person(call.caller.person);
       for (const auto& n : named) query.add_participants(n);
-      team_.DescribeTeams({query}, [permitted, run](const grpc::Status& status,
-                                                    const std::vector<kruispunt::team::v1::TeamFacts>& facts) {
-        if (!status.ok()) return permitted.Finish(team::TeamClient::ForCaller(status));
-        for (const auto& p : facts[0].participants())
-          if (!p.found() || !p.active())
-            return permitted.Finish(Precondition("PARTICIPANT_NOT_IN_TEAM",
-                                                 "a participant the change names is not an active participant of the case")
-                                        .ToStatus());
-        run(permitted, facts[0].participants());
-      });
-    });
+      facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {query})[0].participants();
+      for (const auto& p : facts)
+        if (!p.found() || !p.active())
+          throw Precondition("PARTICIPANT_NOT_IN_TEAM", "a participant the change names is not an active participant of the case");
+    }
+    const Actor actor{call.caller.organization, call.caller.person};
+    pqxx::work tx(db);
+    const auto opened = OpenChange(tx, case_id);
+    if (PlanIsClosed(opened.plan_state))
+      throw Precondition("PLAN_CLOSED", "a care plan that is " + std::string(Name(opened.plan_state)) +
+                                            " takes no more changes");
+    auto changed = change(tx, opened, facts);
+    FromJson(changed.json, *resp);
+    if (changed.kind == v1::CHANGE_KIND_UNSPECIFIED) return tx.abort();
+    const auto* name = resp->GetDescriptor()->FindFieldByName("name");
+    AppendChange(tx, case_id, opened, actor,
+                 {resp->GetReflection()->GetString(*resp, name), changed.kind, changed.fields, changed.reason},
+                 changed.json);
+    tx.commit();
   }
 
   ServerUnaryReactor* ChangePlanState(CallbackServerContext* ctx, const char* method, PlanChange change,
                                       const v1::ChangeCarePlanStateRequest* req, v1::CarePlan* resp) {
-    return BeginCall(rt_, ctx, method, [this, change, req, resp](PendingCall call) {
-      auto s = std::make_shared<StateChange>();
-      if (!Guarded(call, [&] { *s = ValidatePlanStateChange(*req, change); })) return;
-      Change(call, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
+    return ServeUnary(rt_, ctx, method, [this, change, req, resp](const Call& call, pqxx::connection& db) {
+      auto s = std::make_shared<StateChange>(ValidatePlanStateChange(*req, change));
+      Change(call, db, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange& opened, const Participants&) {
         CheckEtag(s->etag, opened.plan_version, "care plan");
         const auto after = PlanAfter(opened.plan_state, change);
         if (!after)
@@ -431,10 +392,9 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 
   ServerUnaryReactor* ChangeGoalState(CallbackServerContext* ctx, const char* method, GoalChange change,
                                       const v1::ChangeGoalStateRequest* req, v1::Goal* resp) {
-    return BeginCall(rt_, ctx, method, [this, change, req, resp](PendingCall call) {
-      auto s = std::make_shared<StateChange>();
-      if (!Guarded(call, [&] { *s = ValidateGoalStateChange(*req, change); })) return;
-      Change(call, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange&, const Participants&) {
+    return ServeUnary(rt_, ctx, method, [this, change, req, resp](const Call& call, pqxx::connection& db) {
+      auto s = std::make_shared<StateChange>(ValidateGoalStateChange(*req, change));
+      Change(call, db, s->case_id, kEditCarePlan, {}, resp, [s, change](pqxx::work& tx, const OpenedChange&, const Participants&) {
         const auto standing = RequireGoal(tx, s->case_id, s->child_id);
         CheckEtag(s->etag, standing.version, "goal");
         const auto after = GoalAfter(standing.state, change, s->outcome);
@@ -448,8 +408,6 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   }
 
   Runtime& rt_;
-  team::TeamClient team_;
-  consent::ConsentClient consent_;
   consent::AccessGate access_;
 };
 
@@ -458,7 +416,8 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
 ServiceModule CarePlanServiceModule() {
   return ServiceModule{v1::CarePlanService::service_full_name(), &Migrations(), Statements(),
                        [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); },
-                       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()}};
+                       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
+                       [](PeerClients& clients) { clients.careplan = std::make_shared<LocalCarePlanClient>(); }};
 }
 
 }  // namespace kp::careplan

@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "consent/client/access_gate.h"
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
-#include "common/coalescer.h"
 #include "common/page_token.h"
 
 namespace kp::cases {
@@ -16,115 +19,48 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-using team::TeamClient;
 
 Error ClientNotFound() {
   return Error::NotFound("CLIENT_NOT_FOUND", "no such client, or not visible to your organisation");
 }
 
-// Up to kMaxBatch concurrent GetCase (or CreateCase) calls share one round trip (one commit),
-// in at most kMaxParallelBatches batches in flight at once (a read batch until its decisions are
-// in, a create batch until TeamService registered its cases), leaving the other workers for
-// other calls.
-constexpr std::size_t kMaxBatch = 32;
-constexpr std::size_t kMaxParallelBatches = 2;
-
-struct CaseRead {
-  PendingCall call;
-  std::string case_id;
-  v1::Case* response;
-};
-
-struct CaseCreate {
-  PendingCall call;
-  NewCase request;
-  v1::Case* response;
-};
-
-// Inserts one case in tx; the status the caller gets for it.
-grpc::Status CreateOne(pqxx::transaction_base& tx, const CaseCreate& item) {
-  if (InsertCase(tx, item.request, *item.response)) return grpc::Status::OK;
-  return Error::FailedPrecondition("CLIENT_NOT_FOUND",
-                                   "case.client does not name a client of your organisation").ToStatus();
-}
-
-// Each create on its own, committed at once: the fallback when a shared transaction failed.
-std::vector<grpc::Status> InsertEach(pqxx::connection& db, const std::vector<CaseCreate>& batch) {
-  std::vector<grpc::Status> results;
-  for (const auto& item : batch) {
-    grpc::Status created;
-    const grpc::Status ran = RunMapped(item.call.method(), [&] {
-      pqxx::nontransaction tx(db);
-      created = CreateOne(tx, item);
-    });
-    results.push_back(ran.ok() ? created : ran);
-  }
-  return results;
-}
-
-// The answer to the callers of created cases once both the cases' commit and TeamService's
-// registration are known.
-grpc::Status CreatedAnswer(const grpc::Status& cases, const grpc::Status& team, std::size_t count) {
-  if (!cases.ok()) {
-    if (team.ok()) spdlog::warn("case_commit_failed_after_team_registration cases={}", count);
-    return cases;
-  }
-  if (team.ok()) return grpc::Status::OK;
-  spdlog::warn("team_register_failed code={} cases={}", static_cast<int>(team.error_code()), count);
-  return Error::Unavailable("TEAM_UNAVAILABLE",
-                            "the case was saved but its team could not be set up; retry with the "
-                            "same request_id").ToStatus();
-}
-
-// Waits for two outcomes (the cases' commit, the team's registration), then answers the callers.
-class CreateJoin {
- public:
-  explicit CreateJoin(std::vector<PendingCall> calls) : calls_(std::move(calls)) {}
-  void CasesDone(const grpc::Status& status) { Done(&cases_, status); }
-  void TeamDone(const grpc::Status& status) { Done(&team_, status); }
-
- private:
-  void Done(grpc::Status* slot, const grpc::Status& status) {
-    {
-      std::lock_guard lock(mutex_);
-      *slot = status;
-      if (--pending_ > 0) return;
-    }
-    const auto answer = CreatedAnswer(cases_, team_, calls_.size());
-    for (auto& call : calls_) call.Finish(answer);
-  }
-
-  std::mutex mutex_;
-  int pending_ = 2;
-  grpc::Status cases_, team_;
-  std::vector<PendingCall> calls_;
-};
-
 // What TeamService is told of a case: its owner, client and state.
-team::v1::CaseRegistration Registration(const std::string& case_name, const std::string& owner_org,
-                                        const std::string& client_name, int state,
-                                        const std::string& person) {
-  team::v1::CaseRegistration r;
+team::v1::RegisterCasesRequest Registration(const std::string& case_name, const std::string& owner_org,
+                                            const std::string& client_name, int state, const std::string& person) {
+  team::v1::RegisterCasesRequest request;
+  auto& r = *request.add_cases();
   r.set_case_(case_name);
   r.set_owner_organization("organizations/" + owner_org);
   r.set_client(client_name);
   r.set_case_state(state);
   r.set_created_by_person(person);
-  return r;
+  return request;
 }
+
+team::v1::RegisterCasesRequest RegistrationOf(const v1::Case& c, const std::string& person) {
+  return Registration(c.name(), c.owner_organization(), c.client(), c.state(), person);
+}
+
+// How often the reconciler looks for cases whose team registration is unconfirmed, and how old a
+// mark must be before it is re-sent (younger ones are usually a change still in flight).
+constexpr std::chrono::seconds kTeamSyncEvery{2};
+constexpr int kTeamSyncMinAgeSeconds = 2;
+constexpr int kTeamSyncBatch = 100;
 
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   explicit CaseServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), consent_(*runtime.peers), access_(consent_, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
-        reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-               [this](pqxx::connection& db, std::vector<CaseRead>& batch, Coalescer<CaseRead>::Slot slot) {
-                 ReadCases(db, batch, std::move(slot));
-               }),
-        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch, Coalescer<CaseCreate>::Slot slot) {
-                   CreateCases(db, batch, std::move(slot));
-                 }) {}
+      : rt_(runtime), access_(runtime, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE) {
+    if (!rt_.clients->team->SharesTransactions()) reconciler_ = std::thread([this] { ReconcileTeamSync(); });
+  }
+  ~CaseServiceImpl() override {
+    {
+      std::lock_guard lock(stop_mutex_);
+      stopping_ = true;
+    }
+    stop_.notify_all();
+    if (reconciler_.joinable()) reconciler_.join();
+  }
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
                                    v1::Client* resp) override {
@@ -166,26 +102,46 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
+  // A case is never reported created without its team. Where TeamService is hosted here, the case
+  // and its registration commit together; elsewhere the case commits first, marked as not yet
+  // confirmed by TeamService, and the mark is cleared once TeamService registered it (a failure
+  // answers UNAVAILABLE; a retry with the same request_id, or the reconciler, completes it).
   ServerUnaryReactor* CreateCase(CallbackServerContext* ctx, const v1::CreateCaseRequest* req,
                                  v1::Case* resp) override {
-    return ServeCoalesced(rt_, ctx, "CreateCase", creates_, [req, resp](const PendingCall& call) {
-      return CaseCreate{call, ValidateCreateCase(*req, call.call().caller), resp};
+    return ServeUnary(rt_, ctx, "CreateCase", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const NewCase created = ValidateCreateCase(*req, call.caller);
+      auto& team = *rt_.clients->team;
+      pqxx::work tx(db);
+      if (!InsertCase(tx, created, *resp))
+        throw Error::FailedPrecondition("CLIENT_NOT_FOUND", "case.client does not name a client of your organisation");
+      const auto registration = RegistrationOf(*resp, call.caller.person);
+      if (team.SharesTransactions()) {
+        team.RegisterCases({db, call, &tx}, registration);
+        tx.commit();
+        return;
+      }
+      MarkTeamSyncPending(tx, CaseId(*resp), CaseVersion(*resp));
+      tx.commit();
+      TellRemoteTeam(call, db, *resp, registration, "the case was saved but its team could not be set up; retry "
+                                                     "with the same request_id");
     });
   }
 
   ServerUnaryReactor* GetCase(CallbackServerContext* ctx, const v1::GetCaseRequest* req,
                               v1::Case* resp) override {
-    return ServeCoalesced(rt_, ctx, "GetCase", reads_, [req, resp](const PendingCall& call) {
-      return CaseRead{call, RequireName(req->name(), "cases", "name"), resp};
+    return ServeUnary(rt_, ctx, "GetCase", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto id = RequireName(req->name(), "cases", "name");
+      access_.Require(call, db, access_.For(call, id));
+      if (!cases::GetCase(db, id, *resp)) throw CaseNotFound();
     });
   }
 
   // Lists the cases the caller's organisation owns; the read of each listed case is decided and
-  // logged like any other read before the page is answered.
+  // logged like any other read before the page is answered. A listed case whose read is denied is
+  // left out (one created a moment ago may not be known to its team yet).
   ServerUnaryReactor* ListCases(CallbackServerContext* ctx, const v1::ListCasesRequest* req,
                                 v1::ListCasesResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListCases", [this, req, resp](PendingCall pending) {
-      RunOnWorkerThen(rt_, pending, [req, resp](const Call& call, pqxx::connection& db) {
+    return ServeUnary(rt_, ctx, "ListCases", [this, req, resp](const Call& call, pqxx::connection& db) {
       CaseListFilter filter;
       Violations v;
       if (req->state() != v1::CASE_STATE_UNSPECIFIED) {
@@ -200,37 +156,24 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       v.ThrowIfAny();
       if (!req->client_insz().empty()) filter.client_insz = RequireInsz(req->client_insz(), "client_insz");
       const Page page = DecodePage(req->page_size(), req->page_token(),
-                                 "cases|" + std::to_string(filter.state.value_or(0)) + "|" +
-                                     std::to_string(filter.life_domain.value_or(0)) + "|" +
-                                     filter.client_insz.value_or(""));
+                                   "cases|" + std::to_string(filter.state.value_or(0)) + "|" +
+                                       std::to_string(filter.life_domain.value_or(0)) + "|" +
+                                       filter.client_insz.value_or(""));
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
-      }, [this, resp](PendingCall listed) {
-        // A listed case whose read is denied is left out (one created a moment ago may not be
-        // known to its team yet).
-        access_.KeepPermitted(listed, resp->mutable_cases(),
-                              [](const v1::Case& c) { return c.name().substr(std::string_view("cases/").size()); });
-      });
+      access_.KeepPermitted(call, db, resp->mutable_cases(), [](const v1::Case& c) { return CaseId(c); });
     });
   }
 
   ServerUnaryReactor* UpdateCase(CallbackServerContext* ctx, const v1::UpdateCaseRequest* req,
                                  v1::Case* resp) override {
-    return BeginCall(rt_, ctx, "UpdateCase", [this, req, resp](PendingCall pending) {
-      auto update = std::make_shared<CaseUpdate>();
-      if (!Guarded(pending, [&] {
-            *update = ValidateUpdateCase(*req);
-          }))
-        return;
-      AfterWriteAccess(pending, update->case_id, [this, update, resp](PendingCall allowed) {
-        RunOnWorker(rt_, allowed, [update, resp](const Call& call, pqxx::connection& db) {
-          const auto& org = call.caller.organization;
-          if (cases::UpdateCase(db, update->case_id, org, update->changes, update->expected_version, *resp))
-            return;
-          ExplainRefusedWrite(db, update->case_id, org, update->expected_version);
-          throw Error::FailedPrecondition("CASE_CLOSED", "a closed case cannot be edited; reopen it first");
-        });
-      });
+    return ServeUnary(rt_, ctx, "UpdateCase", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto update = ValidateUpdateCase(*req);
+      RequireWriteAccess(call, db, update.case_id);
+      const auto& org = call.caller.organization;
+      if (cases::UpdateCase(db, update.case_id, org, update.changes, update.expected_version, *resp)) return;
+      ExplainRefusedWrite(db, update.case_id, org, update.expected_version);
+      throw Error::FailedPrecondition("CASE_CLOSED", "a closed case cannot be edited; reopen it first");
     });
   }
 
@@ -254,21 +197,12 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   ServerUnaryReactor* ListCaseStatusChanges(CallbackServerContext* ctx,
                                             const v1::ListCaseStatusChangesRequest* req,
                                             v1::ListCaseStatusChangesResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListCaseStatusChanges", [this, req, resp](PendingCall pending) {
-      std::string id;
-      Page page{};
-      if (!Guarded(pending, [&] {
-            id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
-          }))
-        return;
-      access_.Decide({access_.For(pending, id)}, [this, id, page, resp, pending](std::size_t, const grpc::Status& verdict) {
-        if (!verdict.ok()) return pending.Finish(verdict);
-        RunOnWorker(rt_, pending, [id, page, resp](const Call&, pqxx::connection& db) {
-          auto last = ListStatusChanges(db, id, page.after, page.size, *resp);
-          resp->set_next_page_token(NextToken(last, page));
-        });
-      });
+    return ServeUnary(rt_, ctx, "ListCaseStatusChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "changes|" + id);
+      access_.Require(call, db, access_.For(call, id));
+      auto last = ListStatusChanges(db, id, page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
     });
   }
 
@@ -284,71 +218,137 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     return *probe;
   }
 
-  ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method,
-                                    Transition transition, const v1::TransitionCaseRequest* req,
-                                    v1::Case* resp) {
-    return BeginCall(rt_, ctx, method, [this, transition, req, resp](PendingCall begun) {
-      std::string case_id;
-      if (!Guarded(begun, [&] {
-            case_id = ValidateTransition(*req, transition).case_id;
-          }))
-        return;
-      AfterWriteAccess(begun, case_id, [this, transition, req, resp](PendingCall allowed) {
-        Transit(allowed, transition, req, resp);
-      });
+  ServerUnaryReactor* TransitionRpc(CallbackServerContext* ctx, const char* method, Transition transition,
+                                    const v1::TransitionCaseRequest* req, v1::Case* resp) {
+    return ServeUnary(rt_, ctx, method, [this, transition, req, resp](const Call& call, pqxx::connection& db) {
+      const auto t = ValidateTransition(*req, transition);
+      RequireWriteAccess(call, db, t.case_id);
+      if (rt_.clients->team->SharesTransactions()) return TransitTogether(call, db, transition, t, *resp);
+      if (RuleFor(transition).to == CaseState::kActive) return ActivateWithRemoteTeam(call, db, transition, t, *resp);
+      TransitThenTellRemoteTeam(call, db, transition, t, *resp);
     });
   }
 
-  // A case may become active only with a care coordinator in its team, a rule TeamService
-  // keeps. So the order of the two writes is chosen so that a failure between them leaves the
-  // team stricter, never looser: towards ACTIVE, TeamService first (it refuses without a
-  // coordinator); away from ACTIVE, the case first, then TeamService learns the new state (until
-  // it does, it keeps refusing to let the coordinator go).
-  void Transit(const PendingCall& pending, Transition transition, const v1::TransitionCaseRequest* req,
-               v1::Case* resp) {
-    auto commit = [transition, req, resp](const Call& call, pqxx::connection& db) {
-      const auto t = ValidateTransition(*req, transition);
-      const auto& org = call.caller.organization;
-      if (TransitionCase(db, t.case_id, org, t.allowed_from, t.to_state, t.reason,
-                         t.expected_version, call.caller.person, *resp))
+  // Changes the case's state in `tx`; false when the case refused it (see WhyRefused).
+  static bool ChangeState(pqxx::transaction_base& tx, const Call& call, const CaseTransition& t, v1::Case& resp) {
+    return TransitionCase(tx, t.case_id, call.caller.organization, t.allowed_from, t.to_state, t.reason,
+                          t.expected_version, call.caller.person, resp);
+  }
+  // Why the case refused a transition, looked up after the rollback.
+  static Error WhyRefused(pqxx::connection& db, const Call& call, Transition transition, const CaseTransition& t) {
+    const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
+    return IllegalTransition(static_cast<CaseState>(probe.state), transition);
+  }
+
+  // TeamService hosted here: the case's new state and the team's commit together (the team
+  // refuses ACTIVE without a care coordinator, which rolls back the case's change too).
+  void TransitTogether(const Call& call, pqxx::connection& db, Transition transition, const CaseTransition& t,
+                       v1::Case& resp) {
+    {
+      pqxx::work tx(db);
+      if (ChangeState(tx, call, t, resp)) {
+        rt_.clients->team->RegisterCases({db, call, &tx}, RegistrationOf(resp, call.caller.person));
+        tx.commit();
         return;
-      const auto probe = ExplainRefusedWrite(db, t.case_id, org, t.expected_version);
-      throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
-    };
-    if (RuleFor(transition).to != CaseState::kActive) {
-      RunOnWorkerThen(rt_, pending, commit, [this, resp](PendingCall done) {
-        auto registration = Registration(resp->name(), resp->owner_organization(), resp->client(),
-                                         resp->state(), done.call().caller.person);
-        team_.RegisterCases({registration}, [done](const grpc::Status& status) {
-          // The case's new state is committed; the team stays stricter until it learns it.
-          if (!status.ok())
-            spdlog::warn("team_sync_failed code={} request_id={}", static_cast<int>(status.error_code()),
-                         done.call().request_id);
-          done.Finish(grpc::Status::OK);
-        });
-      });
-      return;
+      }
     }
-    auto registration = std::make_shared<team::v1::CaseRegistration>();
-    RunOnWorkerThen(rt_, pending, [transition, req, registration](const Call& call, pqxx::connection& db) {
-      const auto t = ValidateTransition(*req, transition);
-      const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
-      if (!Apply(static_cast<CaseState>(probe.state), transition))
-        throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
-      *registration = Registration("cases/" + t.case_id, probe.owner_org, "clients/" + probe.client_id,
-                                   static_cast<int>(CaseState::kActive), call.caller.person);
-    }, [this, registration, commit](PendingCall checked) {
-      team_.RegisterCases({*registration}, [this, checked, commit](const grpc::Status& status) {
-        if (!status.ok()) return checked.Finish(TeamClient::ForCaller(status));
-        RunOnWorker(rt_, checked, commit);
-      });
-    });
+    throw WhyRefused(db, call, transition, t);
   }
 
-  // Runs `then` once the decision permits the caller to change the case (only its owner may; the
-  // change is logged); else finishes the call.
-  void AfterWriteAccess(const PendingCall& pending, const std::string& case_id, std::function<void(PendingCall)> then) {
-    access_.Then(pending, access_.For(pending, case_id, kruispunt::consent::v1::ACTION_WRITE), std::move(then));
+  // TeamService elsewhere, towards ACTIVE: TeamService first (it refuses without a care
+  // coordinator), then the case. Should the case's change then fail, the team holds the case as
+  // active, which is stricter (it keeps the coordinator), never looser.
+  void ActivateWithRemoteTeam(const Call& call, pqxx::connection& db, Transition transition,
+                              const CaseTransition& t, v1::Case& resp) {
+    const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
+    if (!Apply(static_cast<CaseState>(probe.state), transition))
+      throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
+    rt_.clients->team->RegisterCases({db, call}, Registration("cases/" + t.case_id, probe.owner_org,
+                                                              "clients/" + probe.client_id,
+                                                              static_cast<int>(CaseState::kActive), call.caller.person));
+    {
+      pqxx::work tx(db);
+      if (ChangeState(tx, call, t, resp)) return tx.commit();
+    }
+    throw WhyRefused(db, call, transition, t);
+  }
+
+  // TeamService elsewhere, away from ACTIVE: the case first, marked as not yet confirmed by
+  // TeamService; until TeamService learns the new state it stays stricter (it keeps refusing to let
+  // the coordinator go). The reconciler re-sends what a failure leaves.
+  void TransitThenTellRemoteTeam(const Call& call, pqxx::connection& db, Transition transition,
+                                 const CaseTransition& t, v1::Case& resp) {
+    bool changed = false;
+    {
+      pqxx::work tx(db);
+      changed = ChangeState(tx, call, t, resp);
+      if (changed) {
+        MarkTeamSyncPending(tx, t.case_id, CaseVersion(resp));
+        tx.commit();
+      }
+    }
+    if (!changed) throw WhyRefused(db, call, transition, t);
+    try {
+      TellRemoteTeam(call, db, resp, RegistrationOf(resp, call.caller.person), "");
+    } catch (const StatusError& e) {
+      // The case's new state is committed; the reconciler tells TeamService later.
+      spdlog::warn("team_sync_deferred code={} request_id={}", static_cast<int>(e.status().error_code()),
+                   call.request_id);
+    }
+  }
+
+  // Tells TeamService in another process of the case (committed and marked), and clears the mark.
+  // Throws UNAVAILABLE with `failure` (when given) if TeamService did not take it.
+  void TellRemoteTeam(const Call& call, pqxx::connection& db, const v1::Case& c,
+                      const team::v1::RegisterCasesRequest& registration, const std::string& failure) {
+    try {
+      rt_.clients->team->RegisterCases({db, call}, registration);
+    } catch (const StatusError& e) {
+      if (failure.empty()) throw;
+      spdlog::warn("team_register_failed code={} request_id={}", static_cast<int>(e.status().error_code()),
+                   call.request_id);
+      throw Error::Unavailable("TEAM_UNAVAILABLE", failure);
+    }
+    ClearTeamSyncPending(db, CaseId(c), CaseVersion(c));
+  }
+
+  // Re-sends to TeamService (in another process) the cases whose registration is unconfirmed: a
+  // create or state change whose call to TeamService failed, or whose process stopped in between.
+  void ReconcileTeamSync() {
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_.wait_for(lock, kTeamSyncEvery, [this] { return stopping_; })) {
+      rt_.db->Submit([this](DbPool::Session& session) {
+        const auto status = RunMapped("ReconcileTeamSync", [&] { SendDueTeamSyncs(session.conn()); });
+        if (!status.ok()) spdlog::warn("team_sync_reconcile_failed code={}", static_cast<int>(status.error_code()));
+      });
+    }
+  }
+
+  void SendDueTeamSyncs(pqxx::connection& db) {
+    Call reconciler;
+    reconciler.caller.role = "service";
+    reconciler.request_id = "team-sync";
+    std::size_t sent = 0, failed = 0;
+    for (const auto& d : DueTeamSyncs(db, kTeamSyncMinAgeSeconds, kTeamSyncBatch)) {
+      reconciler.deadline = std::chrono::system_clock::now() + Peers::kCallTimeout;
+      try {
+        rt_.clients->team->RegisterCases({db, reconciler}, Registration("cases/" + d.case_id, d.owner_org,
+                                                                        "clients/" + d.client_id, d.state,
+                                                                        d.created_by));
+      } catch (const StatusError&) {
+        ++failed;  // stays marked: tried again next round
+        continue;
+      }
+      ClearTeamSyncPending(db, d.case_id, d.version);
+      ++sent;
+    }
+    if (sent + failed > 0) spdlog::info("team_sync_reconciled sent={} failed={}", sent, failed);
+  }
+
+  // Returns when the decision permits the caller to change the case (only its owner may; the
+  // change is logged); else throws the denial.
+  void RequireWriteAccess(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    access_.Require(call, db, access_.For(call, case_id, kruispunt::consent::v1::ACTION_WRITE));
   }
 
   static Error IllegalTransition(CaseState state, Transition transition) {
@@ -357,106 +357,14 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                  {}, {{"state", std::string(Name(state))}, {"transition", std::string(Name(transition))}});
   }
 
-  // One statement reads every case of the batch; each caller gets it only if it may read it. The
-  // batch keeps its slot until the decisions are in.
-  void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch, Coalescer<CaseRead>::Slot slot) {
-    std::vector<std::string> ids;
-    for (const auto& item : batch) ids.push_back(item.case_id);
-    const auto found = GetCases(db, ids);
-    std::vector<consent::AccessGate::Question> questions;
-    auto calls = std::make_shared<std::vector<PendingCall>>();
-    for (auto& item : batch) {
-      auto it = found.find(item.case_id);
-      if (it == found.end()) {
-        item.call.Finish(CaseNotFound().ToStatus());
-        continue;
-      }
-      item.response->CopyFrom(it->second);  // sent only if access is granted
-      questions.push_back(access_.For(item.call, item.case_id));
-      calls->push_back(item.call);
-    }
-    access_.Decide(questions, [calls, slot](std::size_t i, const grpc::Status& verdict) { (*calls)[i].Finish(verdict); });
-  }
-
-  // Creates the batch's cases and has TeamService register them (each client as the first
-  // participant) before answering: a case is never reported created without its team. The
-  // batch's inserts share one transaction, so one commit (one WAL flush); the registration is
-  // sent once the rows are written but before they are committed, so that the cases' commit and
-  // the team's overlap instead of adding up. Should the cases' commit then fail, TeamService keeps
-  // a registration of a case that does not exist; nobody can reach it, as its id was never handed
-  // out. Should the shared transaction fail, each create runs again on its own, so one bad call
-  // cannot fail the others.
-  // The batch keeps its slot until TeamService answered.
-  void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch, Coalescer<CaseCreate>::Slot slot) {
-    std::vector<grpc::Status> results;
-    std::optional<pqxx::work> tx;
-    try {
-      tx.emplace(db);
-      for (const auto& item : batch) results.push_back(CreateOne(*tx, item));
-    } catch (const pqxx::broken_connection&) {
-      throw;  // outcome unknown: every call gets UNAVAILABLE; a retry with its request_id is safe
-    } catch (const pqxx::statement_completion_unknown&) {
-      throw;
-    } catch (const pqxx::failure&) {
-      tx.reset();  // rolled back: nothing of the batch was written
-    }
-    if (!tx) {
-      RegisterAndFinish(batch, InsertEach(db, batch), std::move(slot));
-      return;
-    }
-    std::vector<team::v1::CaseRegistration> registrations;
-    std::vector<PendingCall> created;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!results[i].ok()) {
-        batch[i].call.Finish(results[i]);
-        continue;
-      }
-      registrations.push_back(RegistrationOf(batch[i]));
-      created.push_back(batch[i].call);
-    }
-    if (created.empty()) return;  // nothing written; the transaction rolls back
-    auto join = std::make_shared<CreateJoin>(std::move(created));
-    team_.RegisterCases(std::move(registrations), [join, slot](const grpc::Status& status) { join->TeamDone(status); });
-    grpc::Status committed = grpc::Status::OK;
-    try {
-      tx->commit();
-    } catch (...) {
-      committed = StatusFromException(std::current_exception(), "CreateCase");
-    }
-    join->CasesDone(committed);
-  }
-
-  // Registers the cases that were created (committed already) and then answers every caller.
-  void RegisterAndFinish(std::vector<CaseCreate>& batch, const std::vector<grpc::Status>& results,
-                         Coalescer<CaseCreate>::Slot slot) {
-    std::vector<team::v1::CaseRegistration> registrations;
-    auto created = std::make_shared<std::vector<PendingCall>>();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!results[i].ok()) {
-        batch[i].call.Finish(results[i]);
-        continue;
-      }
-      registrations.push_back(RegistrationOf(batch[i]));
-      created->push_back(batch[i].call);
-    }
-    if (created->empty()) return;
-    team_.RegisterCases(std::move(registrations), [created, slot](const grpc::Status& status) {
-      const auto answer = CreatedAnswer(grpc::Status::OK, status, created->size());
-      for (auto& call : *created) call.Finish(answer);
-    });
-  }
-
-  static team::v1::CaseRegistration RegistrationOf(const CaseCreate& item) {
-    const auto& c = *item.response;
-    return Registration(c.name(), c.owner_organization(), c.client(), c.state(), item.call.call().caller.person);
-  }
+  static std::string CaseId(const v1::Case& c) { return c.name().substr(std::string_view("cases/").size()); }
 
   Runtime& rt_;
-  TeamClient team_;
-  consent::ConsentClient consent_;
   consent::AccessGate access_;
-  Coalescer<CaseRead> reads_;
-  Coalescer<CaseCreate> creates_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::thread reconciler_;
 };
 
 }  // namespace
@@ -468,7 +376,8 @@ ServiceModule CaseServiceModule() {
   return ServiceModule{
       v1::CaseService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); },
-      {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()}};
+      {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
+      nullptr};  // no other service calls CaseService
 }
 
 }  // namespace kp::cases

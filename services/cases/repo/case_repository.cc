@@ -55,13 +55,17 @@ const std::vector<PreparedStatement> kStatements = {
     {"cases.case_by_request",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
      "WHERE c.owner_org = $1 AND c.request_id = $2::uuid"},
-    // One primary-key probe per id, whatever the plan: with "case_id = ANY($1)" PostgreSQL's
-    // generic plan for a prepared statement scans the whole table (LIMIT 1 keeps the lateral
-    // subqueries from being flattened back into that plan).
-    {"cases.case_get_many",
-     "SELECT " CASE_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) "
-     "CROSS JOIN LATERAL (SELECT * FROM cases.cases WHERE case_id = wanted.case_id LIMIT 1) c "
-     "CROSS JOIN LATERAL (SELECT * FROM cases.clients WHERE client_id = c.client_id LIMIT 1) cl"},
+    {"cases.case_get",
+     "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) WHERE c.case_id = $1::uuid"},
+    {"cases.team_sync_mark",
+     "INSERT INTO cases.team_sync_pending (case_id, version) VALUES ($1::uuid, $2) "
+     "ON CONFLICT (case_id) DO UPDATE SET version = GREATEST(team_sync_pending.version, EXCLUDED.version)"},
+    {"cases.team_sync_clear",
+     "DELETE FROM cases.team_sync_pending WHERE case_id = $1::uuid AND version <= $2"},
+    {"cases.team_sync_due",
+     "SELECT c.case_id, c.owner_org, c.client_id, c.created_by, c.state, c.version "
+     "FROM cases.team_sync_pending p JOIN cases.cases c USING (case_id) "
+     "WHERE p.mark_time < now() - make_interval(secs => $1) ORDER BY p.mark_time LIMIT $2"},
     {"cases.case_probe", "SELECT owner_org, version, state, client_id::text FROM cases.cases WHERE case_id = $1::uuid"},
     {"cases.case_update",
      "WITH c AS (UPDATE cases.cases SET title = COALESCE($3, title), summary = COALESCE($4, summary), "
@@ -199,13 +203,32 @@ bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out) {
   return true;
 }
 
-std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
-                                                   const std::vector<std::string>& case_ids) {
+bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out) {
   pqxx::nontransaction tx(conn);
-  std::unordered_map<std::string, v1::Case> found;
-  for (const auto& row : tx.exec_prepared("cases.case_get_many", ArrayLiteral(case_ids)))
-    ReadCase(row, found[row[0].as<std::string>()]);
-  return found;
+  const auto rows = tx.exec_prepared("cases.case_get", case_id);
+  if (rows.empty()) return false;
+  ReadCase(rows[0], out);
+  return true;
+}
+
+int CaseVersion(const v1::Case& c) { return std::stoi(c.etag()); }
+
+void MarkTeamSyncPending(pqxx::transaction_base& tx, const std::string& case_id, int version) {
+  tx.exec_prepared("cases.team_sync_mark", case_id, version);
+}
+
+void ClearTeamSyncPending(pqxx::connection& conn, const std::string& case_id, int version) {
+  pqxx::nontransaction tx(conn);
+  tx.exec_prepared("cases.team_sync_clear", case_id, version);
+}
+
+std::vector<PendingTeamSync> DueTeamSyncs(pqxx::connection& conn, int min_age_seconds, int limit) {
+  pqxx::nontransaction tx(conn);
+  std::vector<PendingTeamSync> due;
+  for (const auto& r : tx.exec_prepared("cases.team_sync_due", min_age_seconds, limit))
+    due.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                   r[4].as<int>(), r[5].as<int>()});
+  return due;
 }
 
 std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id) {
@@ -226,10 +249,9 @@ bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::s
   return true;
 }
 
-bool TransitionCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
+bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, const std::string& org,
                     const std::string& allowed_from, int to_state, const std::string& reason,
                     std::optional<int> expected_version, const std::string& person, v1::Case& out) {
-  pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("cases.case_transition", case_id, org, allowed_from, to_state,
                                reason, expected_version, person);
   if (rows.empty()) return false;

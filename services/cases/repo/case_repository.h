@@ -71,20 +71,35 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
                                    v1::ListClientsResponse& out);
 
 // False when the client is not visible to the organisation. Runs in the caller's transaction,
-// so that concurrent creates can share one commit.
+// so that TeamService (hosted in the same process) registers the case in the same commit.
 bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out);
-// Reads cases whatever their owner, keyed by case id; the caller decides access.
-std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
-                                                   const std::vector<std::string>& case_ids);
+// Reads a case whatever its owner; the caller decides access.
+bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out);
 std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id);
 bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
                 const CaseChanges& changes, std::optional<int> expected_version, v1::Case& out);
-bool TransitionCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
+// Runs in the caller's transaction, so that TeamService (hosted in the same process) learns the
+// new state in the same commit.
+bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, const std::string& org,
                     const std::string& allowed_from, int to_state, const std::string& reason,
                     std::optional<int> expected_version, const std::string& person, v1::Case& out);
 std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
                                  const CaseListFilter& filter, int64_t after_seq, int limit,
                                  v1::ListCasesResponse& out);
+// The version a case read from here carries (its etag).
+int CaseVersion(const v1::Case& c);
+
+// Cases whose state TeamService (in another process) has not confirmed yet: marked in the
+// transaction of the change, cleared once TeamService confirmed that version or a later one.
+void MarkTeamSyncPending(pqxx::transaction_base& tx, const std::string& case_id, int version);
+void ClearTeamSyncPending(pqxx::connection& conn, const std::string& case_id, int version);
+struct PendingTeamSync {
+  std::string case_id, owner_org, client_id, created_by;
+  int state, version;
+};
+// The oldest marks at least `min_age_seconds` old (a change in flight is not re-sent), at most `limit`.
+std::vector<PendingTeamSync> DueTeamSyncs(pqxx::connection& conn, int min_age_seconds, int limit);
+
 std::optional<int64_t> ListStatusChanges(pqxx::connection& conn, const std::string& case_id,
                                          int64_t after_seq, int limit,
                                          v1::ListCaseStatusChangesResponse& out);

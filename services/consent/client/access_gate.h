@@ -3,10 +3,11 @@
 // into the status its caller gets. Anyone denied gets the same NOT_FOUND as for a missing case,
 // except a team member whose mandate does not reach: PERMISSION_DENIED NOT_ALLOWED. CaseService
 // asks about the case itself, CarePlanService about the care plan, and so on: one gate per data
-// category.
+// category. It runs on the handler's database worker: where ConsentService is hosted in the same
+// process, the whole decision (the team's facts, the consents in force, the log entry) runs there
+// on the handler's own connection.
 #pragma once
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,8 +20,8 @@ namespace kp::consent {
 class AccessGate {
  public:
   // `service` is the full service name ("kruispunt.cases.v1.CaseService"), for the log's RPC.
-  AccessGate(ConsentClient& consent, std::string service, kruispunt::consent::v1::DataCategory category)
-      : consent_(consent), service_(std::move(service)), category_(category) {}
+  AccessGate(Runtime& runtime, std::string service, kruispunt::consent::v1::DataCategory category)
+      : runtime_(runtime), service_(std::move(service)), category_(category) {}
 
   struct Question {
     std::string case_id, org, person, rpc, request_id;
@@ -29,50 +30,40 @@ class AccessGate {
   };
 
   // The question a call asks about a case: who asks, for which RPC and request (for the log).
-  Question For(const PendingCall& call, const std::string& case_id,
+  Question For(const Call& call, const std::string& case_id,
                kruispunt::consent::v1::Action action = kruispunt::consent::v1::ACTION_READ,
                int permission = 0) const;
 
-  // Calls verdict(i, status) once per question, all in one loop on one gRPC thread: OK to
-  // permit; NOT_FOUND or PERMISSION_DENIED to deny; UNAVAILABLE when no decision could be made
-  // (or logged).
-  void Decide(const std::vector<Question>& questions, std::function<void(std::size_t, const grpc::Status&)> verdict);
+  // One status per question: OK to permit; NOT_FOUND or PERMISSION_DENIED to deny. Throws (the
+  // status to answer the call with) when no decision could be made or logged.
+  std::vector<grpc::Status> Verdicts(const Call& call, pqxx::connection& db, const std::vector<Question>& questions);
 
-  // For lists: which questions are permitted (permitted[i] answers questions[i]), once all are
-  // decided; a denial only leaves an item out, but no decision at all is a failed status.
-  void Permitted(const std::vector<Question>& questions,
-                 std::function<void(const grpc::Status&, const std::vector<bool>& permitted)> done);
+  // Returns when the decision permits the question; else throws the denial.
+  void Require(const Call& call, pqxx::connection& db, const Question& question);
 
-  // Answers a listed page once each listed item's case is decided (each case asked once):
-  // items of cases the caller may not read now are left out; no decision at all fails the call.
-  // `case_of(item)` gives an item's case id.
+  // Keeps only the listed items whose case the caller may read now (each case asked once): a
+  // denial leaves an item out; no decision at all fails the call. `case_of(item)` gives an
+  // item's case id.
   template <class Item, class CaseOf>
-  void KeepPermitted(const PendingCall& listed, google::protobuf::RepeatedPtrField<Item>* items, CaseOf case_of) {
+  void KeepPermitted(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<Item>* items,
+                     CaseOf case_of) {
     std::vector<std::size_t> question_of;
     std::vector<Question> questions;
     std::map<std::string, std::size_t> asked;
     for (const auto& item : *items) {
       const auto [it, added] = asked.emplace(case_of(item), questions.size());
-      if (added) questions.push_back(For(listed, it->first));
+      if (added) questions.push_back(For(call, it->first));
       question_of.push_back(it->second);
     }
-    Permitted(questions, [listed, items, question_of](const grpc::Status& failure, const std::vector<bool>& permitted) {
-      if (!failure.ok()) return listed.Finish(failure);
-      google::protobuf::RepeatedPtrField<Item> kept;
-      for (std::size_t k = 0; k < question_of.size(); ++k)
-        if (permitted[question_of[k]]) kept.Add(std::move(*items->Mutable(static_cast<int>(k))));
-      items->Swap(&kept);
-      listed.Finish(grpc::Status::OK);
-    });
+    const auto verdicts = Verdicts(call, db, questions);
+    google::protobuf::RepeatedPtrField<Item> kept;
+    for (std::size_t k = 0; k < question_of.size(); ++k)
+      if (verdicts[question_of[k]].ok()) kept.Add(std::move(*items->Mutable(static_cast<int>(k))));
+    items->Swap(&kept);
   }
 
-  // Runs `then` once the decision permits the call's question; else finishes the call.
-  void Then(const PendingCall& call, const Question& question, std::function<void(PendingCall)> then);
-  // The same, running `work` on a database worker (which finishes the call).
-  void ThenOnWorker(Runtime& runtime, const PendingCall& call, const Question& question, UnaryHandler work);
-
  private:
-  ConsentClient& consent_;
+  Runtime& runtime_;
   std::string service_;
   kruispunt::consent::v1::DataCategory category_;
 };

@@ -1,7 +1,5 @@
 #include "consent/client/consent_client.h"
 
-#include "common/peer_call.h"
-
 namespace kp::consent {
 
 namespace v1 = kruispunt::consent::v1;
@@ -21,21 +19,11 @@ v1::AccessQuestion CaseQuestion(const std::string& case_id, const std::string& o
   return q;
 }
 
-void ConsentClient::BatchCheckAccess(
-    std::vector<v1::AccessQuestion> questions,
-    std::function<void(const grpc::Status&, const std::vector<v1::AccessDecision>&)> done) {
-  v1::BatchCheckAccessRequest request;
-  const auto count = questions.size();
-  for (auto& q : questions) *request.add_questions() = std::move(q);
-  CallPeer<v1::ConsentService, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse>(
-      peers_, std::move(request), [](auto* async, auto... args) { async->BatchCheckAccess(args...); },
-      [count, done = std::move(done)](const grpc::Status& status, const v1::BatchCheckAccessResponse& response) {
-        DeliverBatch(status, response.decisions(), count, done);
-      });
-}
-
-grpc::Status ConsentClient::ForCaller(const grpc::Status& status) {
-  return PeerStatusForCaller(status, "the consent service", "CONSENT_UNAVAILABLE");
+v1::BatchCheckAccessResponse RemoteConsentClient::BatchCheckAccess(const PeerContext& context,
+                                                                   const v1::BatchCheckAccessRequest& request) {
+  return CallRemote<v1::ConsentService, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.BatchCheckAccess(args...); },
+      "the consent service", "CONSENT_UNAVAILABLE");
 }
 
 }  // namespace kp::consent

@@ -1,12 +1,12 @@
-// How other services ask ConsentService for access decisions: one asynchronous call for many
-// questions.
+// How other services ask ConsentService for access decisions: one interface, implemented by a
+// direct call into ConsentService's decider when this process hosts it (consent/grpc/
+// consent_service.cc, LocalConsentClient) and over gRPC when it runs elsewhere
+// (RemoteConsentClient). Services use it through AccessGate.
 #pragma once
 
-#include <functional>
 #include <string>
-#include <vector>
 
-#include "common/peers.h"
+#include "common/peer_call.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 
 namespace kp::consent {
@@ -20,14 +20,17 @@ kruispunt::consent::v1::AccessQuestion CaseQuestion(const std::string& case_id, 
 
 class ConsentClient {
  public:
-  explicit ConsentClient(Peers& peers) : peers_(peers) {}
-  // decisions[i] answers questions[i].
-  void BatchCheckAccess(
-      std::vector<kruispunt::consent::v1::AccessQuestion> questions,
-      std::function<void(const grpc::Status&, const std::vector<kruispunt::consent::v1::AccessDecision>&)> done);
+  virtual ~ConsentClient() = default;
+  // decisions(i) answers questions(i); every decision is in the access log before this returns.
+  virtual kruispunt::consent::v1::BatchCheckAccessResponse BatchCheckAccess(
+      const PeerContext& context, const kruispunt::consent::v1::BatchCheckAccessRequest& request) = 0;
+};
 
-  // The status for the caller when ConsentService could not decide.
-  static grpc::Status ForCaller(const grpc::Status& status);
+class RemoteConsentClient final : public ConsentClient {
+ public:
+  explicit RemoteConsentClient(Peers& peers) : peers_(peers) {}
+  kruispunt::consent::v1::BatchCheckAccessResponse BatchCheckAccess(
+      const PeerContext& context, const kruispunt::consent::v1::BatchCheckAccessRequest& request) override;
 
  private:
   Peers& peers_;

@@ -1,47 +1,19 @@
 #include "consent/grpc/access_decider.h"
 
-#include <mutex>
 #include <set>
-#include <unordered_map>
 
-#include "common/errors.h"
+#include "audit/client/audit_client.h"
 #ifdef KP_BENCH_BUILD
 #include "common/bench_shortcut.h"
 #endif
-#include "common/peer_call.h"
 #include "consent/repo/consent_repository.h"
+#include "team/client/team_client.h"
 
 namespace kp::consent {
 
 namespace v1 = kruispunt::consent::v1;
 
 namespace {
-
-constexpr std::size_t kMaxBatch = 64;
-constexpr std::size_t kMaxParallelBatches = 2;
-
-// The two fact-finding steps run at once; the last to finish decides.
-struct Gathering {
-  std::vector<AccessDecider::Ask> asks;   // every question of the batch
-  std::vector<std::size_t> first;         // per request: the index of its first question
-  std::vector<std::size_t> count;         // per request: how many
-  std::vector<AccessDecider::Done> done;  // per request
-  std::mutex mutex;
-  int pending = 2;
-  grpc::Status team_status, consent_status;
-  std::vector<team::v1::TeamFacts> team;
-  std::unordered_map<std::string, std::vector<ConsentInForce>> consents;
-  std::shared_ptr<void> slot;  // the batch's place in the coalescer, let go with the gathering
-
-  // Returns true for the caller that completed the gathering.
-  bool Arrived() {
-    std::lock_guard lock(mutex);
-    return --pending == 0;
-  }
-  void Fail(const grpc::Status& status) {
-    for (auto& d : done) d(status, {});
-  }
-};
 
 TeamFacts FromTeam(const team::v1::TeamFacts& t, const std::string& case_id) {
   TeamFacts f;
@@ -54,8 +26,8 @@ TeamFacts FromTeam(const team::v1::TeamFacts& t, const std::string& case_id) {
   return f;
 }
 
-kruispunt::audit::v1::AccessLogEntry LogEntry(const AccessDecider::Ask& a, const v1::AccessDecision& d) {
-  kruispunt::audit::v1::AccessLogEntry e;
+void AddLogEntry(const Ask& a, const v1::AccessDecision& d, kruispunt::audit::v1::RecordDecisionsRequest& log) {
+  auto& e = *log.add_entries();
   e.set_case_("cases/" + a.case_id);
   e.set_organization(a.org);
   e.set_person(a.person);
@@ -68,77 +40,16 @@ kruispunt::audit::v1::AccessLogEntry LogEntry(const AccessDecider::Ask& a, const
   for (const auto& c : d.consents()) e.add_consents(c);
   e.set_rpc(a.rpc);
   e.set_request_id(a.request_id);
-  return e;
 }
 
 }  // namespace
 
-AccessDecider::AccessDecider(Runtime& runtime, team::TeamClient& team, audit::AuditClient& audit)
-    : team_(team), audit_(audit),
-      requests_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                [this](pqxx::connection& db, std::vector<Request>& batch, Coalescer<Request>::Slot slot) {
-                  RunBatch(db, batch, std::move(slot));
-                }) {}
-
-void AccessDecider::Decide(const PendingCall& call, std::vector<Ask> asks, Done done) {
-  if (asks.empty()) return done(grpc::Status::OK, {});
-  requests_.Add(Request{call, std::move(asks), std::move(done)});
-}
-
-// Runs on a database worker: asks TeamService for the batch's facts and, meanwhile, reads the
-// consents in force on this worker's connection. The batch keeps its slot until its decisions are
-// logged and answered.
-void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch, Coalescer<Request>::Slot slot) {
-  auto g = std::make_shared<Gathering>();
-  g->slot = std::move(slot);
-  for (auto& r : batch) {
-    g->first.push_back(g->asks.size());
-    g->count.push_back(r.asks.size());
-    g->asks.insert(g->asks.end(), r.asks.begin(), r.asks.end());
-    g->done.push_back(std::move(r.done));
-  }
-
-  auto finish = [this, g] {
-    if (!g->team_status.ok()) return g->Fail(team::TeamClient::ForCaller(g->team_status));
-    if (!g->consent_status.ok()) return g->Fail(g->consent_status);
-    std::vector<v1::AccessDecision> decisions;
-    std::vector<kruispunt::audit::v1::AccessLogEntry> entries;
-    static const std::vector<ConsentInForce> kNone;
-    for (std::size_t i = 0; i < g->asks.size(); ++i) {
-      const auto& a = g->asks[i];
-      const auto it = g->consents.find(a.case_id);
-      const auto verdict = consent::Decide({a.org, a.category, a.action, a.purpose, a.permission}, FromTeam(g->team[i], a.case_id),
-                                           it == g->consents.end() ? kNone : it->second);
-      v1::AccessDecision d;
-      d.set_decision(verdict.permit ? v1::DECISION_PERMIT : v1::DECISION_DENY);
-      d.set_ground(static_cast<v1::Ground>(verdict.ground));
-      d.set_permission(verdict.permission);
-      for (const auto& id : verdict.consents) d.add_consents("cases/" + a.case_id + "/consents/" + id);
-      d.set_deny_reason(static_cast<v1::DenyReason>(verdict.deny));
-      entries.push_back(LogEntry(a, d));
-      decisions.push_back(std::move(d));
-    }
-    auto answer = [g, decisions = std::move(decisions)](const grpc::Status& status,
-                                                         const std::vector<std::string>& names) mutable {
-      // No access without a record of it.
-      if (!status.ok()) return g->Fail(PeerStatusForCaller(status, "the audit service", "AUDIT_UNAVAILABLE"));
-      for (std::size_t i = 0; i < decisions.size(); ++i) decisions[i].set_log_entry(names[i]);
-      for (std::size_t r = 0; r < g->done.size(); ++r) {
-        const auto begin = decisions.begin() + static_cast<long>(g->first[r]);
-        g->done[r](grpc::Status::OK, std::vector<v1::AccessDecision>(
-                                         std::make_move_iterator(begin),
-                                         std::make_move_iterator(begin + static_cast<long>(g->count[r]))));
-      }
-    };
-#ifdef KP_BENCH_BUILD
-    if (BenchSkipping() == BenchSkip::kLog) return answer(grpc::Status::OK, std::vector<std::string>(entries.size()));
-#endif
-    audit_.RecordDecisions(std::move(entries), std::move(answer));
-  };
-
+std::vector<v1::AccessDecision> DecideAccess(PeerClients& peers, const PeerContext& context,
+                                             const std::vector<Ask>& asks) {
+  if (asks.empty()) return {};
   std::vector<team::v1::TeamQuery> queries;
   std::set<std::string> case_ids;
-  for (const auto& a : g->asks) {
+  for (const auto& a : asks) {
     team::v1::TeamQuery q;
     q.set_case_("cases/" + a.case_id);
     q.set_organization(a.org);
@@ -146,15 +57,34 @@ void AccessDecider::RunBatch(pqxx::connection& db, std::vector<Request>& batch, 
     queries.push_back(std::move(q));
     case_ids.insert(a.case_id);
   }
-  team_.DescribeTeams(std::move(queries), [g, finish](const grpc::Status& status,
-                                                      const std::vector<team::v1::TeamFacts>& facts) {
-    g->team_status = status;
-    g->team = facts;
-    if (g->Arrived()) finish();
-  });
-  const std::vector<std::string> ids(case_ids.begin(), case_ids.end());
-  g->consent_status = RunMapped("CheckAccess", [&] { g->consents = ConsentsInForce(db, ids); });
-  if (g->Arrived()) finish();
+  const auto team = team::DescribeTeams(*peers.team, context, std::move(queries));
+  const auto consents = ConsentsInForce(context.db, {case_ids.begin(), case_ids.end()});
+
+  std::vector<v1::AccessDecision> decisions;
+  kruispunt::audit::v1::RecordDecisionsRequest log;
+  static const std::vector<ConsentInForce> kNone;
+  for (std::size_t i = 0; i < asks.size(); ++i) {
+    const auto& a = asks[i];
+    const auto in_force = consents.find(a.case_id);
+    const auto verdict = Decide({a.org, a.category, a.action, a.purpose, a.permission}, FromTeam(team[i], a.case_id),
+                                in_force == consents.end() ? kNone : in_force->second);
+    v1::AccessDecision d;
+    d.set_decision(verdict.permit ? v1::DECISION_PERMIT : v1::DECISION_DENY);
+    d.set_ground(static_cast<v1::Ground>(verdict.ground));
+    d.set_permission(verdict.permission);
+    for (const auto& id : verdict.consents) d.add_consents("cases/" + a.case_id + "/consents/" + id);
+    d.set_deny_reason(static_cast<v1::DenyReason>(verdict.deny));
+    AddLogEntry(a, d, log);
+    decisions.push_back(std::move(d));
+  }
+#ifdef KP_BENCH_BUILD
+  if (BenchSkipping() == BenchSkip::kLog) return decisions;
+#endif
+  // No access without a record of it: a failed write throws, and nobody gets an answer.
+  const auto logged = peers.audit->RecordDecisions(context, log);
+  RequireOneAnswerEach(logged.names_size(), decisions.size(), "the audit service");
+  for (std::size_t i = 0; i < decisions.size(); ++i) decisions[i].set_log_entry(logged.names(static_cast<int>(i)));
+  return decisions;
 }
 
 }  // namespace kp::consent

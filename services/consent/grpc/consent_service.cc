@@ -2,7 +2,10 @@
 
 #include "common/page_token.h"
 #include "consent/grpc/access_decider.h"
+#include "consent/client/consent_client.h"
 #include "consent/grpc/consent_validation.h"
+#include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "team/client/team_client.h"
 
 namespace kp::consent {
 
@@ -32,155 +35,169 @@ team::v1::TeamQuery TeamQueryOf(const std::string& case_id, const Identity& call
   return q;
 }
 
+// The questions of a BatchCheckAccess, each checked.
+std::vector<Ask> ValidateBatch(const v1::BatchCheckAccessRequest& req) {
+  std::vector<Ask> asks;
+  Violations v;
+  for (int i = 0; i < req.questions_size(); ++i) {
+    const auto& q = req.questions(i);
+    const std::string at = "questions[" + std::to_string(i) + "]";
+    Ask a;
+    auto case_id = ParseResourceName(q.case_(), "cases");
+    if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+    if (!IsValidPrincipalId(q.subject().organization())) v.Add(at + ".subject.organization", "must be an organisation id");
+    if (!IsValidPrincipalId(q.subject().person())) v.Add(at + ".subject.person", "must be a person id");
+    if (q.category() == 0 || !v1::DataCategory_IsValid(q.category())) v.Add(at + ".category", "must be a data category");
+    if (q.action() == 0 || !v1::Action_IsValid(q.action())) v.Add(at + ".action", "must be READ or WRITE");
+    if (q.purpose() == 0 || !v1::Purpose_IsValid(q.purpose())) v.Add(at + ".purpose", "must be a purpose");
+    if (!IsValidPrincipalId(q.request_id())) v.Add(at + ".request_id", "must be a request id");
+    CheckNarrowedPermission(v, at + ".permission", q.permission(), q.category(), q.action());
+    if (case_id) a.case_id = *case_id;
+    a.org = q.subject().organization();
+    a.person = q.subject().person();
+    a.rpc = q.rpc();
+    a.request_id = q.request_id();
+    a.category = static_cast<Category>(q.category());
+    a.action = static_cast<Action>(q.action());
+    a.purpose = q.purpose();
+    a.permission = q.permission();
+    asks.push_back(std::move(a));
+  }
+  v.ThrowIfAny();
+  return asks;
+}
+
+// BatchCheckAccess, for the gRPC handler and the local client alike.
+v1::BatchCheckAccessResponse BatchCheckAccessOn(PeerClients& peers, const PeerContext& context,
+                                                const v1::BatchCheckAccessRequest& req) {
+  v1::BatchCheckAccessResponse resp;
+  for (auto& d : DecideAccess(peers, context, ValidateBatch(req))) *resp.add_decisions() = std::move(d);
+  return resp;
+}
+
+class LocalConsentClient final : public ConsentClient {
+ public:
+  explicit LocalConsentClient(PeerClients& peers) : peers_(peers) {}
+  v1::BatchCheckAccessResponse BatchCheckAccess(const PeerContext& context,
+                                                const v1::BatchCheckAccessRequest& request) override {
+    return BatchCheckAccessOn(peers_, context, request);
+  }
+
+ private:
+  PeerClients& peers_;
+};
+
 class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
  public:
-  explicit ConsentServiceImpl(Runtime& runtime)
-      : rt_(runtime), team_(*runtime.peers), audit_(*runtime.peers), decider_(runtime, team_, audit_) {}
+  explicit ConsentServiceImpl(Runtime& runtime) : rt_(runtime) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
                                    v1::Consent* resp) override {
-    return BeginCall(rt_, ctx, "GrantConsent", [this, req, resp](PendingCall call) {
-      auto grant = std::make_shared<NewConsent>();
-      if (!Guarded(call, [&] { *grant = ValidateGrantConsent(*req, call.call().caller, std::chrono::system_clock::now()); }))
-        return;
+    return ServeUnary(rt_, ctx, "GrantConsent", [this, req, resp](const Call& call, pqxx::connection& db) {
+      auto grant = ValidateGrantConsent(*req, call.caller, std::chrono::system_clock::now());
       std::vector<std::string> asked = {req->consent().granted_by()};
       for (const auto& p : req->consent().recipient_participants()) asked.push_back(p);
-      team_.DescribeTeams({TeamQueryOf(grant->case_id, call.call().caller, asked)},
-                          [this, call, grant, resp](const grpc::Status& status, const std::vector<team::v1::TeamFacts>& facts) {
-        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
-        if (!Guarded(call, [&] { CheckGrant(facts[0], call.call().caller, *grant); })) return;
-        RunOnWorker(rt_, call, [grant, resp](const Call&, pqxx::connection& db) { InsertConsent(db, *grant, *resp); });
-      });
+      const auto facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQueryOf(grant.case_id, call.caller, asked)});
+      CheckGrant(facts[0], call.caller, grant);
+      InsertConsent(db, grant, *resp);
     });
   }
 
   ServerUnaryReactor* GetConsent(CallbackServerContext* ctx, const v1::GetConsentRequest* req,
                                  v1::Consent* resp) override {
-    return BeginCall(rt_, ctx, "GetConsent", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids;
-      if (!Guarded(call, [&] { ids = RequireChildName(req->name(), "consents", "name"); })) return;
-      AfterReadAccess(call, ids.first, [ids, resp](const Call&, pqxx::connection& db) {
-        if (!consent::GetConsent(db, ids.first, ids.second, *resp))
-          throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
-      });
+    return ServeUnary(rt_, ctx, "GetConsent", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->name(), "consents", "name");
+      RequireCaseRead(call, db, ids.first);
+      if (!consent::GetConsent(db, ids.first, ids.second, *resp))
+        throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
     });
   }
 
   ServerUnaryReactor* ListConsents(CallbackServerContext* ctx, const v1::ListConsentsRequest* req,
                                    v1::ListConsentsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListConsents", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
+    return ServeUnary(rt_, ctx, "ListConsents", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
       std::optional<int> state;
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            if (req->state() != v1::CONSENT_STATE_UNSPECIFIED) {
-              if (!v1::ConsentState_IsValid(req->state())) throw Error::InvalidField("state", "is not a consent state");
-              state = req->state();
-            }
-            page = DecodePage(req->page_size(), req->page_token(), "consents|" + case_id + "|" + std::to_string(state.value_or(0)));
-          }))
-        return;
-      AfterReadAccess(call, case_id, [case_id, page, state, resp](const Call&, pqxx::connection& db) {
-        auto last = consent::ListConsents(db, case_id, state, page.after, page.size, *resp);
-        resp->set_next_page_token(NextToken(last, page));
-      });
+      if (req->state() != v1::CONSENT_STATE_UNSPECIFIED) {
+        if (!v1::ConsentState_IsValid(req->state())) throw Error::InvalidField("state", "is not a consent state");
+        state = req->state();
+      }
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "consents|" + case_id + "|" + std::to_string(state.value_or(0)));
+      RequireCaseRead(call, db, case_id);
+      auto last = consent::ListConsents(db, case_id, state, page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
     });
   }
 
   ServerUnaryReactor* WithdrawConsent(CallbackServerContext* ctx, const v1::WithdrawConsentRequest* req,
                                       v1::Consent* resp) override {
-    return BeginCall(rt_, ctx, "WithdrawConsent", [this, req, resp](PendingCall call) {
-      std::pair<std::string, std::string> ids, by;
-      if (!Guarded(call, [&] {
-            ids = RequireChildName(req->name(), "consents", "name");
-            by = RequireChildName(req->withdrawn_by(), "participants", "withdrawn_by");
-            Violations v;
-            if (by.first != ids.first) v.Add("withdrawn_by", "must be a participant of the consent's case");
-            v.Text("reason", req->reason(), 0, 1000, /*multiline=*/true);
-            v.ThrowIfAny();
-          }))
-        return;
-      team_.DescribeTeams({TeamQueryOf(ids.first, call.call().caller, {req->withdrawn_by()})},
-                          [this, call, ids, by, req, resp](const grpc::Status& status,
-                                                          const std::vector<team::v1::TeamFacts>& facts) {
-        if (!status.ok()) return call.Finish(team::TeamClient::ForCaller(status));
-        // Anyone of an organisation that may see the case records a withdrawal for the client:
-        // withdrawing must be as easy as granting, or easier.
-        if (!MaySeeCase(facts[0], call.call().caller.organization)) return call.Finish(CaseNotFound().ToStatus());
-        const auto withdrawer = facts[0].participants(0);
-        RunOnWorker(rt_, call, [ids, by, withdrawer, req, resp](const Call& c, pqxx::connection& db) {
-          const auto grantor = ConsentGrantor(db, ids.first, ids.second);
-          if (!grantor) throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
-          if (!withdrawer.found() || (*grantor != by.second && withdrawer.role() != team::v1::PARTICIPANT_ROLE_CLIENT))
-            throw Error::FailedPrecondition("WITHDRAWER_NOT_ENTITLED",
-                                            "a consent is withdrawn by whoever gave it, or by the client");
-          if (!consent::WithdrawConsent(db, ids.first, ids.second, by.second, req->reason(), c.caller.person,
-                                        c.caller.organization))
-            throw Error::FailedPrecondition("ALREADY_WITHDRAWN", "this consent was withdrawn already");
-          consent::GetConsent(db, ids.first, ids.second, *resp);
-        });
-      });
+    return ServeUnary(rt_, ctx, "WithdrawConsent", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto ids = RequireChildName(req->name(), "consents", "name");
+      const auto by = RequireChildName(req->withdrawn_by(), "participants", "withdrawn_by");
+      Violations v;
+      if (by.first != ids.first) v.Add("withdrawn_by", "must be a participant of the consent's case");
+      v.Text("reason", req->reason(), 0, 1000, /*multiline=*/true);
+      v.ThrowIfAny();
+      const auto facts =
+          team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQueryOf(ids.first, call.caller, {req->withdrawn_by()})});
+      // Anyone of an organisation that may see the case records a withdrawal for the client:
+      // withdrawing must be as easy as granting, or easier.
+      if (!MaySeeCase(facts[0], call.caller.organization)) throw CaseNotFound();
+      const auto& withdrawer = facts[0].participants(0);
+      const auto grantor = ConsentGrantor(db, ids.first, ids.second);
+      if (!grantor) throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
+      if (!withdrawer.found() || (*grantor != by.second && withdrawer.role() != team::v1::PARTICIPANT_ROLE_CLIENT))
+        throw Error::FailedPrecondition("WITHDRAWER_NOT_ENTITLED",
+                                        "a consent is withdrawn by whoever gave it, or by the client");
+      if (!consent::WithdrawConsent(db, ids.first, ids.second, by.second, req->reason(), call.caller.person,
+                                    call.caller.organization))
+        throw Error::FailedPrecondition("ALREADY_WITHDRAWN", "this consent was withdrawn already");
+      consent::GetConsent(db, ids.first, ids.second, *resp);
     });
   }
 
   ServerUnaryReactor* ListConsentEvents(CallbackServerContext* ctx, const v1::ListConsentEventsRequest* req,
                                         v1::ListConsentEventsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListConsentEvents", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "consent-events|" + case_id);
-          }))
-        return;
-      AfterReadAccess(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
-        auto last = consent::ListConsentEvents(db, case_id, page.after, page.size, *resp);
-        resp->set_next_page_token(NextToken(last, page));
-      });
+    return ServeUnary(rt_, ctx, "ListConsentEvents", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "consent-events|" + case_id);
+      RequireCaseRead(call, db, case_id);
+      auto last = consent::ListConsentEvents(db, case_id, page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
     });
   }
 
   ServerUnaryReactor* CheckAccess(CallbackServerContext* ctx, const v1::CheckAccessRequest* req,
                                   v1::AccessDecision* resp) override {
-    return BeginCall(rt_, ctx, "CheckAccess", [this, req, resp](PendingCall call) {
-      OwnQuestion q;
-      if (!Guarded(call, [&] { q = ValidateCheckAccess(*req); })) return;
-      const auto& caller = call.call().caller;
-      decider_.Decide(call, {{q.case_id, caller.organization, caller.person, "kruispunt.consent.v1.ConsentService/CheckAccess",
-                        call.call().request_id, q.category, q.action, q.purpose, q.permission}},
-                      [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
-                        if (status.ok()) *resp = std::move(decisions[0]);
-                        call.Finish(status);
-                      });
+    return ServeUnary(rt_, ctx, "CheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const OwnQuestion q = ValidateCheckAccess(*req);
+      auto decisions = DecideAccess(*rt_.clients, {db, call},
+                                    {{q.case_id, call.caller.organization, call.caller.person,
+                                      "kruispunt.consent.v1.ConsentService/CheckAccess", call.request_id, q.category,
+                                      q.action, q.purpose, q.permission}});
+      *resp = std::move(decisions[0]);
     });
   }
 
   ServerUnaryReactor* BatchCheckAccess(CallbackServerContext* ctx, const v1::BatchCheckAccessRequest* req,
                                        v1::BatchCheckAccessResponse* resp) override {
-    return BeginCall(rt_, ctx, "BatchCheckAccess", [this, req, resp](PendingCall call) {
-      std::vector<AccessDecider::Ask> asks;
-      if (!Guarded(call, [&] { asks = ValidateBatch(*req, call.call().caller); })) return;
-      decider_.Decide(call, std::move(asks), [call, resp](const grpc::Status& status, std::vector<v1::AccessDecision> decisions) {
-        for (auto& d : decisions) *resp->add_decisions() = std::move(d);
-        call.Finish(status);
-      });
-    }, Callers::kOrganizationsAndPlatform);
+    return ServeUnary(rt_, ctx, "BatchCheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
+      *resp = BatchCheckAccessOn(*rt_.clients, {db, call}, *req);
+    }, Callers::kServices);
   }
 
  private:
   // Reading a case's consents is reading the case: the caller's organisation needs the same
-  // decision as for the case itself, and the read is logged.
-  void AfterReadAccess(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    const auto& caller = call.call().caller;
-    decider_.Decide(call, {{case_id, caller.organization, caller.person,
-                      std::string("kruispunt.consent.v1.ConsentService/") + call.method(), call.call().request_id,
-                      Category::kCase, Action::kRead, v1::PURPOSE_CARE_COORDINATION}},
-                    [this, call, read](const grpc::Status& status, const std::vector<v1::AccessDecision>& decisions) {
-                      if (!status.ok()) return call.Finish(status);
-                      if (decisions[0].decision() != v1::DECISION_PERMIT) return call.Finish(CaseNotFound().ToStatus());
-                      RunOnWorker(rt_, call, read);
-                    });
+  // decision as for the case itself, and the read is logged. Anyone denied is told the case does
+  // not exist.
+  void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    const auto decisions = DecideAccess(*rt_.clients, {db, call},
+                                        {{case_id, call.caller.organization, call.caller.person,
+                                          std::string("kruispunt.consent.v1.ConsentService/") + call.method,
+                                          call.request_id, Category::kCase, Action::kRead,
+                                          v1::PURPOSE_CARE_COORDINATION}});
+    if (decisions[0].decision() != v1::DECISION_PERMIT) throw CaseNotFound();
   }
 
   static void CheckGrant(const team::v1::TeamFacts& facts, const Identity& caller, NewConsent& grant) {
@@ -201,42 +218,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     grant.grantor_role = grantor.role();
   }
 
-  static std::vector<AccessDecider::Ask> ValidateBatch(const v1::BatchCheckAccessRequest& req, const Identity& caller) {
-    RequireService(caller, "only Kruispunt's services ask in batches");
-    std::vector<AccessDecider::Ask> asks;
-    Violations v;
-    for (int i = 0; i < req.questions_size(); ++i) {
-      const auto& q = req.questions(i);
-      const std::string at = "questions[" + std::to_string(i) + "]";
-      AccessDecider::Ask a;
-      auto case_id = ParseResourceName(q.case_(), "cases");
-      if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
-      if (!IsValidPrincipalId(q.subject().organization())) v.Add(at + ".subject.organization", "must be an organisation id");
-      if (!IsValidPrincipalId(q.subject().person())) v.Add(at + ".subject.person", "must be a person id");
-      if (q.category() == 0 || !v1::DataCategory_IsValid(q.category())) v.Add(at + ".category", "must be a data category");
-      if (q.action() == 0 || !v1::Action_IsValid(q.action())) v.Add(at + ".action", "must be READ or WRITE");
-      if (q.purpose() == 0 || !v1::Purpose_IsValid(q.purpose())) v.Add(at + ".purpose", "must be a purpose");
-      if (!IsValidPrincipalId(q.request_id())) v.Add(at + ".request_id", "must be a request id");
-      CheckNarrowedPermission(v, at + ".permission", q.permission(), q.category(), q.action());
-      if (case_id) a.case_id = *case_id;
-      a.org = q.subject().organization();
-      a.person = q.subject().person();
-      a.rpc = q.rpc();
-      a.request_id = q.request_id();
-      a.category = static_cast<Category>(q.category());
-      a.action = static_cast<Action>(q.action());
-      a.purpose = q.purpose();
-      a.permission = q.permission();
-      asks.push_back(std::move(a));
-    }
-    v.ThrowIfAny();
-    return asks;
-  }
-
   Runtime& rt_;
-  team::TeamClient team_;
-  audit::AuditClient audit_;
-  AccessDecider decider_;
 };
 
 }  // namespace
@@ -245,7 +227,8 @@ ServiceModule ConsentServiceModule() {
   return ServiceModule{
       v1::ConsentService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<ConsentServiceImpl>(runtime); },
-      {team::v1::TeamService::service_full_name(), kruispunt::audit::v1::AuditService::service_full_name()}};
+      {team::v1::TeamService::service_full_name(), kruispunt::audit::v1::AuditService::service_full_name()},
+      [](PeerClients& clients) { clients.consent = std::make_shared<LocalConsentClient>(clients); }};
 }
 
 }  // namespace kp::consent

@@ -1,57 +1,60 @@
 #include "team/client/team_client.h"
 
 #include "common/errors.h"
-#include "common/peer_call.h"
 
 namespace kp::team {
 
-void TeamClient::RegisterCases(std::vector<v1::CaseRegistration> cases,
-                               std::function<void(const grpc::Status&)> done) {
-  v1::RegisterCasesRequest request;
-  for (auto& c : cases) *request.add_cases() = std::move(c);
-  CallPeer<v1::TeamService, v1::RegisterCasesRequest, v1::RegisterCasesResponse>(
-      peers_, 
-      std::move(request), [](auto* async, auto... args) { async->RegisterCases(args...); },
-      [done = std::move(done)](const grpc::Status& status, const v1::RegisterCasesResponse&) { done(status); });
-}
+namespace {
+constexpr const char* kPeer = "the team service";
+constexpr const char* kUnavailable = "TEAM_UNAVAILABLE";
+}  // namespace
 
-void TeamClient::DescribeTeams(std::vector<v1::TeamQuery> queries,
-                               std::function<void(const grpc::Status&, const std::vector<v1::TeamFacts>&)> done) {
+std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& context,
+                                         std::vector<v1::TeamQuery> queries) {
+  if (queries.empty()) return {};
   v1::DescribeTeamsRequest request;
-  const auto count = queries.size();
+  const auto asked = queries.size();
   for (auto& q : queries) *request.add_queries() = std::move(q);
-  CallPeer<v1::TeamService, v1::DescribeTeamsRequest, v1::DescribeTeamsResponse>(
-      peers_, 
-      std::move(request), [](auto* async, auto... args) { async->DescribeTeams(args...); },
-      [count, done = std::move(done)](const grpc::Status& status, const v1::DescribeTeamsResponse& response) {
-        DeliverBatch(status, response.facts(), count, done);
-      });
+  auto response = team.DescribeTeams(context, request);
+  RequireOneAnswerEach(response.facts_size(), asked, kPeer);
+  return {std::make_move_iterator(response.mutable_facts()->begin()),
+          std::make_move_iterator(response.mutable_facts()->end())};
 }
 
-void TeamClient::OrganizationCases(
-    const std::string& org_id, std::function<void(const grpc::Status&, const std::vector<std::string>&)> done) {
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id) {
   v1::ListOrganizationCasesRequest request;
   request.set_organization("organizations/" + org_id);
-  CallPeer<v1::TeamService, v1::ListOrganizationCasesRequest, v1::ListOrganizationCasesResponse>(
-      peers_, std::move(request), [](auto* async, auto... args) { async->ListOrganizationCases(args...); },
-      [done = std::move(done)](const grpc::Status& status, const v1::ListOrganizationCasesResponse& response) {
-        std::vector<std::string> ids;
-        for (const auto& name : response.cases()) ids.push_back(name.substr(std::string_view("cases/").size()));
-        done(status, ids);
-      });
+  const auto response = team.ListOrganizationCases(context, request);
+  std::vector<std::string> ids;
+  for (const auto& name : response.cases())
+    ids.push_back(name.substr(std::string_view("cases/").size()));
+  return ids;
 }
 
-void TeamClient::GetOrganization(const std::string& org_id,
-                                 std::function<void(const grpc::Status&, const v1::Organization&)> done) {
-  v1::GetOrganizationRequest request;
-  request.set_name("organizations/" + org_id);
-  CallPeer<v1::TeamService, v1::GetOrganizationRequest, v1::Organization>(
-      peers_, 
-      std::move(request), [](auto* async, auto... args) { async->GetOrganization(args...); }, std::move(done));
+void RemoteTeamClient::RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) {
+  CallRemote<v1::TeamService, v1::RegisterCasesRequest, v1::RegisterCasesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.RegisterCases(args...); }, kPeer,
+      kUnavailable);
 }
 
-grpc::Status TeamClient::ForCaller(const grpc::Status& status) {
-  return PeerStatusForCaller(status, "the team service", "TEAM_UNAVAILABLE");
+v1::DescribeTeamsResponse RemoteTeamClient::DescribeTeams(const PeerContext& context,
+                                                          const v1::DescribeTeamsRequest& request) {
+  return CallRemote<v1::TeamService, v1::DescribeTeamsRequest, v1::DescribeTeamsResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.DescribeTeams(args...); }, kPeer,
+      kUnavailable);
+}
+
+v1::ListOrganizationCasesResponse RemoteTeamClient::ListOrganizationCases(
+    const PeerContext& context, const v1::ListOrganizationCasesRequest& request) {
+  return CallRemote<v1::TeamService, v1::ListOrganizationCasesRequest, v1::ListOrganizationCasesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.ListOrganizationCases(args...); },
+      kPeer, kUnavailable);
+}
+
+v1::Organization RemoteTeamClient::GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) {
+  return CallRemote<v1::TeamService, v1::GetOrganizationRequest, v1::Organization>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.GetOrganization(args...); }, kPeer,
+      kUnavailable);
 }
 
 grpc::Status DirectoryGate::Verdict(const Entry& entry) {
@@ -65,31 +68,42 @@ grpc::Status DirectoryGate::Verdict(const Entry& entry) {
   return grpc::Status::OK;
 }
 
+grpc::Status DirectoryGate::LookUp(DbPool::Session& session, const std::string& organization, Entry& entry) {
+  Call lookup;
+  lookup.caller.role = "service";
+  lookup.request_id = "directory";
+  lookup.deadline = std::chrono::system_clock::now() + Peers::kCallTimeout;
+  v1::GetOrganizationRequest request;
+  request.set_name("organizations/" + organization);
+  v1::Organization found;
+  const grpc::Status status = RunMapped("DirectoryGate", [&] { found = team_.GetOrganization({session.conn(), lookup}, request); });
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) return status;
+  entry = Entry{status.ok(), found.active(), std::chrono::steady_clock::now()};
+  return grpc::Status::OK;
+}
+
 void DirectoryGate::Check(const std::string& organization, std::function<void(const grpc::Status&)> done) {
-  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     auto it = cache_.find(organization);
-    if (it != cache_.end() && now - it->second.fetched < kTtl) {
+    if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.fetched < kTtl) {
       const auto verdict = Verdict(it->second);
       done(verdict);
       return;
     }
   }
-  team_.GetOrganization(organization, [this, organization, done = std::move(done)](
-                                          const grpc::Status& status, const v1::Organization& org) {
-    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-      done(TeamClient::ForCaller(status));
-      return;
-    }
-    const Entry entry{status.ok(), org.active(), std::chrono::steady_clock::now()};
+  auto lookup = [this, organization, done](DbPool::Session& session) {
+    Entry entry{};
+    const auto failed = LookUp(session, organization, entry);
+    if (!failed.ok()) return done(failed);
     {
       std::lock_guard lock(mutex_);
       if (cache_.size() >= 10000) cache_.clear();  // bounded; refilled on demand
       cache_[organization] = entry;
     }
     done(Verdict(entry));
-  });
+  };
+  if (!pool_.Submit(std::move(lookup))) done(OverloadedStatus());
 }
 
 void DirectoryGate::Forget(const std::string& organization) {

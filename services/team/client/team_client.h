@@ -1,6 +1,7 @@
-// How other services (and the server host) talk to TeamService: asynchronous calls over the
-// peer channel with the service token, so that no thread waits for the answer. In kruispuntd the
-// channel is the server's in-process channel.
+// How other services (and the server host) reach TeamService: one interface, implemented by a
+// direct call into TeamService's code when this process hosts it (team/grpc/team_service.cc,
+// LocalTeamClient) and over gRPC when it runs elsewhere (RemoteTeamClient). Both run on the
+// caller's database worker and throw the statuses the caller answers with (common/peer_call.h).
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/peers.h"
+#include "common/db_pool.h"
+#include "common/peer_call.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace kp::team {
@@ -19,22 +21,36 @@ namespace v1 = kruispunt::team::v1;
 
 class TeamClient {
  public:
-  explicit TeamClient(Peers& peers) : peers_(peers) {}
+  virtual ~TeamClient() = default;
+  // Records cases (their owner, client and state) in TeamService, or their new state. Hosted
+  // here, the registration joins context.transaction when there is one.
+  virtual void RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) = 0;
+  // facts(i) answers queries(i).
+  virtual v1::DescribeTeamsResponse DescribeTeams(const PeerContext& context,
+                                                  const v1::DescribeTeamsRequest& request) = 0;
+  virtual v1::ListOrganizationCasesResponse ListOrganizationCases(
+      const PeerContext& context, const v1::ListOrganizationCasesRequest& request) = 0;
+  virtual v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) = 0;
+  // Whether RegisterCases can write in the caller's transaction (TeamService is hosted in this
+  // process, on the same database): then a case and its team commit together.
+  virtual bool SharesTransactions() const = 0;
+};
 
-  void RegisterCases(std::vector<v1::CaseRegistration> cases, std::function<void(const grpc::Status&)> done);
-  // facts[i] answers queries[i].
-  void DescribeTeams(std::vector<v1::TeamQuery> queries,
-                     std::function<void(const grpc::Status&, const std::vector<v1::TeamFacts>& facts)> done);
-  // The ids of the cases the organisation owns or takes part in now.
-  void OrganizationCases(const std::string& org_id,
-                         std::function<void(const grpc::Status&, const std::vector<std::string>& case_ids)> done);
-  void GetOrganization(const std::string& org_id,
-                       std::function<void(const grpc::Status&, const v1::Organization&)> done);
+// The facts of each query's team, facts[i] answering queries[i].
+std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& context,
+                                         std::vector<v1::TeamQuery> queries);
+// The ids of the cases the organisation owns or takes part in now.
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id);
 
-  // The status to give a caller when a call to TeamService failed: TeamService's own answer
-  // (with its details), or UNAVAILABLE TEAM_UNAVAILABLE when it did not answer or refused the
-  // service token.
-  static grpc::Status ForCaller(const grpc::Status& status);
+class RemoteTeamClient final : public TeamClient {
+ public:
+  explicit RemoteTeamClient(Peers& peers) : peers_(peers) {}
+  void RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) override;
+  v1::DescribeTeamsResponse DescribeTeams(const PeerContext& context, const v1::DescribeTeamsRequest& request) override;
+  v1::ListOrganizationCasesResponse ListOrganizationCases(const PeerContext& context,
+                                                          const v1::ListOrganizationCasesRequest& request) override;
+  v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) override;
+  bool SharesTransactions() const override { return false; }
 
  private:
   Peers& peers_;
@@ -42,11 +58,12 @@ class TeamClient {
 
 // The partner directory as a gate: an organisation must exist and be active. Answers are cached
 // for kTtl, so a deactivation reaches other processes within that time; in the process that
-// made the change the cache entry is dropped at once (Forget).
+// made the change the cache entry is dropped at once (Forget). A lookup runs on a database worker
+// of `pool` (TeamService's own query when it is hosted here).
 class DirectoryGate : public OrganizationGate {
  public:
   static constexpr std::chrono::seconds kTtl{5};
-  explicit DirectoryGate(TeamClient& team) : team_(team) {}
+  DirectoryGate(TeamClient& team, DbPool& pool) : team_(team), pool_(pool) {}
 
   void Check(const std::string& organization, std::function<void(const grpc::Status&)> done) override;
   void Forget(const std::string& organization) override;
@@ -58,8 +75,11 @@ class DirectoryGate : public OrganizationGate {
     std::chrono::steady_clock::time_point fetched;
   };
   static grpc::Status Verdict(const Entry& entry);
+  // The directory's answer, looked up on the session's connection: the entry, or the status to answer with.
+  grpc::Status LookUp(DbPool::Session& session, const std::string& organization, Entry& entry);
 
   TeamClient& team_;
+  DbPool& pool_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> cache_;
 };

@@ -1,7 +1,8 @@
 #include "team/grpc/team_service.h"
 
 #include "common/page_token.h"
-#include "consent/client/consent_client.h"
+#include "consent/client/access_gate.h"
+#include "team/client/team_client.h"
 #include "team/grpc/team_validation.h"
 
 namespace kp::team {
@@ -39,9 +40,124 @@ void RequireTeamManager(const TeamCase& team) {
                                   "includes MANAGE_TEAM, changes the team");
 }
 
+// The methods only Kruispunt's own services call, for the gRPC handlers and LocalTeamClient alike.
+
+void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest& req) {
+  std::vector<CaseRegistration> cases;
+  Violations v;
+  for (int i = 0; i < req.cases_size(); ++i) {
+    const auto& c = req.cases(i);
+    const std::string at = "cases[" + std::to_string(i) + "]";
+    CaseRegistration r;
+    r.case_state = c.case_state();
+    r.created_by = c.created_by_person();
+    auto case_id = ParseResourceName(c.case_(), "cases");
+    auto client_id = ParseResourceName(c.client(), "clients");
+    auto owner = ParsePrincipalName(c.owner_organization(), "organizations");
+    if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+    if (!client_id) v.Add(at + ".client", "must be 'clients/{uuid}'");
+    if (!owner) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
+    if (r.case_state < 1 || r.case_state > 4) v.Add(at + ".case_state", "must be a case state");
+    if (!IsValidPrincipalId(r.created_by)) v.Add(at + ".created_by_person", "must be a person id");
+    if (case_id && client_id && owner) cases.push_back({*case_id, *owner, *client_id, r.created_by, r.case_state});
+  }
+  v.ThrowIfAny();
+  for (const auto& c : cases) RegisterCase(tx, c);
+}
+
+void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCasesRequest& req,
+                             v1::ListOrganizationCasesResponse& resp) {
+  const auto org = RequirePrincipalName(req.organization(), "organizations", "organization");
+  for (const auto& id : OrganizationCases(db, org)) resp.add_cases("cases/" + id);
+}
+
+void DescribeTeamsOn(pqxx::connection& db, const v1::DescribeTeamsRequest& req, v1::DescribeTeamsResponse& resp) {
+  std::vector<TeamQuery> queries;
+  Violations v;
+  for (int i = 0; i < req.queries_size(); ++i) {
+    const auto& q = req.queries(i);
+    const std::string at = "queries[" + std::to_string(i) + "]";
+    TeamQuery query;
+    auto case_id = ParseResourceName(q.case_(), "cases");
+    if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
+    else query.case_id = *case_id;
+    if (!IsValidPrincipalId(q.organization())) v.Add(at + ".organization", "must be an organisation id");
+    if (!IsValidPrincipalId(q.person())) v.Add(at + ".person", "must be a person id");
+    query.org = q.organization();
+    query.person = q.person();
+    for (const auto& name : q.participants()) {
+      auto participant = ParseChildName(name, "participants");
+      if (!participant || participant->first != query.case_id)
+        v.Add(at + ".participants", "must be participants of the case: 'cases/{uuid}/participants/{uuid}'");
+      else query.participant_ids.push_back(participant->second);
+    }
+    queries.push_back(std::move(query));
+  }
+  v.ThrowIfAny();
+  if (queries.empty()) return;
+  const auto facts = team::DescribeTeams(db, queries);
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const auto& f = facts[i];
+    auto* out = resp.add_facts();
+    out->set_case_known(f.case_known);
+    out->set_owner_organization(f.owner_org);
+    out->set_case_state(f.case_state);
+    for (int p = 1; p <= 7; ++p)
+      if (f.org_permissions & (1 << p)) out->add_organization_permissions(static_cast<v1::Permission>(p));
+    for (const auto& id : f.person_participations)
+      out->add_person_participations(ParticipantName(queries[i].case_id, id));
+    out->set_person_is_coordinator(f.standing.coordinator);
+    out->set_person_may_manage_team(f.case_known && MayChangeTeam(f.standing));
+    for (std::size_t k = 0; k < f.participants.size(); ++k) {
+      const auto& pf = f.participants[k];
+      auto* po = out->add_participants();
+      po->set_name(ParticipantName(queries[i].case_id, queries[i].participant_ids[k]));
+      po->set_found(pf.found);
+      po->set_role(static_cast<v1::ParticipantRole>(pf.found ? static_cast<int>(pf.role) : 0));
+      po->set_active(pf.active);
+      po->set_member(pf.member);
+    }
+  }
+}
+
+void GetOrganizationOn(pqxx::connection& db, const v1::GetOrganizationRequest& req, v1::Organization& resp) {
+  const auto id = RequirePrincipalName(req.name(), "organizations", "name");
+  if (!team::GetOrganization(db, id, resp)) throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
+}
+
+// TeamService as a direct call, for the services hosted with it: on the caller's connection, in
+// the caller's transaction when it has one.
+class LocalTeamClient final : public TeamClient {
+ public:
+  void RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) override {
+    if (context.transaction) return RegisterCasesIn(*context.transaction, request);
+    pqxx::work tx(context.db);
+    RegisterCasesIn(tx, request);
+    tx.commit();
+  }
+  v1::DescribeTeamsResponse DescribeTeams(const PeerContext& context, const v1::DescribeTeamsRequest& request) override {
+    v1::DescribeTeamsResponse response;
+    DescribeTeamsOn(context.db, request, response);
+    return response;
+  }
+  v1::ListOrganizationCasesResponse ListOrganizationCases(const PeerContext& context,
+                                                          const v1::ListOrganizationCasesRequest& request) override {
+    v1::ListOrganizationCasesResponse response;
+    ListOrganizationCasesOn(context.db, request, response);
+    return response;
+  }
+  v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) override {
+    v1::Organization response;
+    GetOrganizationOn(context.db, request, response);
+    return response;
+  }
+  bool SharesTransactions() const override { return true; }
+};
+
 class TeamServiceImpl final : public v1::TeamService::CallbackService {
  public:
-  explicit TeamServiceImpl(Runtime& runtime) : rt_(runtime), consent_(*runtime.peers) {}
+  explicit TeamServiceImpl(Runtime& runtime)
+      : rt_(runtime), access_(runtime, v1::TeamService::service_full_name(), consent_v1::DATA_CATEGORY_CASE) {}
 
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {
@@ -56,9 +172,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* GetOrganization(CallbackServerContext* ctx, const v1::GetOrganizationRequest* req,
                                       v1::Organization* resp) override {
     return ServeUnary(rt_, ctx, "GetOrganization", [req, resp](const Call&, pqxx::connection& db) {
-      const auto id = RequirePrincipalName(req->name(), "organizations", "name");
-      if (!team::GetOrganization(db, id, *resp))
-        throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
+      GetOrganizationOn(db, *req, *resp);
     }, kPlatformToo);
   }
 
@@ -185,36 +299,24 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
 
   ServerUnaryReactor* ListParticipants(CallbackServerContext* ctx, const v1::ListParticipantsRequest* req,
                                        v1::ListParticipantsResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListParticipants", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(),
-                              "team|" + case_id + "|" + std::to_string(req->include_ended()));
-          }))
-        return;
-      AfterReadDecision(call, case_id, [case_id, page, req, resp](const Call&, pqxx::connection& db) {
-        auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
-        resp->set_next_page_token(NextToken(last, page));
-      });
+    return ServeUnary(rt_, ctx, "ListParticipants", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "team|" + case_id + "|" + std::to_string(req->include_ended()));
+      RequireCaseRead(call, db, case_id);
+      auto last = team::ListParticipants(db, case_id, req->include_ended(), page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
     });
   }
 
   ServerUnaryReactor* ListTeamChanges(CallbackServerContext* ctx, const v1::ListTeamChangesRequest* req,
                                       v1::ListTeamChangesResponse* resp) override {
-    return BeginCall(rt_, ctx, "ListTeamChanges", [this, req, resp](PendingCall call) {
-      std::string case_id;
-      Page page{};
-      if (!Guarded(call, [&] {
-            case_id = RequireName(req->parent(), "cases", "parent");
-            page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
-          }))
-        return;
-      AfterReadDecision(call, case_id, [case_id, page, resp](const Call&, pqxx::connection& db) {
-        auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
-        resp->set_next_page_token(NextToken(last, page));
-      });
+    return ServeUnary(rt_, ctx, "ListTeamChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "team-changes|" + case_id);
+      RequireCaseRead(call, db, case_id);
+      auto last = team::ListTeamChanges(db, case_id, page.after, page.size, *resp);
+      resp->set_next_page_token(NextToken(last, page));
     });
   }
 
@@ -244,113 +346,36 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
 
   ServerUnaryReactor* RegisterCases(CallbackServerContext* ctx, const v1::RegisterCasesRequest* req,
                                     v1::RegisterCasesResponse*) override {
-    return ServeUnary(rt_, ctx, "RegisterCases", [req](const Call& call, pqxx::connection& db) {
-      RequireService(call.caller, "only Kruispunt's services register cases");
-      std::vector<CaseRegistration> cases;
-      Violations v;
-      for (int i = 0; i < req->cases_size(); ++i) {
-        const auto& c = req->cases(i);
-        const std::string at = "cases[" + std::to_string(i) + "]";
-        CaseRegistration r;
-        r.case_state = c.case_state();
-        r.created_by = c.created_by_person();
-        auto case_id = ParseResourceName(c.case_(), "cases");
-        auto client_id = ParseResourceName(c.client(), "clients");
-        auto owner = ParsePrincipalName(c.owner_organization(), "organizations");
-        if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
-        if (!client_id) v.Add(at + ".client", "must be 'clients/{uuid}'");
-        if (!owner) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
-        if (r.case_state < 1 || r.case_state > 4) v.Add(at + ".case_state", "must be a case state");
-        if (!IsValidPrincipalId(r.created_by)) v.Add(at + ".created_by_person", "must be a person id");
-        if (case_id && client_id && owner) cases.push_back({*case_id, *owner, *client_id, r.created_by, r.case_state});
-      }
-      v.ThrowIfAny();
+    return ServeUnary(rt_, ctx, "RegisterCases", [req](const Call&, pqxx::connection& db) {
       pqxx::work tx(db);
-      for (const auto& c : cases) RegisterCase(tx, c);
+      RegisterCasesIn(tx, *req);
       tx.commit();
-    }, kPlatformToo);
+    }, Callers::kServices);
   }
 
   ServerUnaryReactor* ListOrganizationCases(CallbackServerContext* ctx, const v1::ListOrganizationCasesRequest* req,
                                             v1::ListOrganizationCasesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListOrganizationCases", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call.caller, "only Kruispunt's services list an organisation's cases");
-      const auto org = RequirePrincipalName(req->organization(), "organizations", "organization");
-      for (const auto& id : OrganizationCases(db, org)) resp->add_cases("cases/" + id);
-    }, kPlatformToo);
+    return ServeUnary(rt_, ctx, "ListOrganizationCases", [req, resp](const Call&, pqxx::connection& db) {
+      ListOrganizationCasesOn(db, *req, *resp);
+    }, Callers::kServices);
   }
 
   ServerUnaryReactor* DescribeTeams(CallbackServerContext* ctx, const v1::DescribeTeamsRequest* req,
                                     v1::DescribeTeamsResponse* resp) override {
-    return ServeUnary(rt_, ctx, "DescribeTeams", [req, resp](const Call& call, pqxx::connection& db) {
-      RequireService(call.caller, "only Kruispunt's services ask for the facts of teams");
-      std::vector<TeamQuery> queries;
-      Violations v;
-      for (int i = 0; i < req->queries_size(); ++i) {
-        const auto& q = req->queries(i);
-        const std::string at = "queries[" + std::to_string(i) + "]";
-        TeamQuery query;
-        auto case_id = ParseResourceName(q.case_(), "cases");
-        if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
-        else query.case_id = *case_id;
-        if (!IsValidPrincipalId(q.organization())) v.Add(at + ".organization", "must be an organisation id");
-        if (!IsValidPrincipalId(q.person())) v.Add(at + ".person", "must be a person id");
-        query.org = q.organization();
-        query.person = q.person();
-        for (const auto& name : q.participants()) {
-          auto participant = ParseChildName(name, "participants");
-          if (!participant || participant->first != query.case_id)
-            v.Add(at + ".participants", "must be participants of the case: 'cases/{uuid}/participants/{uuid}'");
-          else query.participant_ids.push_back(participant->second);
-        }
-        queries.push_back(std::move(query));
-      }
-      v.ThrowIfAny();
-      if (queries.empty()) return;
-      const auto facts = team::DescribeTeams(db, queries);
-      for (std::size_t i = 0; i < facts.size(); ++i) {
-        const auto& f = facts[i];
-        auto* out = resp->add_facts();
-        out->set_case_known(f.case_known);
-        out->set_owner_organization(f.owner_org);
-        out->set_case_state(f.case_state);
-        for (int p = 1; p <= 7; ++p)
-          if (f.org_permissions & (1 << p)) out->add_organization_permissions(static_cast<v1::Permission>(p));
-        for (const auto& id : f.person_participations)
-          out->add_person_participations(ParticipantName(queries[i].case_id, id));
-        out->set_person_is_coordinator(f.standing.coordinator);
-        out->set_person_may_manage_team(f.case_known && MayChangeTeam(f.standing));
-        for (std::size_t k = 0; k < f.participants.size(); ++k) {
-          const auto& pf = f.participants[k];
-          auto* po = out->add_participants();
-          po->set_name(ParticipantName(queries[i].case_id, queries[i].participant_ids[k]));
-          po->set_found(pf.found);
-          po->set_role(static_cast<v1::ParticipantRole>(pf.found ? static_cast<int>(pf.role) : 0));
-          po->set_active(pf.active);
-          po->set_member(pf.member);
-        }
-      }
-    }, kPlatformToo);
+    return ServeUnary(rt_, ctx, "DescribeTeams", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeTeamsOn(db, *req, *resp);
+    }, Callers::kServices);
   }
 
  private:
   // A case's team is case data: reading it needs the same access decision as reading the case
   // (ConsentService's, logged); anyone denied is told the case does not exist.
-  void AfterReadDecision(const PendingCall& call, const std::string& case_id, UnaryHandler read) {
-    const auto& c = call.call();
-    auto q = consent::CaseQuestion(case_id, c.caller.organization, c.caller.person, consent_v1::DATA_CATEGORY_CASE,
-                                   consent_v1::ACTION_READ,
-                                   std::string("kruispunt.team.v1.TeamService/") + call.method(), c.request_id);
-    consent_.BatchCheckAccess({q}, [this, call, read](const grpc::Status& status,
-                                                     const std::vector<consent_v1::AccessDecision>& decisions) {
-      if (!status.ok()) return call.Finish(consent::ConsentClient::ForCaller(status));
-      if (decisions[0].decision() != consent_v1::DECISION_PERMIT) return call.Finish(CaseNotFound().ToStatus());
-      RunOnWorker(rt_, call, read);
-    });
+  void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    if (!access_.Verdicts(call, db, {access_.For(call, case_id)}).front().ok()) throw CaseNotFound();
   }
 
   Runtime& rt_;
-  consent::ConsentClient consent_;
+  consent::AccessGate access_;
 };
 
 }  // namespace
@@ -369,7 +394,8 @@ ServiceModule TeamServiceModule() {
   return ServiceModule{
       v1::TeamService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); },
-      {kruispunt::consent::v1::ConsentService::service_full_name()}};
+      {kruispunt::consent::v1::ConsentService::service_full_name()},
+      [](PeerClients& clients) { clients.team = std::make_shared<LocalTeamClient>(); }};
 }
 
 }  // namespace kp::team

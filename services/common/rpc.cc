@@ -33,26 +33,6 @@ void WriteAccessLine(const char* method, const Call& call,
 
 constexpr int kAttempts = 3;
 
-// An authenticated RPC in flight. Finish answers the client and writes the access line.
-class PendingCall {
- public:
-  PendingCall(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
-              const char* method, Call call, std::chrono::steady_clock::time_point start)
-      : reactor_(reactor), context_(context), method_(method), call_(std::move(call)), start_(start) {}
-
-  const Call& call() const { return call_; }
-  const char* method() const { return method_; }
-  bool DeadlinePassed() const;
-  void Finish(const grpc::Status& status) const;
-
- private:
-  grpc::ServerUnaryReactor* reactor_;
-  grpc::CallbackServerContext* context_;
-  const char* method_;
-  Call call_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 }  // namespace
 
 bool PendingCall::DeadlinePassed() const {
@@ -99,9 +79,8 @@ void RunOnWorker(DbPool& pool, PendingCall pending, UnaryHandler handler) {
   if (!pool.Submit(std::move(job))) pending.Finish(OverloadedStatus());
 }
 
-// Authenticates the caller and checks its organisation, then hands the call to `then`: at once,
-// or on a database worker once the directory answered. On failure the call is finished
-// (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE) and `then` never runs.
+}  // namespace
+
 grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
                                     const char* method, std::function<void(PendingCall)> then,
                                     Callers callers) {
@@ -139,8 +118,6 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   });
   return reactor;
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
                                      const char* method, UnaryHandler handler, Callers callers) {

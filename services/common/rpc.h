@@ -38,6 +38,26 @@ struct Call {
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 };
 
+// An authenticated RPC in flight. Finish answers the client and writes the access line.
+class PendingCall {
+ public:
+  PendingCall(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+              const char* method, Call call, std::chrono::steady_clock::time_point start)
+      : reactor_(reactor), context_(context), method_(method), call_(std::move(call)), start_(start) {}
+
+  const Call& call() const { return call_; }
+  const char* method() const { return method_; }
+  bool DeadlinePassed() const;
+  void Finish(const grpc::Status& status) const;
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  grpc::CallbackServerContext* context_;
+  const char* method_;
+  Call call_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 // Who may call a method. Most methods act for the caller's organisation, which must be active
 // in the partner directory; tokens of a platform role (admin, service) cannot call them. A few
 // methods (the directory) also serve platform tokens, without the directory check; they decide
@@ -56,6 +76,14 @@ using UnaryHandler = std::function<void(const Call&, pqxx::connection&)>;
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
                                      const char* method, UnaryHandler handler,
                                      Callers callers = Callers::kOrganizations);
+
+// Authenticates the caller and checks its organisation, then hands the call to `then`: at once,
+// or on a database worker once the directory answered. On failure the call is finished
+// (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE) and `then` never runs. Returns the reactor
+// the callback method must return. ServeUnary and ServeBatched (common/batcher.h) build on it.
+grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
+                                    const char* method, std::function<void(PendingCall)> then,
+                                    Callers callers = Callers::kOrganizations);
 
 // Runs fn, retrying a serialization failure or deadlock, and maps what it throws to a status.
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn);

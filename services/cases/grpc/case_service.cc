@@ -9,6 +9,7 @@
 #include "consent/client/access_gate.h"
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
+#include "common/batcher.h"
 #include "common/page_token.h"
 
 namespace kp::cases {
@@ -41,6 +42,25 @@ team::v1::RegisterCasesRequest RegistrationOf(const v1::Case& c, const std::stri
   return Registration(c.name(), c.owner_organization(), c.client(), c.state(), person);
 }
 
+// Up to kMaxBatch concurrent GetCase (or CreateCase) calls share their statements (their commit),
+// in at most kMaxParallelBatches batches at once (leaving the other workers for other calls).
+constexpr std::size_t kMaxBatch = 32;
+constexpr std::size_t kMaxParallelBatches = 2;
+
+struct CaseCreate {
+  PendingCall call;
+  NewCase request;
+  v1::Case* response;
+  grpc::Status status;
+};
+
+struct CaseRead {
+  PendingCall call;
+  std::string case_id;
+  v1::Case* response;
+  grpc::Status status;
+};
+
 // How often the reconciler looks for cases whose team registration is unconfirmed, and how old a
 // mark must be before it is re-sent (younger ones are usually a change still in flight).
 constexpr std::chrono::seconds kTeamSyncEvery{2};
@@ -50,7 +70,12 @@ constexpr int kTeamSyncBatch = 100;
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   explicit CaseServiceImpl(Runtime& runtime)
-      : rt_(runtime), access_(runtime, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE) {
+      : rt_(runtime),
+        access_(runtime, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
+        reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+               [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
+        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {
     if (!rt_.clients->team->SharesTransactions()) reconciler_ = std::thread([this] { ReconcileTeamSync(); });
   }
   ~CaseServiceImpl() override {
@@ -102,37 +127,21 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
-  // A case is never reported created without its team. Where TeamService is hosted here, the case
-  // and its registration commit together; elsewhere the case commits first, marked as not yet
-  // confirmed by TeamService, and the mark is cleared once TeamService registered it (a failure
-  // answers UNAVAILABLE; a retry with the same request_id, or the reconciler, completes it).
+  // Concurrent creates share one transaction and commit (common/batcher.h). A case is never
+  // reported created without its team: see CreateCases.
   ServerUnaryReactor* CreateCase(CallbackServerContext* ctx, const v1::CreateCaseRequest* req,
                                  v1::Case* resp) override {
-    return ServeUnary(rt_, ctx, "CreateCase", [this, req, resp](const Call& call, pqxx::connection& db) {
-      const NewCase created = ValidateCreateCase(*req, call.caller);
-      auto& team = *rt_.clients->team;
-      pqxx::work tx(db);
-      if (!InsertCase(tx, created, *resp))
-        throw Error::FailedPrecondition("CLIENT_NOT_FOUND", "case.client does not name a client of your organisation");
-      const auto registration = RegistrationOf(*resp, call.caller.person);
-      if (team.SharesTransactions()) {
-        team.RegisterCases({db, call, &tx}, registration);
-        tx.commit();
-        return;
-      }
-      MarkTeamSyncPending(tx, CaseId(*resp), CaseVersion(*resp));
-      tx.commit();
-      TellRemoteTeam(call, db, *resp, registration, "the case was saved but its team could not be set up; retry "
-                                                     "with the same request_id");
+    return ServeBatched(rt_, ctx, "CreateCase", creates_, [req, resp](const PendingCall& call) {
+      return CaseCreate{call, ValidateCreateCase(*req, call.call().caller), resp, grpc::Status::OK};
     });
   }
 
+  // Concurrent reads share their statements (common/batcher.h): one decision for all of them,
+  // then one read of the cases permitted.
   ServerUnaryReactor* GetCase(CallbackServerContext* ctx, const v1::GetCaseRequest* req,
                               v1::Case* resp) override {
-    return ServeUnary(rt_, ctx, "GetCase", [this, req, resp](const Call& call, pqxx::connection& db) {
-      const auto id = RequireName(req->name(), "cases", "name");
-      access_.Require(call, db, access_.For(call, id));
-      if (!cases::GetCase(db, id, *resp)) throw CaseNotFound();
+    return ServeBatched(rt_, ctx, "GetCase", reads_, [req, resp](const PendingCall& call) {
+      return CaseRead{call, RequireName(req->name(), "cases", "name"), resp, grpc::Status::OK};
     });
   }
 
@@ -289,27 +298,14 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     }
     if (!changed) throw WhyRefused(db, call, transition, t);
     try {
-      TellRemoteTeam(call, db, resp, RegistrationOf(resp, call.caller.person), "");
+      rt_.clients->team->RegisterCases({db, call}, RegistrationOf(resp, call.caller.person));
     } catch (const StatusError& e) {
       // The case's new state is committed; the reconciler tells TeamService later.
       spdlog::warn("team_sync_deferred code={} request_id={}", static_cast<int>(e.status().error_code()),
                    call.request_id);
+      return;
     }
-  }
-
-  // Tells TeamService in another process of the case (committed and marked), and clears the mark.
-  // Throws UNAVAILABLE with `failure` (when given) if TeamService did not take it.
-  void TellRemoteTeam(const Call& call, pqxx::connection& db, const v1::Case& c,
-                      const team::v1::RegisterCasesRequest& registration, const std::string& failure) {
-    try {
-      rt_.clients->team->RegisterCases({db, call}, registration);
-    } catch (const StatusError& e) {
-      if (failure.empty()) throw;
-      spdlog::warn("team_register_failed code={} request_id={}", static_cast<int>(e.status().error_code()),
-                   call.request_id);
-      throw Error::Unavailable("TEAM_UNAVAILABLE", failure);
-    }
-    ClearTeamSyncPending(db, CaseId(c), CaseVersion(c));
+    ClearTeamSyncPending(db, t.case_id, CaseVersion(resp));
   }
 
   // Re-sends to TeamService (in another process) the cases whose registration is unconfirmed: a
@@ -345,6 +341,66 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     if (sent + failed > 0) spdlog::info("team_sync_reconciled sent={} failed={}", sent, failed);
   }
 
+  // Where TeamService is hosted here, the batch's cases and their registrations commit together.
+  // Elsewhere the cases commit first, each marked as not yet confirmed by TeamService; the marks
+  // are cleared once TeamService registered them (a failure answers UNAVAILABLE TEAM_UNAVAILABLE;
+  // a retry with the same request_id, or the reconciler, completes it).
+  void CreateCases(pqxx::connection& db, std::vector<CaseCreate>& batch) {
+    auto& team = *rt_.clients->team;
+    const Call& first = batch.front().call.call();
+    team::v1::RegisterCasesRequest registrations;
+    std::vector<CaseCreate*> created;
+    {
+      pqxx::work tx(db);
+      for (auto& item : batch) {
+        if (!InsertCase(tx, item.request, *item.response)) {
+          item.status = Error::FailedPrecondition("CLIENT_NOT_FOUND",
+                                                  "case.client does not name a client of your organisation").ToStatus();
+          continue;
+        }
+        registrations.MergeFrom(RegistrationOf(*item.response, item.call.call().caller.person));
+        created.push_back(&item);
+      }
+      if (created.empty()) return;
+      if (team.SharesTransactions()) {
+        team.RegisterCases({db, first, &tx}, registrations);
+        tx.commit();
+        return;
+      }
+      for (const auto* item : created) MarkTeamSyncPending(tx, CaseId(*item->response), CaseVersion(*item->response));
+      tx.commit();
+    }
+    try {
+      team.RegisterCases({db, first}, registrations);
+    } catch (const StatusError& e) {
+      spdlog::warn("team_register_failed code={} cases={}", static_cast<int>(e.status().error_code()), created.size());
+      for (auto* item : created)
+        item->status = Error::Unavailable("TEAM_UNAVAILABLE", "the case was saved but its team could not be set up; "
+                                                              "retry with the same request_id").ToStatus();
+      return;
+    }
+    for (const auto* item : created) ClearTeamSyncPending(db, CaseId(*item->response), CaseVersion(*item->response));
+  }
+
+  void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
+    std::vector<consent::AccessGate::Question> questions;
+    for (const auto& item : batch) questions.push_back(access_.For(item.call.call(), item.case_id));
+    const auto verdicts = access_.Verdicts(batch.front().call.call(), db, questions);
+    std::vector<std::string> permitted;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i].status = verdicts[i];
+      if (verdicts[i].ok()) permitted.push_back(batch[i].case_id);
+    }
+    if (permitted.empty()) return;
+    const auto found = GetCases(db, permitted);
+    for (auto& item : batch) {
+      if (!item.status.ok()) continue;
+      const auto it = found.find(item.case_id);
+      if (it == found.end()) item.status = CaseNotFound().ToStatus();
+      else item.response->CopyFrom(it->second);
+    }
+  }
+
   // Returns when the decision permits the caller to change the case (only its owner may; the
   // change is logged); else throws the denial.
   void RequireWriteAccess(const Call& call, pqxx::connection& db, const std::string& case_id) {
@@ -361,6 +417,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   Runtime& rt_;
   consent::AccessGate access_;
+  Batcher<CaseRead> reads_;
+  Batcher<CaseCreate> creates_;
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;

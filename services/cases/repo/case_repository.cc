@@ -55,8 +55,13 @@ const std::vector<PreparedStatement> kStatements = {
     {"cases.case_by_request",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
      "WHERE c.owner_org = $1 AND c.request_id = $2::uuid"},
-    {"cases.case_get",
-     "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) WHERE c.case_id = $1::uuid"},
+    // One primary-key probe per id, whatever the plan: with "case_id = ANY($1)" PostgreSQL's
+    // generic plan for a prepared statement scans the whole table (LIMIT 1 keeps the lateral
+    // subqueries from being flattened back into that plan).
+    {"cases.case_get_many",
+     "SELECT " CASE_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) "
+     "CROSS JOIN LATERAL (SELECT * FROM cases.cases WHERE case_id = wanted.case_id LIMIT 1) c "
+     "CROSS JOIN LATERAL (SELECT * FROM cases.clients WHERE client_id = c.client_id LIMIT 1) cl"},
     {"cases.team_sync_mark",
      "INSERT INTO cases.team_sync_pending (case_id, version) VALUES ($1::uuid, $2) "
      "ON CONFLICT (case_id) DO UPDATE SET version = GREATEST(team_sync_pending.version, EXCLUDED.version)"},
@@ -203,12 +208,13 @@ bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out) {
   return true;
 }
 
-bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out) {
+std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
+                                                   const std::vector<std::string>& case_ids) {
   pqxx::nontransaction tx(conn);
-  const auto rows = tx.exec_prepared("cases.case_get", case_id);
-  if (rows.empty()) return false;
-  ReadCase(rows[0], out);
-  return true;
+  std::unordered_map<std::string, v1::Case> found;
+  for (const auto& row : tx.exec_prepared("cases.case_get_many", ArrayLiteral(case_ids)))
+    ReadCase(row, found[row[0].as<std::string>()]);
+  return found;
 }
 
 int CaseVersion(const v1::Case& c) { return std::stoi(c.etag()); }

@@ -73,8 +73,9 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
 // False when the client is not visible to the organisation. Runs in the caller's transaction,
 // so that TeamService (hosted in the same process) registers the case in the same commit.
 bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out);
-// Reads a case whatever its owner; the caller decides access.
-bool GetCase(pqxx::connection& conn, const std::string& case_id, v1::Case& out);
+// Reads cases whatever their owner, keyed by case id; the caller decides access.
+std::unordered_map<std::string, v1::Case> GetCases(pqxx::connection& conn,
+                                                   const std::vector<std::string>& case_ids);
 std::optional<CaseProbe> ProbeCase(pqxx::connection& conn, const std::string& case_id);
 bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::string& org,
                 const CaseChanges& changes, std::optional<int> expected_version, v1::Case& out);

@@ -1,5 +1,6 @@
 #include "consent/grpc/consent_service.h"
 
+#include "common/batcher.h"
 #include "common/page_token.h"
 #include "consent/grpc/access_decider.h"
 #include "consent/client/consent_client.h"
@@ -75,6 +76,18 @@ v1::BatchCheckAccessResponse BatchCheckAccessOn(PeerClients& peers, const PeerCo
   return resp;
 }
 
+// Up to kMaxBatch concurrent CheckAccess calls share one decision, in at most kMaxParallelBatches
+// batches at once (leaving the other workers for other calls).
+constexpr std::size_t kMaxBatch = 32;
+constexpr std::size_t kMaxParallelBatches = 2;
+
+struct Check {
+  PendingCall call;
+  Ask ask;
+  v1::AccessDecision* response;
+  grpc::Status status;
+};
+
 class LocalConsentClient final : public ConsentClient {
  public:
   explicit LocalConsentClient(PeerClients& peers) : peers_(peers) {}
@@ -89,7 +102,9 @@ class LocalConsentClient final : public ConsentClient {
 
 class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
  public:
-  explicit ConsentServiceImpl(Runtime& runtime) : rt_(runtime) {}
+  explicit ConsentServiceImpl(Runtime& runtime)
+      : rt_(runtime), checks_(*runtime.db, kMaxBatch, kMaxParallelBatches,
+                              [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
                                    v1::Consent* resp) override {
@@ -168,15 +183,16 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     });
   }
 
+  // Concurrent questions share their statements (common/batcher.h): one decision for all.
   ServerUnaryReactor* CheckAccess(CallbackServerContext* ctx, const v1::CheckAccessRequest* req,
                                   v1::AccessDecision* resp) override {
-    return ServeUnary(rt_, ctx, "CheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
+    return ServeBatched(rt_, ctx, "CheckAccess", checks_, [req, resp](const PendingCall& call) {
       const OwnQuestion q = ValidateCheckAccess(*req);
-      auto decisions = DecideAccess(*rt_.clients, {db, call},
-                                    {{q.case_id, call.caller.organization, call.caller.person,
-                                      "kruispunt.consent.v1.ConsentService/CheckAccess", call.request_id, q.category,
-                                      q.action, q.purpose, q.permission}});
-      *resp = std::move(decisions[0]);
+      const auto& c = call.call();
+      return Check{call,
+                   {q.case_id, c.caller.organization, c.caller.person, "kruispunt.consent.v1.ConsentService/CheckAccess",
+                    c.request_id, q.category, q.action, q.purpose, q.permission},
+                   resp, grpc::Status::OK};
     });
   }
 
@@ -188,6 +204,13 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   }
 
  private:
+  void DecideChecks(pqxx::connection& db, std::vector<Check>& batch) {
+    std::vector<Ask> asks;
+    for (const auto& item : batch) asks.push_back(item.ask);
+    auto decisions = DecideAccess(*rt_.clients, {db, batch.front().call.call()}, asks);
+    for (std::size_t i = 0; i < batch.size(); ++i) *batch[i].response = std::move(decisions[i]);
+  }
+
   // Reading a case's consents is reading the case: the caller's organisation needs the same
   // decision as for the case itself, and the read is logged. Anyone denied is told the case does
   // not exist.
@@ -219,6 +242,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   }
 
   Runtime& rt_;
+  Batcher<Check> checks_;
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 //   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
 //   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|respond-same|
 //              respond-different --concurrency 16 --seconds 5 [--list-token JWT] [--key PEM --org ORG]
+//              [--cpu kruispuntd=PID,postgres=PID]
+// With --cpu, the CPU time each named process (with its descendants) and the load generator
+// itself spent in the measured window is reported per call (cpu_us_NAME=), from /proc.
 // With --partner, seeding adds that professional to each case's team with READ_CASE and records
 // the client's consent for the professional's organisation (--partner-org) to see the case; a run
 // with --list-token lists the cases with that (the owner's) token and reads them with --token, so
@@ -20,13 +23,18 @@
 // A slot alternates accepting and withdrawing its acceptance: each is an answer that changes the
 // agreement and appends to the log.
 #include <grpcpp/grpcpp.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <random>
@@ -480,6 +488,59 @@ class Slot {
   v1::Case case_;
 };
 
+// CPU time (user + system, in clock ticks) of a process and all its descendants, from /proc: a
+// server's threads are in its own figure, PostgreSQL's backends are children of its postmaster.
+struct ProcStat {
+  long ppid = 0;
+  long long ticks = 0;
+};
+std::map<long, ProcStat> ReadProcStats() {
+  std::map<long, ProcStat> stats;
+  DIR* proc = opendir("/proc");
+  if (!proc) return stats;
+  while (dirent* entry = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::ifstream file("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string line;
+    if (!std::getline(file, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+    if (f.size() < 13) continue;
+    stats[pid] = {std::stol(f[1]), std::stoll(f[11]) + std::stoll(f[12])};  // ppid, utime + stime
+  }
+  closedir(proc);
+  return stats;
+}
+long long TreeTicks(const std::map<long, ProcStat>& stats, long root) {
+  long long ticks = 0;
+  std::vector<long> todo{root};
+  while (!todo.empty()) {
+    const long pid = todo.back();
+    todo.pop_back();
+    if (auto it = stats.find(pid); it != stats.end()) ticks += it->second.ticks;
+    for (const auto& [child, stat] : stats)
+      if (stat.ppid == pid) todo.push_back(child);
+  }
+  return ticks;
+}
+
+// --cpu "kruispuntd=PID,postgres=PID": each named process tree's CPU over the measured window,
+// and the load generator's own ("loadgen").
+std::vector<std::pair<std::string, long>> CpuWatch(const std::map<std::string, std::string>& f) {
+  std::vector<std::pair<std::string, long>> watch{{"loadgen", static_cast<long>(getpid())}};
+  if (!f.count("cpu")) return watch;
+  std::stringstream list(f.at("cpu"));
+  std::string item;
+  while (std::getline(list, item, ','))
+    if (const auto eq = item.find('='); eq != std::string::npos)
+      watch.emplace_back(item.substr(0, eq), std::stol(item.substr(eq + 1)));
+  return watch;
+}
+
 int Run(const std::string& addr, const std::string& token, const std::map<std::string, std::string>& f) {
   const std::string scenario = f.count("scenario") ? f.at("scenario") : "get";
   const int concurrency = f.count("concurrency") ? std::stoi(f.at("concurrency")) : 16;
@@ -527,11 +588,22 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
                                            client, end, measure_from, &active, &done, &mutex, 1234u + i,
                                            channels[i % channels.size()],
                                            answering.empty() ? nullptr : &answering[static_cast<std::size_t>(i)]));
+  const auto watch = CpuWatch(f);
+  std::vector<long long> ticks_at_start(watch.size()), ticks_at_end(watch.size());
+  std::thread cpu_sampler([&] {
+    std::this_thread::sleep_until(measure_from);
+    auto stats = ReadProcStats();
+    for (std::size_t w = 0; w < watch.size(); ++w) ticks_at_start[w] = TreeTicks(stats, watch[w].second);
+    std::this_thread::sleep_until(end);
+    stats = ReadProcStats();
+    for (std::size_t w = 0; w < watch.size(); ++w) ticks_at_end[w] = TreeTicks(stats, watch[w].second);
+  });
   for (auto& s : slots) s->Issue();
   {
     std::unique_lock lock(mutex);
     done.wait(lock, [&] { return active == 0; });
   }
+  cpu_sampler.join();
   std::vector<int64_t> all;
   int64_t errors = 0;
   std::string last_error;
@@ -542,10 +614,17 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   }
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) { return all.empty() ? 0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
-  std::printf("scenario=%s concurrency=%d rps=%.0f p50_us=%lld p99_us=%lld ok=%zu errors=%lld\n",
+  std::string cpu;
+  const double us_per_tick = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (std::size_t w = 0; w < watch.size(); ++w)
+    cpu += " cpu_us_" + watch[w].first + "=" +
+           std::to_string(all.empty() ? 0
+                                      : static_cast<long long>(static_cast<double>(ticks_at_end[w] - ticks_at_start[w]) *
+                                                               us_per_tick / static_cast<double>(all.size())));
+  std::printf("scenario=%s concurrency=%d rps=%.0f p50_us=%lld p99_us=%lld ok=%zu errors=%lld%s\n",
               scenario.c_str(), concurrency, static_cast<double>(all.size()) / seconds,
               static_cast<long long>(pct(0.50)), static_cast<long long>(pct(0.99)), all.size(),
-              static_cast<long long>(errors));
+              static_cast<long long>(errors), cpu.c_str());
   if (errors) std::fprintf(stderr, "last error: %s\n", last_error.c_str());
   return errors ? 2 : 0;
 }

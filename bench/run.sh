@@ -21,6 +21,16 @@
 #                   answer (lock the case's chain, read the standing, write the answer and status,
 #                   append the hashed entry).
 #   bench/run.sh [SECONDS]     (default 5 s per measurement, 1 s warm-up)
+#   KP_BENCH_BASE=COMMIT       A/B: also builds kruispuntd of COMMIT (once, under build/base-COMMIT)
+#                              and runs every scenario against it too, on the same database and
+#                              seed, alternating with the current build in each round; reports
+#                              new/old per round (bench/ab.sh sets the usual choice)
+# Every service measurement also reports the CPU time per call of kruispuntd, of PostgreSQL (all
+# its processes) and of the load generator, from /proc over the measured window.
+# GetCase (owner's and partner's) is compared with the minimal SQL of an enforced read: the case
+# read, the decision's facts (the caller's participation, the consents in force) and the
+# access-log append (synchronous_commit = off), four statements; CheckAccess with the same less
+# the case read.
 #   KP_BENCH_PROFILE="partner-get check respond-different"   also prints, per call at concurrency
 #                              16, the statements PostgreSQL ran and their execution time
 # Each point is measured KP_BENCH_ROUNDS times (default 3), service and pgbench alternating,
@@ -42,6 +52,17 @@ if [[ " $scenarios " == *" unenforced-get "* || " $scenarios " == *" unlogged-"*
   cmake -S "$root" -B "$bench_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKP_BENCH_BUILD=ON >/dev/null 2>&1
   cmake --build "$bench_build" --target kruispuntd -j "${KP_JOBS:-2}" >/dev/null
 fi
+base=${KP_BENCH_BASE:-}
+if [ -n "$base" ]; then
+  base_dir=$build/base-$(git -C "$root" rev-parse --short "$base")
+  if [ ! -x "$base_dir/build/services/kruispuntd" ]; then
+    echo "building kruispuntd of $base (once) under $base_dir"
+    rm -rf "$base_dir" && mkdir -p "$base_dir/src"
+    git -C "$root" archive "$base" | tar -x -C "$base_dir/src"
+    cmake -S "$base_dir/src" -B "$base_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$base_dir/build" --target kruispuntd -j "${KP_JOBS:-2}" >/dev/null
+  fi
+fi
 
 work=$build/bench-run
 pgdata=$build/bench-pg
@@ -52,6 +73,7 @@ cleanup() {
   [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   [ -n "${unenforced_pid:-}" ] && kill -TERM "$unenforced_pid" 2>/dev/null && wait "$unenforced_pid" 2>/dev/null || true
   [ -n "${unlogged_pid:-}" ] && kill -TERM "$unlogged_pid" 2>/dev/null && wait "$unlogged_pid" 2>/dev/null || true
+  [ -n "${base_pid:-}" ] && kill -TERM "$base_pid" 2>/dev/null && wait "$base_pid" 2>/dev/null || true
   "$root/deploy/pg.sh" stop "$pgdata" || true
   rm -rf "$pgdata"
 }
@@ -60,6 +82,7 @@ url=$(KP_PG_STATEMENTS=1 "$root/deploy/pg.sh" start "$pgdata" 54330)
 sockdir=$(sed -E 's/.*host=([^&]+).*/\1/' <<<"$url")
 pguser=$(sed -E 's|postgresql://([^@]+)@.*|\1|' <<<"$url")
 psql_() { psql -h "$sockdir" -p 54330 -U "$pguser" -d kruispunt -v ON_ERROR_STOP=1 -qtA "$@"; }
+postmaster_pid=$(head -1 "$pgdata/postmaster.pid")
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
 openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
@@ -86,6 +109,14 @@ fi
 if [[ " $scenarios " == *" unlogged-"* ]]; then
   start_bench_build log "$unlogged_addr"
   unlogged_pid=$bench_pid
+fi
+base_addr=127.0.0.1:50154
+if [ -n "$base" ]; then  # the same database (migrated by the current build), keys and flags
+  "$base_dir/build/services/kruispuntd" --listen "$base_addr" --database-url "$url" --migrate 0 \
+    --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" ${KP_BENCH_SERVER_FLAGS:-} \
+    >"$work/base.log" 2>&1 &
+  base_pid=$!
+  for _ in $(seq 1 100); do "$cli" --addr "$base_addr" health >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
 # The organisations (a platform administrator adds them) and the partner's professional.
@@ -126,6 +157,8 @@ if [[ " $scenarios " == *" respond-"* ]]; then
   done
 fi
 read -r lo hi < <(psql_ -F ' ' -c "SELECT min(case_seq), max(case_seq) FROM cases.cases WHERE owner_org = 'bench-get'")
+psql_ -c "CREATE TABLE bench_cases (n bigint PRIMARY KEY, case_id uuid NOT NULL)" \
+      -c "INSERT INTO bench_cases SELECT case_seq, case_id FROM cases.cases WHERE owner_org = 'bench-get'"
 
 # The equivalent SQL: what a careful implementation must run at least, as prepared statements
 # (a new case also registers its team, with the client as its first participant).
@@ -152,6 +185,30 @@ WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cas
            SELECT case_id, participant_id, 1, 1, 'case opened', 'bench-create', 'bench' FROM p)
 SELECT c.case_id FROM c JOIN cl USING (client_id);
 SQL
+
+# An enforced read at its minimum, as four statements (round trips): the decision's facts (the
+# case's owner and the caller's organisation's active participations; the consents in force), the
+# access-log entry (its commit not waiting for the disk, as the service's), then the case itself.
+# CheckAccess is the same without the case read.
+decision_sql="\\set n random($lo, $hi)
+SELECT c.owner_org,
+       bit_or(p.permissions) FILTER (WHERE p.organization = 'bench-partner' AND p.end_time IS NULL
+                                       AND p.valid_from <= now() AND (p.valid_until IS NULL OR p.valid_until > now())),
+       string_agg(p.participant_id::text, ',') FILTER (WHERE p.person_id = 'bench-partner-1' AND p.end_time IS NULL
+                                       AND p.valid_from <= now() AND (p.valid_until IS NULL OR p.valid_until > now()))
+  FROM team.cases c LEFT JOIN team.participations p USING (case_id)
+ WHERE c.case_id = (SELECT case_id FROM bench_cases WHERE n = :n) GROUP BY c.owner_org;
+SELECT k.consent_id, k.recipient_orgs, k.recipient_participants, k.categories, k.purpose FROM consent.consents k
+ WHERE k.case_id = (SELECT case_id FROM bench_cases WHERE n = :n)
+   AND k.valid_from <= now() AND (k.valid_until IS NULL OR k.valid_until > now())
+   AND NOT EXISTS (SELECT 1 FROM consent.withdrawals w WHERE w.case_id = k.case_id AND w.consent_id = k.consent_id);
+INSERT INTO audit.access_log (case_id, organization, person, category, action, purpose, decision, ground,
+                              deny_reason, consents, rpc, request_id)
+SELECT (SELECT case_id FROM bench_cases WHERE n = :n), 'bench-partner', 'bench-partner-1', 2, 1, 1, 1, 2, 0,
+       '{}'::uuid[], 'pgbench', 'pgbench' FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async;"
+printf '%s\n' "$decision_sql" >"$work/check_case.sql"
+printf '%s\n' "$decision_sql" >"$work/enforced_case.sql"
+sed 1d "$work/get_case.sql" >>"$work/enforced_case.sql"
 
 # GetCarePlan's SQL: the statement CarePlanService runs (services/careplan/repo).
 cat >"$work/plan_case.sql" <<SQL
@@ -212,11 +269,23 @@ for scenario in $scenarios; do
         flags=(--scenario "$scenario" --list-token "$agree_token" --key "$work/key.pem" --org bench-agree) ;;
       *) token=$create_token; flags=(--scenario "$scenario") ;;
     esac
-    line=$("$loadgen" --addr "$target" --token "$token" run "${flags[@]}" --concurrency "$c" \
-      --seconds "$seconds" --client "$create_client" --channels ${KP_BENCH_CHANNELS:-4})
-    line=${line/scenario=get/scenario=$scenario}
-    echo "service round=$round ${line/scenario=check/scenario=$scenario}" | tee -a "$results"
-    script=$work/${scenario}_case.sql
+    measure() {  # KIND ADDRESS SERVER-PID
+      local line
+      line=$("$loadgen" --addr "$2" --token "$token" run "${flags[@]}" --concurrency "$c" \
+        --seconds "$seconds" --client "$create_client" --channels ${KP_BENCH_CHANNELS:-4} \
+        --cpu "kruispuntd=$3,postgres=$postmaster_pid")
+      line=${line/scenario=get/scenario=$scenario}
+      echo "$1 round=$round ${line/scenario=check/scenario=$scenario}" | tee -a "$results"
+    }
+    server_pid=$pid
+    [ "$target" = "$unenforced_addr" ] && server_pid=$unenforced_pid
+    [ "$target" = "$unlogged_addr" ] && server_pid=$unlogged_pid
+    measure service "$target" "$server_pid"
+    [ -n "$base" ] && [ "$target" = "$addr" ] && measure base "$base_addr" "$base_pid"
+    case $scenario in
+      get|partner-get) script=$work/enforced_case.sql ;;
+      *) script=$work/${scenario}_case.sql ;;
+    esac
     [ -f "$script" ] || continue  # health: gRPC's own floor, no SQL counterpart
     threads=$(( c < 2 ? 1 : 2 ))
     rm -f "$work"/pgb.*
@@ -265,13 +334,14 @@ for scenario in ${KP_BENCH_PROFILE:-}; do
   esac
 done
 
-python3 - "$results" "$rounds" <<'PY'
+python3 - "$results" "$rounds" "$base" <<'PY'
 import re, statistics, sys
-service, sql = {}, {}
+service, old_build, sql = {}, {}, {}
 for line in open(sys.argv[1]):
     kv = dict(re.findall(r"(\w+)=([\w.-]+)", line))
     key = (kv["scenario"], int(kv["concurrency"]))
-    (service if line.startswith("service") else sql).setdefault(key, {})[kv["round"]] = kv
+    kind = {"service": service, "base": old_build}.get(line.split()[0], sql)
+    kind.setdefault(key, {})[kv["round"]] = kv
 med = statistics.median
 print(f"\nmedians of {sys.argv[2]} rounds")
 print(f"{'RPC':<14}{'conc':>5}{'service rps':>13}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'SQL tps':>10}{'SQL p99':>9}{'ratio':>7}  ratio per round")
@@ -309,6 +379,30 @@ for key, rounds in sorted(service.items()):
     unlogged = service.get(("unlogged-get", c), {})
     if scenario == "partner-get" and unlogged:
         log_cost[c] = [float(rounds[k]["rps"]) / float(unlogged[k]["rps"]) for k in sorted(rounds) if k in unlogged]
+def cpu(rounds, who):
+    values = [int(r["cpu_us_" + who]) for r in rounds.values() if "cpu_us_" + who in r]
+    return f"{med(values):>7.0f}" if values else f"{'-':>7}"
+print(f"\nCPU microseconds per call (medians), from /proc over each measured window")
+print(f"{'RPC':<14}{'conc':>5}{'build':>7}{'server':>8}{'postgres':>9}{'loadgen':>8}")
+for key, rounds in sorted(service.items()):
+    for build, runs in (("new", rounds), ("old", old_build.get(key))):
+        if runs:
+            print(f"{names[key[0]]:<14}{key[1]:>5}{build:>7} {cpu(runs, 'kruispuntd')} {cpu(runs, 'postgres')} {cpu(runs, 'loadgen')}")
+if old_build:
+    print(f"\nA/B: this build (new) against {sys.argv[3]} (old), same database and seed, alternating in each round")
+    print(f"{'RPC':<14}{'conc':>5}{'new rps':>9}{'old rps':>9}{'new p99':>9}{'old p99':>9}{'new/old':>8}  per round")
+    for key, old in sorted(old_build.items()):
+        new = service.get(key, {})
+        ratios = [float(new[k]["rps"]) / float(old[k]["rps"]) for k in sorted(old) if k in new]
+        if not ratios:
+            continue
+        print(f"{names[key[0]]:<14}{key[1]:>5}{med(float(r['rps']) for r in new.values()):>9.0f}"
+              f"{med(float(r['rps']) for r in old.values()):>9.0f}"
+              f"{med(int(r['p99_us']) for r in new.values()) / 1000:>9.2f}"
+              f"{med(int(r['p99_us']) for r in old.values()) / 1000:>9.2f}{med(ratios):>8.2f}  "
+              + " ".join(f"{r:.2f}" for r in ratios))
+print()
+print("GetCase, GetCase/p: their SQL is the minimal enforced read (facts, consents, log entry, case).")
 print("Respond/d, Respond/s: answers to 16 different agreements (in 16 cases), or to one shared agreement.")
 print("GetCase/p: GetCase by a partner organisation: decided by ConsentService and logged; its ratio")
 print("           is to GetCase/u, the same reads from a build without the decision, in the same round.")

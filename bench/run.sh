@@ -334,6 +334,12 @@ for scenario in ${KP_BENCH_PROFILE:-}; do
   esac
 done
 
+# The servers' resident memory after every measurement (VmRSS).
+for server in "new:${pid:-}" "old:${base_pid:-}"; do
+  server_pid=${server#*:}
+  [ -n "$server_pid" ] && echo "kruispuntd (${server%%:*}) RSS after the run: $(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' /proc/$server_pid/status)"
+done
+
 python3 - "$results" "$rounds" "$base" <<'PY'
 import re, statistics, sys
 service, old_build, sql = {}, {}, {}

@@ -30,7 +30,12 @@ class Batcher {
   // throws, every item is answered with the mapped error.
   using BatchFn = std::function<void(pqxx::connection&, std::vector<Item>&)>;
 
-  Batcher(DbPool& pool, std::size_t max_batch, std::size_t max_parallel, BatchFn run)
+  // At most 32 calls a batch and 2 batches at once, which leaves the other workers (4 by default)
+  // for other calls.
+  static constexpr std::size_t kMaxBatch = 32;
+  static constexpr std::size_t kMaxParallel = 2;
+
+  Batcher(DbPool& pool, BatchFn run, std::size_t max_batch = kMaxBatch, std::size_t max_parallel = kMaxParallel)
       : pool_(pool), max_batch_(max_batch), max_parallel_(max_parallel), run_(std::move(run)) {}
 
   void Add(Item item) {

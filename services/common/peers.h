@@ -1,7 +1,6 @@
-// How a service reaches the other Kruispunt services: one gRPC channel per peer service (the
-// server's in-process channel when the peer is hosted in the same process, else its configured
-// address) and the service token every such call presents. The channels are set once, after the
-// server starts.
+// How a process reaches the Kruispunt services it does not host: one gRPC channel per such peer
+// (its configured address) and the service token every such call presents. The channels are set
+// once, at start-up. Services hosted in the same process are called directly (common/peer_clients.h).
 #pragma once
 
 #include <grpcpp/grpcpp.h>

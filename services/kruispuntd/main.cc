@@ -1,5 +1,5 @@
 // kruispuntd: every Kruispunt service in one process (a laptop, a test run, a small deployment).
-// The services reach each other over the server's in-process channel.
+// The services call each other directly (each one's local client), on the request's own worker.
 #include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
 #include "careplan/grpc/careplan_service.h"

@@ -500,6 +500,14 @@ TEST_F(TeamTest, ThePartnerDirectory) {
   team_v1::RegisterCasesRequest reg;
   team_v1::RegisterCasesResponse registered;
   EXPECT_EQ(ErrorReason(team_->RegisterCases(Ctx(AdminToken()).get(), reg, &registered)), "SERVICE_ONLY");
+  team_v1::ListOrganizationCasesRequest list_cases;
+  list_cases.set_organization("organizations/" + org_);
+  team_v1::ListOrganizationCasesResponse cases;
+  EXPECT_EQ(ErrorReason(team_->ListOrganizationCases(Ctx(token_).get(), list_cases, &cases)), "SERVICE_ONLY");
+  consent_v1::BatchCheckAccessResponse decisions;
+  EXPECT_EQ(ErrorReason(ConsentStub()->BatchCheckAccess(Ctx(token_).get(), {}, &decisions)), "SERVICE_ONLY");
+  audit_v1::RecordDecisionsResponse recorded;
+  EXPECT_EQ(ErrorReason(AuditStub()->RecordDecisions(Ctx(AdminToken()).get(), {}, &recorded)), "SERVICE_ONLY");
 }
 
 TEST_F(TeamTest, PeopleWithoutAnOrganisationAreVisibleOnlyToWhoRegisteredThem) {

@@ -42,11 +42,7 @@ team::v1::RegisterCasesRequest RegistrationOf(const v1::Case& c, const std::stri
   return Registration(c.name(), c.owner_organization(), c.client(), c.state(), person);
 }
 
-// Up to kMaxBatch concurrent GetCase (or CreateCase) calls share their statements (their commit),
-// in at most kMaxParallelBatches batches at once (leaving the other workers for other calls).
-constexpr std::size_t kMaxBatch = 32;
-constexpr std::size_t kMaxParallelBatches = 2;
-
+// A CreateCase or GetCase call waiting for its batch (concurrent calls share their statements).
 struct CaseCreate {
   PendingCall call;
   NewCase request;
@@ -72,10 +68,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   explicit CaseServiceImpl(Runtime& runtime)
       : rt_(runtime),
         access_(runtime, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
-        reads_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-               [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
-        creates_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                 [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {
+        reads_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
+        creates_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {
     if (!rt_.clients->team->SharesTransactions()) reconciler_ = std::thread([this] { ReconcileTeamSync(); });
   }
   ~CaseServiceImpl() override {

@@ -76,11 +76,7 @@ v1::BatchCheckAccessResponse BatchCheckAccessOn(PeerClients& peers, const PeerCo
   return resp;
 }
 
-// Up to kMaxBatch concurrent CheckAccess calls share one decision, in at most kMaxParallelBatches
-// batches at once (leaving the other workers for other calls).
-constexpr std::size_t kMaxBatch = 32;
-constexpr std::size_t kMaxParallelBatches = 2;
-
+// A CheckAccess call waiting for its batch (concurrent calls share one decision).
 struct Check {
   PendingCall call;
   Ask ask;
@@ -103,8 +99,8 @@ class LocalConsentClient final : public ConsentClient {
 class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
  public:
   explicit ConsentServiceImpl(Runtime& runtime)
-      : rt_(runtime), checks_(*runtime.db, kMaxBatch, kMaxParallelBatches,
-                              [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }) {}
+      : rt_(runtime),
+        checks_(*runtime.db, [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
                                    v1::Consent* resp) override {

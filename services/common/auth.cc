@@ -1,5 +1,8 @@
 #include "common/auth.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <spdlog/spdlog.h>
 
 #include "common/errors.h"
@@ -61,10 +64,15 @@ Identity Authenticator::Authenticate(const grpc::ServerContextBase& context) {
   if (it == metadata.end())
     throw Error::Unauthenticated("TOKEN_MISSING", "a bearer token is required");
   const std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer)
+  // The scheme is case-insensitive and followed by one or more spaces (RFC 7235, RFC 6750).
+  constexpr std::string_view kBearer = "bearer";
+  const bool bearer = value.size() > kBearer.size() && value[kBearer.size()] == ' ' &&
+                      std::equal(kBearer.begin(), kBearer.end(), value.begin(),
+                                 [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+  const auto token_start = bearer ? value.find_first_not_of(' ', kBearer.size()) : std::string_view::npos;
+  if (token_start == std::string_view::npos)
     throw Error::Unauthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'");
-  return AuthenticateToken(std::string(value.substr(kBearer.size())));
+  return AuthenticateToken(std::string(value.substr(token_start)));
 }
 
 Identity Authenticator::AuthenticateToken(const std::string& token) {
@@ -88,11 +96,17 @@ Identity Authenticator::AuthenticateToken(const std::string& token) {
   } catch (const JwtError& e) {
     throw Error::Unauthenticated("TOKEN_INVALID", e.what());
   }
-  Identity identity{claims.value("org", ""), claims.value("sub", ""), claims.value("role", "")};
+  const auto text = [&](const char* claim) {
+    const auto found = claims.find(claim);
+    return found != claims.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  Identity identity{text("org"), text("sub"), claims.contains("role") ? text("role") : "professional"};
   if (!IsValidPrincipalId(identity.organization) || !IsValidPrincipalId(identity.person))
     throw Error::Unauthenticated("TOKEN_CLAIMS_INVALID",
                                  "token needs 'org' and 'sub' claims of 1..64 [A-Za-z0-9._:-]");
-  if (identity.role.empty()) identity.role = "professional";
+  if (!IsKnownRole(identity.role))
+    throw Error::Unauthenticated("TOKEN_CLAIMS_INVALID",
+                                 "the 'role' claim must be professional, admin, dpo or service (or absent)");
   const auto expires = std::chrono::system_clock::time_point(std::chrono::seconds(
                            static_cast<int64_t>(claims["exp"].get<double>()))) + expect_.leeway;
   std::lock_guard lock(mutex_);

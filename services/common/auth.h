@@ -27,6 +27,17 @@ struct Identity {
   std::string role;          // claim "role": platform role ("professional", "admin", ...)
 };
 
+// Platform roles in tokens that act for the platform rather than for a partner organisation
+// (administrator, Kruispunt's own services, the data-protection officer); their "org" claim is
+// not looked up in the directory.
+inline bool IsPlatformRole(const std::string& role) {
+  return role == "admin" || role == "service" || role == "dpo";
+}
+
+// The roles a token may carry in its "role" claim (absent: "professional"). Any other is refused:
+// a role this server does not know must never be taken for a professional's.
+inline bool IsKnownRole(const std::string& role) { return role == "professional" || IsPlatformRole(role); }
+
 // Where the verification keys are: PEM public key files and/or a JWKS file.
 struct TokenKeyFiles {
   std::vector<std::string> pem_files;

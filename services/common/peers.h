@@ -62,11 +62,4 @@ class OrganizationGate {
   virtual void Forget(const std::string& organization) = 0;
 };
 
-// Platform roles in tokens that act for the platform rather than for a partner organisation
-// (administrator, Kruispunt's own services, the data-protection officer); their "org" claim is
-// not looked up in the directory.
-inline bool IsPlatformRole(const std::string& role) {
-  return role == "admin" || role == "service" || role == "dpo";
-}
-
 }  // namespace kp

@@ -36,6 +36,27 @@ TEST_F(AuthTest, MalformedHeaderIsUnauthenticated) {
   EXPECT_EQ(ErrorReason(status), "TOKEN_MALFORMED");
 }
 
+// RFC 7235: the scheme's name is case-insensitive, and one or more spaces follow it.
+TEST_F(AuthTest, TheBearerSchemeIsCaseInsensitive) {
+  for (const std::string scheme : {"bearer ", "BEARER ", "Bearer   "}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", scheme + token_);
+    v1::GetCaseRequest request;
+    request.set_name("cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58");
+    v1::Case response;
+    EXPECT_EQ(stub_->GetCase(&ctx, request, &response).error_code(), StatusCode::NOT_FOUND) << scheme;
+  }
+}
+
+// A role this server does not know is refused, never taken for a professional's.
+TEST_F(AuthTest, AnUnknownRoleIsUnauthenticated) {
+  for (const std::string role : {"superuser", "Professional", ""}) {
+    const auto status = GetCaseWith(Token(org_, person_, 300, "kruispunt", "", role));
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << role;
+    EXPECT_EQ(ErrorReason(status), "TOKEN_CLAIMS_INVALID") << role;
+  }
+}
+
 TEST_F(AuthTest, ExpiredTokenIsUnauthenticated) {
   auto status = GetCaseWith(Token(org_, "p", /*ttl_seconds=*/-120));
   EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED);

@@ -116,8 +116,14 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
   EXPECT_EQ(d.deny_reason(), consent_v1::DENY_REASON_MANDATE) << "reading the plan is not editing it";
   d = Check(token_, c.name(), C::DATA_CATEGORY_MEDICAL);
   EXPECT_EQ(d.ground(), consent_v1::GROUND_OWNER);
-  EXPECT_EQ(Check(Token(UniqueOrg("stranger"), "x"), c.name(), C::DATA_CATEGORY_CASE).deny_reason(),
-            consent_v1::DENY_REASON_NOT_IN_TEAM);
+  // To an outsider an existing case and a missing one look the same.
+  const auto stranger = Token(UniqueOrg("stranger"), "x");
+  const auto told = Check(stranger, c.name(), C::DATA_CATEGORY_CASE);
+  const auto missing = Check(stranger, "cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58", C::DATA_CATEGORY_CASE);
+  EXPECT_EQ(told.deny_reason(), consent_v1::DENY_REASON_CASE_UNKNOWN);
+  EXPECT_EQ(told.decision(), missing.decision());
+  EXPECT_EQ(told.deny_reason(), missing.deny_reason());
+  EXPECT_EQ(told.ground(), missing.ground());
   ASSERT_TRUE(GetCase(ocmw.token, c.name()).ok());
 
   // A second server process on the same database, to see that no cache outlives a withdrawal.
@@ -131,6 +137,12 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
 
   consent_v1::Consent withdrawn;
   const auto maria = ClientParticipant(token_, c.name());
+  // A withdrawal is recorded by who may record a grant (her care coordinator, or a participant who
+  // manages the team): a partner who reads the case may not, and an outsider does not learn of it.
+  const auto by_partner = Withdraw(caw.token, for_ocmw.name(), maria, "");
+  EXPECT_EQ(by_partner.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(by_partner), "NOT_TEAM_MANAGER");
+  EXPECT_EQ(Withdraw(Token(UniqueOrg("stranger"), "x"), for_ocmw.name(), maria, "").error_code(), StatusCode::NOT_FOUND);
   ASSERT_TRUE(Withdraw(token_, for_ocmw.name(), maria, "wil het OCMW er niet meer bij", &withdrawn).ok());
   EXPECT_EQ(withdrawn.state(), consent_v1::CONSENT_STATE_WITHDRAWN);
   EXPECT_EQ(withdrawn.withdrawn_by(), maria);
@@ -219,11 +231,13 @@ TEST_F(ConsentTest, ARepresentativeConsentsForAClientWithoutCapacity) {
   EXPECT_EQ(granted.grantor_role(), T::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE);
   EXPECT_TRUE(GetCase(caw.token, c.name()).ok());
 
-  // Only a team manager records consent; the withdrawal is by the grantor or the client.
+  // Only a team manager records consent, given or withdrawn; the withdrawal is on behalf of the
+  // grantor or the client.
   status = ConsentStub()->GrantConsent(Ctx(caw.token).get(), request, &granted);
   EXPECT_EQ(ErrorReason(status), "NOT_TEAM_MANAGER");
-  EXPECT_EQ(ErrorReason(Withdraw(caw.token, granted.name(), carer.name(), "")), "WITHDRAWER_NOT_ENTITLED");
-  ASSERT_TRUE(Withdraw(caw.token, granted.name(), rep.name(), "").ok()) << "a partner may record it";
+  EXPECT_EQ(ErrorReason(Withdraw(caw.token, granted.name(), rep.name(), "")), "NOT_TEAM_MANAGER");
+  EXPECT_EQ(ErrorReason(Withdraw(token_, granted.name(), carer.name(), "")), "WITHDRAWER_NOT_ENTITLED");
+  ASSERT_TRUE(Withdraw(token_, granted.name(), rep.name(), "").ok());
   EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
 }
 

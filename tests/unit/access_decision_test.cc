@@ -29,6 +29,13 @@ TEST(AccessDecision, TheOwnerReadsAndWritesByOwnership) {
   EXPECT_TRUE(v.consents.empty());
 }
 
+TEST(AccessDecision, AnOutsiderIsToldTheSameWhetherTheCaseExistsOrNot) {
+  EXPECT_EQ(ToldToAsker(DenyReason::kNotInTeam), DenyReason::kCaseUnknown);
+  EXPECT_EQ(ToldToAsker(DenyReason::kCaseUnknown), DenyReason::kCaseUnknown);
+  EXPECT_EQ(ToldToAsker(DenyReason::kMandate), DenyReason::kMandate) << "a team member knows the case";
+  EXPECT_EQ(ToldToAsker(DenyReason::kNoConsent), DenyReason::kNoConsent);
+}
+
 TEST(AccessDecision, APartnerNeedsParticipationMandateAndConsent) {
   const int32_t read_plan = PermissionBit(kReadCarePlan);
   const Question plan{kCaw, Category::kCarePlan, Action::kRead, 1};

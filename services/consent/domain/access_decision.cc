@@ -81,4 +81,8 @@ Verdict Decide(const Question& q, const TeamFacts& team, const std::vector<Conse
   return v;
 }
 
+DenyReason ToldToAsker(DenyReason reason) {
+  return reason == DenyReason::kNotInTeam ? DenyReason::kCaseUnknown : reason;
+}
+
 }  // namespace kp::consent

@@ -71,4 +71,10 @@ struct Verdict {
 // organisation (or one of the caller's own participations), this kind of data and this purpose.
 Verdict Decide(const Question& question, const TeamFacts& team, const std::vector<ConsentInForce>& consents);
 
+// What the asker of CheckAccess is told of a denial. An organisation that neither owns the case
+// nor takes part in its team may not learn whether the case exists: NOT_IN_TEAM is told as
+// CASE_UNKNOWN, as for a case that does not exist. The access log keeps the reason itself (its
+// readers, the case's owner and the data-protection officer, know the case).
+DenyReason ToldToAsker(DenyReason reason);
+
 }  // namespace kp::consent

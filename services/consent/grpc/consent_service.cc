@@ -152,9 +152,10 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       v.ThrowIfAny();
       const auto facts =
           team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQueryOf(ids.first, call.caller, {req->withdrawn_by()})});
-      // Anyone of an organisation that may see the case records a withdrawal for the client:
-      // withdrawing must be as easy as granting, or easier.
+      // Who records a grant records a withdrawal (the case's care coordinator, or a participant whose
+      // mandate includes MANAGE_TEAM): withdrawing is as easy as granting, not easier for others.
       if (!MaySeeCase(facts[0], call.caller.organization)) throw CaseNotFound();
+      RequireTeamManager(facts[0]);
       const auto& withdrawer = facts[0].participants(0);
       const auto grantor = ConsentGrantor(db, ids.first, ids.second);
       if (!grantor) throw Error::NotFound("CONSENT_NOT_FOUND", "no such consent in this case");
@@ -204,7 +205,10 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     std::vector<Ask> asks;
     for (const auto& item : batch) asks.push_back(item.ask);
     auto decisions = DecideAccess(*rt_.clients, {db, batch.front().call.call()}, asks);
-    for (std::size_t i = 0; i < batch.size(); ++i) *batch[i].response = std::move(decisions[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto& d = *batch[i].response = std::move(decisions[i]);
+      d.set_deny_reason(static_cast<v1::DenyReason>(ToldToAsker(static_cast<DenyReason>(d.deny_reason()))));
+    }
   }
 
   // Reading a case's consents is reading the case: the caller's organisation needs the same
@@ -219,12 +223,18 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     if (decisions[0].decision() != v1::DECISION_PERMIT) throw CaseNotFound();
   }
 
-  static void CheckGrant(const team::v1::TeamFacts& facts, const Identity& caller, NewConsent& grant) {
-    if (!MaySeeCase(facts, caller.organization)) throw CaseNotFound();
+  // Consent (given or withdrawn) is recorded by the case's care coordinator or a participant whose
+  // mandate includes MANAGE_TEAM.
+  static void RequireTeamManager(const team::v1::TeamFacts& facts) {
     if (!facts.person_may_manage_team())
       throw Error::PermissionDenied("NOT_TEAM_MANAGER",
                                     "consent is recorded by the case's care coordinator, or a participant whose "
                                     "mandate includes MANAGE_TEAM");
+  }
+
+  static void CheckGrant(const team::v1::TeamFacts& facts, const Identity& caller, NewConsent& grant) {
+    if (!MaySeeCase(facts, caller.organization)) throw CaseNotFound();
+    RequireTeamManager(facts);
     const auto& grantor = facts.participants(0);
     if (!grantor.found() || !grantor.active() ||
         (grantor.role() != team::v1::PARTICIPANT_ROLE_CLIENT && grantor.role() != team::v1::PARTICIPANT_ROLE_LEGAL_REPRESENTATIVE))

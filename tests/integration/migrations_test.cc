@@ -66,5 +66,26 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
   EXPECT_THROW(ApplyMigrations(conn, set_), std::runtime_error);
 }
 
+// The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to
+// SQL run by hand as the tables' owner: emptying the withdrawals would bring every withdrawn
+// consent back into force. Each attempt runs in a transaction rolled back, so that a table that
+// does accept it loses nothing for the tests running beside this one.
+TEST(AppendOnlyHistory, RefusesTruncate) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  pqxx::connection conn(Harness::Get().database_url());
+  for (const char* table : {"cases.case_status_changes", "team.team_changes", "consent.consents",
+                            "consent.withdrawals", "audit.access_log", "careplan.changes", "careplan.evaluations",
+                            "agreements.log", "agreements.versions"}) {
+    pqxx::work tx(conn);
+    try {
+      tx.exec(std::string("TRUNCATE ") + table + " CASCADE");
+      ADD_FAILURE() << table << " was truncated";
+    } catch (const pqxx::insufficient_privilege& e) {
+      EXPECT_NE(std::string(e.what()).find("append-only"), std::string::npos) << table << ": " << e.what();
+    }
+    tx.abort();
+  }
+}
+
 }  // namespace
 }  // namespace kp::test

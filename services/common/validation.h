@@ -3,6 +3,7 @@
 
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/repeated_field.h>
+#include <google/protobuf/timestamp.pb.h>
 
 #include <cstdint>
 #include <set>
@@ -42,6 +43,12 @@ class Violations {
  private:
   std::vector<FieldViolation> items_;
 };
+
+// A google.protobuf.Timestamp as microseconds since the epoch, when it is one (seconds within
+// 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z, nanos within 0..999,999,999, as its definition
+// requires); else a violation on `field` and nullopt. Every timestamp a request carries goes
+// through here before it reaches the database.
+std::optional<int64_t> TimeMicros(Violations& v, std::string_view field, const google::protobuf::Timestamp& ts);
 
 // Number of code points in valid UTF-8, or nullopt if the bytes are not valid UTF-8.
 std::optional<std::size_t> Utf8Length(std::string_view text);

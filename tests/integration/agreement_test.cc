@@ -255,6 +255,16 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
   changed.Clear();
   ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
   EXPECT_EQ(changed.entries_size(), 2);
+  // Without `since`, from the first change; a timestamp that is none is refused on its field.
+  changes.clear_since();
+  changed.Clear();
+  ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
+  EXPECT_EQ(changed.entries_size(), 15);
+  changes.mutable_since()->set_seconds(1795954488);
+  changes.mutable_since()->set_nanos(-1);
+  const auto bad_since = AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed);
+  EXPECT_EQ(bad_since.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(bad_since), std::vector<std::string>{"since"});
 
   // A stranger sees nothing; ending needs the mandate to propose.
   ag::GetAgreementRequest get;

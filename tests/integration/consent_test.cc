@@ -269,6 +269,30 @@ TEST_F(ConsentTest, BadInputGetsFieldViolationsAndRecordsCannotBeChanged) {
   EXPECT_EQ(ViolationFields(ConsentStub()->CheckAccess(Ctx(token_).get(), check, &decision)),
             (std::vector<std::string>{"category", "action", "purpose"}));
 
+  // A timestamp out of google.protobuf.Timestamp's range is refused on its field (it used to
+  // reach PostgreSQL and come back as INTERNAL), in every service that takes one.
+  google::protobuf::Timestamp far_past;
+  far_past.set_seconds(-1000000000000);
+  *consent->mutable_valid_from() = far_past;
+  EXPECT_EQ(ViolationFields(ConsentStub()->GrantConsent(Ctx(token_).get(), request, &out))[4], "consent.valid_from");
+  team_v1::AddParticipantRequest add;
+  add.set_parent(c.name());
+  add.mutable_participant()->set_person(RegisterInformal(token_, "An", "Peeters").name());
+  add.mutable_participant()->set_role(T::PARTICIPANT_ROLE_INFORMAL_CARER);
+  add.mutable_participant()->add_mandate(P::PERMISSION_READ_CARE_PLAN);
+  *add.mutable_participant()->mutable_valid_from() = far_past;
+  team_v1::Participant added;
+  const auto bad_from = TeamStub()->AddParticipant(Ctx(token_).get(), add, &added);
+  EXPECT_EQ(bad_from.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(bad_from), std::vector<std::string>{"participant.valid_from"});
+  audit_v1::SearchAccessLogRequest search;
+  *search.mutable_start_time() = far_past;
+  search.mutable_end_time()->set_nanos(-1);
+  audit_v1::ListAccessLogResponse found;
+  const auto dpo = Token("kruispunt-platform", "dpo-1", 300, "kruispunt", "", "dpo");
+  EXPECT_EQ(ViolationFields(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found)),
+            (std::vector<std::string>{"start_time", "end_time"}));
+
   // Consents, withdrawals and the access log are append-only, even for SQL run by hand.
   const auto granted = GrantConsent(token_, c.name(), {org_}, {C::DATA_CATEGORY_CASE});
   pqxx::connection db(Harness::Get().database_url());

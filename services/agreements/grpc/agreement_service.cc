@@ -241,7 +241,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       const auto& org = call.caller.organization;
       if (req->parent().rfind("organizations/", 0) == 0) RequireOwnOrganization(req->parent(), org);
       else case_id = RequireName(req->parent(), "cases", "parent");
-      if (!req->has_since()) throw Error::InvalidField("since", "is required: the time after which to list");
+      Violations v;
+      if (req->has_since()) TimeMicros(v, "since", req->since());
+      v.ThrowIfAny();
+      // Absent: from the first change (none is older than the epoch).
       const auto since = google::protobuf::util::TimeUtil::ToString(req->since());
       const Page page = DecodePage(req->page_size(), req->page_token(), "agreement-changes|" + req->parent() + "|" + since);
       if (!case_id.empty()) {

@@ -112,8 +112,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
         if (!IsValidPrincipalId(req->organization())) v.Add("organization", "must be an organisation id");
         filter.organization = req->organization();
       }
-      if (req->has_start_time()) filter.start_micros = Micros(req->start_time());
-      if (req->has_end_time()) filter.end_micros = Micros(req->end_time());
+      if (req->has_start_time()) filter.start_micros = TimeMicros(v, "start_time", req->start_time());
+      if (req->has_end_time()) filter.end_micros = TimeMicros(v, "end_time", req->end_time());
       if (filter.start_micros && filter.end_micros && *filter.end_micros <= *filter.start_micros)
         v.Add("end_time", "must be after start_time");
       if (req->decision() != consent_v1::DECISION_UNSPECIFIED) {

@@ -70,8 +70,8 @@ NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Id
   out.purpose = c.purpose();
 
   const int64_t now_micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  if (c.has_valid_from()) out.valid_from_micros = Micros(c.valid_from());
-  if (c.has_valid_until()) out.valid_until_micros = Micros(c.valid_until());
+  if (c.has_valid_from()) out.valid_from_micros = TimeMicros(v, "consent.valid_from", c.valid_from());
+  if (c.has_valid_until()) out.valid_until_micros = TimeMicros(v, "consent.valid_until", c.valid_until());
   if (out.valid_until_micros) {
     if (out.valid_from_micros && *out.valid_until_micros <= *out.valid_from_micros)
       v.Add("consent.valid_until", "must be after valid_from");

@@ -154,8 +154,8 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
 
   const int64_t now_micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   constexpr int64_t kClockSkew = 60 * 1000000LL;  // a client's clock may run a little ahead
-  if (p.has_valid_from()) n.valid_from_micros = Micros(p.valid_from());
-  if (p.has_valid_until()) n.valid_until_micros = Micros(p.valid_until());
+  if (p.has_valid_from()) n.valid_from_micros = TimeMicros(v, "participant.valid_from", p.valid_from());
+  if (p.has_valid_until()) n.valid_until_micros = TimeMicros(v, "participant.valid_until", p.valid_until());
   const int64_t from = n.valid_from_micros.value_or(now_micros);
   if (n.valid_until_micros && *n.valid_until_micros <= from)
     v.Add("participant.valid_until", "must be after valid_from");

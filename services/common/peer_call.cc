@@ -6,14 +6,6 @@
 
 namespace kp {
 
-Call AsService(const Call& call) {
-  Call service;
-  service.caller.role = "service";
-  service.request_id = call.request_id;
-  service.deadline = call.deadline;
-  return service;
-}
-
 grpc::Status PeerStatusForCaller(const grpc::Status& status, const char* peer, const char* reason) {
   const bool about_our_credentials = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                                      status.error_code() == grpc::StatusCode::PERMISSION_DENIED;

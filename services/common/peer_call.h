@@ -1,9 +1,9 @@
 // What a call from one Kruispunt service to another carries, whichever way it goes: into a service
 // hosted in the same process (a direct C++ call, on the caller's database worker and connection),
-// or to a service in another process (a blocking gRPC call with the service token). Both mean the
-// same: the same identity (Kruispunt's own service, acting in the original caller's request), the
-// same deadline, and the same statuses, thrown as kp::Error or kp::StatusError for the caller's
-// handler to answer with.
+// or to a service in another process (a blocking gRPC call with the service token, which the
+// peer's methods for services only require). Both mean the same: the caller's request id and
+// deadline, and the same statuses, thrown as kp::Error or kp::StatusError for the caller's handler
+// to answer with.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -32,10 +32,6 @@ struct PeerContext {
   // peer cannot, which is why such a caller commits first and asks the remote peer after.
   pqxx::transaction_base* transaction = nullptr;
 };
-
-// The call a hosted peer sees: Kruispunt's own service, acting in the caller's request (its
-// request id and deadline), so that the peer's "service only" rules hold on both paths.
-Call AsService(const Call& call);
 
 // The status to give a caller when a call to a peer failed: the peer's own answer (it carries
 // google.rpc details: a rule, a lost database, overload), or UNAVAILABLE with `reason` when the

@@ -269,6 +269,27 @@ TEST_F(ConsentTest, BadInputGetsFieldViolationsAndRecordsCannotBeChanged) {
   EXPECT_EQ(ViolationFields(ConsentStub()->CheckAccess(Ctx(token_).get(), check, &decision)),
             (std::vector<std::string>{"category", "action", "purpose"}));
 
+  // A recipient organisation must be in the partner directory (a typo is not recorded).
+  const auto unknown_org = UniqueOrg("typo", /*registered=*/false);
+  consent_v1::GrantConsentRequest typo;
+  typo.set_parent(c.name());
+  *typo.mutable_consent() = *consent;
+  typo.mutable_consent()->clear_valid_from();
+  typo.mutable_consent()->clear_valid_until();
+  typo.mutable_consent()->clear_categories();
+  typo.mutable_consent()->add_categories(C::DATA_CATEGORY_CASE);
+  typo.mutable_consent()->clear_recipient_organizations();
+  typo.mutable_consent()->add_recipient_organizations("organizations/" + org_);
+  typo.mutable_consent()->add_recipient_organizations("organizations/" + unknown_org);
+  typo.mutable_consent()->set_granted_by(ClientParticipant(token_, c.name()));
+  typo.mutable_consent()->set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  typo.mutable_consent()->set_method(consent_v1::CONSENT_METHOD_WRITTEN);
+  typo.mutable_consent()->set_verification_note("Geïnformeerd en vrijwillig.");
+  typo.mutable_consent()->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+  const auto refused = ConsentStub()->GrantConsent(Ctx(token_).get(), typo, &out);
+  EXPECT_EQ(refused.error_code(), StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_EQ(ViolationFields(refused), std::vector<std::string>{"consent.recipient_organizations"});
+
   // A timestamp out of google.protobuf.Timestamp's range is refused on its field (it used to
   // reach PostgreSQL and come back as INTERNAL), in every service that takes one.
   google::protobuf::Timestamp far_past;

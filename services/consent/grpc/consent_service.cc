@@ -110,6 +110,13 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       for (const auto& p : req->consent().recipient_participants()) asked.push_back(p);
       const auto facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQueryOf(grant.case_id, call.caller, asked)});
       CheckGrant(facts[0], call.caller, grant);
+      // A recipient must be in the partner directory: a typo would otherwise be recorded, and an
+      // organisation registered later under that id would be covered.
+      Violations unknown;
+      for (const auto& org : grant.recipient_orgs)
+        if (!team::OrganizationExists(*rt_.clients->team, {db, call}, org))
+          unknown.Add("consent.recipient_organizations", "organizations/" + org + " is not in the partner directory");
+      unknown.ThrowIfAny();
       InsertConsent(db, grant, *resp);
     });
   }

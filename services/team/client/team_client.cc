@@ -31,6 +31,22 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
   return ids;
 }
 
+bool OrganizationExists(TeamClient& team, const PeerContext& context, const std::string& org_id) {
+  v1::GetOrganizationRequest request;
+  request.set_name("organizations/" + org_id);
+  // Hosted here, TeamService's answer is its kp::Error; from elsewhere, the status it sent.
+  try {
+    team.GetOrganization(context, request);
+    return true;
+  } catch (const Error& e) {
+    if (e.code() == grpc::StatusCode::NOT_FOUND) return false;
+    throw;
+  } catch (const StatusError& e) {
+    if (e.status().error_code() == grpc::StatusCode::NOT_FOUND) return false;
+    throw;
+  }
+}
+
 void RemoteTeamClient::RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) {
   CallRemote<v1::TeamService, v1::RegisterCasesRequest, v1::RegisterCasesResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.RegisterCases(args...); }, kPeer,

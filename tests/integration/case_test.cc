@@ -186,10 +186,18 @@ TEST_F(CaseTest, LifecycleFollowsTheRulesAndKeepsItsHistory) {
   auto status = Transition("suspend", c.name(), "client in het ziekenhuis", &out);
   EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ErrorReason(status), "ILLEGAL_TRANSITION");
-  // An active case needs a care coordinator in its team.
+  // An active case needs a care coordinator in its team. TeamService's refusal leaves the case
+  // as it was: in one process the case's change and the team's commit or roll back together;
+  // between processes TeamService is asked first.
   status = Transition("activate", c.name(), "", &out);
   EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ErrorReason(status), "NO_CARE_COORDINATOR");
+  v1::GetCaseRequest get;
+  get.set_name(c.name());
+  v1::Case unchanged;
+  ASSERT_TRUE(stub_->GetCase(Ctx(token_).get(), get, &unchanged).ok());
+  EXPECT_EQ(unchanged.state(), c.state());
+  EXPECT_EQ(unchanged.etag(), c.etag());
   AppointCoordinator(c.name());
 
   ASSERT_TRUE(Transition("activate", c.name(), "", &out).ok());

@@ -316,7 +316,6 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   void SendDueTeamSyncs(pqxx::connection& db) {
     Call reconciler;
-    reconciler.caller.role = "service";
     reconciler.request_id = "team-sync";
     std::size_t sent = 0, failed = 0;
     for (const auto& d : DueTeamSyncs(db, kTeamSyncMinAgeSeconds, kTeamSyncBatch)) {

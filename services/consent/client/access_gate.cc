@@ -44,4 +44,8 @@ void AccessGate::Require(const Call& call, pqxx::connection& db, const Question&
   if (!verdict.ok()) throw StatusError(verdict);
 }
 
+void AccessGate::RequireOrNotFound(const Call& call, pqxx::connection& db, const Question& question) {
+  if (!Verdicts(call, db, {question}).front().ok()) throw CaseNotFound();
+}
+
 }  // namespace kp::consent

@@ -40,6 +40,9 @@ class AccessGate {
 
   // Returns when the decision permits the question; else throws the denial.
   void Require(const Call& call, pqxx::connection& db, const Question& question);
+  // The same, but any denial is the NOT_FOUND of a missing case, a mandate's too: for the reads of
+  // a case's team and consents, of which a participant without the mandate learns nothing.
+  void RequireOrNotFound(const Call& call, pqxx::connection& db, const Question& question);
 
   // Keeps only the listed items whose case the caller may read now (each case asked once): a
   // denial leaves an item out; no decision at all fails the call. `case_of(item)` gives an

@@ -3,6 +3,7 @@
 #include "common/batcher.h"
 #include "common/page_token.h"
 #include "consent/grpc/access_decider.h"
+#include "consent/client/access_gate.h"
 #include "consent/client/consent_client.h"
 #include "consent/grpc/consent_validation.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
@@ -100,6 +101,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
  public:
   explicit ConsentServiceImpl(Runtime& runtime)
       : rt_(runtime),
+        access_(runtime, v1::ConsentService::service_full_name(), v1::DATA_CATEGORY_CASE),
         checks_(*runtime.db, [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
@@ -114,7 +116,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       // organisation registered later under that id would be covered.
       Violations unknown;
       for (const auto& org : grant.recipient_orgs)
-        if (!team::OrganizationExists(*rt_.clients->team, {db, call}, org))
+        if (!team::FindOrganization(*rt_.clients->team, {db, call}, org))
           unknown.Add("consent.recipient_organizations", "organizations/" + org + " is not in the partner directory");
       unknown.ThrowIfAny();
       InsertConsent(db, grant, *resp);
@@ -222,12 +224,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   // decision as for the case itself, and the read is logged. Anyone denied is told the case does
   // not exist.
   void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
-    const auto decisions = DecideAccess(*rt_.clients, {db, call},
-                                        {{case_id, call.caller.organization, call.caller.person,
-                                          std::string("kruispunt.consent.v1.ConsentService/") + call.method,
-                                          call.request_id, Category::kCase, Action::kRead,
-                                          v1::PURPOSE_CARE_COORDINATION}});
-    if (decisions[0].decision() != v1::DECISION_PERMIT) throw CaseNotFound();
+    access_.RequireOrNotFound(call, db, access_.For(call, case_id));
   }
 
   // Consent (given or withdrawn) is recorded by the case's care coordinator or a participant whose
@@ -255,6 +252,7 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   }
 
   Runtime& rt_;
+  AccessGate access_;
   Batcher<Check> checks_;
 };
 

@@ -31,18 +31,18 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
   return ids;
 }
 
-bool OrganizationExists(TeamClient& team, const PeerContext& context, const std::string& org_id) {
+std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
+                                                 const std::string& org_id) {
   v1::GetOrganizationRequest request;
   request.set_name("organizations/" + org_id);
   // Hosted here, TeamService's answer is its kp::Error; from elsewhere, the status it sent.
   try {
-    team.GetOrganization(context, request);
-    return true;
+    return team.GetOrganization(context, request);
   } catch (const Error& e) {
-    if (e.code() == grpc::StatusCode::NOT_FOUND) return false;
+    if (e.code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
     throw;
   } catch (const StatusError& e) {
-    if (e.status().error_code() == grpc::StatusCode::NOT_FOUND) return false;
+    if (e.status().error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
     throw;
   }
 }
@@ -86,15 +86,13 @@ grpc::Status DirectoryGate::Verdict(const Entry& entry) {
 
 grpc::Status DirectoryGate::LookUp(DbPool::Session& session, const std::string& organization, Entry& entry) {
   Call lookup;
-  lookup.caller.role = "service";
   lookup.request_id = "directory";
   lookup.deadline = std::chrono::system_clock::now() + Peers::kCallTimeout;
-  v1::GetOrganizationRequest request;
-  request.set_name("organizations/" + organization);
-  v1::Organization found;
-  const grpc::Status status = RunMapped("DirectoryGate", [&] { found = team_.GetOrganization({session.conn(), lookup}, request); });
-  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) return status;
-  entry = Entry{status.ok(), found.active(), std::chrono::steady_clock::now()};
+  std::optional<v1::Organization> found;
+  const grpc::Status status =
+      RunMapped("DirectoryGate", [&] { found = FindOrganization(team_, {session.conn(), lookup}, organization); });
+  if (!status.ok()) return status;
+  entry = Entry{found.has_value(), found && found->active(), std::chrono::steady_clock::now()};
   return grpc::Status::OK;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,8 +40,9 @@ class TeamClient {
 // The facts of each query's team, facts[i] answering queries[i].
 std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& context,
                                          std::vector<v1::TeamQuery> queries);
-// Whether the organisation is in the partner directory (active or not).
-bool OrganizationExists(TeamClient& team, const PeerContext& context, const std::string& org_id);
+// The organisation's directory entry (active or not), or nullopt when it is not in the directory.
+std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
+                                                 const std::string& org_id);
 // The ids of the cases the organisation owns or takes part in now.
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id);
 

@@ -371,7 +371,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   // A case's team is case data: reading it needs the same access decision as reading the case
   // (ConsentService's, logged); anyone denied is told the case does not exist.
   void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
-    if (!access_.Verdicts(call, db, {access_.For(call, case_id)}).front().ok()) throw CaseNotFound();
+    access_.RequireOrNotFound(call, db, access_.For(call, case_id));
   }
 
   Runtime& rt_;

@@ -3,6 +3,10 @@
 #   deploy/pg.sh start DATA_DIR PORT   initialise (first time) and start; prints the database URL
 #   deploy/pg.sh stop DATA_DIR         stop it
 #   deploy/pg.sh url DATA_DIR PORT     print the database URL
+#   deploy/pg.sh app-url DATA_DIR PORT print the URL of the run-time role
+# Two roles (README, Database roles): the cluster's user owns the database and its schemas and
+# runs the migrations (the URL 'start' prints); kruispunt_app is the role the services run as, and
+# gets only the privileges the migrations grant it.
 # It listens on a unix socket only (no TCP), in a 0700 folder owned by the cluster's user.
 # initdb refuses to run as root, so as root the cluster runs as the system user 'kruispunt'.
 # KP_PG_MALLOC_TUNABLES replaces the server's glibc malloc settings below (empty: glibc's defaults).
@@ -33,9 +37,11 @@ malloc_tunables=${KP_PG_MALLOC_TUNABLES-glibc.malloc.trim_threshold=4194304:glib
 # Short, per-cluster socket folder: unix socket paths are limited to ~107 bytes.
 sockdir=/tmp/kruispunt-pg-$(printf '%s' "$data" | sha1sum | cut -c1-10)
 url="postgresql://${pguser}@/kruispunt?host=${sockdir}&port=${port}"
+app_url="postgresql://kruispunt_app@/kruispunt?host=${sockdir}&port=${port}"
 
 case "$cmd" in
   url) echo "$url" ;;
+  app-url) echo "$app_url" ;;
   start)
     mkdir -p "$data" "$sockdir"
     chown "$pguser" "$data" "$sockdir"
@@ -68,6 +74,8 @@ CONF
     fi
     as_pg psql -h "$sockdir" -p "$port" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kruispunt'" | grep -q 1 ||
       as_pg psql -h "$sockdir" -p "$port" -d postgres -qc "CREATE DATABASE kruispunt" >/dev/null
+    as_pg psql -h "$sockdir" -p "$port" -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='kruispunt_app'" | grep -q 1 ||
+      as_pg psql -h "$sockdir" -p "$port" -d postgres -qc "CREATE ROLE kruispunt_app LOGIN" >/dev/null
     echo "$url"
     ;;
   stop)

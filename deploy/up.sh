@@ -41,9 +41,10 @@ cli="$root/build/tools/kruispunt"
 (umask 077; "$cli" token --key "$data/keys/dev-signing.pem" --org kruispunt --sub kruispuntd \
   --role service --ttl 31536000 >"$data/keys/service.jwt")
 
-url=$("$root/deploy/pg.sh" start "$data/pg" "$port")
+owner_url=$("$root/deploy/pg.sh" start "$data/pg" "$port")
+url=$("$root/deploy/pg.sh" app-url "$data/pg" "$port")
 stop_server
-nohup "$root/build/services/kruispuntd" --listen "$listen" --database-url "$url" \
+nohup "$root/build/services/kruispuntd" --listen "$listen" --database-url "$url" --migration-database-url "$owner_url" \
   --token-public-keys "$data/keys/dev-public.pem" --service-token-file "$data/keys/service.jwt" \
   >"$data/kruispuntd.log" 2>&1 &
 echo $! >"$pidfile"
@@ -57,7 +58,7 @@ done
 
 cat <<MSG
 Kruispunt is running: kruispuntd on $listen (log: $data/kruispuntd.log)
-PostgreSQL: $url
+PostgreSQL: $url (the services' role; the schemas' owner: $owner_url)
 
 Try it (README.md walks through a whole case):
   export KRUISPUNT_ADDR=$listen

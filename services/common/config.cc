@@ -43,6 +43,9 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.listen = v; }},
       {"database-url", "PostgreSQL connection string (libpq URI or key=value), required",
        [](Config& c, const std::string& v) { c.database_url = v; }},
+      {"migration-database-url", "PostgreSQL connection string of the role that owns the schemas: migrations "
+       "run as it and grant --database-url's role only what the services need (README, Database roles)",
+       [](Config& c, const std::string& v) { c.migration_database_url = v; }},
       {"db-pool-size", "database connections, one worker thread each (default 4)",
        [](Config& c, const std::string& v) { c.db_pool_size = ParseInt("db-pool-size", v); }},
       {"migrate", "1: apply this binary's schema migrations at start-up; 0: don't (default 1)",

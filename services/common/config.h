@@ -10,6 +10,10 @@ namespace kp {
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string database_url;
+  // The schemas' owner, for migrations; empty: the migrations run as database_url's role, and only
+  // the triggers protect history (the server warns). Set, the run-time role gets only the
+  // privileges it needs (GrantRunTimePrivileges) and must be another role.
+  std::string migration_database_url;
   int db_pool_size = 4;
   int migrate = 1;  // apply this binary's migrations at start-up
   std::string tls_cert;

@@ -57,4 +57,33 @@ int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set) {
   return count;
 }
 
+void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, const std::string& run_time_role) {
+  pqxx::work tx(owner);
+  tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+  if (tx.exec1("SELECT current_user")[0].as<std::string>() == run_time_role)
+    throw std::runtime_error("the run-time database role '" + run_time_role +
+                             "' is the role that owns the schemas; give the server a role of its own "
+                             "(README, Database roles)");
+  // GRANT takes no parameters: the names are quoted as identifiers. They come from the server's
+  // configuration and the catalogue, never from a request.
+  const std::string role = tx.quote_name(run_time_role);
+  const std::string ns = tx.quote_name(schema);
+  tx.exec("REVOKE ALL ON ALL TABLES IN SCHEMA " + ns + " FROM " + role);
+  tx.exec("GRANT USAGE ON SCHEMA " + ns + " TO " + role);
+  tx.exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + ns + " TO " + role);
+  const auto tables = tx.exec_params(
+      "SELECT c.relname, EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+      "                          WHERE t.tgrelid = c.oid AND p.proname = 'refuse_change'"
+      "                            AND p.pronamespace = c.relnamespace) AS history"
+      " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+      schema);
+  for (const auto& row : tables) {
+    const bool history = row[1].as<bool>();
+    tx.exec(std::string("GRANT ") + (history ? "SELECT, INSERT" : "SELECT, INSERT, UPDATE, DELETE") + " ON " + ns +
+            "." + tx.quote_name(row[0].as<std::string>()) + " TO " + role);
+  }
+  tx.commit();
+}
+
 }  // namespace kp

@@ -54,11 +54,7 @@ int ServerApp::Start() {
   auth_ = std::make_unique<Authenticator>(TokenKeyFiles{config_.token_public_keys, config_.token_jwks},
                                           JwtExpectations{config_.token_issuer, config_.token_audience},
                                           recheck_credentials);
-  if (config_.migrate) {
-    auto conn = ConnectWithPatience(config_.database_url);
-    for (const auto& module : modules_)
-      if (module.migrations) ApplyMigrations(*conn, *module.migrations);
-  }
+  if (config_.migrate) Migrate();
   std::vector<PreparedStatement> statements;
   for (const auto& module : modules_)
     statements.insert(statements.end(), module.statements.begin(), module.statements.end());
@@ -85,6 +81,28 @@ int ServerApp::Start() {
   spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
                modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
   return port;
+}
+
+// Migrations run as the schemas' owner. With a separate owner role, the run-time role (the one of
+// --database-url) is then granted only what the services need, so that it cannot change or remove
+// history even by hand (README, Database roles).
+void ServerApp::Migrate() {
+  const bool separate_owner = !config_.migration_database_url.empty();
+  auto owner = ConnectWithPatience(separate_owner ? config_.migration_database_url : config_.database_url);
+  for (const auto& module : modules_)
+    if (module.migrations) ApplyMigrations(*owner, *module.migrations);
+  if (!separate_owner) {
+    spdlog::warn("the server runs as the role that owns its schemas: history is protected by triggers only; "
+                 "set --migration-database-url (README, Database roles)");
+    return;
+  }
+  const std::string run_time_role = [&] {
+    auto conn = ConnectWithPatience(config_.database_url);
+    pqxx::nontransaction tx(*conn);
+    return tx.exec1("SELECT current_user")[0].as<std::string>();
+  }();
+  for (const auto& module : modules_)
+    if (module.migrations) GrantRunTimePrivileges(*owner, module.migrations->schema, run_time_role);
 }
 
 const std::vector<PeerAddressSetting>& PeerAddressSettings() {

@@ -37,6 +37,7 @@ class ServerApp {
   void WatchDatabase();
 
   void RequirePeerAddresses() const;
+  void Migrate();
   void ConnectPeers();
   bool Hosts(const std::string& service) const;
 

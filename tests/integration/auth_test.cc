@@ -106,7 +106,8 @@ TEST_F(AuthTest, HealthNeedsNoTokenAndReportsServing) {
 // A server whose database is unreachable reports NOT_SERVING and answers UNAVAILABLE.
 TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
-  Config config = TestServerConfig("postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1");
+  Config config = TestServerConfig();
+  config.database_url = "postgresql://nobody@/kruispunt?host=/nonexistent-kruispunt-socket&port=1";
   config.migrate = 0;
   ServerApp app(config, AllModules());
   auto channel = LocalChannel(app.Start());

@@ -127,7 +127,7 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
   ASSERT_TRUE(GetCase(ocmw.token, c.name()).ok());
 
   // A second server process on the same database, to see that no cache outlives a withdrawal.
-  ServerApp second(TestServerConfig(Harness::Get().database_url()), AllModules());
+  ServerApp second(TestServerConfig(), AllModules());
   auto second_channel = LocalChannel(second.Start());
   auto second_cases = v1::CaseService::NewStub(second_channel);
   v1::GetCaseRequest get;

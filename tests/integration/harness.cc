@@ -47,12 +47,15 @@ void Harness::ExpectStarted() const {
 }
 
 void Harness::Start() {
+  // The owner of the schemas (migrations, the tests' own SQL) and the role the servers run as.
   const char* url = std::getenv("KRUISPUNT_TEST_DATABASE_URL");
-  if (!url || !*url) {
-    start_error_ = "KRUISPUNT_TEST_DATABASE_URL is not set: run the suite with tests/run.sh, "
-                   "which starts a throwaway PostgreSQL";
+  const char* app_url = std::getenv("KRUISPUNT_TEST_APP_DATABASE_URL");
+  if (!url || !*url || !app_url || !*app_url) {
+    start_error_ = "KRUISPUNT_TEST_DATABASE_URL and KRUISPUNT_TEST_APP_DATABASE_URL are not set: run the suite "
+                   "with tests/run.sh, which starts a throwaway PostgreSQL";
     return;
   }
+  app_database_url_ = app_url;
   try {
     StartServer(url);
   } catch (const std::exception& e) {
@@ -78,14 +81,19 @@ void Harness::StartServer(const std::string& url) {
   const char* deployment = std::getenv("KP_TEST_DEPLOYMENT");
   if (deployment && std::string(deployment) == "split") {
     {
+      // What a migration job does before the single-service binaries start (--migrate 0).
       pqxx::connection conn(database_url_);
-      for (const auto& module : AllModules()) ApplyMigrations(conn, *module.migrations);
+      pqxx::connection app(app_database_url_);
+      for (const auto& module : AllModules()) {
+        ApplyMigrations(conn, *module.migrations);
+        GrantRunTimePrivileges(conn, module.migrations->schema, app.username());
+      }
     }
     split_ = std::make_shared<SplitDeployment>();
     channel_ = split_->Channel(v1::CaseService::service_full_name());
     return;
   }
-  auto app = std::make_shared<ServerApp>(TestServerConfig(database_url_), AllModules());
+  auto app = std::make_shared<ServerApp>(TestServerConfig(), AllModules());
   const int port = app->Start();
   server_ = app;
   address_ = "127.0.0.1:" + std::to_string(port);
@@ -111,10 +119,11 @@ std::vector<ServiceModule> AllModules() {
           agreements::AgreementServiceModule()};
 }
 
-Config TestServerConfig(const std::string& database_url) {
+Config TestServerConfig() {
   Config config;
   config.listen = "127.0.0.1:0";
-  config.database_url = database_url;
+  config.database_url = Harness::Get().app_database_url();
+  config.migration_database_url = Harness::Get().database_url();
   config.token_issuer = "kruispunt-test";
   config.token_audience = "kruispunt";
   config.token_public_keys = {Harness::Get().keys().public_pem_path};

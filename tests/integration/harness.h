@@ -1,5 +1,6 @@
 // The integration tests' world: Kruispunt started in-process for each test binary, on ephemeral
-// loopback ports, against the real PostgreSQL of KRUISPUNT_TEST_DATABASE_URL; tokens minted with a
+// loopback ports, against the real PostgreSQL of KRUISPUNT_TEST_DATABASE_URL (owner role) and
+// KRUISPUNT_TEST_APP_DATABASE_URL (run-time role); tokens minted with a
 // test key pair; helpers to read google.rpc error details. Kruispunt runs as kruispuntd does (every
 // service in one server) or, with KP_TEST_DEPLOYMENT=split, as the single-service binaries do
 // (each service in a server of its own, calling its peers over gRPC): every test holds in both.
@@ -37,7 +38,10 @@ namespace agreements_v1 = kruispunt::agreements::v1;
 class Harness {
  public:
   static Harness& Get();
+  // The schemas' owner: for a test's own SQL (it may bypass what the services' role may not).
   const std::string& database_url() const { return database_url_; }
+  // The role the servers run as (granted only what the services need).
+  const std::string& app_database_url() const { return app_database_url_; }
   const KeyPair& keys() const { return keys_; }
   const KeyPair& stranger_keys() const { return stranger_keys_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -57,7 +61,7 @@ class Harness {
  private:
   void StartServer(const std::string& url);
   std::string start_error_;
-  std::string address_, database_url_, dir_, service_token_file_;
+  std::string address_, database_url_, app_database_url_, dir_, service_token_file_;
   KeyPair keys_, stranger_keys_;
   std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<void> server_;
@@ -67,8 +71,9 @@ class Harness {
 // Every service, as kruispuntd hosts them.
 std::vector<ServiceModule> AllModules();
 
-// Settings of a test server on an ephemeral loopback port that trusts the test key.
-kp::Config TestServerConfig(const std::string& database_url);
+// Settings of a test server on an ephemeral loopback port that trusts the test key, running as the
+// run-time role with migrations as the owner, as an operator sets it up.
+kp::Config TestServerConfig();
 
 // A plaintext channel to a server on 127.0.0.1:port.
 std::shared_ptr<grpc::Channel> LocalChannel(int port);

@@ -66,6 +66,11 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
   EXPECT_THROW(ApplyMigrations(conn, set_), std::runtime_error);
 }
 
+// Every table the domain calls append-only history.
+const std::vector<std::string> kHistoryTables = {
+    "cases.case_status_changes", "team.team_changes", "consent.consents", "consent.withdrawals",
+    "audit.access_log", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions"};
+
 // The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to
 // SQL run by hand as the tables' owner: emptying the withdrawals would bring every withdrawn
 // consent back into force. Each attempt runs in a transaction rolled back, so that a table that
@@ -73,18 +78,47 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
 TEST(AppendOnlyHistory, RefusesTruncate) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   pqxx::connection conn(Harness::Get().database_url());
-  for (const char* table : {"cases.case_status_changes", "team.team_changes", "consent.consents",
-                            "consent.withdrawals", "audit.access_log", "careplan.changes", "careplan.evaluations",
-                            "agreements.log", "agreements.versions"}) {
+  for (const auto& table : kHistoryTables) {
     pqxx::work tx(conn);
     try {
-      tx.exec(std::string("TRUNCATE ") + table + " CASCADE");
+      tx.exec("TRUNCATE " + table + " CASCADE");
       ADD_FAILURE() << table << " was truncated";
     } catch (const pqxx::insufficient_privilege& e) {
       EXPECT_NE(std::string(e.what()).find("append-only"), std::string::npos) << table << ": " << e.what();
     }
     tx.abort();
   }
+}
+
+// The role the services run as cannot change or remove history at all, not even where no trigger
+// would fire (a DELETE that matches nothing), nor switch the triggers off or drop them: it was
+// granted SELECT and INSERT there, and owns nothing. It can still do its work on the tables that
+// are not history.
+TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  pqxx::connection conn(Harness::Get().app_database_url());
+  const auto refused = [&](const std::string& table, const std::string& sql) {
+    pqxx::work tx(conn);
+    try {
+      tx.exec(sql);
+      ADD_FAILURE() << "the run-time role may: " << sql;
+    } catch (const pqxx::insufficient_privilege& e) {
+      EXPECT_EQ(std::string(e.what()).find("append-only"), std::string::npos)
+          << table << ": refused by a trigger, not by privileges: " << e.what();
+    }
+  };
+  for (const auto& table : kHistoryTables) {
+    refused(table, "DELETE FROM " + table + " WHERE false");
+    const std::string column = pqxx::nontransaction(conn)
+        .exec_params1("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum = 1", table)[0]
+        .as<std::string>();
+    refused(table, "UPDATE " + table + " SET " + column + " = " + column + " WHERE false");
+    refused(table, "TRUNCATE " + table);
+    refused(table, "ALTER TABLE " + table + " DISABLE TRIGGER ALL");
+  }
+  pqxx::work tx(conn);
+  EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
+  EXPECT_NO_THROW(tx.exec("SELECT count(*) FROM audit.access_log"));
 }
 
 }  // namespace

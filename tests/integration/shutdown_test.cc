@@ -14,7 +14,7 @@ using grpc::StatusCode;
 
 TEST(Shutdown, CallsInFlightFinishAndNothingIsCutOff) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
-  Config config = TestServerConfig(Harness::Get().database_url());
+  Config config = TestServerConfig();
   config.shutdown_grace_seconds = 5;
   ServerApp app(config, AllModules());
   auto channel = LocalChannel(app.Start());

@@ -49,7 +49,7 @@ SplitDeployment::SplitDeployment() {
   const auto ports = FreeLoopbackPorts(modules.size());
   for (std::size_t i = 0; i < modules.size(); ++i) ports_[modules[i].full_name] = ports[i];
   for (const auto& m : modules) {
-    Config config = TestServerConfig(Harness::Get().database_url());
+    Config config = TestServerConfig();
     config.migrate = 0;
     config.listen = Address(m.full_name);
     std::set<std::string> peers(m.peers.begin(), m.peers.end());

@@ -68,7 +68,7 @@ class SplitDeploymentTest : public CaseApiTest {
 };
 
 TEST_F(SplitDeploymentTest, AServiceWithoutTheAddressOfAPeerItCallsRefusesToStart) {
-  Config config = TestServerConfig(Harness::Get().database_url());
+  Config config = TestServerConfig();
   config.migrate = 0;
   ServerApp alone(config, {cases::CaseServiceModule()});
   try {

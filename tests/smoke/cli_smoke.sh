@@ -11,8 +11,8 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pe
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 "$cli" token --key "$dir/key.pem" --org kruispunt --sub kruispuntd --role service > "$dir/service.jwt"
 port=$((20000 + RANDOM % 20000))
-"$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_DATABASE_URL" \
-  --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" --log-format json >"$dir/log" 2>&1 &
+"$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
+  --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" --log-format json >"$dir/log" 2>&1 &
 pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done

@@ -158,6 +158,9 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
   const auto log = CaseLog(token_, c.name());
   std::map<std::string, std::pair<int, int>> by_org;  // org -> (permits, denies)
   for (const auto& e : log) {
+    // Each GetCase also asks about the client's identity (a test of its own below): counted here
+    // are the decisions about the case and the categories the checks name.
+    if (e.category() == C::DATA_CATEGORY_IDENTITY_AND_CONTACT) continue;
     auto& counts = by_org[e.organization()];
     (e.decision() == consent_v1::DECISION_PERMIT ? counts.first : counts.second)++;
     if (e.organization() == ocmw.org && e.decision() == consent_v1::DECISION_PERMIT) {
@@ -434,18 +437,62 @@ TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
   ASSERT_TRUE(stub_->ListCases(Ctx(token_).get(), v1::ListCasesRequest(), &listed).ok());
   ASSERT_EQ(listed.cases_size(), 1);
 
-  int owner_writes = 0, owner_list_reads = 0, partner_write_denials = 0;
+  int owner_writes = 0, partner_write_denials = 0;
+  std::multiset<C> owner_list_reads;  // by category: the case, and its client's identity
   for (const auto& e : CaseLog(token_, c.name())) {
     if (e.organization() == org_ && e.action() == consent_v1::ACTION_WRITE && e.ground() == consent_v1::GROUND_OWNER)
       ++owner_writes;
-    if (e.organization() == org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases") ++owner_list_reads;
+    if (e.organization() == org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases")
+      owner_list_reads.insert(e.category());
     if (e.organization() == caw.org && e.action() == consent_v1::ACTION_WRITE &&
         e.deny_reason() == consent_v1::DENY_REASON_MANDATE)
       ++partner_write_denials;
   }
   EXPECT_EQ(owner_writes, 1);
-  EXPECT_EQ(owner_list_reads, 1);
+  EXPECT_EQ(owner_list_reads, (std::multiset<C>{C::DATA_CATEGORY_IDENTITY_AND_CONTACT, C::DATA_CATEGORY_CASE}));
   EXPECT_EQ(partner_write_denials, 1);
+}
+
+// Each category of data in an answer is decided on its own. A partner whose consent covers the
+// case but not the client's identity reads the case without the client's INSZ, names and birth
+// date, and is told they were withheld; the log records both decisions, each under its category.
+// Once the client consents to share the identity too, the partner reads it.
+TEST_F(ConsentTest, AClientsIdentityIsShownOnlyWhereItsOwnCategoryIsConsentedTo) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  AppointCoordinator(c.name());
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &added).ok());
+  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+
+  v1::GetCaseRequest get;
+  get.set_name(c.name());
+  v1::Case read;
+  ASSERT_TRUE(stub_->GetCase(Ctx(caw.token).get(), get, &read).ok());
+  EXPECT_EQ(read.title(), c.title());
+  EXPECT_FALSE(read.has_client_summary()) << read.client_summary().DebugString();
+  EXPECT_EQ(std::vector<int>(read.withheld_categories().begin(), read.withheld_categories().end()),
+            std::vector<int>{C::DATA_CATEGORY_IDENTITY_AND_CONTACT});
+  std::map<C, consent_v1::Decision> partner_reads;
+  for (const auto& e : CaseLog(token_, c.name()))
+    if (e.organization() == caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
+      partner_reads[e.category()] = e.decision();
+  EXPECT_EQ(partner_reads, (std::map<C, consent_v1::Decision>{
+                               {C::DATA_CATEGORY_IDENTITY_AND_CONTACT, consent_v1::DECISION_DENY},
+                               {C::DATA_CATEGORY_CASE, consent_v1::DECISION_PERMIT}}));
+
+  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_IDENTITY_AND_CONTACT});
+  read.Clear();
+  ASSERT_TRUE(stub_->GetCase(Ctx(caw.token).get(), get, &read).ok());
+  EXPECT_EQ(read.client_summary().insz(), c.client_summary().insz());
+  EXPECT_FALSE(read.client_summary().family_name().empty());
+  EXPECT_EQ(read.withheld_categories_size(), 0);
+  // The owner reads everything of its own case.
+  read.Clear();
+  ASSERT_TRUE(stub_->GetCase(Ctx(token_).get(), get, &read).ok());
+  EXPECT_EQ(read.client_summary().insz(), c.client_summary().insz());
+  EXPECT_EQ(read.withheld_categories_size(), 0);
 }
 
 TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
@@ -460,9 +507,15 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   EXPECT_EQ(ErrorReason(status), "DPO_ONLY");
   const auto dpo = Token("kruispunt-platform", "dpo-1", 300, "kruispunt", "", "dpo");
   ASSERT_TRUE(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found).ok());
-  ASSERT_EQ(found.entries_size(), 1);
-  EXPECT_EQ(found.entries(0).case_(), c.name());
-  EXPECT_EQ(found.entries(0).deny_reason(), consent_v1::DENY_REASON_NOT_IN_TEAM);
+  // One GetCase: the case and the client's identity, each denied.
+  ASSERT_EQ(found.entries_size(), 2);
+  std::set<C> categories;
+  for (const auto& e : found.entries()) {
+    EXPECT_EQ(e.case_(), c.name());
+    EXPECT_EQ(e.deny_reason(), consent_v1::DENY_REASON_NOT_IN_TEAM);
+    categories.insert(e.category());
+  }
+  EXPECT_EQ(categories, (std::set<C>{C::DATA_CATEGORY_IDENTITY_AND_CONTACT, C::DATA_CATEGORY_CASE}));
   search.set_decision(consent_v1::DECISION_PERMIT);
   found.Clear();
   ASSERT_TRUE(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found).ok());

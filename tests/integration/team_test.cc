@@ -113,7 +113,8 @@ TEST_F(TeamTest, MariasTeamFromTheScenario) {
   ASSERT_TRUE(AddParticipant(token_, c.name(), gp.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
                              {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
   ASSERT_TRUE(Transition("activate", c.name()).ok());
-  GrantConsent(token_, c.name(), {caw.org, ocmw.org, nursing.org, gp.org}, {consent_v1::DATA_CATEGORY_CASE});
+  GrantConsent(token_, c.name(), {caw.org, ocmw.org, nursing.org, gp.org},
+               {consent_v1::DATA_CATEGORY_CASE, consent_v1::DATA_CATEGORY_IDENTITY_AND_CONTACT});
 
   // Access from team membership (and consent): an active participant's organisation with READ_CASE.
   for (const auto* partner : {&caw, &ocmw, &nursing}) {

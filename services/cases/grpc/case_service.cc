@@ -165,6 +165,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
       access_.KeepPermitted(call, db, resp->mutable_cases(), [](const v1::Case& c) { return CaseId(c); });
+      ShowIdentityWherePermitted(call, db, *resp->mutable_cases());
     });
   }
 
@@ -375,9 +376,12 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     for (const auto* item : created) ClearTeamSyncPending(db, CaseId(*item->response), CaseVersion(*item->response));
   }
 
+  // One decision for the batch: for each read, the case and the client's identity (asked together,
+  // so that the identity costs no second round trip).
   void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
     std::vector<consent::AccessGate::Question> questions;
     for (const auto& item : batch) questions.push_back(access_.For(item.call.call(), item.case_id));
+    for (const auto& item : batch) questions.push_back(IdentityQuestion(item.call.call(), item.case_id));
     const auto verdicts = access_.Verdicts(batch.front().call.call(), db, questions);
     std::vector<std::string> permitted;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -386,12 +390,40 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     }
     if (permitted.empty()) return;
     const auto found = GetCases(db, permitted);
-    for (auto& item : batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto& item = batch[i];
       if (!item.status.ok()) continue;
       const auto it = found.find(item.case_id);
-      if (it == found.end()) item.status = CaseNotFound().ToStatus();
-      else item.response->CopyFrom(it->second);
+      if (it == found.end()) {
+        item.status = CaseNotFound().ToStatus();
+        continue;
+      }
+      item.response->CopyFrom(it->second);
+      ShowIdentityOnlyIf(verdicts[batch.size() + i], *item.response);
     }
+  }
+
+  // The client summary in a case is data of its own category, IDENTITY_AND_CONTACT: a partner's
+  // consent may cover the case and not the client's identity. Every read of a case asks about both
+  // (each decision is logged under its category); writes need not, as only the owner writes, and a
+  // case's client is the owner's own client record (GetClient).
+  consent::AccessGate::Question IdentityQuestion(const Call& call, const std::string& case_id) const {
+    auto question = access_.For(call, case_id);
+    question.category = kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT;
+    return question;
+  }
+  static void ShowIdentityOnlyIf(const grpc::Status& identity_verdict, v1::Case& answer) {
+    if (identity_verdict.ok()) return;
+    answer.clear_client_summary();
+    answer.add_withheld_categories(kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT);
+  }
+  // The same for a page of cases the caller may read.
+  void ShowIdentityWherePermitted(const Call& call, pqxx::connection& db,
+                                  google::protobuf::RepeatedPtrField<v1::Case>& cases) {
+    std::vector<consent::AccessGate::Question> questions;
+    for (const auto& c : cases) questions.push_back(IdentityQuestion(call, CaseId(c)));
+    const auto verdicts = access_.Verdicts(call, db, questions);
+    for (int i = 0; i < cases.size(); ++i) ShowIdentityOnlyIf(verdicts[i], *cases.Mutable(i));
   }
 
   // Returns when the decision permits the caller to change the case (only its owner may; the

@@ -23,7 +23,8 @@ std::vector<grpc::Status> AccessGate::Verdicts(const Call& call, pqxx::connectio
 #endif
   v1::BatchCheckAccessRequest request;
   for (const auto& q : questions) {
-    *request.add_questions() = CaseQuestion(q.case_id, q.org, q.person, category_, q.action, q.rpc, q.request_id);
+    const auto category = q.category == v1::DATA_CATEGORY_UNSPECIFIED ? category_ : q.category;
+    *request.add_questions() = CaseQuestion(q.case_id, q.org, q.person, category, q.action, q.rpc, q.request_id);
     request.mutable_questions()->rbegin()->set_permission(q.permission);
   }
   const auto response = runtime_.clients->consent->BatchCheckAccess({db, call}, request);

@@ -27,6 +27,9 @@ class AccessGate {
     std::string case_id, org, person, rpc, request_id;
     kruispunt::consent::v1::Action action = kruispunt::consent::v1::ACTION_READ;
     int permission = 0;  // kruispunt.team.v1.Permission the access needs; 0: any that allows it
+    // The category of data asked for; unspecified: the gate's own. A service whose answers carry
+    // data of more than one category asks about each (CaseService: the case, the client's identity).
+    kruispunt::consent::v1::DataCategory category = kruispunt::consent::v1::DATA_CATEGORY_UNSPECIFIED;
   };
 
   // The question a call asks about a case: who asks, for which RPC and request (for the log).

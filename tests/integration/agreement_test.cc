@@ -88,9 +88,11 @@ class AgreementTest : public CaseApiTest {
     return out;
   }
 
-  std::vector<ag::AgreementLogEntry> Log(const std::string& token, const std::string& case_name) {
+  std::vector<ag::AgreementLogEntry> Log(const std::string& token, const std::string& case_name,
+                                         int64_t after_sequence = 0) {
     ag::ListAgreementLogRequest request;
     request.set_parent(case_name);
+    request.set_after_sequence(after_sequence);
     request.set_page_size(4);  // several pages
     std::vector<ag::AgreementLogEntry> all;
     for (;;) {
@@ -103,9 +105,12 @@ class AgreementTest : public CaseApiTest {
     }
   }
 
-  ag::VerifyAgreementLogResponse Verify(const std::string& token, const std::string& case_name) {
+  ag::VerifyAgreementLogResponse Verify(const std::string& token, const std::string& case_name,
+                                        int64_t kept_sequence = 0, const std::string& kept_hash = "") {
     ag::VerifyAgreementLogRequest request;
     request.set_parent(case_name);
+    request.set_kept_sequence(kept_sequence);
+    request.set_kept_hash(kept_hash);
     ag::VerifyAgreementLogResponse out;
     const auto status = AgreementStub()->VerifyAgreementLog(Ctx(token).get(), request, &out);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -310,6 +315,62 @@ TEST_F(AgreementTest, TamperingIsDetected) {
   EXPECT_EQ(result.first_broken_sequence(), 2);
   EXPECT_EQ(result.entries_checked(), 1);
   EXPECT_FALSE(result.problem().empty());
+}
+
+// Someone removes the last entries in SQL (the chain left is whole in itself): verification
+// compares against the head stored with the last append, and against the head a partner kept;
+// the service refuses to extend the broken chain. A partner reads only what is new.
+TEST_F(AgreementTest, ARemovedTailIsDetectedAndTheChainIsNotExtended) {
+  const auto m = Maria();
+  auto a = Proposed(m.name, "Wekelijks huisbezoek", {Org(m.caw.org), Participant(m.client)});
+  ASSERT_TRUE(Respond(m.caw.token, a, Org(m.caw.org), ag::ANSWER_ACCEPT).ok());
+  const auto kept = Verify(m.caw.token, m.name);
+  ASSERT_TRUE(kept.intact());
+  ASSERT_EQ(kept.head_sequence(), 2);
+  ASSERT_TRUE(Respond(token_, a, Participant(m.client), ag::ANSWER_ACCEPT).ok());
+  const auto news = Log(m.caw.token, m.name, kept.head_sequence());
+  ASSERT_EQ(news.size(), 1u) << "only what is new since the kept head";
+  EXPECT_EQ(news[0].sequence(), 3);
+  EXPECT_TRUE(Verify(m.caw.token, m.name, kept.head_sequence(), kept.head_hash()).intact());
+
+  const std::string case_id = m.name.substr(std::string("cases/").size());
+  {
+    pqxx::connection db(Harness::Get().database_url());
+    pqxx::work tx(db);  // as a database administrator could, the trigger off for a moment
+    tx.exec("ALTER TABLE agreements.log DISABLE TRIGGER log_append_only");
+    tx.exec_params("DELETE FROM agreements.log WHERE case_id = $1::uuid AND sequence >= 2", case_id);
+    tx.exec("ALTER TABLE agreements.log ENABLE TRIGGER log_append_only");
+    tx.commit();
+  }
+  auto result = Verify(token_, m.name);
+  EXPECT_FALSE(result.intact());
+  EXPECT_EQ(result.entries_checked(), 1);
+  EXPECT_EQ(result.first_broken_sequence(), 2);
+  EXPECT_NE(result.problem().find("missing from the end"), std::string::npos) << result.problem();
+  result = Verify(m.caw.token, m.name, kept.head_sequence(), kept.head_hash());
+  EXPECT_FALSE(result.intact());
+
+  ag::Agreement out;
+  const auto status = Propose(token_, m.name, "Nog een afspraak", {Org(m.caw.org)}, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::DATA_LOSS);
+  EXPECT_EQ(ErrorReason(status), "AGREEMENT_LOG_BROKEN");
+  EXPECT_EQ(Log(token_, m.name).size(), 1u) << "nothing appended to a broken chain";
+
+  // Bad input: a negative sequence, a malformed kept head.
+  ag::ListAgreementLogRequest list;
+  list.set_parent(m.name);
+  list.set_after_sequence(-1);
+  ag::ListAgreementLogResponse page;
+  const auto bad_list = AgreementStub()->ListAgreementLog(Ctx(token_).get(), list, &page);
+  EXPECT_EQ(bad_list.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(bad_list), std::vector<std::string>{"after_sequence"});
+  ag::VerifyAgreementLogRequest verify;
+  verify.set_parent(m.name);
+  verify.set_kept_hash("XYZ");
+  ag::VerifyAgreementLogResponse verified;
+  const auto bad_verify = AgreementStub()->VerifyAgreementLog(Ctx(token_).get(), verify, &verified);
+  EXPECT_EQ(bad_verify.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(bad_verify), (std::vector<std::string>{"kept_sequence", "kept_hash"}));
 }
 
 // Two parties answer the same agreement at the same moment, over two connections: both answers

@@ -41,35 +41,76 @@ std::vector<LogEntry> Chain(int length) {
   return entries;
 }
 
+ChainHead HeadOf(const std::vector<LogEntry>& entries) {
+  return entries.empty() ? ChainHead{} : ChainHead{entries.back().sequence, entries.back().hash};
+}
+
 TEST(AgreementLog, VerifyNamesTheFirstBrokenEntry) {
   auto entries = Chain(5);
-  auto v = Verify(entries);
+  const auto head = HeadOf(entries);
+  auto v = Verify(entries, head);
   EXPECT_TRUE(v.intact);
   EXPECT_EQ(v.checked, 5);
   EXPECT_EQ(v.head_hash, entries.back().hash);
-  EXPECT_TRUE(Verify({}).intact);
-  EXPECT_EQ(Verify({}).head_hash, kGenesisHash);
+  EXPECT_TRUE(Verify({}, ChainHead{}).intact);
+  EXPECT_EQ(Verify({}, ChainHead{}).head_hash, kGenesisHash);
 
   auto altered = entries;
   altered[2].canonical.replace(altered[2].canonical.find("ACCEPT"), 6, "DECLINE");
-  v = Verify(altered);
+  v = Verify(altered, head);
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_broken, 3);
   EXPECT_EQ(v.checked, 2);
 
   // Rehashing the altered entry does not help: the next one no longer follows it.
   altered[2].hash = ChainHash(altered[2].previous_hash, altered[2].canonical);
-  EXPECT_EQ(Verify(altered).first_broken, 4);
+  EXPECT_EQ(Verify(altered, head).first_broken, 4);
 
   auto missing = entries;
   missing.erase(missing.begin() + 1);
-  EXPECT_EQ(Verify(missing).first_broken, 3);
+  EXPECT_EQ(Verify(missing, head).first_broken, 3);
 
   // An entry whose content claims another place in the chain.
   auto moved = Chain(2);
   moved[1].canonical = Canonical({{"sequence", 7}});
   moved[1].hash = ChainHash(moved[1].previous_hash, moved[1].canonical);
-  EXPECT_EQ(Verify(moved).first_broken, 2);
+  EXPECT_EQ(Verify(moved, HeadOf(moved)).first_broken, 2);
+}
+
+// Entries removed from the end leave a chain that is whole in itself: the stored head tells.
+TEST(AgreementLog, VerifyChecksTheChainEndsAtItsStoredHead) {
+  const auto entries = Chain(5);
+  auto shortened = entries;
+  shortened.pop_back();
+  auto v = Verify(shortened, HeadOf(entries));
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_broken, 5);
+  EXPECT_EQ(v.checked, 4);
+  EXPECT_FALSE(Verify({}, HeadOf(entries)).intact) << "every entry removed";
+  EXPECT_EQ(Verify(entries, HeadOf(shortened)).first_broken, 5) << "an entry past the stored head";
+  auto other_head = HeadOf(entries);
+  other_head.last_hash = ChainHash(kGenesisHash, "x");
+  EXPECT_EQ(Verify(entries, other_head).first_broken, 5);
+}
+
+// A chain rewritten from its start (every hash recomputed, the stored head too) is whole; the head
+// a partner kept from before is not in it.
+TEST(AgreementLog, VerifyChecksAKeptHead) {
+  const auto entries = Chain(5);
+  const ChainHead kept{3, entries[2].hash};
+  EXPECT_TRUE(Verify(entries, HeadOf(entries), kept).intact);
+  std::vector<LogEntry> rewritten;
+  std::string previous = kGenesisHash;
+  for (int i = 1; i <= 5; ++i) {
+    const auto canonical = Canonical({{"sequence", i}, {"kind", "ANSWERED"}, {"answer", "DECLINE"}});
+    rewritten.push_back({i, canonical, previous, ChainHash(previous, canonical)});
+    previous = rewritten.back().hash;
+  }
+  ASSERT_TRUE(Verify(rewritten, HeadOf(rewritten)).intact);
+  auto v = Verify(rewritten, HeadOf(rewritten), kept);
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_broken, 3);
+  EXPECT_EQ(Verify(Chain(2), HeadOf(Chain(2)), kept).first_broken, 3) << "the kept entry is gone";
 }
 
 TEST(AgreementRules, StatusFollowsTheAnswers) {

@@ -27,6 +27,13 @@ struct LogEntry {
   std::string canonical, previous_hash, hash;
 };
 
+// Where a chain ends: its last entry's sequence and hash (0 and kGenesisHash when empty). The
+// service stores its case's head with every append; a partner may keep one it read.
+struct ChainHead {
+  int64_t last_sequence = 0;
+  std::string last_hash = kGenesisHash;
+};
+
 struct Verification {
   bool intact = true;
   int64_t checked = 0;
@@ -37,7 +44,11 @@ struct Verification {
 
 // Checks a case's entries in order from its first: sequences 1, 2, 3, ...; each previous_hash
 // the hash before it; each hash recomputed from its content; the content's own sequence field
-// matching the entry's.
-Verification Verify(const std::vector<LogEntry>& entries);
+// matching the entry's. Then that the chain ends at `stored_head` (entries removed from the end
+// leave a chain that is whole but short), and, when a caller kept a head from an earlier read,
+// that this entry is still in the chain with its hash (a chain rewritten from the start, head
+// included, is whole and ends at its stored head).
+Verification Verify(const std::vector<LogEntry>& entries, const ChainHead& stored_head,
+                    const std::optional<ChainHead>& kept_head = std::nullopt);
 
 }  // namespace kp::agreements

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "agreements/domain/agreement_log.h"
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
@@ -265,9 +267,13 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
                                        v1::ListAgreementLogResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListAgreementLog", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto case_id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(), "agreement-log|" + case_id);
+      if (req->after_sequence() < 0)
+        throw Error::InvalidArgument({{"after_sequence", "is a sequence of the log (1, 2, ...) or 0 for the first"}});
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "agreement-log|" + case_id + "|" + std::to_string(req->after_sequence()));
       Read(call, db, case_id);
-      resp->set_next_page_token(NextToken(ListLog(db, case_id, page.after, page.size, *resp), page));
+      const int64_t after = req->page_token().empty() ? req->after_sequence() : page.after;
+      resp->set_next_page_token(NextToken(ListLog(db, case_id, after, page.size, *resp), page));
     });
   }
 
@@ -275,13 +281,19 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
                                          v1::VerifyAgreementLogResponse* resp) override {
     return ServeUnary(rt_, ctx, "VerifyAgreementLog", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const auto kept = ValidateKeptHead(*req);
       Read(call, db, case_id);
-      const auto result = Verify(WholeLog(db, case_id));
+      const auto chain = ReadChain(db, case_id);
+      const auto result = Verify(chain.entries, chain.head, kept);
+      if (!result.intact)
+        spdlog::error("agreement_log_broken first_broken_sequence={} problem=\"{}\" request_id={}",
+                      result.first_broken, result.problem, call.request_id);
       resp->set_intact(result.intact);
       resp->set_entries_checked(result.checked);
       resp->set_first_broken_sequence(result.first_broken);
       resp->set_problem(result.problem);
       resp->set_head_hash(result.head_hash);
+      resp->set_head_sequence(result.checked);
     });
   }
 

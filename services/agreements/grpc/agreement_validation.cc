@@ -136,4 +136,15 @@ Ending ValidateEnd(const v1::EndAgreementRequest& request) {
   return out;
 }
 
+std::optional<ChainHead> ValidateKeptHead(const v1::VerifyAgreementLogRequest& request) {
+  if (request.kept_sequence() == 0 && request.kept_hash().empty()) return std::nullopt;
+  Violations v;
+  if (request.kept_sequence() <= 0) v.Add("kept_sequence", "is the sequence of an entry (1, 2, ...), given with kept_hash");
+  const auto& hash = request.kept_hash();
+  if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+    v.Add("kept_hash", "is an entry's hash: 64 lower-case hex digits, given with kept_sequence");
+  v.ThrowIfAny();
+  return ChainHead{request.kept_sequence(), hash};
+}
+
 }  // namespace kp::agreements

@@ -40,6 +40,9 @@ struct Ending {
 };
 Ending ValidateEnd(const v1::EndAgreementRequest& request);
 
+// The head a caller kept to verify against (none when neither field is set).
+std::optional<ChainHead> ValidateKeptHead(const v1::VerifyAgreementLogRequest& request);
+
 // The party a request names, as a key ("organizations/{id}" or "participants/{id}" of this case).
 std::string PartyKey(Violations& v, const std::string& field, const v1::Party& party, const std::string& case_id);
 

@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
+#include "common/errors.h"
 #include "common/pg_values.h"
 
 namespace kp::agreements {
@@ -27,6 +30,11 @@ const std::vector<PreparedStatement> kStatements = {
     {"agreements.chain_lock",
      "INSERT INTO agreements.chain_heads AS h (case_id) VALUES ($1::uuid) "
      "ON CONFLICT (case_id) DO UPDATE SET last_sequence = h.last_sequence RETURNING h.last_sequence, h.last_hash"},
+    // Its own statement after the lock: a statement that waited for the lock still sees the log as
+    // it was before the previous holder committed (READ COMMITTED takes a snapshot per statement).
+    {"agreements.head_entry", "SELECT hash FROM agreements.log WHERE case_id = $1::uuid AND sequence = $2"},
+    {"agreements.chain_head",
+     "SELECT last_sequence, last_hash FROM agreements.chain_heads WHERE case_id = $1::uuid"},
     {"agreements.log_append",
      "WITH l AS (INSERT INTO agreements.log (case_id, sequence, kind, agreement_id, version, event_time, canonical, "
      "           previous_hash, hash) VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6::timestamptz, $7, $8, $9)) "
@@ -203,7 +211,33 @@ const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
 ChainHead LockChain(pqxx::work& tx, const std::string& case_id) {
   const auto row = tx.exec_prepared1("agreements.chain_lock", case_id);
-  return {row[0].as<int64_t>(), row[1].as<std::string>()};
+  ChainHead head{row[0].as<int64_t>(), row[1].as<std::string>()};
+  const auto entry = tx.exec_prepared("agreements.head_entry", case_id, head.last_sequence);
+  const bool head_entry_matches =
+      head.last_sequence == 0 ? entry.empty() : !entry.empty() && entry[0][0].as<std::string>() == head.last_hash;
+  if (!head_entry_matches) {
+    // No case id here (logs carry no personal data): the call's request id leads to the case in
+    // the access log, where the write decision was recorded.
+    spdlog::error("agreement_log_broken stored_head_sequence={}: the entry at the head is missing or differs; "
+                  "no change is recorded until it is repaired (VerifyAgreementLog)",
+                  head.last_sequence);
+    throw Error(grpc::StatusCode::DATA_LOSS, "AGREEMENT_LOG_BROKEN",
+                "this case's agreement log does not end where it should; no change can be recorded until an "
+                "operator repairs it");
+  }
+  return head;
+}
+
+Chain ReadChain(pqxx::connection& conn, const std::string& case_id) {
+  // One snapshot: an append committed between two reads would otherwise look like a broken chain.
+  pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(conn);
+  Chain chain;
+  const auto head = tx.exec_prepared("agreements.chain_head", case_id);
+  if (!head.empty()) chain.head = {head[0][0].as<int64_t>(), head[0][1].as<std::string>()};
+  for (const auto& r : tx.exec_prepared("agreements.log_all", case_id))
+    chain.entries.push_back({r[0].as<int64_t>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()});
+  tx.commit();
+  return chain;
 }
 
 std::optional<AgreementState> StateOf(pqxx::transaction_base& tx, const std::string& case_id,
@@ -302,14 +336,6 @@ std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_i
     ReadLogEntry(r, e);
     return e.sequence();
   });
-}
-
-std::vector<LogEntry> WholeLog(pqxx::connection& conn, const std::string& case_id) {
-  pqxx::nontransaction tx(conn);
-  std::vector<LogEntry> entries;
-  for (const auto& r : tx.exec_prepared("agreements.log_all", case_id))
-    entries.push_back({r[0].as<int64_t>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()});
-  return entries;
 }
 
 std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,

@@ -30,11 +30,15 @@ struct Content {
   std::optional<std::string> start_date, end_date, consultation_date;  // ISO dates
 };
 
-struct ChainHead {
-  int64_t last_sequence;
-  std::string last_hash;
-};
+// Takes the case's chain lock and returns its head. Throws DATA_LOSS AGREEMENT_LOG_BROKEN (and
+// logs it) when the stored head's entry is missing or differs: a broken chain is never extended.
 ChainHead LockChain(pqxx::work& tx, const std::string& case_id);
+// A case's chain as one snapshot: the head stored with the last append and every entry in order.
+struct Chain {
+  ChainHead head;
+  std::vector<LogEntry> entries;
+};
+Chain ReadChain(pqxx::connection& conn, const std::string& case_id);
 
 // The current version's standing, read after the chain lock.
 struct PartyStanding {
@@ -82,7 +86,6 @@ std::optional<int64_t> ListAwaiting(pqxx::connection& conn, const std::string& o
 
 std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                v1::ListAgreementLogResponse& out);
-std::vector<LogEntry> WholeLog(pqxx::connection& conn, const std::string& case_id);
 // Entries of the cases after `since` (an RFC 3339 time), by position after `after`.
 std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
                                    const std::string& since, int64_t after, int limit,

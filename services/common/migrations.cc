@@ -2,25 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <openssl/evp.h>
-
 #include <map>
+
+#include "common/sha256.h"
 
 namespace kp {
 
 namespace {
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
-  return out;
-}
 constexpr long kMigrationLockKey = 0x4b50'4d49'4752;  // "KPMIGR"
 }  // namespace
 

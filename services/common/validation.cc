@@ -210,14 +210,11 @@ std::pair<std::string, std::string> RequireChildName(const std::string& name, st
   return *parsed;
 }
 
-std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag) {
+std::optional<int> ParseEtag(const std::string& etag) {
   if (etag.empty()) return std::nullopt;
   int version = 0;
   auto [end, ec] = std::from_chars(etag.data(), etag.data() + etag.size(), version);
-  if (ec != std::errc() || end != etag.data() + etag.size() || version < 1) {
-    v.Add(std::string(field), "is not an etag this service issued");
-    return std::nullopt;
-  }
+  if (ec != std::errc() || end != etag.data() + etag.size() || version < 1) return kNoVersion;
   return version;
 }
 

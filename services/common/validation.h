@@ -130,8 +130,12 @@ std::optional<std::string> RequestId(Violations& v, const std::string& request_i
 std::set<std::string> MaskPaths(Violations& v, const google::protobuf::FieldMask& mask,
                                 const std::set<std::string>& allowed);
 
-// "3" -> 3; "" -> nullopt; anything else -> a violation on `field`.
-std::optional<int> ParseEtag(Violations& v, std::string_view field, const std::string& etag);
+// The one rule for etags (AIP-154), on every change of a resource that carries one: an absent etag
+// means "whatever the current version"; a given one must be the current version's, else the change
+// is ABORTED ETAG_MISMATCH. One this service did not issue is stale too (kNoVersion matches none),
+// so a malformed and a stale etag answer alike. "3" -> 3; "" -> nullopt.
+inline constexpr int kNoVersion = 0;  // versions start at 1
+std::optional<int> ParseEtag(const std::string& etag);
 
 // "cases/{uuid}/{collection}/{uuid}" -> {case id, child id}; nullopt when it is not that.
 std::optional<std::pair<std::string, std::string>> ParseChildName(std::string_view name,

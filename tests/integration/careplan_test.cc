@@ -327,6 +327,24 @@ TEST_F(CarePlanTest, GoalsReviewDateEvaluationsAndDisagreements) {
   const auto changes = Changes(token_, m.name);
   EXPECT_EQ(changes.back().kind(), cp::CHANGE_KIND_DISAGREEMENT_WITHDRAWN);
   EXPECT_EQ(changes.back().goal().disagreements_size(), 0);
+
+  // Every participant is heard as an equal: the OCMW's social worker, who may only read the plan,
+  // records and withdraws their own disagreement, never someone else's.
+  disagree.set_participant(m.ocmw_participant);
+  disagree.set_note("Eerst de huur regelen");
+  status = CarePlanStub()->RecordDisagreement(Ctx(m.ocmw.token).get(), disagree, &goal);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(goal.disagreements_size(), 1);
+  EXPECT_EQ(goal.disagreements(0).participant(), m.ocmw_participant);
+  disagree.set_participant(m.client);
+  status = CarePlanStub()->RecordDisagreement(Ctx(m.ocmw.token).get(), disagree, &goal);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << "not the OCMW's to record";
+  withdraw.set_participant(m.caw_participant);
+  EXPECT_EQ(CarePlanStub()->WithdrawDisagreement(Ctx(m.ocmw.token).get(), withdraw, &goal).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  withdraw.set_participant(m.ocmw_participant);
+  ASSERT_TRUE(CarePlanStub()->WithdrawDisagreement(Ctx(m.ocmw.token).get(), withdraw, &goal).ok());
+  EXPECT_EQ(goal.disagreements_size(), 0);
 }
 
 TEST_F(CarePlanTest, LifecycleRules) {
@@ -515,12 +533,16 @@ TEST_F(CarePlanTest, BadInputAndRetries) {
             (std::vector<std::string>{"evaluation.evaluation_date", "evaluation.client_rating",
                                       "evaluation.professional_rating.score", "evaluation.next_evaluation_date"}));
 
-  // Updates need a mask and the etag of what was read.
+  // Updates need a mask; an etag this service did not issue is as stale as an old one.
   cp::UpdateGoalRequest update;
   *update.mutable_goal() = first;
-  update.mutable_goal()->clear_etag();
   status = CarePlanStub()->UpdateGoal(Ctx(token_).get(), update, &goal);
-  EXPECT_EQ(ViolationFields(status), (std::vector<std::string>{"update_mask", "goal.etag"}));
+  EXPECT_EQ(ViolationFields(status), (std::vector<std::string>{"update_mask"}));
+  update.mutable_update_mask()->add_paths("statement");
+  update.mutable_goal()->set_etag("not-an-etag");
+  status = CarePlanStub()->UpdateGoal(Ctx(token_).get(), update, &goal);
+  EXPECT_EQ(status.error_code(), StatusCode::ABORTED);
+  EXPECT_EQ(ErrorReason(status), "ETAG_MISMATCH");
   cp::GetGoalRequest get;
   get.set_name(m.name + "/goals/00000000-0000-4000-8000-000000000009");
   status = CarePlanStub()->GetGoal(Ctx(token_).get(), get, &goal);

@@ -495,6 +495,46 @@ TEST_F(ConsentTest, AClientsIdentityIsShownOnlyWhereItsOwnCategoryIsConsentedTo)
   EXPECT_EQ(read.withheld_categories_size(), 0);
 }
 
+// A partner's ListCases holds the cases it takes part in and may read (their reads logged like any
+// read), with the client's identity only where that is consented to; never those without a
+// consent, and never found by the client's INSZ.
+TEST_F(ConsentTest, APartnerListsTheCasesItMayRead) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto readable = CreateCase(token_, CreateClient(token_).name(), "Schulden");
+  const auto unconsented = CreateCase(token_, CreateClient(token_).name(), "Woning");
+  for (const auto* c : {&readable, &unconsented}) {
+    AppointCoordinator(c->name());
+    team_v1::Participant added;
+    ASSERT_TRUE(AddParticipant(token_, c->name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                               {P::PERMISSION_READ_CASE}, &added).ok());
+  }
+  const auto consent = GrantConsent(token_, readable.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+
+  const auto list = [&](const std::string& insz = "") {
+    v1::ListCasesRequest request;
+    request.set_client_insz(insz);
+    v1::ListCasesResponse response;
+    const auto status = stub_->ListCases(Ctx(caw.token).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return std::vector<v1::Case>(response.cases().begin(), response.cases().end());
+  };
+  auto listed = list();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].name(), readable.name());
+  EXPECT_FALSE(listed[0].has_client_summary());
+  EXPECT_EQ(listed[0].withheld_categories_size(), 1);
+  EXPECT_TRUE(list(readable.client_summary().insz()).empty()) << "a partner does not search the owner's clients";
+  int listed_reads = 0;
+  for (const auto& e : CaseLog(token_, readable.name()))
+    if (e.organization() == caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases" &&
+        e.category() == C::DATA_CATEGORY_CASE && e.decision() == consent_v1::DECISION_PERMIT)
+      ++listed_reads;
+  EXPECT_EQ(listed_reads, 1);
+
+  ASSERT_TRUE(Withdraw(token_, consent.name(), ClientParticipant(token_, readable.name()), "ingetrokken").ok());
+  EXPECT_TRUE(list().empty());
+}
+
 TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
   const auto c = CreateCase(token_, CreateClient(token_).name());

@@ -315,6 +315,17 @@ consent_v1::Consent GrantConsent(const std::string& token, const std::string& ca
                                  const std::vector<std::string>& orgs,
                                  const std::vector<consent_v1::DataCategory>& categories,
                                  const std::string& granted_by) {
+  consent_v1::Consent granted;
+  const auto status = ConsentStub()->GrantConsent(
+      Ctx(token).get(), ConsentRequest(token, case_name, orgs, categories, granted_by), &granted);
+  EXPECT_TRUE(status.ok()) << "granting consent: " << status.error_message();
+  return granted;
+}
+
+consent_v1::GrantConsentRequest ConsentRequest(const std::string& token, const std::string& case_name,
+                                               const std::vector<std::string>& orgs,
+                                               const std::vector<consent_v1::DataCategory>& categories,
+                                               const std::string& granted_by) {
   consent_v1::GrantConsentRequest request;
   request.set_parent(case_name);
   auto* c = request.mutable_consent();
@@ -326,10 +337,7 @@ consent_v1::Consent GrantConsent(const std::string& token, const std::string& ca
   c->set_evidence_reference("toestemmingsformulier 2026-114");
   c->set_verification_note("Besproken met de cliënt thuis; zij begrijpt wat gedeeld wordt en stemt vrij in.");
   c->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
-  consent_v1::Consent granted;
-  const auto status = ConsentStub()->GrantConsent(Ctx(token).get(), request, &granted);
-  EXPECT_TRUE(status.ok()) << "granting consent: " << status.error_message();
-  return granted;
+  return request;
 }
 
 void CaseApiTest::SetUp() {

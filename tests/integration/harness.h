@@ -147,6 +147,11 @@ consent_v1::Consent GrantConsent(const std::string& token, const std::string& ca
                                  const std::vector<std::string>& orgs,
                                  const std::vector<consent_v1::DataCategory>& categories,
                                  const std::string& granted_by = "");
+// The request GrantConsent sends, for a test that expects it to be refused.
+consent_v1::GrantConsentRequest ConsentRequest(const std::string& token, const std::string& case_name,
+                                               const std::vector<std::string>& orgs,
+                                               const std::vector<consent_v1::DataCategory>& categories,
+                                               const std::string& granted_by = "");
 
 // Maria's case from the scenario (docs: domain.md), as the fixture's organisation opens it.
 struct MariasCase {

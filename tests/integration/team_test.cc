@@ -64,6 +64,7 @@ class TeamTest : public CaseApiTest {
     v1::Case out;
     if (verb == "activate") return stub_->ActivateCase(Ctx(token_).get(), request, &out);
     if (verb == "suspend") return stub_->SuspendCase(Ctx(token_).get(), request, &out);
+    if (verb == "reopen") return stub_->ReopenCase(Ctx(token_).get(), request, &out);
     return stub_->CloseCase(Ctx(token_).get(), request, &out);
   }
 
@@ -232,9 +233,87 @@ TEST_F(TeamTest, AParticipationGrantsOnlyWithinItsPeriod) {
   EXPECT_EQ(GetCase(nursing.token, c.name()).error_code(), StatusCode::NOT_FOUND) << "not yet begun";
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   EXPECT_EQ(GetCase(ocmw.token, c.name()).error_code(), StatusCode::NOT_FOUND) << "period over";
-  const auto team = Team(token_, c.name(), true);
+  auto team = Team(token_, c.name(), true);
   ASSERT_EQ(team.size(), 4u);
   EXPECT_EQ(team[2].state(), team_v1::PARTICIPATION_STATE_ENDED);
+
+  // After a period that ran out, as after one ended by hand, the person can be added again; the
+  // old participation is closed in the team's history.
+  p->set_person(ocmw.person_name());
+  p->clear_valid_from();
+  team_v1::Participant again;
+  const auto status = team_->AddParticipant(Ctx(token_).get(), request, &again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.state(), team_v1::PARTICIPATION_STATE_ACTIVE);
+  EXPECT_NE(again.name(), short_stay.name());
+  EXPECT_TRUE(GetCase(ocmw.token, c.name()).ok());
+  team_v1::ListTeamChangesRequest history;
+  history.set_parent(c.name());
+  team_v1::ListTeamChangesResponse changes;
+  ASSERT_TRUE(team_->ListTeamChanges(Ctx(token_).get(), history, &changes).ok());
+  int closed = 0;
+  for (const auto& change : changes.changes())
+    if (change.participant() == short_stay.name() && change.kind() == team_v1::TEAM_CHANGE_KIND_ENDED) {
+      ++closed;
+      EXPECT_EQ(change.reason(), "validity period ended");
+    }
+  EXPECT_EQ(closed, 1);
+}
+
+// A closed case is read-only until it is reopened, in every service: no one joins its team, no
+// consent, goal or agreement is added. Access can still be taken away: a participation ends, a
+// consent is withdrawn.
+TEST_F(TeamTest, AClosedCaseIsReadOnlyUntilItIsReopened) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto ocmw = MakePartner("ocmw", team_v1::ORGANIZATION_KIND_OCMW);
+  const auto c = CaseWithCoordinator();
+  team_v1::Participant member;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &member).ok());
+  const auto consent = GrantConsent(token_, c.name(), {caw.org}, {consent_v1::DATA_CATEGORY_CASE});
+  ASSERT_TRUE(Transition("activate", c.name()).ok());
+  ASSERT_TRUE(Transition("close", c.name(), "doelen bereikt").ok());
+
+  const auto expect_closed = [](const grpc::Status& status, const char* what) {
+    EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << what << ": " << status.error_message();
+    EXPECT_EQ(ErrorReason(status), "CASE_CLOSED") << what;
+  };
+  team_v1::Participant added;
+  expect_closed(AddParticipant(token_, c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                               {P::PERMISSION_READ_CASE}, &added),
+                "AddParticipant");
+  consent_v1::Consent granted;
+  expect_closed(ConsentStub()->GrantConsent(Ctx(token_).get(),
+                                            ConsentRequest(token_, c.name(), {ocmw.org}, {consent_v1::DATA_CATEGORY_CASE}),
+                                            &granted),
+                "GrantConsent");
+  careplan_v1::CreateGoalRequest goal;
+  goal.set_parent(c.name());
+  goal.mutable_goal()->set_statement("Ik wil in mijn huis blijven wonen");
+  goal.mutable_goal()->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_HOUSING);
+  goal.mutable_goal()->set_held_by(ClientParticipant(token_, c.name()));
+  goal.mutable_goal()->set_priority(1);
+  careplan_v1::Goal created;
+  expect_closed(CarePlanStub()->CreateGoal(Ctx(token_).get(), goal, &created), "CreateGoal");
+  agreements_v1::ProposeAgreementRequest propose;
+  propose.set_parent(c.name());
+  propose.mutable_content()->set_text("Wekelijks huisbezoek");
+  propose.mutable_content()->add_required_parties()->set_organization("organizations/" + caw.org);
+  agreements_v1::Agreement proposed;
+  expect_closed(AgreementStub()->ProposeAgreement(Ctx(token_).get(), propose, &proposed), "ProposeAgreement");
+
+  consent_v1::WithdrawConsentRequest withdraw;
+  withdraw.set_name(consent.name());
+  withdraw.set_withdrawn_by(ClientParticipant(token_, c.name()));
+  withdraw.set_reason("dossier afgesloten");
+  consent_v1::Consent withdrawn;
+  const auto status = ConsentStub()->WithdrawConsent(Ctx(token_).get(), withdraw, &withdrawn);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(End(token_, member.name(), "dossier afgesloten").ok());
+
+  ASSERT_TRUE(Transition("reopen", c.name(), "nieuwe vraag").ok());
+  EXPECT_TRUE(AddParticipant(token_, c.name(), ocmw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE}, &added).ok());
 }
 
 TEST_F(TeamTest, OnlyTheCoordinatorOrAManagerChangesTheTeam) {

@@ -91,12 +91,15 @@ TEST(CarePlanValidation, CreateGoalKeepsTheWordsAndChecksEveryField) {
                                       "goal.next_evaluation_date"}));
 }
 
-TEST(CarePlanValidation, UpdatesNeedMaskAndEtag) {
+TEST(CarePlanValidation, UpdatesNeedAMaskAndTakeAnEtag) {
   v1::UpdateGoalRequest request;
   request.mutable_goal()->set_name(kCase + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
   request.mutable_update_mask()->add_paths("held_by");
-  EXPECT_EQ(RefusedFields([&] { ValidateUpdateGoal(request); }), (std::vector<std::string>{"update_mask", "goal.etag"}));
+  EXPECT_EQ(RefusedFields([&] { ValidateUpdateGoal(request); }), (std::vector<std::string>{"update_mask"}));
   request.mutable_update_mask()->set_paths(0, "target_date");
+  EXPECT_FALSE(ValidateUpdateGoal(request).etag) << "no etag: unconditional";
+  request.mutable_goal()->set_etag("W/\"3\"");
+  EXPECT_EQ(ValidateUpdateGoal(request).etag, kNoVersion) << "an etag not issued here matches no version";
   request.mutable_goal()->set_etag("3");
   const auto update = ValidateUpdateGoal(request);
   EXPECT_TRUE(update.edit.set_target_date);

@@ -1,8 +1,6 @@
 #include "agreements/domain/agreement_log.h"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
+#include "common/sha256.h"
 
 namespace kp::agreements {
 
@@ -14,17 +12,7 @@ std::string Canonical(const nlohmann::json& fields) {
 }
 
 std::string ChainHash(const std::string& previous_hash, const std::string& canonical) {
-  const std::string input = previous_hash + "\n" + canonical;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+  return Sha256Hex(previous_hash + "\n" + canonical);
 }
 
 Verification Verify(const std::vector<LogEntry>& entries, const ChainHead& stored_head,

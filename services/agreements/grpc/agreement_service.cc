@@ -11,6 +11,7 @@
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
 #include "careplan/client/careplan_client.h"
+#include "common/idempotency.h"
 #include "common/page_token.h"
 #include "common/pg_values.h"
 #include "consent/client/access_gate.h"
@@ -92,6 +93,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
                                        v1::Agreement* resp) override {
     return ServeUnary(rt_, ctx, "ProposeAgreement", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto p = std::make_shared<Proposal>(ValidatePropose(*req));
+      BindRequestId(db, "agreements", call, req->request_id(), RequestFingerprint(*req));
       const Actor actor = ActorOf(call);
       ChangeContent(call, db, p->case_id, p->content, resp, [p, actor](pqxx::work& tx, const std::string& time) {
         if (p->request_id)
@@ -446,7 +448,9 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
               const std::vector<std::string>& goal_ids = {}) {
     access_.Require(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission));
     RequireGoals(call, db, case_id, goal_ids);
+    if (queries.empty()) queries.push_back(Query(call, case_id, call.caller.organization));
     const auto facts = team::DescribeTeams(*rt_.clients->team, {db, call}, std::move(queries));
+    team::RequireCaseOpen(facts[0].case_state());
     const Actor actor = ActorOf(call);
     pqxx::work tx(db);
     const auto head = LockChain(tx, case_id);

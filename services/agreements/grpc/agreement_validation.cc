@@ -99,7 +99,7 @@ Amendment ValidateAmend(const v1::AmendAgreementRequest& request) {
   std::tie(out.case_id, out.agreement_id) = RequireChildName(request.name(), "agreements", "name");
   Violations v;
   out.content = CheckContent(v, request.content(), out.case_id);
-  out.etag = ParseEtag(v, "etag", request.etag());
+  out.etag = ParseEtag(request.etag());
   v.ThrowIfAny();
   return out;
 }
@@ -130,7 +130,7 @@ Ending ValidateEnd(const v1::EndAgreementRequest& request) {
   std::tie(out.case_id, out.agreement_id) = RequireChildName(request.name(), "agreements", "name");
   Violations v;
   v.Text("reason", request.reason(), 1, kReasonMax, /*multiline=*/true);
-  out.etag = ParseEtag(v, "etag", request.etag());
+  out.etag = ParseEtag(request.etag());
   v.ThrowIfAny();
   out.reason = request.reason();
   return out;

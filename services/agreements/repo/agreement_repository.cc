@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/errors.h"
+#include "common/idempotency.h"
 #include "common/pg_values.h"
 
 namespace kp::agreements {
@@ -27,6 +28,7 @@ namespace {
   ", l.canonical, l.previous_hash, l.hash, l.position"
 
 const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("agreements"),
     {"agreements.chain_lock",
      "INSERT INTO agreements.chain_heads AS h (case_id) VALUES ($1::uuid) "
      "ON CONFLICT (case_id) DO UPDATE SET last_sequence = h.last_sequence RETURNING h.last_sequence, h.last_hash"},

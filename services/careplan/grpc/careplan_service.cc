@@ -1,8 +1,11 @@
 #include "careplan/grpc/careplan_service.h"
 
+#include <algorithm>
+
 #include "careplan/client/careplan_client.h"
 #include "careplan/grpc/careplan_validation.h"
 #include "common/calendar.h"
+#include "common/idempotency.h"
 #include "common/page_token.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
@@ -133,6 +136,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   ServerUnaryReactor* CreateGoal(CallbackServerContext* ctx, const v1::CreateGoalRequest* req, v1::Goal* resp) override {
     return ServeUnary(rt_, ctx, "CreateGoal", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto g = std::make_shared<NewGoal>(ValidateCreateGoal(*req));
+      BindRequestId(db, "careplan", call, req->request_id(), RequestFingerprint(*req));
       Change(call, db, g->case_id, kEditCarePlan, {req->goal().held_by()}, resp,
              [g](pqxx::work& tx, const OpenedChange&, const Participants& named) {
                if (g->request_id)
@@ -210,7 +214,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
     return ServeUnary(rt_, ctx, "RecordDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto d = std::make_shared<DisagreementInput>(ValidateRecordDisagreement(*req));
       const auto person = call.caller.person;
-      Change(call, db, d->case_id, kEditCarePlan, {req->participant()}, resp,
+      Change(call, db, DisagreementAccess(call, db, d->case_id, req->participant()), {req->participant()}, resp,
              [d, person](pqxx::work& tx, const OpenedChange&, const Participants&) {
                RequireGoal(tx, d->case_id, d->goal_id);
                PutDisagreement(tx, d->case_id, d->goal_id, d->participant_id, d->note, person);
@@ -224,7 +228,8 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
                                            v1::Goal* resp) override {
     return ServeUnary(rt_, ctx, "WithdrawDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto d = std::make_shared<DisagreementInput>(ValidateWithdrawDisagreement(*req));
-      Change(call, db, d->case_id, kEditCarePlan, {}, resp, [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
+      Change(call, db, DisagreementAccess(call, db, d->case_id, req->participant()), {}, resp,
+             [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
         RequireGoal(tx, d->case_id, d->goal_id);
         if (!RemoveDisagreement(tx, d->case_id, d->goal_id, d->participant_id))
           throw Error::NotFound("DISAGREEMENT_NOT_FOUND", "this participant recorded no disagreement with this goal");
@@ -263,6 +268,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
                                    v1::Action* resp) override {
     return ServeUnary(rt_, ctx, "CreateAction", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto a = std::make_shared<NewAction>(ValidateCreateAction(*req));
+      BindRequestId(db, "careplan", call, req->request_id(), RequestFingerprint(*req));
       Change(call, db, a->case_id, kEditCarePlan, {req->action().responsible()}, resp,
              [a](pqxx::work& tx, const OpenedChange&, const Participants&) {
                if (a->request_id)
@@ -298,6 +304,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
                                        v1::Evaluation* resp) override {
     return ServeUnary(rt_, ctx, "RecordEvaluation", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto e = std::make_shared<NewEvaluation>(ValidateRecordEvaluation(*req, BelgianTodayIso()));
+      BindRequestId(db, "careplan", call, req->request_id(), RequestFingerprint(*req));
       const Actor actor{call.caller.organization, call.caller.person};
       Change(call, db, e->case_id, kAnyCarePlanWrite, {}, resp,
              [e, actor](pqxx::work& tx, const OpenedChange&, const Participants&) {
@@ -335,6 +342,21 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   }
 
  private:
+  // Every participant is heard as an equal: one records (or withdraws) their own disagreement with
+  // a goal when their organisation may read the care plan (the read decision is asked and logged);
+  // someone else's, such as the client's, who has no account here, only an editor of the plan
+  // records for them (the write decision, EDIT_CARE_PLAN).
+  consent::AccessGate::Question DisagreementAccess(const Call& call, pqxx::connection& db, const std::string& case_id,
+                                                  const std::string& participant) {
+    kruispunt::team::v1::TeamQuery query;
+    query.set_case_("cases/" + case_id);
+    query.set_organization(call.caller.organization);
+    query.set_person(call.caller.person);
+    const auto own = team::DescribeTeams(*rt_.clients->team, {db, call}, {query})[0].person_participations();
+    if (std::find(own.begin(), own.end(), participant) != own.end()) return access_.For(call, case_id);
+    return access_.For(call, case_id, consent_v1::ACTION_WRITE, kEditCarePlan);
+  }
+
   // A read of the case's care plan: returns when decided (and logged) that the caller may.
   void Read(const Call& call, pqxx::connection& db, const std::string& case_id) {
     access_.Require(call, db, access_.For(call, case_id));
@@ -346,19 +368,24 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   // history entry. The changed resource is the answer.
   void Change(const Call& call, pqxx::connection& db, const std::string& case_id, int permission,
               const std::vector<std::string>& named, google::protobuf::Message* resp, const ChangeFn& change) {
-    access_.Require(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission));
-    Participants facts;
-    if (!named.empty()) {
-      kruispunt::team::v1::TeamQuery query;
-      query.set_case_("cases/" + case_id);
-      query.set_organization(call.caller.organization);
-      query.set_person(call.caller.person);
-      for (const auto& n : named) query.add_participants(n);
-      facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {query})[0].participants();
-      for (const auto& p : facts)
-        if (!p.found() || !p.active())
-          throw Precondition("PARTICIPANT_NOT_IN_TEAM", "a participant the change names is not an active participant of the case");
-    }
+    Change(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission), named, resp, change);
+  }
+  // The same, deciding `access` instead of the write decision.
+  void Change(const Call& call, pqxx::connection& db, const consent::AccessGate::Question& access,
+              const std::vector<std::string>& named, google::protobuf::Message* resp, const ChangeFn& change) {
+    const std::string& case_id = access.case_id;
+    access_.Require(call, db, access);
+    kruispunt::team::v1::TeamQuery query;
+    query.set_case_("cases/" + case_id);
+    query.set_organization(call.caller.organization);
+    query.set_person(call.caller.person);
+    for (const auto& n : named) query.add_participants(n);
+    const auto team_facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {query})[0];
+    team::RequireCaseOpen(team_facts.case_state());
+    const Participants& facts = team_facts.participants();
+    for (const auto& p : facts)
+      if (!p.found() || !p.active())
+        throw Precondition("PARTICIPANT_NOT_IN_TEAM", "a participant the change names is not an active participant of the case");
     const Actor actor{call.caller.organization, call.caller.person};
     pqxx::work tx(db);
     const auto opened = OpenChange(tx, case_id);

@@ -34,11 +34,6 @@ void CheckAgreement(Violations& v, const std::string& field, int agreement) {
     v.Add(field, "must be AGREES, NOT_YET or DISAGREES");
 }
 
-int RequiredEtag(Violations& v, const std::string& field, const std::string& etag) {
-  auto parsed = ParseEtag(v, field, etag);
-  if (etag.empty()) v.Add(field, "is required: the etag of the version you read");
-  return parsed.value_or(0);
-}
 
 }  // namespace
 
@@ -56,7 +51,7 @@ PlanUpdate ValidateUpdateCarePlan(const v1::UpdateCarePlanRequest& request) {
   out.case_id = RequirePlanName(p.name(), "care_plan.name");
   Violations v;
   const auto paths = MaskPaths(v, request.update_mask(), {"next_review_date"});
-  out.etag = RequiredEtag(v, "care_plan.etag", p.etag());
+  out.etag = ParseEtag(p.etag());
   if (paths.count("next_review_date")) {
     out.set_next_review = true;
     out.next_review = IsoDate(v, "care_plan.next_review_date", p.has_next_review_date(), p.next_review_date(), false);
@@ -70,7 +65,7 @@ StateChange ValidatePlanStateChange(const v1::ChangeCarePlanStateRequest& reques
   StateChange out;
   out.case_id = RequirePlanName(request.name(), "name");
   Violations v;
-  out.etag = ParseEtag(v, "etag", request.etag());
+  out.etag = ParseEtag(request.etag());
   v.Text("reason", request.reason(), NeedsReason(change) ? 1 : 0, kReasonMax, /*multiline=*/true);
   v.ThrowIfAny();
   out.reason = request.reason();
@@ -81,7 +76,7 @@ StateChange ValidateGoalStateChange(const v1::ChangeGoalStateRequest& request, G
   StateChange out;
   std::tie(out.case_id, out.child_id) = RequireChildName(request.name(), "goals", "name");
   Violations v;
-  out.etag = ParseEtag(v, "etag", request.etag());
+  out.etag = ParseEtag(request.etag());
   v.Text("reason", request.reason(), NeedsReason(change) ? 1 : 0, kReasonMax, /*multiline=*/true);
   if (change == GoalChange::kConclude) {
     if (!IsOutcome(request.outcome())) v.Add("outcome", "must be ACHIEVED, PARTLY_ACHIEVED or NOT_ACHIEVED");
@@ -126,7 +121,7 @@ GoalUpdate ValidateUpdateGoal(const v1::UpdateGoalRequest& request) {
   const auto paths = MaskPaths(v, request.update_mask(),
                                {"statement", "life_domain", "priority", "client_agreement", "target_date",
                                 "next_evaluation_date"});
-  out.etag = RequiredEtag(v, "goal.etag", g.etag());
+  out.etag = ParseEtag(g.etag());
   auto& e = out.edit;
   if (paths.count("statement")) {
     v.Text("goal.statement", g.statement(), 1, kStatementMax, /*multiline=*/true);
@@ -199,7 +194,7 @@ ActionUpdate ValidateUpdateAction(const v1::UpdateActionRequest& request) {
   std::tie(out.case_id, out.action_id) = RequireChildName(a.name(), "actions", "action.name");
   Violations v;
   const auto paths = MaskPaths(v, request.update_mask(), {"description", "responsible", "due_date", "status"});
-  out.etag = RequiredEtag(v, "action.etag", a.etag());
+  out.etag = ParseEtag(a.etag());
   auto& e = out.edit;
   if (paths.count("description")) {
     v.Text("action.description", a.description(), 1, kDescriptionMax, /*multiline=*/true);

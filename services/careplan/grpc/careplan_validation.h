@@ -19,7 +19,7 @@ std::string RequirePlanName(const std::string& name, std::string_view field);
 
 struct PlanUpdate {
   std::string case_id;
-  int etag;
+  std::optional<int> etag;  // when given, it must match
   bool set_next_review = false;
   std::optional<std::string> next_review;
   std::vector<std::string> fields;
@@ -40,7 +40,7 @@ NewGoal ValidateCreateGoal(const v1::CreateGoalRequest& request);
 
 struct GoalUpdate {
   std::string case_id, goal_id;
-  int etag;
+  std::optional<int> etag;  // when given, it must match
   GoalEdit edit;
   std::vector<std::string> fields;
 };
@@ -56,7 +56,7 @@ NewAction ValidateCreateAction(const v1::CreateActionRequest& request);
 
 struct ActionUpdate {
   std::string case_id, action_id;
-  int etag;
+  std::optional<int> etag;  // when given, it must match
   ActionEdit edit;
   std::vector<std::string> fields;
 };

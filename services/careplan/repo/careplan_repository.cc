@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/calendar.h"
+#include "common/idempotency.h"
 #include "common/pg_values.h"
 
 namespace kp::careplan {
@@ -14,6 +15,7 @@ namespace {
 #define GOAL_JSON "careplan.goal_json(g, false)::text"
 
 const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("careplan"),
     {"careplan.open_change",
      "INSERT INTO careplan.plans AS p (case_id, revision) VALUES ($1::uuid, 1) "
      "ON CONFLICT (case_id) DO UPDATE SET revision = p.revision + 1 RETURNING p.revision, p.state, p.version"},

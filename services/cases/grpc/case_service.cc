@@ -10,6 +10,7 @@
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
 #include "common/batcher.h"
+#include "common/idempotency.h"
 #include "common/page_token.h"
 
 namespace kp::cases {
@@ -46,6 +47,7 @@ team::v1::RegisterCasesRequest RegistrationOf(const v1::Case& c, const std::stri
 struct CaseCreate {
   PendingCall call;
   NewCase request;
+  std::string fingerprint;  // of the request, to bind its request_id
   v1::Case* response;
   grpc::Status status;
 };
@@ -85,6 +87,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                    v1::Client* resp) override {
     return ServeUnary(rt_, ctx, "CreateClient", [req, resp](const Call& call, pqxx::connection& db) {
       const NewClient client = ValidateCreateClient(*req, call.caller);
+      BindRequestId(db, "cases", call, req->request_id(), RequestFingerprint(*req));
       if (!InsertClient(db, client, *resp))
         throw Error(grpc::StatusCode::INTERNAL, "INTERNAL", "client was neither created nor found");
     });
@@ -126,7 +129,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   ServerUnaryReactor* CreateCase(CallbackServerContext* ctx, const v1::CreateCaseRequest* req,
                                  v1::Case* resp) override {
     return ServeBatched(rt_, ctx, "CreateCase", creates_, [req, resp](const PendingCall& call) {
-      return CaseCreate{call, ValidateCreateCase(*req, call.call().caller), resp, grpc::Status::OK};
+      return CaseCreate{call, ValidateCreateCase(*req, call.call().caller), RequestFingerprint(*req), resp,
+                        grpc::Status::OK};
     });
   }
 
@@ -139,9 +143,10 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     });
   }
 
-  // Lists the cases the caller's organisation owns; the read of each listed case is decided and
-  // logged like any other read before the page is answered. A listed case whose read is denied is
-  // left out (one created a moment ago may not be known to its team yet).
+  // Lists the cases the caller's organisation owns or takes part in; the read of each listed case
+  // is decided and logged like any other read before the page is answered. A listed case whose
+  // read is denied is left out (a partner's without consent; one created a moment ago may not be
+  // known to its team yet), so a page may hold fewer than page_size.
   ServerUnaryReactor* ListCases(CallbackServerContext* ctx, const v1::ListCasesRequest* req,
                                 v1::ListCasesResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListCases", [this, req, resp](const Call& call, pqxx::connection& db) {
@@ -162,7 +167,12 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                    "cases|" + std::to_string(filter.state.value_or(0)) + "|" +
                                        std::to_string(filter.life_domain.value_or(0)) + "|" +
                                        filter.client_insz.value_or(""));
-      auto last = cases::ListCases(db, call.caller.organization, filter, page.after, page.size, *resp);
+      // A partner's cases too, but never found by the client's INSZ: the client register is the
+      // owner's, and a match would tell a partner the identity its consent may not cover.
+      const auto partner_cases = filter.client_insz ? std::vector<std::string>{}
+                                                    : team::OrganizationCases(*rt_.clients->team, {db, call},
+                                                                              call.caller.organization, true);
+      auto last = cases::ListCases(db, call.caller.organization, partner_cases, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
       access_.KeepPermitted(call, db, resp->mutable_cases(), [](const v1::Case& c) { return CaseId(c); });
       ShowIdentityWherePermitted(call, db, *resp->mutable_cases());
@@ -344,9 +354,14 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     const Call& first = batch.front().call.call();
     team::v1::RegisterCasesRequest registrations;
     std::vector<CaseCreate*> created;
+    for (auto& item : batch)
+      item.status = RunMapped("CreateCase", [&] {
+        BindRequestId(db, "cases", item.call.call(), item.request.request_id.value_or(""), item.fingerprint);
+      });
     {
       pqxx::work tx(db);
       for (auto& item : batch) {
+        if (!item.status.ok()) continue;
         if (!InsertCase(tx, item.request, *item.response)) {
           item.status = Error::FailedPrecondition("CLIENT_NOT_FOUND",
                                                   "case.client does not name a client of your organisation").ToStatus();

@@ -110,7 +110,7 @@ ClientUpdate ValidateUpdateClient(const v1::UpdateClientRequest& request) {
     ch.preferred_language = c.preferred_language();
   }
   ch.contact = ContactUpdate(v, "client.contact", paths, c.contact());
-  out.expected_version = ParseEtag(v, "client.etag", c.etag());
+  out.expected_version = ParseEtag(c.etag());
   v.ThrowIfAny();
   return out;
 }
@@ -154,7 +154,7 @@ CaseUpdate ValidateUpdateCase(const v1::UpdateCaseRequest& request) {
   }
   if (paths.count("life_domains"))
     out.changes.life_domains = LifeDomains(v, "case.life_domains", c.life_domains());
-  out.expected_version = ParseEtag(v, "case.etag", c.etag());
+  out.expected_version = ParseEtag(c.etag());
   v.ThrowIfAny();
   return out;
 }
@@ -165,7 +165,7 @@ CaseTransition ValidateTransition(const v1::TransitionCaseRequest& request, Tran
   Violations v;
   const auto rule = RuleFor(transition);
   v.Text("reason", request.reason(), rule.reason_required ? 1 : 0, kReasonMax, true);
-  out.expected_version = ParseEtag(v, "etag", request.etag());
+  out.expected_version = ParseEtag(request.etag());
   v.ThrowIfAny();
   out.reason = request.reason();
   out.to_state = static_cast<int>(rule.to);

@@ -1,5 +1,6 @@
 #include "cases/repo/case_repository.h"
 
+#include "common/idempotency.h"
 #include "common/pg_values.h"
 
 namespace kp::cases {
@@ -19,6 +20,7 @@ namespace {
   "cl.birth_date::text, c.case_seq"
 
 const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("cases"),
     {"cases.client_insert",
      "INSERT INTO cases.clients (registering_org, insz, given_name, family_name, birth_date, "
      "preferred_language, email, phone, street, postal_code, city, request_id, created_by) "
@@ -89,9 +91,9 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT " CASE_COLUMNS " FROM c JOIN cases.clients cl USING (client_id)"},
     {"cases.case_list",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE c.owner_org = $1 AND c.case_seq > $2 AND ($3::smallint IS NULL OR c.state = $3) "
-     "AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) AND ($5::text IS NULL OR cl.insz = $5) "
-     "ORDER BY c.case_seq LIMIT $6"},
+     "WHERE (c.owner_org = $1 OR c.case_id = ANY ($7::uuid[])) AND c.case_seq > $2 "
+     "AND ($3::smallint IS NULL OR c.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) "
+     "AND ($5::text IS NULL OR cl.insz = $5) ORDER BY c.case_seq LIMIT $6"},
     {"cases.status_changes",
      "SELECT from_state, to_state, reason, changed_by_org, changed_by_person, "
      KP_MICROS("change_time") ", change_seq FROM cases.case_status_changes "
@@ -266,11 +268,11 @@ bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, cons
 }
 
 std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
-                                 const CaseListFilter& f, int64_t after_seq, int limit,
-                                 v1::ListCasesResponse& out) {
+                                 const std::vector<std::string>& partner_cases, const CaseListFilter& f,
+                                 int64_t after_seq, int limit, v1::ListCasesResponse& out) {
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("cases.case_list", org, after_seq, f.state, f.life_domain,
-                               f.client_insz, limit + 1);
+                               f.client_insz, limit + 1, ArrayLiteral(partner_cases));
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadCase(r, *out.add_cases()); });
 }
 

@@ -1,6 +1,7 @@
 #include "consent/grpc/consent_service.h"
 
 #include "common/batcher.h"
+#include "common/idempotency.h"
 #include "common/page_token.h"
 #include "consent/grpc/access_decider.h"
 #include "consent/client/access_gate.h"
@@ -108,10 +109,12 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
                                    v1::Consent* resp) override {
     return ServeUnary(rt_, ctx, "GrantConsent", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto grant = ValidateGrantConsent(*req, call.caller, std::chrono::system_clock::now());
+      BindRequestId(db, "consent", call, req->request_id(), RequestFingerprint(*req));
       std::vector<std::string> asked = {req->consent().granted_by()};
       for (const auto& p : req->consent().recipient_participants()) asked.push_back(p);
       const auto facts = team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQueryOf(grant.case_id, call.caller, asked)});
       CheckGrant(facts[0], call.caller, grant);
+      team::RequireCaseOpen(facts[0].case_state());
       // A recipient must be in the partner directory: a typo would otherwise be recorded, and an
       // organisation registered later under that id would be covered.
       Violations unknown;

@@ -1,5 +1,6 @@
 #include "consent/repo/consent_repository.h"
 
+#include "common/idempotency.h"
 #include "common/pg_values.h"
 
 namespace kp::consent {
@@ -19,6 +20,7 @@ namespace {
   "COALESCE(w.reason, ''), c.event_seq"
 
 const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("consent"),
     {"consent.insert",
      "WITH c AS (INSERT INTO consent.consents (case_id, granted_by, grantor_role, recipient_orgs, "
      "           recipient_participants, categories, purpose, valid_from, valid_until, method, "

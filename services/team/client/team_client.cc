@@ -21,9 +21,17 @@ std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& co
           std::make_move_iterator(response.mutable_facts()->end())};
 }
 
-std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id) {
+void RequireCaseOpen(int case_state) {
+  constexpr int kClosed = 4;  // kruispunt.cases.v1.CASE_STATE_CLOSED
+  if (case_state == kClosed)
+    throw Error::FailedPrecondition("CASE_CLOSED", "a closed case is read-only; reopen it first");
+}
+
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
+                                           bool partner_only) {
   v1::ListOrganizationCasesRequest request;
   request.set_organization("organizations/" + org_id);
+  request.set_partner_only(partner_only);
   const auto response = team.ListOrganizationCases(context, request);
   std::vector<std::string> ids;
   for (const auto& name : response.cases())

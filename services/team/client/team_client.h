@@ -40,11 +40,18 @@ class TeamClient {
 // The facts of each query's team, facts[i] answering queries[i].
 std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& context,
                                          std::vector<v1::TeamQuery> queries);
+// A closed case is read-only until it is reopened: its team, consents, care plan and agreements
+// take nothing new and change nothing. Two things stay possible, so that access can always be taken
+// away: ending a participation and withdrawing a consent. Throws FAILED_PRECONDITION CASE_CLOSED
+// for a case whose state (TeamFacts.case_state, kruispunt.cases.v1.CaseState) is CLOSED.
+void RequireCaseOpen(int case_state);
 // The organisation's directory entry (active or not), or nullopt when it is not in the directory.
 std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
                                                  const std::string& org_id);
-// The ids of the cases the organisation owns or takes part in now.
-std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id);
+// The ids of the cases the organisation owns or takes part in now; partner_only: only those it takes
+// part in without owning them.
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
+                                           bool partner_only = false);
 
 class RemoteTeamClient final : public TeamClient {
  public:

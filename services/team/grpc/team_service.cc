@@ -1,5 +1,6 @@
 #include "team/grpc/team_service.h"
 
+#include "common/idempotency.h"
 #include "common/page_token.h"
 #include "consent/client/access_gate.h"
 #include "team/client/team_client.h"
@@ -68,7 +69,7 @@ void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest&
 void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCasesRequest& req,
                              v1::ListOrganizationCasesResponse& resp) {
   const auto org = RequirePrincipalName(req.organization(), "organizations", "organization");
-  for (const auto& id : OrganizationCases(db, org)) resp.add_cases("cases/" + id);
+  for (const auto& id : OrganizationCases(db, org, req.partner_only())) resp.add_cases("cases/" + id);
 }
 
 void DescribeTeamsOn(pqxx::connection& db, const v1::DescribeTeamsRequest& req, v1::DescribeTeamsResponse& resp) {
@@ -210,6 +211,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
                                    v1::Person* resp) override {
     return ServeUnary(rt_, ctx, "CreatePerson", [req, resp](const Call& call, pqxx::connection& db) {
       const auto person = ValidateCreatePerson(*req, call.caller);
+      BindRequestId(db, "team", call, req->request_id(), RequestFingerprint(*req));
       if (!InsertPerson(db, person, *resp))
         throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND",
                                         "your organisation is not in the partner directory");
@@ -234,6 +236,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     return ServeUnary(rt_, ctx, "AddParticipant", [req, resp](const Call& call, pqxx::connection& db) {
       const auto add = ValidateAddParticipant(*req, call.caller, std::chrono::system_clock::now());
       const auto& n = add.participation;
+      BindRequestId(db, "team", call, req->request_id(), RequestFingerprint(*req));
       pqxx::work tx(db);
       const auto team = LockVisibleTeam(tx, n.case_id, call.caller);
       if (n.request_id) {
@@ -243,7 +246,9 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
         }
       }
       RequireTeamManager(team);
+      RequireCaseOpen(team.case_state);
       const auto person = FindPerson(tx, n.person_id);
+      CloseExpiredParticipations(tx, n.case_id, call.caller.organization, call.caller.person);
       if (!person)
         throw Error::FailedPrecondition("PERSON_NOT_FOUND", "participant.person names no registered person");
       if (auto needed = RequiredPersonKind(n.role); needed && *needed != person->kind)

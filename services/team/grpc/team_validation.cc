@@ -76,7 +76,7 @@ OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationReques
   }
   if (paths.count("active")) ch.active = o.active();
   ch.contact = ContactUpdate(v, "organization.contact", paths, o.contact());
-  out.expected_version = ParseEtag(v, "organization.etag", o.etag());
+  out.expected_version = ParseEtag(o.etag());
   v.ThrowIfAny();
   return out;
 }

@@ -1,6 +1,7 @@
 #include "team/repo/team_repository.h"
 
 #include "common/errors.h"
+#include "common/idempotency.h"
 #include "common/pg_values.h"
 
 namespace kp::team {
@@ -31,6 +32,7 @@ namespace {
 #define PAGE_AFTER(seq) " AND p.participant_seq > " seq " ORDER BY p.participant_seq LIMIT "
 
 const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("team"),
     {"team.org_insert",
      "INSERT INTO team.organizations (org_id, kbo_number, display_name, kind, email, phone, street, "
      "postal_code, city) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " ORG_COLUMNS},
@@ -83,6 +85,16 @@ const std::vector<PreparedStatement> kStatements = {
      "h AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
      "      SELECT case_id, participant_id, 2, role, $3, $4, $5 FROM p) "
      "SELECT count(*) FROM p"},
+    // A participation whose validity period has passed is over, as an ended one is: it is closed
+    // (ended at its valid_until) before a change to the team, so that the person, or another
+    // coordinator, can be added again. Recorded in the team's history like any ending.
+    {"team.participations_close_expired",
+     "WITH p AS (UPDATE team.participations SET end_time = valid_until, end_reason = 'validity period ended' "
+     "           WHERE case_id = $1::uuid AND end_time IS NULL AND valid_until <= now() "
+     "           RETURNING case_id, participant_id, role), "
+     "h AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
+     "      SELECT case_id, participant_id, 2, role, 'validity period ended', $2, $3 FROM p) "
+     "SELECT count(*) FROM p"},
     {"team.participant_get",
      "SELECT " PARTICIPANT_COLUMNS " WHERE p.case_id = $1::uuid AND p.participant_id = $2::uuid"},
     {"team.participant_list",
@@ -103,6 +115,10 @@ const std::vector<PreparedStatement> kStatements = {
     {"team.organization_cases",
      "SELECT case_id::text FROM team.cases WHERE owner_org = $1 "
      "UNION SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
+     "AND (p.valid_until IS NULL OR p.valid_until > now())"},
+    {"team.partner_cases",
+     "SELECT DISTINCT p.case_id::text FROM team.participations p JOIN team.cases c USING (case_id) "
+     "WHERE p.organization = $1 AND c.owner_org <> $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())"},
     {"team.case_register",
      "INSERT INTO team.cases AS c (case_id, owner_org, client_id, case_state) "
@@ -133,7 +149,8 @@ const std::vector<PreparedStatement> kStatements = {
      "    FILTER (WHERE p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS mine, "
      "  bool_or(p.role = 6 AND p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS coordinator, "
      "  bool_or(p.permissions & 128 <> 0 AND p.person_id = q.person AND p.organization = q.org AND " ACTIVE("p") ") AS manager, "
-     "  max(p.participant_id::text) FILTER (WHERE p.role = 6 AND p.end_time IS NULL) AS current_coordinator "
+     "  max(p.participant_id::text) FILTER (WHERE p.role = 6 AND p.end_time IS NULL "
+     "                                     AND (p.valid_until IS NULL OR p.valid_until > now())) AS current_coordinator "
      "  FROM team.participations p WHERE p.case_id = q.case_id OFFSET 0) t ON true "
      "ORDER BY q.i"},
     {"team.describe_participants",
@@ -325,6 +342,11 @@ bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
   return rows[0][0].as<int>() == 1;
 }
 
+void CloseExpiredParticipations(pqxx::transaction_base& tx, const std::string& case_id, const std::string& by_org,
+                                const std::string& by_person) {
+  tx.exec_prepared("team.participations_close_expired", case_id, by_org, by_person);
+}
+
 void ReadParticipant(pqxx::transaction_base& tx, const std::string& case_id,
                      const std::string& participant_id, v1::Participant& out) {
   auto rows = tx.exec_prepared("team.participant_get", case_id, participant_id);
@@ -432,10 +454,11 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
   return Describe(tx, queries);
 }
 
-std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id) {
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id, bool partner_only) {
   pqxx::nontransaction tx(conn);
   std::vector<std::string> ids;
-  for (const auto& row : tx.exec_prepared("team.organization_cases", org_id)) ids.push_back(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared(partner_only ? "team.partner_cases" : "team.organization_cases", org_id))
+    ids.push_back(row[0].as<std::string>());
   return ids;
 }
 

@@ -103,6 +103,10 @@ std::optional<std::string> ParticipantByRequest(pqxx::transaction_base& tx, cons
 // Returns the new participant's id; the team's history records it.
 std::string InsertParticipation(pqxx::transaction_base& tx, const NewParticipation& p);
 // Ends a participation not yet ended; the history records it. False if it was already ended.
+// Ends (at their valid_until) the case's participations whose validity period has passed, recorded
+// as changes by the caller whose change to the team came first.
+void CloseExpiredParticipations(pqxx::transaction_base& tx, const std::string& case_id, const std::string& by_org,
+                                const std::string& by_person);
 bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
                       const std::string& participant_id, const std::string& reason,
                       const std::string& by_org, const std::string& by_person);
@@ -153,8 +157,9 @@ struct TeamFact {
   std::vector<ParticipantFact> participants;       // per asked id, in order
 };
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
-// The cases the organisation owns or has an active participation in (case ids).
-std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id);
+// The cases the organisation owns or has an active participation in (case ids); partner_only: only
+// those it takes part in without owning them.
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id, bool partner_only);
 // The same, in the caller's transaction.
 std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<TeamQuery>& queries);
 

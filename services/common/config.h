@@ -43,6 +43,8 @@ Config ParseConfig(int argc, char** argv, const std::string& program, const std:
 // Checks combinations (a listen address off loopback needs TLS or an explicit opt-in, ...).
 void ValidateConfig(const Config& config);
 
+// Whether a listen address serves this host only: a unix socket, or a host every address of which
+// (resolved as the server resolves it to bind) is a loopback address.
 bool IsLoopbackAddress(const std::string& listen);
 
 }  // namespace kp

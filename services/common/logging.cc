@@ -1,5 +1,6 @@
 #include "common/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +24,16 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
     return std::make_unique<JsonMessageFlag>();
   }
 };
+// libprotobuf writes its own lines to stderr (e.g. a request string that is not UTF-8, which any
+// client can send before its token is checked): they go through the logger, so that a JSON log
+// stays JSON. Its messages name fields and types, never the values.
+void ProtobufLog(google::protobuf::LogLevel level, const char* /*filename*/, int /*line*/, const std::string& message) {
+  switch (level) {
+    case google::protobuf::LOGLEVEL_INFO: spdlog::info("protobuf {}", message); break;
+    case google::protobuf::LOGLEVEL_WARNING: spdlog::warn("protobuf {}", message); break;
+    default: spdlog::error("protobuf {}", message); break;
+  }
+}
 }  // namespace
 
 void InitLogging(const std::string& format, const std::string& level) {
@@ -44,6 +55,7 @@ void InitLogging(const std::string& format, const std::string& level) {
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
+  google::protobuf::SetLogHandler(&ProtobufLog);
 }
 
 }  // namespace kp

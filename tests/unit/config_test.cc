@@ -1,0 +1,20 @@
+// The settings' checks that need no server: which listen addresses count as this host only.
+#include <gtest/gtest.h>
+
+#include "common/config.h"
+
+namespace kp {
+namespace {
+
+// Plaintext is served only where nobody else can connect: the address is resolved as the server
+// resolves it to bind, not read as a string (a name beginning with "127." may name any host).
+TEST(LoopbackAddress, IsDecidedByTheResolvedAddressesNotTheText) {
+  for (const char* listen : {"127.0.0.1:50051", "127.1.2.3:1", "[::1]:50051", "localhost:50051", "unix:/run/kp.sock"})
+    EXPECT_TRUE(IsLoopbackAddress(listen)) << listen;
+  for (const char* listen : {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051", "127.0.0.1.example.invalid:50051",
+                             "127.evil.invalid:1", "50051", ":50051", "127.0.0.1"})
+    EXPECT_FALSE(IsLoopbackAddress(listen)) << listen;
+}
+
+}  // namespace
+}  // namespace kp

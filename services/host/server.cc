@@ -76,7 +76,10 @@ int ServerApp::Start() {
   }
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
-  ProbeDatabase();  // readiness is known before Start returns
+  probe_ = std::make_unique<DatabaseProbe>(config_.database_url);
+  // Readiness is known before Start returns: the first probe's answer, or down after its bound.
+  while (probe_->Now() == DatabaseProbe::State::kUnknown) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  UpdateReadiness();
   watcher_ = std::thread([this] { WatchDatabase(); });
   spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
                modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
@@ -169,35 +172,28 @@ bool ServerApp::Hosts(const std::string& service) const {
 
 // Readiness: NOT_SERVING while the database does not answer, so that a load balancer or
 // orchestrator stops sending traffic; SERVING again as soon as it does.
-void ServerApp::ProbeDatabase() {
-  bool up = false;
-  try {
-    if (!probe_conn_ || !probe_conn_->is_open())
-      probe_conn_ = std::make_unique<pqxx::connection>(config_.database_url);
-    pqxx::nontransaction tx(*probe_conn_);
-    tx.exec("SELECT 1");
-    up = true;
-  } catch (const std::exception&) {
-    probe_conn_.reset();
-  }
-  if (static_cast<int>(up) == last_probe_) return;
+void ServerApp::UpdateReadiness() {
+  const auto now = probe_->Now();
+  if (now == readiness_ || now == DatabaseProbe::State::kUnknown) return;
+  const bool up = now == DatabaseProbe::State::kUp;
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(up);
   for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
-  if (last_probe_ != -1 || !up) spdlog::warn("readiness database_up={}", up);
-  last_probe_ = up;
+  if (readiness_ != DatabaseProbe::State::kUnknown || !up) spdlog::warn("readiness database_up={}", up);
+  readiness_ = now;
 }
 
 void ServerApp::WatchDatabase() {
   while (!stopping_) {
-    for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!stopping_) ProbeDatabase();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!stopping_) UpdateReadiness();
   }
 }
 
 void ServerApp::Shutdown() {
   if (stopping_.exchange(true)) return;
   if (watcher_.joinable()) watcher_.join();
+  probe_.reset();
   if (server_) {
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(std::chrono::system_clock::now() +

@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/db_pool.h"
 #include "common/module.h"
+#include "host/database_probe.h"
 #include "team/client/team_client.h"
 
 namespace kp {
@@ -33,7 +34,7 @@ class ServerApp {
   grpc::Server* server() { return server_.get(); }
 
  private:
-  void ProbeDatabase();
+  void UpdateReadiness();
   void WatchDatabase();
 
   void RequirePeerAddresses() const;
@@ -57,8 +58,8 @@ class ServerApp {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<pqxx::connection> probe_conn_;  // used by ProbeDatabase only
-  int last_probe_ = -1;                           // -1 unknown, 0 down, 1 up
+  std::unique_ptr<DatabaseProbe> probe_;
+  DatabaseProbe::State readiness_ = DatabaseProbe::State::kUnknown;  // as health reports it
   std::thread watcher_;
 };
 

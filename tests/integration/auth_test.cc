@@ -1,4 +1,9 @@
 // Authentication and the server's surroundings (health, readiness, database outage).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "common/files.h"
 #include "host/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -127,6 +132,37 @@ TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_EQ(ErrorReason(status), "DATABASE_UNAVAILABLE");
   app.Shutdown();
+}
+
+// A database that accepts connections and then never answers (a hung PostgreSQL) turns readiness
+// NOT_SERVING within the probe's bound, although libpq itself would wait 30 s for it here.
+TEST(DatabaseOutage, ADatabaseThatHangsIsNotServing) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(silent, 16), 0);  // the kernel accepts; nobody ever answers
+  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+
+  Config config = TestServerConfig();
+  config.database_url = "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) +
+                        "/kruispunt?connect_timeout=30";
+  config.migrate = 0;
+  ServerApp app(config, AllModules());
+  const auto started = std::chrono::steady_clock::now();
+  auto channel = LocalChannel(app.Start());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << "Start waits for no hung probe";
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  HealthResponse response;
+  grpc::ClientContext health_ctx;
+  ASSERT_TRUE(health->Check(&health_ctx, grpc::health::v1::HealthCheckRequest(), &response).ok());
+  EXPECT_EQ(response.status(), HealthResponse::NOT_SERVING);
+  app.Shutdown();
+  close(silent);
 }
 
 }  // namespace

@@ -79,9 +79,9 @@ class Batcher {
   void Run(DbPool::Session& session, std::vector<Item>& batch) {
     // A caller that gave up while queued gets its answer now, and costs the database nothing.
     std::erase_if(batch, [](const Item& item) {
-      if (!item.call.DeadlinePassed()) return false;
-      item.call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
-      return true;
+      const auto given_up = item.call.GivenUp();
+      if (given_up) item.call.Finish(*given_up);
+      return given_up.has_value();
     });
     if (batch.empty()) return;
     const grpc::Status failed = RunMapped(batch.front().call.method(), [&] {

@@ -1,12 +1,16 @@
 #include "common/db_pool.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <future>
 
 namespace kp {
 
 pqxx::connection& DbPool::Session::conn() {
   if (!conn_ || !conn_->is_open()) {
-    conn_.reset();
+    Replace(nullptr);
     auto fresh = std::make_unique<pqxx::connection>(pool_.url_);
     // Our statements are index lookups whose generic plan is the right one. Left to choose,
     // PostgreSQL keeps re-planning some of them on every execution (~250 us each) because their
@@ -16,13 +20,51 @@ pqxx::connection& DbPool::Session::conn() {
       tx.exec("SET plan_cache_mode = force_generic_plan");
     }
     for (const auto& statement : pool_.statements_) fresh->prepare(statement.name, statement.sql);
-    conn_ = std::move(fresh);
+    Replace(std::move(fresh));
   }
   return *conn_;
 }
 
 void DbPool::Session::DropIfBroken() {
-  if (conn_ && !conn_->is_open()) conn_.reset();
+  if (conn_ && !conn_->is_open()) Replace(nullptr);
+}
+
+// Under the pool's mutex, so that InterruptRunning never touches a socket being closed.
+void DbPool::Session::Replace(std::unique_ptr<pqxx::connection> conn) {
+  std::lock_guard lock(pool_.mutex_);
+  conn_ = std::move(conn);
+}
+
+std::size_t DbPool::InterruptRunning() {
+  std::vector<int> backends;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto* session : sessions_)
+      if (session->busy_ && session->conn_) backends.push_back(session->conn_->backendpid());
+  }
+  if (backends.empty()) return 0;
+  // Cancelled from a connection of its own (the role may cancel its own backends), on a thread of
+  // its own that holds only copies: a PostgreSQL that does not answer cannot hold the shutdown.
+  auto cancelled = std::make_shared<std::promise<void>>();
+  std::thread([url = url_, backends, cancelled] {
+    try {
+      pqxx::connection conn(url);
+      pqxx::nontransaction tx(conn);
+      for (const int pid : backends) tx.exec_params("SELECT pg_cancel_backend($1)", pid);
+    } catch (const std::exception&) {
+      // The sockets are shut down below all the same.
+    }
+    cancelled->set_value();
+  }).detach();
+  cancelled->get_future().wait_for(std::chrono::seconds(1));
+  std::size_t interrupted = 0;
+  std::lock_guard lock(mutex_);
+  for (const auto* session : sessions_)
+    if (session->busy_ && session->conn_ && session->conn_->is_open()) {
+      ::shutdown(session->conn_->sock(), SHUT_RDWR);
+      ++interrupted;
+    }
+  return std::max(interrupted, backends.size());
 }
 
 DbPool::DbPool(std::string url, int size, std::vector<PreparedStatement> statements,
@@ -56,14 +98,23 @@ void DbPool::Stop() {
 
 void DbPool::Work() {
   Session session(*this);
+  {
+    std::lock_guard lock(mutex_);
+    sessions_.push_back(&session);
+  }
   for (;;) {
     Job job;
     {
       std::unique_lock lock(mutex_);
+      session.busy_ = false;
       ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+      if (queue_.empty()) {  // stopping and drained
+        std::erase(sessions_, &session);
+        return;
+      }
       job = std::move(queue_.front());
       queue_.pop_front();
+      session.busy_ = true;
     }
     try {
       job(session);

@@ -28,13 +28,16 @@ class DbPool {
   // when the database is down) with every registered statement prepared.
   class Session {
    public:
-    explicit Session(const DbPool& pool) : pool_(pool) {}
+    explicit Session(DbPool& pool) : pool_(pool) {}
     pqxx::connection& conn();
     void DropIfBroken();
 
    private:
-    const DbPool& pool_;
+    friend class DbPool;
+    void Replace(std::unique_ptr<pqxx::connection> conn);
+    DbPool& pool_;
     std::unique_ptr<pqxx::connection> conn_;
+    bool busy_ = false;  // a job runs (guarded by the pool's mutex, as conn_'s replacement is)
   };
   using Job = std::function<void(Session&)>;
 
@@ -48,6 +51,12 @@ class DbPool {
   bool Submit(Job job);
   // Stops taking jobs, runs those queued, joins the workers.
   void Stop();
+  // Ends the work still running in the database, for a shutdown whose grace period is over: asks
+  // PostgreSQL to cancel each running statement (so that it does not commit later, out of sight)
+  // and shuts down the sockets of the connections still busy (so that a worker waiting for a hung
+  // server returns). Their transactions roll back, unless a COMMIT was already on its way. Returns
+  // how many jobs were running.
+  std::size_t InterruptRunning();
 
   const std::string& url() const { return url_; }
 
@@ -61,6 +70,7 @@ class DbPool {
   std::condition_variable ready_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::vector<Session*> sessions_;  // one per worker, for InterruptRunning
   std::vector<std::thread> workers_;
 };
 

@@ -35,8 +35,11 @@ constexpr int kAttempts = 3;
 
 }  // namespace
 
-bool PendingCall::DeadlinePassed() const {
-  return context_->deadline() < std::chrono::system_clock::now();
+std::optional<grpc::Status> PendingCall::GivenUp() const {
+  if (context_->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
+  if (context_->deadline() < std::chrono::system_clock::now())
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
+  return std::nullopt;
 }
 
 void PendingCall::Finish(const grpc::Status& status) const {
@@ -70,10 +73,7 @@ namespace {
 // Runs the handler on a worker of `pool` and answers the call.
 void RunOnWorker(DbPool& pool, PendingCall pending, UnaryHandler handler) {
   auto job = [pending, handler = std::move(handler)](DbPool::Session& session) {
-    if (pending.DeadlinePassed()) {
-      pending.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
-      return;
-    }
+    if (const auto given_up = pending.GivenUp()) return pending.Finish(*given_up);
     pending.Finish(RunMapped(pending.method(), [&] { handler(pending.call(), session.conn()); }));
   };
   if (!pool.Submit(std::move(job))) pending.Finish(OverloadedStatus());

@@ -47,7 +47,10 @@ class PendingCall {
 
   const Call& call() const { return call_; }
   const char* method() const { return method_; }
-  bool DeadlinePassed() const;
+  // The status to finish the call with when its caller gave up while it was queued (its deadline
+  // passed, or it, or the server's shutdown, cancelled it): such a call costs the database
+  // nothing, and nothing of it is written after its caller saw it fail.
+  std::optional<grpc::Status> GivenUp() const;
   void Finish(const grpc::Status& status) const;
 
  private:

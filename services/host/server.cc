@@ -6,7 +6,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <iostream>
 #include <set>
 
@@ -196,12 +198,39 @@ void ServerApp::Shutdown() {
   probe_.reset();
   if (server_) {
     server_->GetHealthCheckService()->Shutdown();
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(config_.shutdown_grace_seconds));
+    // The grace period bounds the whole shutdown: when it is over, gRPC cancels the calls still in
+    // flight and their work in the database is ended too (a call stuck on a lock or on a hung
+    // PostgreSQL would otherwise hold the process, and commit later what its client saw fail).
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(config_.shutdown_grace_seconds);
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+    std::thread interrupter([&] {
+      std::unique_lock lock(mutex);
+      if (!done.wait_until(lock, deadline, [&] { return finished; })) InterruptDatabaseWork();
+    });
+    server_->Shutdown(deadline);
+    {
+      std::lock_guard lock(mutex);
+      finished = true;
+    }
+    done.notify_all();
+    interrupter.join();
+    InterruptDatabaseWork();  // what gRPC's cancellation left running
   }
   if (pool_) pool_->Stop();
   if (internal_pool_) internal_pool_->Stop();
   spdlog::info("stopped");
+}
+
+void ServerApp::InterruptDatabaseWork() {
+  std::size_t interrupted = 0;
+  for (auto* pool : {pool_.get(), internal_pool_.get()})
+    if (pool) interrupted += pool->InterruptRunning();
+  if (interrupted > 0)
+    spdlog::warn("shutdown_interrupted calls={}: the grace period was over; their statements were cancelled and "
+                 "their transactions rolled back, unless a commit was already on its way",
+                 interrupted);
 }
 
 int RunServerMain(int argc, char** argv, const std::string& program, const std::string& summary,

@@ -35,6 +35,7 @@ class ServerApp {
 
  private:
   void UpdateReadiness();
+  void InterruptDatabaseWork();
   void WatchDatabase();
 
   void RequirePeerAddresses() const;

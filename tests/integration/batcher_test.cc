@@ -2,6 +2,7 @@
 // each call is answered. Its batches run on a real DbPool against the test database; the calls are
 // stand-ins that record their answers, and a batch waits until the test lets it finish, so that a
 // test can see what arrives meanwhile.
+#include <optional>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -49,7 +50,10 @@ struct FakeCall {
   int id;
   bool expired;
   const char* method() const { return "BatcherTest"; }
-  bool DeadlinePassed() const { return expired; }
+  std::optional<grpc::Status> GivenUp() const {
+    if (!expired) return std::nullopt;
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
+  }
   void Finish(const grpc::Status& status) const {
     std::lock_guard lock(record->mutex);
     record->answers.emplace(id, status);

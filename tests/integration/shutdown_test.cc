@@ -84,5 +84,60 @@ TEST(Shutdown, CallsInFlightFinishAndNothingIsCutOff) {
   EXPECT_EQ(in_db, std::set<std::string>(created.begin(), created.end()));
 }
 
+// A call stuck in the database (here on a row lock another session holds) does not outlive the
+// grace period: the shutdown ends within it and a little more, the client sees the call fail, and
+// the change it asked for is not made when the lock is released later.
+TEST(Shutdown, WorkStuckInTheDatabaseEndsWithTheGracePeriodAndIsNotCommittedLater) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  Config config = TestServerConfig();
+  config.shutdown_grace_seconds = 1;
+  ServerApp app(config, AllModules());
+  auto stub = v1::CaseService::NewStub(LocalChannel(app.Start()));
+  const std::string token = Token(UniqueOrg("shutdown"));
+  v1::CreateClientRequest create;
+  create.mutable_client()->set_insz(MakeInsz(1959, 3, 12));
+  create.mutable_client()->set_given_name("Maria");
+  create.mutable_client()->set_family_name("Peeters");
+  create.mutable_client()->mutable_birth_date()->set_year(1959);
+  create.mutable_client()->mutable_birth_date()->set_month(3);
+  create.mutable_client()->mutable_birth_date()->set_day(12);
+  v1::Client client;
+  ASSERT_TRUE(stub->CreateClient(Ctx(token).get(), create, &client).ok());
+
+  pqxx::connection locker(Harness::Get().database_url());
+  pqxx::work lock(locker);
+  lock.exec_params("SELECT 1 FROM cases.clients WHERE client_id = $1::uuid FOR UPDATE",
+                   client.name().substr(std::string("clients/").size()));
+  grpc::Status update_status;
+  std::thread updater([&] {
+    v1::UpdateClientRequest update;
+    update.mutable_client()->set_name(client.name());
+    update.mutable_client()->set_given_name("Marie");
+    update.mutable_update_mask()->add_paths("given_name");
+    v1::Client updated;
+    update_status = stub->UpdateClient(Ctx(token).get(), update, &updated);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the update waits for the lock
+
+  const auto stopping = std::chrono::steady_clock::now();
+  std::thread stopper([&] { app.Shutdown(); });
+  const auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  std::atomic<bool> stopped{false};
+  std::thread watch([&] { stopper.join(); stopped = true; });
+  while (!stopped && std::chrono::steady_clock::now() < bound) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  lock.abort();  // releases the row (a shutdown still waiting then ends too)
+  watch.join();
+  updater.join();
+  EXPECT_LT(took, std::chrono::seconds(5)) << "the shutdown waited for the database";
+  EXPECT_FALSE(update_status.ok());
+
+  v1::GetClientRequest get;
+  get.set_name(client.name());
+  v1::Client now;
+  ASSERT_TRUE(CaseStub()->GetClient(Ctx(token).get(), get, &now).ok());
+  EXPECT_EQ(now.given_name(), "Maria") << "a change its client saw fail was committed later";
+}
+
 }  // namespace
 }  // namespace kp::test

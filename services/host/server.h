@@ -46,6 +46,10 @@ class ServerApp {
   // Workers for the methods only Kruispunt's services call (Callers::kServices): few, as each
   // call is short and asks no other process.
   static constexpr int kInternalPoolSize = 2;
+  // The memory gRPC may take for connections and their buffers.
+  static constexpr std::size_t kGrpcMemoryBytes = 256u << 20;
+  // How often freed memory is given back to the system (see WatchDatabase).
+  static constexpr std::chrono::seconds kTrimEvery{10};
 
   Config config_;
   std::vector<ServiceModule> modules_;

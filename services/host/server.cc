@@ -101,8 +101,16 @@ int ServerApp::Start() {
 void ServerApp::Migrate() {
   const bool separate_owner = !config_.migration_database_url.empty();
   auto owner = ConnectWithPatience(separate_owner ? config_.migration_database_url : config_.database_url);
-  for (const auto& module : modules_)
-    if (module.migrations) ApplyMigrations(*owner, *module.migrations);
+  try {
+    for (const auto& module : modules_)
+      if (module.migrations) ApplyMigrations(*owner, *module.migrations);
+  } catch (const pqxx::insufficient_privilege&) {
+    throw std::runtime_error(std::string("the migrations' role may not change the schemas: ") +
+                             (separate_owner ? "--migration-database-url must be the role that owns them"
+                                             : "give the owner's connection in --migration-database-url, or "
+                                               "--migrate 0 when a migration job runs them") +
+                             " (README, Database roles)");
+  }
   if (!separate_owner) {
     spdlog::warn("the server runs as the role that owns its schemas: history is protected by triggers only; "
                  "set --migration-database-url (README, Database roles)");

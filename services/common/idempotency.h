@@ -8,7 +8,6 @@
 #include <pqxx/pqxx>
 
 #include <string>
-#include <vector>
 
 #include "common/rpc.h"
 

@@ -17,14 +17,6 @@ struct DatabaseProbe::Shared {
   std::promise<void> exited;
 };
 
-namespace {
-bool Answers(pqxx::connection* conn) {
-  pqxx::nontransaction tx(*conn);
-  tx.exec("SELECT 1");
-  return true;
-}
-}  // namespace
-
 DatabaseProbe::DatabaseProbe(std::string database_url) : shared_(std::make_shared<Shared>()) {
   shared_->url = std::move(database_url);
   std::thread([shared = shared_] {
@@ -35,7 +27,8 @@ DatabaseProbe::DatabaseProbe(std::string database_url) : shared_(std::make_share
       bool up = false;
       try {
         if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(shared->url);
-        up = Answers(conn.get());
+        pqxx::nontransaction(*conn).exec("SELECT 1");
+        up = true;
       } catch (const std::exception&) {
         conn.reset();
       }

@@ -5,6 +5,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
+
+#include "grpc/health/v1/health.pb.h"
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
@@ -71,6 +73,10 @@ int ServerApp::Start() {
   runtime_ = Runtime{auth_.get(), pool_.get(), internal_pool_.get(), gate_.get(), &clients_};
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Reflection lists the health service gRPC implements without a descriptor of its own: naming
+  // its generated descriptor here links it into the binary, so that reflection can describe it
+  // too (and a client such as `kruispunt services` or `buf curl --list-methods` lists its methods).
+  grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;

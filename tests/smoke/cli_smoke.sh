@@ -17,6 +17,10 @@ pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
 "$cli" health | grep -q SERVING
+# Reflection describes every service it lists, gRPC's own health service too.
+"$cli" services >"$dir/services"
+grep -qx "grpc.health.v1.Health/Check" "$dir/services"
+grep -qx "kruispunt.cases.v1.CaseService/GetCase" "$dir/services"
 
 # A platform administrator adds the organisation; its social worker registers and becomes the
 # case's care coordinator, so that the case can be activated.

@@ -1,5 +1,6 @@
 // kruispunt: a command-line client for trying Kruispunt without writing code.
 // Exit code: 0 on success, the gRPC status code (1..16) on an RPC error, 64 on a usage error.
+#include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -19,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
@@ -51,6 +53,7 @@ Commands:
   token --key PEM --org ORG --sub PERSON [--role professional|admin|service|dpo] [--ttl SECONDS]
         [--issuer kruispunt-dev] [--audience kruispunt] [--kid KID]     mint a development token
   health                                                                 is the server serving?
+  services                     every service and method the server lists and describes (reflection)
   client create --insz N --given-name G --family-name F --birth-date YYYY-MM-DD
         [--language nl] [--email E] [--phone P] [--street S] [--postal-code C] [--city C]
         [--request-id UUID]
@@ -278,6 +281,43 @@ int Fail(const grpc::Status& status) {
   return code;
 }
 
+// Asks the server's reflection for the services it lists and has each described: prints
+// "service/method" per line, and fails (UNIMPLEMENTED) on a listed service it cannot describe.
+int ListServices(const std::shared_ptr<grpc::Channel>& channel) {
+  namespace reflection = grpc::reflection::v1alpha;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = reflection::ServerReflection::NewStub(channel)->ServerReflectionInfo(&ctx);
+  reflection::ServerReflectionRequest request;
+  reflection::ServerReflectionResponse response;
+  request.set_list_services("");
+  if (!stream->Write(request) || !stream->Read(&response)) return Fail(stream->Finish());
+  std::vector<std::string> services;
+  for (const auto& s : response.list_services_response().service()) services.push_back(s.name());
+  int undescribed = 0;
+  for (const auto& service : services) {
+    request.set_file_containing_symbol(service);
+    if (!stream->Write(request) || !stream->Read(&response)) return Fail(stream->Finish());
+    bool described = false;
+    for (const auto& bytes : response.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto file;
+      if (!file.ParseFromString(bytes)) continue;
+      for (const auto& s : file.service())
+        if ((file.package().empty() ? "" : file.package() + ".") + s.name() == service) {
+          described = true;
+          for (const auto& m : s.method()) std::cout << service << "/" << m.name() << "\n";
+        }
+    }
+    if (!described) {
+      std::cerr << "error: the server lists " << service << " but does not describe it\n";
+      ++undescribed;
+    }
+  }
+  stream->WritesDone();
+  stream->Finish();
+  return undescribed == 0 ? 0 : 12;  // UNIMPLEMENTED
+}
+
 int MintToken(const Args& a) {
   for (const char* required : {"key", "org", "sub"})
     if (!a.Has(required)) Usage(std::string("token needs --") + required);
@@ -336,6 +376,8 @@ int main(int argc, char** argv) {
     Print(response, json);
     return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 14;
   }
+
+  if (group == "services") return ListServices(channel);
 
   const std::string token = a.Get("token", Env("KRUISPUNT_TOKEN"));
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);

@@ -174,8 +174,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
                                                                               call.caller.organization, true);
       auto last = cases::ListCases(db, call.caller.organization, partner_cases, filter, page.after, page.size, *resp);
       resp->set_next_page_token(NextToken(last, page));
-      access_.KeepPermitted(call, db, resp->mutable_cases(), [](const v1::Case& c) { return CaseId(c); });
-      ShowIdentityWherePermitted(call, db, *resp->mutable_cases());
+      KeepReadable(call, db, *resp->mutable_cases());
     });
   }
 
@@ -432,13 +431,20 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     answer.clear_client_summary();
     answer.add_withheld_categories(kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT);
   }
-  // The same for a page of cases the caller may read.
-  void ShowIdentityWherePermitted(const Call& call, pqxx::connection& db,
-                                  google::protobuf::RepeatedPtrField<v1::Case>& cases) {
+  // Keeps the listed cases the caller may read, each with its client's identity where that is
+  // permitted: one decision batch for the page, as for concurrent GetCase calls.
+  void KeepReadable(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<v1::Case>& cases) {
     std::vector<consent::AccessGate::Question> questions;
+    for (const auto& c : cases) questions.push_back(access_.For(call, CaseId(c)));
     for (const auto& c : cases) questions.push_back(IdentityQuestion(call, CaseId(c)));
     const auto verdicts = access_.Verdicts(call, db, questions);
-    for (int i = 0; i < cases.size(); ++i) ShowIdentityOnlyIf(verdicts[i], *cases.Mutable(i));
+    google::protobuf::RepeatedPtrField<v1::Case> kept;
+    for (int i = 0; i < cases.size(); ++i) {
+      if (!verdicts[i].ok()) continue;
+      ShowIdentityOnlyIf(verdicts[cases.size() + i], *cases.Mutable(i));
+      kept.Add(std::move(*cases.Mutable(i)));
+    }
+    cases.Swap(&kept);
   }
 
   // Returns when the decision permits the caller to change the case (only its owner may; the

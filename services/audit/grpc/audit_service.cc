@@ -85,11 +85,10 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   ServerUnaryReactor* ListCaseAccessLog(CallbackServerContext* ctx, const v1::ListCaseAccessLogRequest* req,
                                         v1::ListAccessLogResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListCaseAccessLog", [this, req, resp](const Call& call, pqxx::connection& db) {
-      LogFilter filter;
-      filter.case_id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(), "log|" + *filter.case_id);
+      const auto case_id = RequireName(req->parent(), "cases", "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "log|" + case_id);
       consent_v1::BatchCheckAccessRequest question;
-      *question.add_questions() = consent::CaseQuestion(*filter.case_id, call.caller.organization, call.caller.person,
+      *question.add_questions() = consent::CaseQuestion(case_id, call.caller.organization, call.caller.person,
                                                         consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,
                                                         "kruispunt.audit.v1.AuditService/ListCaseAccessLog",
                                                         call.request_id);
@@ -97,7 +96,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       RequireOneAnswerEach(decided.decisions_size(), 1, "the consent service");
       if (decided.decisions(0).ground() != consent_v1::GROUND_OWNER)
         throw Error::NotFound("CASE_NOT_FOUND", "no such case, or not owned by your organisation");
-      resp->set_next_page_token(NextToken(ListEntries(db, filter, page.after, page.size, *resp), page));
+      resp->set_next_page_token(NextToken(ListCaseEntries(db, case_id, page.after, page.size, *resp), page));
     });
   }
 

@@ -8,6 +8,10 @@ namespace kp::audit {
 
 namespace {
 
+#define ENTRY_COLUMNS                                                                                 \
+  "case_id, entry_seq, organization, person, category, action, purpose, decision, ground, deny_reason, " \
+  "array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time")
+
 const std::vector<PreparedStatement> kStatements = {
     // One round trip: an autocommit statement whose transaction-local synchronous_commit = off
     // (set_config(..., true)) still holds when the statement's own transaction commits.
@@ -21,10 +25,13 @@ const std::vector<PreparedStatement> kStatements = {
      "AS e(case_id, organization, person, category, action, purpose, decision, ground, deny_reason, consents, "
      "rpc, request_id, i) CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async "
      "ORDER BY e.i RETURNING entry_seq"},
+    // A case's log, newest first: its own statement, so that its plan is always the primary key's
+    // (the generic plan of the catch-all below scanned the whole log: issue 23).
+    {"audit.case_log",
+     "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE case_id = $1::uuid AND entry_seq < $2 "
+     "ORDER BY entry_seq DESC LIMIT $3"},
     {"audit.list",
-     "SELECT case_id, entry_seq, organization, person, category, action, purpose, decision, ground, "
-     "deny_reason, array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time") " "
-     "FROM audit.access_log WHERE entry_seq < $1 AND ($2::uuid IS NULL OR case_id = $2) "
+     "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE entry_seq < $1 AND ($2::uuid IS NULL OR case_id = $2) "
      "AND ($3::text IS NULL OR organization = $3) "
      "AND ($4::bigint IS NULL OR entry_time >= to_timestamp($4::double precision / 1e6)) "
      "AND ($5::bigint IS NULL OR entry_time < to_timestamp($5::double precision / 1e6)) "
@@ -67,12 +74,8 @@ std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<New
   return seqs;
 }
 
-std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& f, int64_t before_seq, int limit,
-                                   v1::ListAccessLogResponse& out) {
-  pqxx::nontransaction tx(conn);
-  const int64_t before = before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max();
-  auto rows = tx.exec_prepared("audit.list", before, f.case_id, f.organization, f.start_micros, f.end_micros,
-                               f.decision, limit + 1);
+namespace {
+std::optional<int64_t> ReadEntries(const pqxx::result& rows, int limit, v1::ListAccessLogResponse& out) {
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     auto* e = out.add_entries();
     e->set_case_("cases/" + r[0].as<std::string>());
@@ -92,6 +95,24 @@ std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& f, i
     SetTime(e->mutable_time(), r[13].as<int64_t>());
     return r[1].as<int64_t>();
   });
+}
+
+int64_t Before(int64_t before_seq) { return before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max(); }
+
+}  // namespace
+
+std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, int64_t before_seq,
+                                       int limit, v1::ListAccessLogResponse& out) {
+  pqxx::nontransaction tx(conn);
+  return ReadEntries(tx.exec_prepared("audit.case_log", case_id, Before(before_seq), limit + 1), limit, out);
+}
+
+std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& f, int64_t before_seq, int limit,
+                                   v1::ListAccessLogResponse& out) {
+  pqxx::nontransaction tx(conn);
+  return ReadEntries(tx.exec_prepared("audit.list", Before(before_seq), f.case_id, f.organization, f.start_micros,
+                                      f.end_micros, f.decision, limit + 1),
+                     limit, out);
 }
 
 }  // namespace kp::audit

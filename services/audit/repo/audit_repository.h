@@ -34,7 +34,10 @@ struct LogFilter {
   std::optional<int64_t> start_micros, end_micros;
   std::optional<int> decision;
 };
-// Newest first, before `before_seq` (0: from the newest).
+// A case's entries, newest first, before `before_seq` (0: from the newest).
+std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, int64_t before_seq,
+                                       int limit, v1::ListAccessLogResponse& out);
+// Entries matching the filter, newest first, before `before_seq` (0: from the newest).
 std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& filter, int64_t before_seq,
                                    int limit, v1::ListAccessLogResponse& out);
 

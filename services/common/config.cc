@@ -10,6 +10,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "common/version.h"
+
 namespace kp {
 
 namespace {
@@ -110,6 +112,10 @@ Config ParseConfig(int argc, char** argv, const std::string& program, const std:
 
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--version") {
+      std::cout << VersionLine(program) << "\n";
+      std::exit(0);
+    }
     if (arg == "--help" || arg == "-h") {
       std::cout << "Usage: " << program << " [--flag=value ...]\n" << summary << "\n\nSettings:\n";
       for (const auto& s : Settings())

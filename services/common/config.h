@@ -36,7 +36,7 @@ struct Config {
   std::string peer_tls_ca;         // set: peers are reached over TLS, verified against this CA
 };
 
-// Parses argv and the environment. Prints help and exits 0 on --help; throws
+// Parses argv and the environment. Prints help and exits 0 on --help (the version on --version); throws
 // std::invalid_argument with a readable message on a bad flag or value.
 Config ParseConfig(int argc, char** argv, const std::string& program, const std::string& summary);
 

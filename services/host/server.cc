@@ -21,6 +21,7 @@
 #include "audit/client/audit_client.h"
 #include "careplan/client/careplan_client.h"
 #include "common/logging.h"
+#include "common/version.h"
 #include "consent/client/consent_client.h"
 
 namespace kp {
@@ -274,6 +275,7 @@ int RunServerMain(int argc, char** argv, const std::string& program, const std::
     return 2;
   }
   InitLogging(config.log_format, config.log_level);
+  spdlog::info("starting {}", VersionLine(program));
   // gRPC's mutexes are absl's, whose deadlock detection (on in Debian's build) keeps a lock graph
   // on every acquisition: a few percent of a busy server's CPU (perf, bench/run.sh partner-get).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -17,6 +17,9 @@ pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
 "$cli" health | grep -q SERVING
+# Every binary names its version and commit.
+"$kruispuntd" --version | grep -Eq '^kruispuntd [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{7,}(\+changes)?, [0-9-]{10}\)$'
+"$cli" --version | grep -Eq '^kruispunt [0-9]+\.[0-9]+\.[0-9]+ \(commit '
 # Reflection describes every service it lists, gRPC's own health service too.
 "$cli" services >"$dir/services"
 grep -qx "grpc.health.v1.Health/Check" "$dir/services"

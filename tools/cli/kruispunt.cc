@@ -17,6 +17,7 @@
 
 #include "common/files.h"
 #include "common/jwt.h"
+#include "common/version.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -41,6 +42,7 @@ namespace agreements = kruispunt::agreements::v1;
 constexpr int kUsage = 64;
 
 const char* kHelp = R"(Usage: kruispunt [--addr HOST:PORT] [--token JWT] [--json] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] COMMAND ...
+       kruispunt --version
 
 Global options (environment in brackets):
   --addr      server address (KRUISPUNT_ADDR, default 127.0.0.1:50051)
@@ -337,6 +339,10 @@ int MintToken(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::cout << kp::VersionLine("kruispunt") << "\n";
+    return 0;
+  }
   Args a = Parse(argc, argv);
   if (a.positional.empty()) Usage("a command is required");
   const std::string group = a.positional[0];

@@ -294,8 +294,10 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       resp->set_entries_checked(result.checked);
       resp->set_first_broken_sequence(result.first_broken);
       resp->set_problem(result.problem);
-      resp->set_head_hash(result.head_hash);
-      resp->set_head_sequence(result.checked);
+      if (result.intact) {  // a head to keep only from a chain that verified
+        resp->set_head_hash(result.head_hash);
+        resp->set_head_sequence(result.checked);
+      }
     });
   }
 

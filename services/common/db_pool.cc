@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <future>
 
 namespace kp {
@@ -57,14 +56,10 @@ std::size_t DbPool::InterruptRunning() {
     cancelled->set_value();
   }).detach();
   cancelled->get_future().wait_for(std::chrono::seconds(1));
-  std::size_t interrupted = 0;
   std::lock_guard lock(mutex_);
   for (const auto* session : sessions_)
-    if (session->busy_ && session->conn_ && session->conn_->is_open()) {
-      ::shutdown(session->conn_->sock(), SHUT_RDWR);
-      ++interrupted;
-    }
-  return std::max(interrupted, backends.size());
+    if (session->busy_ && session->conn_ && session->conn_->is_open()) ::shutdown(session->conn_->sock(), SHUT_RDWR);
+  return backends.size();
 }
 
 DbPool::DbPool(std::string url, int size, std::vector<PreparedStatement> statements,

@@ -66,6 +66,17 @@ class ConsentTest : public CaseApiTest {
     return {response.entries().begin(), response.entries().end()};
   }
 
+  // A case of the fixture's organisation in whose team the partner may read the case (mandate
+  // READ_CASE), with the client's consent for the case only.
+  v1::Case CaseTheyMayRead(const Partner& partner) {
+    const auto c = CreateCase(token_, CreateClient(token_).name());
+    AppointCoordinator(c.name());
+    team_v1::Participant added;
+    EXPECT_TRUE(AddParticipant(token_, c.name(), partner.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                               {P::PERMISSION_READ_CASE}, &added).ok());
+    GrantConsent(token_, c.name(), {partner.org}, {C::DATA_CATEGORY_CASE});
+    return c;
+  }
 };
 
 // Maria grants CAW, OCMW and home nursing the care plan and agreements (and the case); only the
@@ -417,12 +428,7 @@ TEST_F(ConsentTest, DecisionsAgreeWithAReferenceModel) {
 
 TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-  const auto c = CreateCase(token_, CreateClient(token_).name());
-  AppointCoordinator(c.name());
-  team_v1::Participant added;
-  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                             {P::PERMISSION_READ_CASE}, &added).ok());
-  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+  const auto c = CaseTheyMayRead(caw);
 
   v1::UpdateCaseRequest update;
   update.mutable_case_()->set_name(c.name());
@@ -459,12 +465,7 @@ TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
 // Once the client consents to share the identity too, the partner reads it.
 TEST_F(ConsentTest, AClientsIdentityIsShownOnlyWhereItsOwnCategoryIsConsentedTo) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
-  const auto c = CreateCase(token_, CreateClient(token_).name());
-  AppointCoordinator(c.name());
-  team_v1::Participant added;
-  ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
-                             {P::PERMISSION_READ_CASE}, &added).ok());
-  GrantConsent(token_, c.name(), {caw.org}, {C::DATA_CATEGORY_CASE});
+  const auto c = CaseTheyMayRead(caw);
 
   v1::GetCaseRequest get;
   get.set_name(c.name());

@@ -1,5 +1,6 @@
 // The migration runner against the real PostgreSQL: twice, concurrently, and a changed migration.
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/migrations.h"
@@ -96,6 +97,20 @@ TEST(AppendOnlyHistory, RefusesTruncate) {
 // are not history.
 TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  {
+    // The tables the grants treat as history (an append-only trigger calling refuse_change()) are
+    // exactly those the domain calls history: one added without its trigger, or with a trigger
+    // but missing here, fails.
+    pqxx::connection owner(Harness::Get().database_url());
+    pqxx::nontransaction tx(owner);
+    std::set<std::string> protected_tables;
+    for (const auto& row : tx.exec(
+             "SELECT DISTINCT n.nspname || '.' || c.relname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+             "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE p.proname = 'refuse_change' AND p.pronamespace = c.relnamespace"))
+      protected_tables.insert(row[0].as<std::string>());
+    EXPECT_EQ(protected_tables, std::set<std::string>(kHistoryTables.begin(), kHistoryTables.end()));
+  }
   pqxx::connection conn(Harness::Get().app_database_url());
   const auto refused = [&](const std::string& table, const std::string& sql) {
     pqxx::work tx(conn);

@@ -390,17 +390,14 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     for (const auto* item : created) ClearTeamSyncPending(db, CaseId(*item->response), CaseVersion(*item->response));
   }
 
-  // One decision for the batch: for each read, the case and the client's identity (asked together,
-  // so that the identity costs no second round trip).
   void ReadCases(pqxx::connection& db, std::vector<CaseRead>& batch) {
-    std::vector<consent::AccessGate::Question> questions;
-    for (const auto& item : batch) questions.push_back(access_.For(item.call.call(), item.case_id));
-    for (const auto& item : batch) questions.push_back(IdentityQuestion(item.call.call(), item.case_id));
-    const auto verdicts = access_.Verdicts(batch.front().call.call(), db, questions);
+    std::vector<consent::AccessGate::Question> reads;
+    for (const auto& item : batch) reads.push_back(access_.For(item.call.call(), item.case_id));
+    const auto verdicts = DecideReads(batch.front().call.call(), db, std::move(reads));
     std::vector<std::string> permitted;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i].status = verdicts[i];
-      if (verdicts[i].ok()) permitted.push_back(batch[i].case_id);
+      batch[i].status = verdicts.cases[i];
+      if (verdicts.cases[i].ok()) permitted.push_back(batch[i].case_id);
     }
     if (permitted.empty()) return;
     const auto found = GetCases(db, permitted);
@@ -413,38 +410,48 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         continue;
       }
       item.response->CopyFrom(it->second);
-      ShowIdentityOnlyIf(verdicts[batch.size() + i], *item.response);
+      ShowIdentityOnlyIf(verdicts.identities[i], *item.response);
     }
   }
 
+  // Keeps the listed cases the caller may read, each with its client's identity where that is
+  // permitted.
+  void KeepReadable(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<v1::Case>& cases) {
+    std::vector<consent::AccessGate::Question> reads;
+    for (const auto& c : cases) reads.push_back(access_.For(call, CaseId(c)));
+    const auto verdicts = DecideReads(call, db, std::move(reads));
+    google::protobuf::RepeatedPtrField<v1::Case> kept;
+    for (int i = 0; i < cases.size(); ++i) {
+      if (!verdicts.cases[static_cast<std::size_t>(i)].ok()) continue;
+      ShowIdentityOnlyIf(verdicts.identities[static_cast<std::size_t>(i)], *cases.Mutable(i));
+      kept.Add(std::move(*cases.Mutable(i)));
+    }
+    cases.Swap(&kept);
+  }
+
   // The client summary in a case is data of its own category, IDENTITY_AND_CONTACT: a partner's
-  // consent may cover the case and not the client's identity. Every read of a case asks about both
-  // (each decision is logged under its category); writes need not, as only the owner writes, and a
-  // case's client is the owner's own client record (GetClient).
-  consent::AccessGate::Question IdentityQuestion(const Call& call, const std::string& case_id) const {
-    auto question = access_.For(call, case_id);
-    question.category = kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT;
-    return question;
+  // consent may cover the case and not the client's identity. Every read of a case is decided for
+  // both, in one batch (one round trip to the decision and the log), each logged under its
+  // category. Writes need not: only the owner writes, and a case's client is the owner's own
+  // client record (GetClient).
+  struct ReadVerdicts {
+    std::vector<grpc::Status> cases, identities;  // one each per read asked, in order
+  };
+  ReadVerdicts DecideReads(const Call& call, pqxx::connection& db, std::vector<consent::AccessGate::Question> reads) {
+    const std::size_t n = reads.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto identity = reads[i];
+      identity.category = kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT;
+      reads.push_back(std::move(identity));
+    }
+    auto verdicts = access_.Verdicts(call, db, reads);
+    return {{verdicts.begin(), verdicts.begin() + static_cast<std::ptrdiff_t>(n)},
+            {verdicts.begin() + static_cast<std::ptrdiff_t>(n), verdicts.end()}};
   }
   static void ShowIdentityOnlyIf(const grpc::Status& identity_verdict, v1::Case& answer) {
     if (identity_verdict.ok()) return;
     answer.clear_client_summary();
     answer.add_withheld_categories(kruispunt::consent::v1::DATA_CATEGORY_IDENTITY_AND_CONTACT);
-  }
-  // Keeps the listed cases the caller may read, each with its client's identity where that is
-  // permitted: one decision batch for the page, as for concurrent GetCase calls.
-  void KeepReadable(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<v1::Case>& cases) {
-    std::vector<consent::AccessGate::Question> questions;
-    for (const auto& c : cases) questions.push_back(access_.For(call, CaseId(c)));
-    for (const auto& c : cases) questions.push_back(IdentityQuestion(call, CaseId(c)));
-    const auto verdicts = access_.Verdicts(call, db, questions);
-    google::protobuf::RepeatedPtrField<v1::Case> kept;
-    for (int i = 0; i < cases.size(); ++i) {
-      if (!verdicts[i].ok()) continue;
-      ShowIdentityOnlyIf(verdicts[cases.size() + i], *cases.Mutable(i));
-      kept.Add(std::move(*cases.Mutable(i)));
-    }
-    cases.Swap(&kept);
   }
 
   // Returns when the decision permits the caller to change the case (only its owner may; the

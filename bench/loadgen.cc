@@ -2,7 +2,7 @@
 // throughput and latency percentiles. Statuses are checked: an error is counted, never timed
 // as a success.
 //
-//   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner people/ID]
+//   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner organizations/ORG/people/ID]
 //   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
 //   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
 //   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|respond-same|
@@ -244,6 +244,7 @@ int SeedAgreements(const std::string& addr, const std::string& token, int partie
   auto team = team_v1::TeamService::NewStub(channel);
   auto deals = ag::AgreementService::NewStub(channel);
   auto call = [&](const char* what, auto&& rpc) { return Called("seed-agreements", what, token, rpc); };
+  std::map<std::string, std::string> name_of;  // person id -> their name
   auto professional = [&](const std::string& id) {
     team_v1::CreatePersonRequest r;
     r.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
@@ -252,13 +253,15 @@ int SeedAgreements(const std::string& addr, const std::string& token, int partie
     r.mutable_person()->set_given_name("Bench");
     r.mutable_person()->set_family_name("Party");
     team_v1::Person out;
-    return call("CreatePerson", [&](auto* ctx) { return team->CreatePerson(ctx, r, &out); });
+    const bool ok = call("CreatePerson", [&](auto* ctx) { return team->CreatePerson(ctx, r, &out); });
+    name_of[id] = out.name();  // "organizations/{org}/people/{id}"
+    return ok;
   };
   auto join = [&](const std::string& case_name, const std::string& person, team_v1::ParticipantRole role,
                   std::vector<team_v1::Permission> mandate, std::string* name) {
     team_v1::AddParticipantRequest r;
     r.set_parent(case_name);
-    r.mutable_participant()->set_person("people/" + person);
+    r.mutable_participant()->set_person(name_of.at(person));
     r.mutable_participant()->set_role(role);
     for (auto p : mandate) r.mutable_participant()->add_mandate(p);
     team_v1::Participant out;
@@ -324,7 +327,8 @@ std::vector<Answering> FindAnswering(const std::string& addr, const std::string&
     if (!team->ListParticipants(&c1, lp, &members).ok()) continue;
     std::map<std::string, int> index_of;  // participant name -> k
     for (const auto& m : members.participants())
-      if (m.person().rfind("people/bench-party-", 0) == 0) index_of[m.name()] = std::stoi(m.person().substr(19));
+      if (const auto at = m.person().find("/people/bench-party-"); at != std::string::npos)
+        index_of[m.name()] = std::stoi(m.person().substr(at + 20));
     ag::ListAgreementsRequest la;
     la.set_parent(case_name);
     la.set_page_size(100);
@@ -639,7 +643,7 @@ int main(int argc, char** argv) {
     else if (std::string(argv[i]) == "--token") token = argv[i + 1];
   }
   if (i >= argc) {
-    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner people/ID --partner-org ORG] | "
+    std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner organizations/ORG/people/ID --partner-org ORG] | "
                  "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
                  "run --scenario get|check|create|plan|health --concurrency N --seconds S [--client clients/ID] "
                  "[--channels 4] [--list-token T]\n";

@@ -137,7 +137,7 @@ agree_token=$("$cli" token --key "$work/key.pem" --org bench-agree --sub bench -
 loadgen="$build/bench/kp-loadgen"
 # Every case of bench-get has the partner's professional in its team, with READ_CASE, and the
 # client's consent for the partner's organisation to see the case.
-"$loadgen" --addr "$addr" --token "$get_token" seed --cases 1000 --partner people/bench-partner-1 \
+"$loadgen" --addr "$addr" --token "$get_token" seed --cases 1000 --partner organizations/bench-partner/people/bench-partner-1 \
   --partner-org bench-partner >/dev/null
 create_client=$("$loadgen" --addr "$addr" --token "$create_token" seed --cases 0)
 create_client_id=${create_client#clients/}
@@ -194,7 +194,7 @@ decision_sql="\\set n random($lo, $hi)
 SELECT c.owner_org,
        bit_or(p.permissions) FILTER (WHERE p.organization = 'bench-partner' AND p.end_time IS NULL
                                        AND p.valid_from <= now() AND (p.valid_until IS NULL OR p.valid_until > now())),
-       string_agg(p.participant_id::text, ',') FILTER (WHERE p.person_id = 'bench-partner-1' AND p.end_time IS NULL
+       string_agg(p.participant_id::text, ',') FILTER (WHERE p.person_id = 'bench-partner/bench-partner-1' AND p.end_time IS NULL
                                        AND p.valid_from <= now() AND (p.valid_until IS NULL OR p.valid_until > now()))
   FROM team.cases c LEFT JOIN team.participations p USING (case_id)
  WHERE c.case_id = (SELECT case_id FROM bench_cases WHERE n = :n) GROUP BY c.owner_org;

@@ -48,6 +48,9 @@ const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"listen", "address:port to serve gRPC on (default 127.0.0.1:50051)",
        [](Config& c, const std::string& v) { c.listen = v; }},
+      {"internal-listen", "address:port to serve the internal services on, for Kruispunt's services in other "
+       "processes (their --team-address etc. name it); never the public address. Empty: none (default)",
+       [](Config& c, const std::string& v) { c.internal_listen = v; }},
       {"database-url", "PostgreSQL connection string (libpq URI or key=value), required",
        [](Config& c, const std::string& v) { c.database_url = v; }},
       {"migration-database-url", "PostgreSQL connection string of the role that owns the schemas: migrations "
@@ -84,13 +87,13 @@ const std::vector<Setting>& Settings() {
       {"credentials-recheck-seconds", "seconds between looks at the token key files and the service token file: "
        "keys and a token renewed there (written elsewhere, renamed over the old file) are used without a restart (default 30)",
        [](Config& c, const std::string& v) { c.credentials_recheck_seconds = ParseInt("credentials-recheck-seconds", v); }},
-      {"team-address", "TeamService's address; empty: the TeamService hosted in this process",
+      {"team-address", "TeamService's internal address (its --internal-listen); empty: the TeamService hosted in this process",
        [](Config& c, const std::string& v) { c.team_address = v; }},
-      {"consent-address", "ConsentService's address; empty: the ConsentService hosted in this process",
+      {"consent-address", "ConsentService's internal address; empty: the ConsentService hosted in this process",
        [](Config& c, const std::string& v) { c.consent_address = v; }},
-      {"audit-address", "AuditService's address; empty: the AuditService hosted in this process",
+      {"audit-address", "AuditService's internal address; empty: the AuditService hosted in this process",
        [](Config& c, const std::string& v) { c.audit_address = v; }},
-      {"careplan-address", "CarePlanService's address; empty: the CarePlanService hosted in this process",
+      {"careplan-address", "CarePlanService's internal address; empty: the CarePlanService hosted in this process",
        [](Config& c, const std::string& v) { c.careplan_address = v; }},
       {"peer-tls-ca", "PEM CA bundle: reach peer services over TLS (with --tls-cert/--tls-key as client certificate)",
        [](Config& c, const std::string& v) { c.peer_tls_ca = v; }},
@@ -190,6 +193,12 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("--tls-client-ca needs --tls-cert and --tls-key");
   if (config.tls_cert.empty() && !IsLoopbackAddress(config.listen) && !config.allow_insecure_remote)
     throw std::invalid_argument("plaintext is only served on loopback: configure TLS or set --allow-insecure-remote=1");
+  if (config.tls_cert.empty() && !config.internal_listen.empty() && !IsLoopbackAddress(config.internal_listen) &&
+      !config.allow_insecure_remote)
+    throw std::invalid_argument(
+        "plaintext is only served on loopback (--internal-listen too): configure TLS or set --allow-insecure-remote=1");
+  if (!config.internal_listen.empty() && config.internal_listen == config.listen)
+    throw std::invalid_argument("--internal-listen must differ from --listen: the internal services are never public");
   if (config.service_token_file.empty())
     throw std::invalid_argument("--service-token-file is required: the services call each other with it");
   if (config.credentials_recheck_seconds < 0)

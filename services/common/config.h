@@ -9,6 +9,10 @@ namespace kp {
 
 struct Config {
   std::string listen = "127.0.0.1:50051";
+  // Where the internal services (the methods only Kruispunt's own services call) are served, for
+  // the services of other processes; empty: not served (a process that hosts every service its
+  // peers need calls them directly).
+  std::string internal_listen;
   std::string database_url;
   // The schemas' owner, for migrations; empty: the migrations run as database_url's role, and only
   // the triggers protect history (the server warns). Set, the run-time role gets only the

@@ -27,6 +27,9 @@ struct ServiceModule {
   // Sets the local implementation of its client interface, for the other services of a process
   // that hosts it (null: no other service calls it).
   std::function<void(PeerClients&)> provide_local;
+  // The service through which Kruispunt's other services call it from another process, served
+  // only on the internal port (Config::internal_listen); null for a service no other service calls.
+  std::function<std::unique_ptr<grpc::Service>(Runtime&)> make_internal_service;
 };
 
 }  // namespace kp

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "common/auth.h"
 #include "common/calendar.h"
 #include "kruispunt/type/v1/life_domain.pb.h"
 
@@ -223,6 +224,20 @@ std::string RequireName(const std::string& name, std::string_view collection, st
   if (!id)
     throw Error::InvalidField(std::string(field),
                               "must be '" + std::string(collection) + "/{uuid}'");
+  return *id;
+}
+
+std::string OrganizationName(std::string_view org_id) { return "organizations/" + std::string(org_id); }
+
+std::optional<std::string> ParseOrganizationName(std::string_view name) {
+  constexpr std::string_view kPrefix = "organizations/";
+  if (name.rfind(kPrefix, 0) != 0 || !IsValidPrincipalId(name.substr(kPrefix.size()))) return std::nullopt;
+  return std::string(name.substr(kPrefix.size()));
+}
+
+std::string RequireOrganizationName(const std::string& name, std::string_view field) {
+  auto id = ParseOrganizationName(name);
+  if (!id) throw Error::InvalidField(std::string(field), "must be 'organizations/{id}'");
   return *id;
 }
 

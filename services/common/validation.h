@@ -144,6 +144,13 @@ std::optional<std::pair<std::string, std::string>> ParseChildName(std::string_vi
 std::pair<std::string, std::string> RequireChildName(const std::string& name, std::string_view collection,
                                                      std::string_view field);
 
+// An organisation's resource name: "organizations/{id}" (the id is its tokens' "org" claim).
+std::string OrganizationName(std::string_view org_id);
+// "organizations/{id}" -> the id (1..64 of [A-Za-z0-9._:-]); nullopt when it is not that.
+std::optional<std::string> ParseOrganizationName(std::string_view name);
+// The same, or INVALID_ARGUMENT on `field`.
+std::string RequireOrganizationName(const std::string& name, std::string_view field);
+
 // "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
 std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
 

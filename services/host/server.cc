@@ -92,14 +92,41 @@ int ServerApp::Start() {
   }
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
+  StartInternalServer();
   probe_ = std::make_unique<DatabaseProbe>(config_.database_url);
   // Readiness is known before Start returns: the first probe's answer, or down after its bound.
   while (probe_->Now() == DatabaseProbe::State::kUnknown) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   UpdateReadiness();
   watcher_ = std::thread([this] { WatchDatabase(); });
-  spdlog::info("serving address={} port={} services={} tls={} mtls={}", config_.listen, port,
-               modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
+  spdlog::info("serving address={} port={} internal_port={} services={} tls={} mtls={}", config_.listen, port,
+               internal_port_, modules_.size(), !config_.tls_cert.empty(), !config_.tls_client_ca.empty());
   return port;
+}
+
+// The internal services get a server of their own on another port, so that the public port does
+// not serve them at all and reflection there does not list them; a network policy lets only the
+// peers reach this port. Its calls still need the service token (Callers::kServices).
+void ServerApp::StartInternalServer() {
+  if (config_.internal_listen.empty()) {
+    // Right for kruispuntd; a single-service binary without it is unreachable for its peers.
+    spdlog::info("internal services not served: no --internal-listen");
+    return;
+  }
+  grpc::ServerBuilder builder;
+  int registered = 0;
+  for (auto& module : modules_) {
+    if (!module.make_internal_service) continue;
+    services_.push_back(module.make_internal_service(runtime_));
+    builder.RegisterService(services_.back().get());
+    ++registered;
+  }
+  if (registered == 0) return;
+  builder.AddListeningPort(config_.internal_listen, Credentials(config_), &internal_port_);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
+  builder.SetResourceQuota(grpc::ResourceQuota("kruispunt-internal").Resize(kGrpcMemoryBytes / 4));
+  internal_server_ = builder.BuildAndStart();
+  if (!internal_server_ || internal_port_ == 0)
+    throw std::runtime_error("cannot listen on " + config_.internal_listen);
 }
 
 // Migrations run as the schemas' owner. With a separate owner role, the run-time role (the one of
@@ -134,13 +161,18 @@ void ServerApp::Migrate() {
 
 const std::vector<PeerAddressSetting>& PeerAddressSettings() {
   static const std::vector<PeerAddressSetting> settings = {
-      {team::v1::TeamService::service_full_name(), &Config::team_address, "--team-address",
+      {team::v1::TeamService::service_full_name(), team::v1::TeamInternalService::service_full_name(),
+       &Config::team_address, "--team-address",
        [](PeerClients& clients, Peers& peers) { clients.team = std::make_shared<team::RemoteTeamClient>(peers); }},
-      {kruispunt::consent::v1::ConsentService::service_full_name(), &Config::consent_address, "--consent-address",
+      {kruispunt::consent::v1::ConsentService::service_full_name(),
+       kruispunt::consent::v1::ConsentInternalService::service_full_name(), &Config::consent_address,
+       "--consent-address",
        [](PeerClients& clients, Peers& peers) { clients.consent = std::make_shared<consent::RemoteConsentClient>(peers); }},
-      {kruispunt::audit::v1::AuditService::service_full_name(), &Config::audit_address, "--audit-address",
+      {kruispunt::audit::v1::AuditService::service_full_name(),
+       kruispunt::audit::v1::AuditInternalService::service_full_name(), &Config::audit_address, "--audit-address",
        [](PeerClients& clients, Peers& peers) { clients.audit = std::make_shared<audit::RemoteAuditClient>(peers); }},
-      {kruispunt::careplan::v1::CarePlanService::service_full_name(), &Config::careplan_address,
+      {kruispunt::careplan::v1::CarePlanService::service_full_name(),
+       kruispunt::careplan::v1::CarePlanInternalService::service_full_name(), &Config::careplan_address,
        "--careplan-address", [](PeerClients& clients, Peers& peers) {
          clients.careplan = std::make_shared<careplan::RemoteCarePlanClient>(peers);
        }}};
@@ -183,7 +215,7 @@ void ServerApp::ConnectPeers() {
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(Peers::kReconnectAtMost.count()));
   for (const auto& peer : PeerAddressSettings()) {
     if ((config_.*peer.address).empty() || Hosts(peer.service)) continue;
-    peers_->Set(peer.service, grpc::CreateCustomChannel(config_.*peer.address, credentials, arguments));
+    peers_->Set(peer.internal_service, grpc::CreateCustomChannel(config_.*peer.address, credentials, arguments));
     peer.connect_remote(clients_, *peers_);
   }
 }
@@ -200,9 +232,12 @@ void ServerApp::UpdateReadiness() {
   const auto now = probe_->Now();
   if (now == readiness_ || now == DatabaseProbe::State::kUnknown) return;
   const bool up = now == DatabaseProbe::State::kUp;
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(up);
-  for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
+  for (auto* server : {server_.get(), internal_server_.get()}) {
+    if (!server) continue;
+    auto* health = server->GetHealthCheckService();
+    health->SetServingStatus(up);
+    for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
+  }
   if (readiness_ != DatabaseProbe::State::kUnknown || !up) spdlog::warn("readiness database_up={}", up);
   readiness_ = now;
 }
@@ -228,7 +263,8 @@ void ServerApp::Shutdown() {
   if (watcher_.joinable()) watcher_.join();
   probe_.reset();
   if (server_) {
-    server_->GetHealthCheckService()->Shutdown();
+    for (auto* server : {server_.get(), internal_server_.get()})
+      if (server) server->GetHealthCheckService()->Shutdown();
     // The grace period bounds the whole shutdown: when it is over, gRPC cancels the calls still in
     // flight and their work in the database is ended too (a call stuck on a lock or on a hung
     // PostgreSQL would otherwise hold the process, and commit later what its client saw fail).
@@ -240,7 +276,10 @@ void ServerApp::Shutdown() {
       std::unique_lock lock(mutex);
       if (!done.wait_until(lock, deadline, [&] { return finished; })) InterruptDatabaseWork();
     });
+    // The public port first: while its calls finish, peers may still need this process's
+    // internal services.
     server_->Shutdown(deadline);
+    if (internal_server_) internal_server_->Shutdown(deadline);
     {
       std::lock_guard lock(mutex);
       finished = true;

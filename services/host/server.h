@@ -32,8 +32,11 @@ class ServerApp {
   // Stops accepting calls, lets in-flight calls finish (up to the grace period), stops workers.
   void Shutdown();
   grpc::Server* server() { return server_.get(); }
+  // The internal services' port (Config::internal_listen), 0 when not served.
+  int internal_port() const { return internal_port_; }
 
  private:
+  void StartInternalServer();
   void UpdateReadiness();
   void InterruptDatabaseWork();
   void WatchDatabase();
@@ -62,6 +65,8 @@ class ServerApp {
   Runtime runtime_{};
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> internal_server_;
+  int internal_port_ = 0;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<DatabaseProbe> probe_;
   DatabaseProbe::State readiness_ = DatabaseProbe::State::kUnknown;  // as health reports it
@@ -71,6 +76,7 @@ class ServerApp {
 // The settings that give a process the address of a peer service it does not host.
 struct PeerAddressSetting {
   std::string service;           // full name, e.g. "kruispunt.team.v1.TeamService"
+  std::string internal_service;  // the one its peers call, e.g. "kruispunt.team.v1.TeamInternalService"
   std::string Config::*address;  // e.g. &Config::team_address
   std::string flag;              // e.g. "--team-address"
   // Sets the service's remote client (once its channel is in `peers`).

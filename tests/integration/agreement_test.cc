@@ -459,12 +459,13 @@ TEST_F(AgreementTest, TheGoalsAnAgreementServesAreInTheCasesCarePlan) {
   describe.add_goals(missing);
   describe.add_goals(goal.name());
   careplan_v1::DescribeGoalsResponse described;
-  EXPECT_EQ(ErrorReason(CarePlanStub()->DescribeGoals(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
-  const auto service = Token("kruispunt", "kruispuntd", 300, "kruispunt", "", "service");
-  ASSERT_TRUE(CarePlanStub()->DescribeGoals(Ctx(service).get(), describe, &described).ok());
+  auto careplan = CarePlanInternalStub();
+  EXPECT_EQ(ErrorReason(careplan->DescribeGoals(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  const auto service = ServiceToken();
+  ASSERT_TRUE(careplan->DescribeGoals(Ctx(service).get(), describe, &described).ok());
   EXPECT_EQ(std::vector<bool>(described.exists().begin(), described.exists().end()), (std::vector<bool>{false, true}));
   describe.add_goals("cases/00000000-0000-4000-8000-000000000000/goals/00000000-0000-4000-8000-000000000001");
-  EXPECT_EQ(ViolationFields(CarePlanStub()->DescribeGoals(Ctx(service).get(), describe, &described)),
+  EXPECT_EQ(ViolationFields(careplan->DescribeGoals(Ctx(service).get(), describe, &described)),
             std::vector<std::string>{"goals[2]"});
 }
 

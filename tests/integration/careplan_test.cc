@@ -177,7 +177,7 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   // The CAW records evaluations (its mandate) but does not edit goals.
   cp::Evaluation evaluation;
   ASSERT_TRUE(Evaluate(m.caw.token, m.name, g_money.name(), 6, "Het gaat al wat beter.", &evaluation).ok());
-  EXPECT_EQ(evaluation.recorded_by_organization(), m.caw.org);
+  EXPECT_EQ(evaluation.recorded_by_organization(), "organizations/" + m.caw.org);
   cp::Goal edited;
   auto edit = g_money;
   edit.set_priority(1);
@@ -236,7 +236,7 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   EXPECT_EQ(changes[0].person(), person_);
   EXPECT_EQ(changes[3].kind(), cp::CHANGE_KIND_DISAGREEMENT_RECORDED);
   EXPECT_EQ(changes[10].care_plan().state(), cp::CARE_PLAN_STATE_ACTIVE);
-  EXPECT_EQ(changes[11].organization(), m.caw.org);
+  EXPECT_EQ(changes[11].organization(), "organizations/" + m.caw.org);
   EXPECT_EQ(changes[11].evaluation().client_rating().score(), 6);
   ASSERT_TRUE(GetPlan(token_, m.name, &plan).ok());
   EXPECT_EQ(plan.revision(), 12);
@@ -250,8 +250,8 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   int nursing_denied = 0, ocmw_plan_reads = 0;
   for (const auto& e : log.entries()) {
     if (e.category() != C::DATA_CATEGORY_CARE_PLAN) continue;
-    if (e.organization() == m.nursing.org && e.decision() == consent_v1::DECISION_DENY) ++nursing_denied;
-    if (e.organization() == m.ocmw.org && e.rpc() == "kruispunt.careplan.v1.CarePlanService/GetCarePlan" &&
+    if (e.organization() == "organizations/" + m.nursing.org && e.decision() == consent_v1::DECISION_DENY) ++nursing_denied;
+    if (e.organization() == "organizations/" + m.ocmw.org && e.rpc() == "kruispunt.careplan.v1.CarePlanService/GetCarePlan" &&
         e.decision() == consent_v1::DECISION_PERMIT)
       ++ocmw_plan_reads;
   }

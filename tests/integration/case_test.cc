@@ -41,7 +41,7 @@ TEST_F(CaseTest, CreateReturnsTheCaseWithItsClient) {
   v1::Case created;
   ASSERT_TRUE(stub_->CreateCase(Ctx(token_).get(), request, &created).ok());
   EXPECT_EQ(created.state(), v1::CASE_STATE_REGISTERED);
-  EXPECT_EQ(created.owner_organization(), org_);
+  EXPECT_EQ(created.owner_organization(), "organizations/" + org_);
   EXPECT_EQ(created.client_summary().insz(), client.insz());
   EXPECT_EQ(created.client_summary().family_name(), "Peeters");
   ASSERT_EQ(created.life_domains_size(), 2);
@@ -238,7 +238,7 @@ TEST_F(CaseTest, LifecycleFollowsTheRulesAndKeepsItsHistory) {
     for (const auto& change : page.changes()) {
       seen.emplace_back(change.from_state(), change.to_state());
       reasons.push_back(change.reason());
-      EXPECT_EQ(change.changed_by_organization(), org_);
+      EXPECT_EQ(change.changed_by_organization(), "organizations/" + org_);
       EXPECT_EQ(change.changed_by_person(), person_);
     }
     if (page.next_page_token().empty()) break;

@@ -22,7 +22,7 @@ TEST_F(ClientTest, CreateAndGetKeepTheClientsWordsAsWritten) {
   c->mutable_contact()->set_city("Sint-Niklaas");
   v1::Client created;
   ASSERT_TRUE(stub_->CreateClient(Ctx(token_).get(), request, &created).ok());
-  EXPECT_EQ(created.registering_organization(), org_);
+  EXPECT_EQ(created.registering_organization(), "organizations/" + org_);
   EXPECT_EQ(created.etag(), "1");
 
   v1::GetClientRequest get;

@@ -1,12 +1,14 @@
 // ConsentService and AuditService through the gRPC API: the scenario's consents, the one access
 // decision, withdrawal effective at once (also in a second server process), the access log, bad
 // input, and a randomized comparison of decisions against a small reference model of the rules.
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 
 #include <google/protobuf/util/time_util.h>
 
+#include "common/validation.h"
 #include "host/server.h"
 #include "integration/harness.h"
 
@@ -117,7 +119,11 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
   EXPECT_EQ(d.permission(), P::PERMISSION_READ_CARE_PLAN);
   EXPECT_EQ(std::vector<std::string>(d.consents().begin(), d.consents().end()),
             std::vector<std::string>{for_caw_and_nursing.name()});
-  EXPECT_FALSE(d.log_entry().empty());
+  // Its log entry is named under the case by an id that says nothing of the log's size.
+  const std::string entry_prefix = c.name() + "/accessLogEntries/";
+  ASSERT_EQ(d.log_entry().rfind(entry_prefix, 0), 0u) << d.log_entry();
+  EXPECT_TRUE(kp::IsUuid(d.log_entry().substr(entry_prefix.size()))) << d.log_entry();
+  const std::string care_plan_check_entry = d.log_entry();
   d = Check(caw.token, c.name(), C::DATA_CATEGORY_MEDICAL);
   EXPECT_EQ(d.deny_reason(), consent_v1::DENY_REASON_NO_CONSENT) << "CAW is denied medical data";
   EXPECT_EQ(Check(gp.token, c.name(), C::DATA_CATEGORY_MEDICAL).decision(), consent_v1::DECISION_PERMIT);
@@ -167,6 +173,7 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
 
   // Maria's access log: who looked, on what ground; the denials too.
   const auto log = CaseLog(token_, c.name());
+  EXPECT_EQ(std::count_if(log.begin(), log.end(), [&](const auto& e) { return e.name() == care_plan_check_entry; }), 1);
   std::map<std::string, std::pair<int, int>> by_org;  // org -> (permits, denies)
   for (const auto& e : log) {
     // Each GetCase also asks about the client's identity (a test of its own below): counted here
@@ -174,7 +181,7 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
     if (e.category() == C::DATA_CATEGORY_IDENTITY_AND_CONTACT) continue;
     auto& counts = by_org[e.organization()];
     (e.decision() == consent_v1::DECISION_PERMIT ? counts.first : counts.second)++;
-    if (e.organization() == ocmw.org && e.decision() == consent_v1::DECISION_PERMIT) {
+    if (e.organization() == "organizations/" + ocmw.org && e.decision() == consent_v1::DECISION_PERMIT) {
       EXPECT_EQ(e.ground(), consent_v1::GROUND_PARTICIPATION_AND_CONSENT);
       EXPECT_EQ(std::vector<std::string>(e.consents().begin(), e.consents().end()),
                 std::vector<std::string>{for_ocmw.name()});
@@ -182,11 +189,11 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
     }
   }
   // OCMW: two reads (one per process) permitted; after the withdrawal two reads and a check denied.
-  EXPECT_EQ(by_org[ocmw.org], std::make_pair(2, 3));
+  EXPECT_EQ(by_org["organizations/" + ocmw.org], std::make_pair(2, 3));
   // CAW: a check and a read before any consent, medical data and editing the plan denied; a
   // check and a read permitted.
-  EXPECT_EQ(by_org[caw.org], std::make_pair(2, 4));
-  EXPECT_GE(by_org[org_].first, 1);
+  EXPECT_EQ(by_org["organizations/" + caw.org], std::make_pair(2, 4));
+  EXPECT_GE(by_org["organizations/" + org_].first, 1);
   EXPECT_EQ(log.front().rpc(), "kruispunt.audit.v1.AuditService/ListCaseAccessLog") << "newest first";
 
   // The log is the owner's to read (for the client); a partner is told the case does not exist.
@@ -446,11 +453,11 @@ TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
   int owner_writes = 0, partner_write_denials = 0;
   std::multiset<C> owner_list_reads;  // by category: the case, and its client's identity
   for (const auto& e : CaseLog(token_, c.name())) {
-    if (e.organization() == org_ && e.action() == consent_v1::ACTION_WRITE && e.ground() == consent_v1::GROUND_OWNER)
+    if (e.organization() == "organizations/" + org_ && e.action() == consent_v1::ACTION_WRITE && e.ground() == consent_v1::GROUND_OWNER)
       ++owner_writes;
-    if (e.organization() == org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases")
+    if (e.organization() == "organizations/" + org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases")
       owner_list_reads.insert(e.category());
-    if (e.organization() == caw.org && e.action() == consent_v1::ACTION_WRITE &&
+    if (e.organization() == "organizations/" + caw.org && e.action() == consent_v1::ACTION_WRITE &&
         e.deny_reason() == consent_v1::DENY_REASON_MANDATE)
       ++partner_write_denials;
   }
@@ -477,7 +484,7 @@ TEST_F(ConsentTest, AClientsIdentityIsShownOnlyWhereItsOwnCategoryIsConsentedTo)
             std::vector<int>{C::DATA_CATEGORY_IDENTITY_AND_CONTACT});
   std::map<C, consent_v1::Decision> partner_reads;
   for (const auto& e : CaseLog(token_, c.name()))
-    if (e.organization() == caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
+    if (e.organization() == "organizations/" + caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
       partner_reads[e.category()] = e.decision();
   EXPECT_EQ(partner_reads, (std::map<C, consent_v1::Decision>{
                                {C::DATA_CATEGORY_IDENTITY_AND_CONTACT, consent_v1::DECISION_DENY},
@@ -527,7 +534,7 @@ TEST_F(ConsentTest, APartnerListsTheCasesItMayRead) {
   EXPECT_TRUE(list(readable.client_summary().insz()).empty()) << "a partner does not search the owner's clients";
   int listed_reads = 0;
   for (const auto& e : CaseLog(token_, readable.name()))
-    if (e.organization() == caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases" &&
+    if (e.organization() == "organizations/" + caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases" &&
         e.category() == C::DATA_CATEGORY_CASE && e.decision() == consent_v1::DECISION_PERMIT)
       ++listed_reads;
   EXPECT_EQ(listed_reads, 1);
@@ -541,7 +548,7 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   const auto c = CreateCase(token_, CreateClient(token_).name());
   EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
   audit_v1::SearchAccessLogRequest search;
-  search.set_organization(caw.org);
+  search.set_organization("organizations/" + caw.org);
   search.set_decision(consent_v1::DECISION_DENY);
   audit_v1::ListAccessLogResponse found;
   auto status = AuditStub()->SearchAccessLog(Ctx(token_).get(), search, &found);
@@ -553,6 +560,7 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   std::set<C> categories;
   for (const auto& e : found.entries()) {
     EXPECT_EQ(e.case_(), c.name());
+    EXPECT_EQ(e.organization(), "organizations/" + caw.org);
     EXPECT_EQ(e.deny_reason(), consent_v1::DENY_REASON_NOT_IN_TEAM);
     categories.insert(e.category());
   }
@@ -561,6 +569,10 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   found.Clear();
   ASSERT_TRUE(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found).ok());
   EXPECT_EQ(found.entries_size(), 0) << "the CAW was never permitted";
+  // An organisation is named one way everywhere: the bare id is refused.
+  search.set_organization(caw.org);
+  EXPECT_EQ(ViolationFields(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found)),
+            std::vector<std::string>{"organization"});
 }
 
 }  // namespace

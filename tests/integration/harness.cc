@@ -93,15 +93,22 @@ void Harness::StartServer(const std::string& url) {
     channel_ = split_->Channel(v1::CaseService::service_full_name());
     return;
   }
-  auto app = std::make_shared<ServerApp>(TestServerConfig(), AllModules());
+  auto config = TestServerConfig();
+  config.internal_listen = "127.0.0.1:0";
+  auto app = std::make_shared<ServerApp>(config, AllModules());
   const int port = app->Start();
   server_ = app;
   address_ = "127.0.0.1:" + std::to_string(port);
   channel_ = LocalChannel(port);
+  internal_channel_ = LocalChannel(app->internal_port());
 }
 
 std::shared_ptr<grpc::Channel> Harness::Channel(const std::string& service) const {
   return split_ ? split_->Channel(service) : channel_;
+}
+
+std::shared_ptr<grpc::Channel> Harness::InternalChannel(const std::string& service) const {
+  return split_ ? split_->InternalChannel(service) : internal_channel_;
 }
 
 std::shared_ptr<grpc::Channel> Harness::NewChannel(const std::string& service) const {
@@ -154,6 +161,11 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
 }
 
 std::string AdminToken() { return Token("kruispunt-platform", "platform-admin-1", 300, "kruispunt", "", "admin"); }
+std::string ProfessionalName(const std::string& org, const std::string& person_id) {
+  return "organizations/" + org + "/people/" + person_id;
+}
+
+std::string ServiceToken() { return Token("kruispunt", "kruispuntd", 300, "kruispunt", "", "service"); }
 
 std::string MakeKbo() {
   const long first_eight = static_cast<long>(Random()() % 19999999) + 1;  // leading 0 or 1
@@ -287,6 +299,24 @@ std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
   return agreements_v1::AgreementService::NewStub(Harness::Get().Channel(agreements_v1::AgreementService::service_full_name()));
 }
 
+std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub() {
+  return team_v1::TeamInternalService::NewStub(Harness::Get().InternalChannel(team_v1::TeamService::service_full_name()));
+}
+
+std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub() {
+  return consent_v1::ConsentInternalService::NewStub(
+      Harness::Get().InternalChannel(consent_v1::ConsentService::service_full_name()));
+}
+
+std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub() {
+  return audit_v1::AuditInternalService::NewStub(Harness::Get().InternalChannel(audit_v1::AuditService::service_full_name()));
+}
+
+std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub() {
+  return careplan_v1::CarePlanInternalService::NewStub(
+      Harness::Get().InternalChannel(careplan_v1::CarePlanService::service_full_name()));
+}
+
 team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,
                                  const std::string& family_name) {
   team_v1::CreatePersonRequest request;
@@ -350,11 +380,11 @@ void CaseApiTest::SetUp() {
 
 team_v1::Participant CaseApiTest::AppointCoordinator(const std::string& case_name) {
   team_v1::GetPersonRequest get;
-  get.set_name("people/" + person_);
+  get.set_name(ProfessionalName(org_, person_));
   team_v1::Person existing;
   if (!TeamStub()->GetPerson(Ctx(token_).get(), get, &existing).ok()) RegisterProfessional(token_, person_);
   team_v1::Participant coordinator;
-  const auto status = AddParticipant(token_, case_name, "people/" + person_, team_v1::PARTICIPANT_ROLE_CARE_COORDINATOR,
+  const auto status = AddParticipant(token_, case_name, ProfessionalName(org_, person_), team_v1::PARTICIPANT_ROLE_CARE_COORDINATOR,
                                      {team_v1::PERMISSION_READ_CASE, team_v1::PERMISSION_MANAGE_TEAM}, &coordinator);
   EXPECT_TRUE(status.ok()) << "appointing the care coordinator: " << status.error_message();
   return coordinator;

@@ -18,10 +18,14 @@
 #include "common/module.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
+#include "kruispunt/team/v1/team_internal.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "kruispunt/consent/v1/consent_internal.grpc.pb.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/audit/v1/audit_internal.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
 #include "support/test_keys.h"
 
 namespace kp::test {
@@ -47,6 +51,8 @@ class Harness {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // The channel to the server that hosts `service` (a full name).
   std::shared_ptr<grpc::Channel> Channel(const std::string& service) const;
+  // The internal port of the server that hosts `service` (its internal services, for peers).
+  std::shared_ptr<grpc::Channel> InternalChannel(const std::string& service) const;
   // A channel of its own (another connection) to the server that hosts `service`.
   std::shared_ptr<grpc::Channel> NewChannel(const std::string& service) const;
   bool split() const { return split_ != nullptr; }
@@ -63,7 +69,7 @@ class Harness {
   std::string start_error_;
   std::string address_, database_url_, app_database_url_, dir_, service_token_file_;
   KeyPair keys_, stranger_keys_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::shared_ptr<grpc::Channel> channel_, internal_channel_;
   std::shared_ptr<void> server_;
   std::shared_ptr<SplitDeployment> split_;
 };
@@ -84,6 +90,8 @@ std::string Token(const std::string& org, const std::string& sub = "person-1", i
                   const std::string& role = "professional");
 // A platform administrator's token.
 std::string AdminToken();
+// A token of Kruispunt's own services (role "service").
+std::string ServiceToken();
 
 // A client context with a bearer token and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token);
@@ -111,10 +119,13 @@ team_v1::Person RegisterProfessional(const std::string& token, const std::string
 team_v1::Person RegisterInformal(const std::string& token, const std::string& given_name,
                                  const std::string& family_name);
 
+// A professional's resource name: "organizations/{org}/people/{person_id}".
+std::string ProfessionalName(const std::string& org, const std::string& person_id);
+
 // A partner organisation (in the directory) with one registered professional and their token.
 struct Partner {
   std::string org, person, token;
-  std::string person_name() const { return "people/" + person; }
+  std::string person_name() const { return ProfessionalName(org, person); }
 };
 Partner MakePartner(const std::string& prefix, team_v1::OrganizationKind kind,
                     const std::string& profession = "maatschappelijk werker");
@@ -137,6 +148,11 @@ std::unique_ptr<consent_v1::ConsentService::Stub> ConsentStub();
 std::unique_ptr<audit_v1::AuditService::Stub> AuditStub();
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub();
 std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub();
+// The internal services, on the internal port of the server that hosts each.
+std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub();
+std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();
+std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub();
+std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub();
 
 // The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
 std::string ClientParticipant(const std::string& token, const std::string& case_name);

@@ -46,16 +46,20 @@ std::string Config::*AddressSetting(const std::string& service) {
 
 SplitDeployment::SplitDeployment() {
   const std::vector<ServiceModule> modules = AllModules();
-  const auto ports = FreeLoopbackPorts(modules.size());
-  for (std::size_t i = 0; i < modules.size(); ++i) ports_[modules[i].full_name] = ports[i];
+  const auto ports = FreeLoopbackPorts(2 * modules.size());
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    ports_[modules[i].full_name] = ports[2 * i];
+    internal_ports_[modules[i].full_name] = ports[2 * i + 1];
+  }
   for (const auto& m : modules) {
     Config config = TestServerConfig();
     config.migrate = 0;
     config.listen = Address(m.full_name);
+    config.internal_listen = InternalAddress(m.full_name);
     std::set<std::string> peers(m.peers.begin(), m.peers.end());
     peers.insert(team_v1::TeamService::service_full_name());  // every process asks it (the organisation gate)
     peers.erase(m.full_name);
-    for (const auto& peer : peers) config.*AddressSetting(peer) = Address(peer);
+    for (const auto& peer : peers) config.*AddressSetting(peer) = InternalAddress(peer);
     processes_.emplace(m.full_name, Process{config, m, nullptr});
   }
   for (const auto& m : modules) Start(m.full_name);
@@ -81,8 +85,16 @@ std::shared_ptr<grpc::Channel> SplitDeployment::Channel(const std::string& servi
   return LocalChannel(ports_.at(service));
 }
 
+std::shared_ptr<grpc::Channel> SplitDeployment::InternalChannel(const std::string& service) const {
+  return LocalChannel(internal_ports_.at(service));
+}
+
 std::string SplitDeployment::Address(const std::string& service) const {
   return "127.0.0.1:" + std::to_string(ports_.at(service));
+}
+
+std::string SplitDeployment::InternalAddress(const std::string& service) const {
+  return "127.0.0.1:" + std::to_string(internal_ports_.at(service));
 }
 
 }  // namespace kp::test

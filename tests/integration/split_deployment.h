@@ -29,7 +29,9 @@ class SplitDeployment {
   void Start(const std::string& service);
   void Stop(const std::string& service);
 
+  // The public port of `service`'s server, and the internal one its peers call.
   std::shared_ptr<grpc::Channel> Channel(const std::string& service) const;
+  std::shared_ptr<grpc::Channel> InternalChannel(const std::string& service) const;
 
  private:
   struct Process {
@@ -38,8 +40,9 @@ class SplitDeployment {
     std::unique_ptr<ServerApp> server;
   };
   std::string Address(const std::string& service) const;
+  std::string InternalAddress(const std::string& service) const;
 
-  std::map<std::string, int> ports_;
+  std::map<std::string, int> ports_, internal_ports_;
   std::map<std::string, Process> processes_;
 };
 

@@ -163,7 +163,7 @@ TEST_F(SplitDeploymentTest, EveryServiceInItsOwnProcessServesMariasCase) {
   // AuditService (which asks ConsentService) shows the CAW's permitted and denied reads.
   std::vector<consent_v1::Decision> caw_case_reads;
   for (const auto& entry : CaseReads(*audit, c.name()))
-    if (entry.organization() == caw.org) caw_case_reads.push_back(entry.decision());
+    if (entry.organization() == "organizations/" + caw.org) caw_case_reads.push_back(entry.decision());
   EXPECT_EQ(caw_case_reads, (std::vector<consent_v1::Decision>{consent_v1::DECISION_DENY, consent_v1::DECISION_PERMIT}))
       << "newest first";
 }
@@ -215,7 +215,7 @@ TEST_F(SplitDeploymentTest, WhileTheAccessLogCannotBeWrittenNobodyReadsTheCase) 
   const auto reads = CaseReads(*audit, c.name());
   EXPECT_EQ(reads.size(), 2u);
   for (const auto& entry : reads) {
-    EXPECT_EQ(entry.organization(), caw.org);
+    EXPECT_EQ(entry.organization(), "organizations/" + caw.org);
     EXPECT_EQ(entry.decision(), consent_v1::DECISION_PERMIT);
   }
 }

@@ -477,7 +477,7 @@ TEST_F(TeamTest, BadInputGetsFieldViolations) {
   team_v1::AddParticipantRequest request;
   request.set_parent(c.name());
   auto* p = request.mutable_participant();
-  p->set_person("people/" + person_);
+  p->set_person(ProfessionalName(org_, person_));
   p->set_role(static_cast<T>(99));
   p->add_mandate(static_cast<P>(42));
   p->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
@@ -573,21 +573,76 @@ TEST_F(TeamTest, ThePartnerDirectory) {
   EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ErrorReason(status), "PLATFORM_TOKEN");
 
-  // Kruispunt's internal calls are for its services only.
+}
+
+// A professional's person id is their token subject, which only their own organisation vouches
+// for: registered first by another organisation, it takes nothing from them (issue 19, item 7).
+TEST_F(TeamTest, APersonIdBelongsToItsOrganisationOnly) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto id = UniqueId("worker");
+  const auto taken_first = RegisterProfessional(token_, id);  // by the owner's organisation
+  const auto own = RegisterProfessional(Token(caw.org, id), id);
+  EXPECT_EQ(taken_first.name(), ProfessionalName(org_, id));
+  EXPECT_EQ(own.name(), ProfessionalName(caw.org, id));
+  EXPECT_EQ(own.organization(), "organizations/" + caw.org);
+  team_v1::CreatePersonRequest again;
+  again.set_person_id(id);
+  again.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
+  again.mutable_person()->set_given_name("Eva");
+  again.mutable_person()->set_family_name("Claes");
+  again.mutable_person()->set_profession("maatschappelijk werker");
+  team_v1::Person out;
+  EXPECT_EQ(ErrorReason(team_->CreatePerson(Ctx(Token(caw.org, id)).get(), again, &out)), "PERSON_ALREADY_EXISTS");
+
+  // The CAW's professional joins a team; the namesake of the other organisation is not them.
+  const auto c = CaseWithCoordinator();
+  team_v1::Participant added;
+  ASSERT_TRUE(AddParticipant(token_, c.name(), own.name(), T::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CARE_PLAN}, &added).ok());
+  EXPECT_EQ(added.person(), own.name());
+  team_v1::ListParticipationsRequest mine;
+  mine.set_person(own.name());
+  team_v1::ListParticipationsResponse listed;
+  ASSERT_TRUE(team_->ListParticipations(Ctx(Token(caw.org, id)).get(), mine, &listed).ok());
+  EXPECT_EQ(listed.participants_size(), 1);
+  EXPECT_EQ(ErrorReason(team_->ListParticipations(Ctx(Token(org_, id)).get(), mine, &listed)), "NOT_YOURSELF");
+  mine.set_person(taken_first.name());
+  ASSERT_TRUE(team_->ListParticipations(Ctx(Token(org_, id)).get(), mine, &listed).ok());
+  EXPECT_EQ(listed.participants_size(), 0);
+}
+
+// The methods only Kruispunt's own services call are served on the internal port only, and there
+// only to the service token.
+TEST_F(TeamTest, InternalServicesAreNotOnThePublicPortAndAnswerOnlyServices) {
+  const auto public_channel = Harness::Get().Channel(team_v1::TeamService::service_full_name());
   team_v1::DescribeTeamsRequest describe;
   team_v1::DescribeTeamsResponse described;
-  EXPECT_EQ(ErrorReason(team_->DescribeTeams(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  const auto on_public_port = team_v1::TeamInternalService::NewStub(public_channel)->DescribeTeams(
+      Ctx(ServiceToken()).get(), describe, &described);
+  EXPECT_EQ(on_public_port.error_code(), StatusCode::UNIMPLEMENTED);
+
+  auto team = TeamInternalStub();
+  EXPECT_EQ(ErrorReason(team->DescribeTeams(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  EXPECT_TRUE(team->DescribeTeams(Ctx(ServiceToken()).get(), describe, &described).ok());
   team_v1::RegisterCasesRequest reg;
   team_v1::RegisterCasesResponse registered;
-  EXPECT_EQ(ErrorReason(team_->RegisterCases(Ctx(AdminToken()).get(), reg, &registered)), "SERVICE_ONLY");
+  EXPECT_EQ(ErrorReason(team->RegisterCases(Ctx(AdminToken()).get(), reg, &registered)), "SERVICE_ONLY");
   team_v1::ListOrganizationCasesRequest list_cases;
   list_cases.set_organization("organizations/" + org_);
   team_v1::ListOrganizationCasesResponse cases;
-  EXPECT_EQ(ErrorReason(team_->ListOrganizationCases(Ctx(token_).get(), list_cases, &cases)), "SERVICE_ONLY");
+  EXPECT_EQ(ErrorReason(team->ListOrganizationCases(Ctx(token_).get(), list_cases, &cases)), "SERVICE_ONLY");
+  team_v1::LookUpOrganizationsRequest look_up;
+  look_up.add_names("organizations/" + org_);
+  look_up.add_names("organizations/not-in-the-directory");
+  team_v1::LookUpOrganizationsResponse found;
+  EXPECT_EQ(ErrorReason(team->LookUpOrganizations(Ctx(token_).get(), look_up, &found)), "SERVICE_ONLY");
+  ASSERT_TRUE(team->LookUpOrganizations(Ctx(ServiceToken()).get(), look_up, &found).ok());
+  ASSERT_EQ(found.organizations_size(), 1);
+  EXPECT_EQ(found.organizations(0).name(), "organizations/" + org_);
   consent_v1::BatchCheckAccessResponse decisions;
-  EXPECT_EQ(ErrorReason(ConsentStub()->BatchCheckAccess(Ctx(token_).get(), {}, &decisions)), "SERVICE_ONLY");
+  EXPECT_EQ(ErrorReason(ConsentInternalStub()->BatchCheckAccess(Ctx(token_).get(), {}, &decisions)), "SERVICE_ONLY");
   audit_v1::RecordDecisionsResponse recorded;
-  EXPECT_EQ(ErrorReason(AuditStub()->RecordDecisions(Ctx(AdminToken()).get(), {}, &recorded)), "SERVICE_ONLY");
+  EXPECT_EQ(ErrorReason(AuditInternalStub()->RecordDecisions(Ctx(AdminToken()).get(), {}, &recorded)), "SERVICE_ONLY");
 }
 
 TEST_F(TeamTest, PeopleWithoutAnOrganisationAreVisibleOnlyToWhoRegisteredThem) {

@@ -24,6 +24,8 @@ for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; don
 "$cli" services >"$dir/services"
 grep -qx "grpc.health.v1.Health/Check" "$dir/services"
 grep -qx "kruispunt.cases.v1.CaseService/GetCase" "$dir/services"
+# The internal services are not on the public port.
+if grep -q "InternalService" "$dir/services"; then echo "the public port lists an internal service"; exit 1; fi
 
 # A platform administrator adds the organisation; its social worker registers and becomes the
 # case's care coordinator, so that the case can be activated.
@@ -44,7 +46,7 @@ set +e
 set -e
 [ "$code" -eq 9 ] || { echo "activate without a care coordinator: exit $code, want 9"; exit 1; }
 grep -q "NO_CARE_COORDINATOR" "$dir/err"
-"$cli" team add "$case" --person people/$sw --role care-coordinator --permit read-case --permit manage-team \
+"$cli" team add "$case" --person organizations/$org/people/$sw --role care-coordinator --permit read-case --permit manage-team \
   | grep -q PARTICIPANT_ROLE_CARE_COORDINATOR
 "$cli" team list "$case" | grep -q PARTICIPANT_ROLE_CLIENT
 "$cli" case activate "$case" | grep -q CASE_STATE_ACTIVE

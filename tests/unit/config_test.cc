@@ -1,4 +1,5 @@
-// The settings' checks that need no server: which listen addresses count as this host only.
+// The settings' checks that need no server: which listen addresses count as this host only, and
+// where the internal services may be served.
 #include <gtest/gtest.h>
 
 #include "common/config.h"
@@ -14,6 +15,23 @@ TEST(LoopbackAddress, IsDecidedByTheResolvedAddressesNotTheText) {
   for (const char* listen : {"0.0.0.0:50051", "10.1.2.3:50051", "[::]:50051", "127.0.0.1.example.invalid:50051",
                              "127.evil.invalid:1", "50051", ":50051", "127.0.0.1"})
     EXPECT_FALSE(IsLoopbackAddress(listen)) << listen;
+}
+
+// The internal services are never on the public port, and plaintext is refused off loopback
+// there as on the public port.
+TEST(InternalListen, IsAnotherPortAndPlaintextOnlyOnLoopback) {
+  Config config;
+  config.database_url = "postgresql:///kruispunt";
+  config.token_public_keys = {"key.pem"};
+  config.service_token_file = "service.jwt";
+  config.internal_listen = "127.0.0.1:50061";
+  EXPECT_NO_THROW(ValidateConfig(config));
+  config.internal_listen = config.listen;
+  EXPECT_THROW(ValidateConfig(config), std::invalid_argument);
+  config.internal_listen = "10.1.2.3:50061";
+  EXPECT_THROW(ValidateConfig(config), std::invalid_argument);
+  config.allow_insecure_remote = 1;
+  EXPECT_NO_THROW(ValidateConfig(config));
 }
 
 }  // namespace

@@ -8,12 +8,28 @@
 #include "team/domain/kbo.h"
 #include "team/domain/team_rules.h"
 #include "support/refusals.h"
+#include "team/client/team_client.h"
 #include "team/grpc/team_validation.h"
 
 namespace kp::team {
 namespace {
 
 using test::RefusedFields;
+
+// A professional is named within their organisation; anyone else by their generated id. A name
+// and its key convert both ways, and nothing else is taken for a person's name.
+TEST(PersonNames, AProfessionalIsNamedWithinTheirOrganisation) {
+  EXPECT_EQ(ProfessionalKey("ocmw-gent", "sofie.j"), "ocmw-gent/sofie.j");
+  EXPECT_EQ(PersonName("ocmw-gent/sofie.j"), "organizations/ocmw-gent/people/sofie.j");
+  EXPECT_EQ(PersonKey("organizations/ocmw-gent/people/sofie.j"), "ocmw-gent/sofie.j");
+  const std::string informal = "3f2a5b8c-1d4e-4f6a-9b7c-2e8d0a1f3c5b";
+  EXPECT_EQ(PersonName(informal), "people/" + informal);
+  EXPECT_EQ(PersonKey("people/" + informal), informal);
+  for (const char* bad : {"", "people/", "people/a/b", "organizations/ocmw-gent/people/", "organizations//people/x",
+                          "organizations/ocmw-gent/persons/x", "organizations/ocmw gent/people/x", "sofie.j",
+                          "organizations/ocmw-gent/people/x/y"})
+    EXPECT_EQ(PersonKey(bad), std::nullopt) << bad;
+}
 
 TEST(Kbo, AcceptsValidNumbersInTheirUsualForms) {
   EXPECT_EQ(ParseKbo("0123456749"), "0123456749");

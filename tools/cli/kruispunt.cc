@@ -77,14 +77,14 @@ Commands:
   org update organizations/ID [--name N] [--kind K] [--active true|false] [--etag E]  (admin)
   person create --professional ID --profession P | --informal 1,
         --given-name G --family-name F [--email E] [--phone P] [--request-id UUID]
-  person get people/ID
-  team add cases/ID --person people/ID --role R --permit P [--permit P ...] [--domain D ...]
+  person get (organizations/ORG/people/ID | people/ID)
+  team add cases/ID --person PERSON --role R --permit P [--permit P ...] [--domain D ...]
         [--from TIME] [--until TIME] [--handover-from cases/ID/participants/ID]
         [--reason R] [--request-id UUID]
   team end cases/ID/participants/ID [--reason R]
   team list cases/ID [--all 1] [--page-size N] [--page-token T]
   team history cases/ID
-  team mine (--person people/ID | --organization organizations/ID)
+  team mine (--person organizations/ORG/people/ID | --organization organizations/ID)
   consent grant cases/ID --by PARTICIPANT --to organizations/ID [--to ...] --category C [...]
         [--to-participant PARTICIPANT ...] [--purpose care-coordination] [--method written|verbal|digital]
         [--evidence REF] --note "how it was checked" [--legal-basis explicit-consent]
@@ -95,7 +95,7 @@ Commands:
   consent history cases/ID
   access check cases/ID --category C [--action read|write] [--purpose care-coordination]
   log case cases/ID [--page-size N] [--page-token T]               (the owning organisation)
-  log search [--organization ID] [--decision permit|deny] [--from TIME] [--until TIME]  (role dpo)
+  log search [--organization organizations/ID] [--decision permit|deny] [--from TIME] [--until TIME]  (role dpo)
   plan get cases/ID                       the care plan: goals by priority, actions, evaluations
   plan update cases/ID --next-review YYYY-MM-DD --etag E
   plan activate|hold|complete|revoke cases/ID [--reason R] [--etag E]
@@ -129,7 +129,8 @@ Commands:
   agreement changes (cases/ID | organizations/ID) --since TIME
   agreement log cases/ID [--page-size N] [--page-token T]
   agreement verify cases/ID                          recompute the log's hash chain
-Parties: organizations/ID or cases/ID/participants/ID.
+Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
+ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
   financial, housing.
 Organisation kinds: mutuality-social-service, caw, ocmw, gp-practice, home-nursing, family-care,

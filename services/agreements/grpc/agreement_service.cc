@@ -370,7 +370,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
     const auto& p = facts[0].participants(0);
     if (!p.found()) throw Precondition("NOT_A_PARTY", "this participant is not a required party of the agreement");
     if (!p.active()) throw Precondition("PARTY_NOT_IN_TEAM", "this participant no longer takes part in the case");
-    if (p.member() == "people/" + actor.person) return;
+    if (p.member() == team::PersonName(team::ProfessionalKey(actor.org, actor.person))) return;
     if (HasNoAccount(p.role()) && facts[0].person_is_coordinator()) return;
     throw not_this_party;
   }
@@ -490,7 +490,7 @@ ServiceModule AgreementServiceModule() {
                        {team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
                         kruispunt::careplan::v1::CarePlanService::service_full_name()},
-                       nullptr};  // no other service calls AgreementService
+                       nullptr, nullptr};  // no other service calls AgreementService
 }
 
 }  // namespace kp::agreements

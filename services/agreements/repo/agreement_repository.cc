@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
+#include "common/validation.h"
 
 namespace kp::agreements {
 
@@ -157,7 +158,7 @@ void ReadRows(const pqxx::result& rows, Emit emit) {
       if (!r[13].is_null()) SetDate(c.mutable_end_date(), r[13].as<std::string>());
       if (!r[14].is_null()) SetDate(c.mutable_consultation_date(), r[14].as<std::string>());
       v.set_proposed_by(r[15].as<std::string>());
-      v.set_proposed_by_organization(r[16].as<std::string>());
+      v.set_proposed_by_organization(OrganizationName(r[16].as<std::string>()));
       SetTime(v.mutable_propose_time(), r[17].as<int64_t>());
       v.set_status(number == r[2].as<int>() ? agreement.status() : v1::AGREEMENT_STATUS_SUPERSEDED);
     }
@@ -169,7 +170,7 @@ void ReadRows(const pqxx::result& rows, Emit emit) {
     if (!r[19].is_null()) a.set_answer(static_cast<v1::Answer>(r[19].as<int>()));
     a.set_comment(r[20].as<std::string>());
     a.set_answered_by(r[21].as<std::string>());
-    a.set_answered_by_organization(r[22].as<std::string>());
+    a.set_answered_by_organization(OrganizationName(r[22].as<std::string>()));
     if (!r[23].is_null()) SetTime(a.mutable_answer_time(), r[23].as<int64_t>());
     a.set_withdrawn(r[24].as<bool>());
     a.set_withdrawal_reason(r[25].as<std::string>());

@@ -6,6 +6,7 @@
 
 #include "common/peer_call.h"
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
+#include "kruispunt/audit/v1/audit_internal.grpc.pb.h"
 
 namespace kp::audit {
 

@@ -27,7 +27,8 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req) {
     auto case_id = ParseResourceName(e.case_(), "cases");
     if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
     else n.case_id = *case_id;
-    if (!IsValidPrincipalId(e.organization())) v.Add(at + ".organization", "must be an organisation id");
+    const auto organization = ParseOrganizationName(e.organization());
+    if (!organization) v.Add(at + ".organization", "must be 'organizations/{id}'");
     if (!IsValidPrincipalId(e.person())) v.Add(at + ".person", "must be a person id");
     if (!IsValidPrincipalId(e.request_id())) v.Add(at + ".request_id", "must be a request id");
     v.Text(at + ".rpc", e.rpc(), 1, 200);
@@ -36,7 +37,7 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req) {
       if (!consent || !case_id || consent->first != *case_id) v.Add(at + ".consents", "must be consents of the case");
       else n.consent_ids.push_back(consent->second);
     }
-    n.organization = e.organization();
+    n.organization = organization.value_or("");
     n.person = e.person();
     n.category = e.category();
     n.action = e.action();
@@ -56,7 +57,8 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req) {
 void RecordDecisionsOn(pqxx::connection& db, const v1::RecordDecisionsRequest& req, v1::RecordDecisionsResponse& resp) {
   const auto entries = ValidateEntries(req);
   if (entries.empty()) return;
-  for (const auto seq : AppendEntries(db, entries)) resp.add_names("accessLog/" + std::to_string(seq));
+  const auto ids = AppendEntries(db, entries);
+  for (std::size_t i = 0; i < ids.size(); ++i) resp.add_names(EntryName(entries[i].case_id, ids[i]));
 }
 
 class LocalAuditClient final : public AuditClient {
@@ -73,12 +75,6 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   explicit AuditServiceImpl(Runtime& runtime)
       : rt_(runtime) {}
 
-  ServerUnaryReactor* RecordDecisions(CallbackServerContext* ctx, const v1::RecordDecisionsRequest* req,
-                                      v1::RecordDecisionsResponse* resp) override {
-    return ServeUnary(rt_, ctx, "RecordDecisions", [req, resp](const Call&, pqxx::connection& db) {
-      RecordDecisionsOn(db, *req, *resp);
-    }, Callers::kServices);
-  }
 
   // The log of a case is the client's data too: only the organisation that owns the case reads
   // it (for the client's right of access), and that read is itself decided and logged.
@@ -108,8 +104,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       LogFilter filter;
       Violations v;
       if (!req->organization().empty()) {
-        if (!IsValidPrincipalId(req->organization())) v.Add("organization", "must be an organisation id");
-        filter.organization = req->organization();
+        filter.organization = ParseOrganizationName(req->organization());
+        if (!filter.organization) v.Add("organization", "must be 'organizations/{id}'");
       }
       if (req->has_start_time()) filter.start_micros = TimeMicros(v, "start_time", req->start_time());
       if (req->has_end_time()) filter.end_micros = TimeMicros(v, "end_time", req->end_time());
@@ -133,6 +129,22 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   Runtime& rt_;
 };
 
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class AuditInternalServiceImpl final : public v1::AuditInternalService::CallbackService {
+ public:
+  explicit AuditInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* RecordDecisions(CallbackServerContext* ctx, const v1::RecordDecisionsRequest* req,
+                                      v1::RecordDecisionsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "RecordDecisions", [req, resp](const Call&, pqxx::connection& db) {
+      RecordDecisionsOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule AuditServiceModule() {
@@ -140,7 +152,8 @@ ServiceModule AuditServiceModule() {
       v1::AuditService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<AuditServiceImpl>(runtime); },
       {kruispunt::consent::v1::ConsentService::service_full_name()},
-      [](PeerClients& clients) { clients.audit = std::make_shared<LocalAuditClient>(); }};
+      [](PeerClients& clients) { clients.audit = std::make_shared<LocalAuditClient>(); },
+      [](Runtime& runtime) { return std::make_unique<AuditInternalServiceImpl>(runtime); }};
 }
 
 }  // namespace kp::audit

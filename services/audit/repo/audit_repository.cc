@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "common/pg_values.h"
+#include "common/validation.h"
 
 namespace kp::audit {
 
@@ -10,7 +11,7 @@ namespace {
 
 #define ENTRY_COLUMNS                                                                                 \
   "case_id, entry_seq, organization, person, category, action, purpose, decision, ground, deny_reason, " \
-  "array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time")
+  "array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time") ", entry_id"
 
 const std::vector<PreparedStatement> kStatements = {
     // One round trip: an autocommit statement whose transaction-local synchronous_commit = off
@@ -24,7 +25,7 @@ const std::vector<PreparedStatement> kStatements = {
      "$7::smallint[], $8::smallint[], $9::smallint[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY "
      "AS e(case_id, organization, person, category, action, purpose, decision, ground, deny_reason, consents, "
      "rpc, request_id, i) CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async "
-     "ORDER BY e.i RETURNING entry_seq"},
+     "ORDER BY e.i RETURNING entry_id"},
     // A case's log, newest first: its own statement, so that its plan is always the primary key's
     // (the generic plan of the catch-all below scanned the whole log: issue 23).
     {"audit.case_log",
@@ -54,7 +55,11 @@ std::vector<std::string> Texts(const std::vector<NewEntry>& entries, std::string
 
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
-std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries) {
+std::string EntryName(const std::string& case_id, const std::string& entry_id) {
+  return "cases/" + case_id + "/accessLogEntries/" + entry_id;
+}
+
+std::vector<std::string> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries) {
   std::vector<std::string> consents;
   for (const auto& e : entries) {
     std::string joined;
@@ -69,9 +74,9 @@ std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<New
       ArrayLiteral(Numbers(entries, &NewEntry::decision)), ArrayLiteral(Numbers(entries, &NewEntry::ground)),
       ArrayLiteral(Numbers(entries, &NewEntry::deny_reason)), ArrayLiteral(consents),
       ArrayLiteral(Texts(entries, &NewEntry::rpc)), ArrayLiteral(Texts(entries, &NewEntry::request_id)));
-  std::vector<int64_t> seqs;
-  for (const auto& r : rows) seqs.push_back(r[0].as<int64_t>());
-  return seqs;
+  std::vector<std::string> ids;
+  for (const auto& r : rows) ids.push_back(r[0].as<std::string>());
+  return ids;
 }
 
 namespace {
@@ -79,8 +84,8 @@ std::optional<int64_t> ReadEntries(const pqxx::result& rows, int limit, v1::List
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
     auto* e = out.add_entries();
     e->set_case_("cases/" + r[0].as<std::string>());
-    e->set_name("accessLog/" + r[1].as<std::string>());
-    e->set_organization(r[2].as<std::string>());
+    e->set_name(EntryName(r[0].as<std::string>(), r[14].as<std::string>()));
+    e->set_organization(OrganizationName(r[2].as<std::string>()));
     e->set_person(r[3].as<std::string>());
     e->set_category(static_cast<kruispunt::consent::v1::DataCategory>(r[4].as<int>()));
     e->set_action(static_cast<kruispunt::consent::v1::Action>(r[5].as<int>()));

@@ -27,7 +27,11 @@ struct NewEntry {
 // Appends the entries in one statement (one round trip, one transaction); returns their sequence
 // numbers, in order. The commit does not wait for the disk (synchronous_commit off): reads must
 // not wait for a log flush; see the README for what that means on a crash of PostgreSQL itself.
-std::vector<int64_t> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries);
+// The entries' ids (UUIDs), in order.
+std::vector<std::string> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries);
+// An entry's resource name: under its case, by an id that reveals nothing of the log's size or
+// order ("cases/{case}/accessLogEntries/{uuid}").
+std::string EntryName(const std::string& case_id, const std::string& entry_id);
 
 struct LogFilter {
   std::optional<std::string> case_id, organization;

@@ -17,7 +17,7 @@ std::vector<bool> GoalsExist(CarePlanClient& careplan, const PeerContext& contex
 
 v1::DescribeGoalsResponse RemoteCarePlanClient::DescribeGoals(const PeerContext& context,
                                                               const v1::DescribeGoalsRequest& request) {
-  return CallRemote<v1::CarePlanService, v1::DescribeGoalsRequest, v1::DescribeGoalsResponse>(
+  return CallRemote<v1::CarePlanInternalService, v1::DescribeGoalsRequest, v1::DescribeGoalsResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.DescribeGoals(args...); },
       "the care plan service", "CAREPLAN_UNAVAILABLE");
 }

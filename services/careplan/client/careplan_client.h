@@ -8,6 +8,7 @@
 
 #include "common/peer_call.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
+#include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
 
 namespace kp::careplan {
 

@@ -334,13 +334,6 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
     });
   }
 
-  ServerUnaryReactor* DescribeGoals(CallbackServerContext* ctx, const v1::DescribeGoalsRequest* req,
-                                    v1::DescribeGoalsResponse* resp) override {
-    return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call&, pqxx::connection& db) {
-      DescribeGoalsOn(db, *req, *resp);
-    }, Callers::kServices);
-  }
-
  private:
   // Every participant is heard as an equal: one records (or withdraws) their own disagreement with
   // a goal when their organisation may read the care plan (the read decision is asked and logged);
@@ -438,13 +431,30 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   consent::AccessGate access_;
 };
 
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class CarePlanInternalServiceImpl final : public v1::CarePlanInternalService::CallbackService {
+ public:
+  explicit CarePlanInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* DescribeGoals(CallbackServerContext* ctx, const v1::DescribeGoalsRequest* req,
+                                    v1::DescribeGoalsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeGoalsOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule CarePlanServiceModule() {
   return ServiceModule{v1::CarePlanService::service_full_name(), &Migrations(), Statements(),
                        [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); },
                        {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
-                       [](PeerClients& clients) { clients.careplan = std::make_shared<LocalCarePlanClient>(); }};
+                       [](PeerClients& clients) { clients.careplan = std::make_shared<LocalCarePlanClient>(); },
+                       [](Runtime& runtime) { return std::make_unique<CarePlanInternalServiceImpl>(runtime); }};
 }
 
 }  // namespace kp::careplan

@@ -8,6 +8,7 @@
 
 #include "careplan/domain/careplan_rules.h"
 #include "careplan/repo/careplan_repository.h"
+#include "kruispunt/careplan/v1/careplan_internal.pb.h"
 #include "common/validation.h"
 
 namespace kp::careplan {

@@ -7,6 +7,7 @@
 #include "common/calendar.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
+#include "common/validation.h"
 
 namespace kp::careplan {
 
@@ -166,7 +167,7 @@ std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& ca
     auto& c = *out.add_changes();
     c.set_revision(r[0].as<int64_t>());
     SetTime(c.mutable_change_time(), r[1].as<int64_t>());
-    c.set_organization(r[2].as<std::string>());
+    c.set_organization(OrganizationName(r[2].as<std::string>()));
     c.set_person(r[3].as<std::string>());
     c.set_target(r[4].as<std::string>());
     c.set_kind(static_cast<v1::ChangeKind>(r[5].as<int>()));

@@ -27,12 +27,12 @@ Error ClientNotFound() {
 }
 
 // What TeamService is told of a case: its owner, client and state.
-team::v1::RegisterCasesRequest Registration(const std::string& case_name, const std::string& owner_org,
+team::v1::RegisterCasesRequest Registration(const std::string& case_name, const std::string& owner_name,
                                             const std::string& client_name, int state, const std::string& person) {
   team::v1::RegisterCasesRequest request;
   auto& r = *request.add_cases();
   r.set_case_(case_name);
-  r.set_owner_organization("organizations/" + owner_org);
+  r.set_owner_organization(owner_name);
   r.set_client(client_name);
   r.set_case_state(state);
   r.set_created_by_person(person);
@@ -276,7 +276,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     const auto probe = ExplainRefusedWrite(db, t.case_id, call.caller.organization, t.expected_version);
     if (!Apply(static_cast<CaseState>(probe.state), transition))
       throw IllegalTransition(static_cast<CaseState>(probe.state), transition);
-    rt_.clients->team->RegisterCases({db, call}, Registration("cases/" + t.case_id, probe.owner_org,
+    rt_.clients->team->RegisterCases({db, call}, Registration("cases/" + t.case_id, OrganizationName(probe.owner_org),
                                                               "clients/" + probe.client_id,
                                                               static_cast<int>(CaseState::kActive), call.caller.person));
     {
@@ -331,7 +331,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
     for (const auto& d : DueTeamSyncs(db, kTeamSyncMinAgeSeconds, kTeamSyncBatch)) {
       reconciler.deadline = std::chrono::system_clock::now() + Peers::kCallTimeout;
       try {
-        rt_.clients->team->RegisterCases({db, reconciler}, Registration("cases/" + d.case_id, d.owner_org,
+        rt_.clients->team->RegisterCases({db, reconciler}, Registration("cases/" + d.case_id, OrganizationName(d.owner_org),
                                                                         "clients/" + d.client_id, d.state,
                                                                         d.created_by));
       } catch (const StatusError&) {
@@ -488,7 +488,7 @@ ServiceModule CaseServiceModule() {
       v1::CaseService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); },
       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
-      nullptr};  // no other service calls CaseService
+      nullptr, nullptr};  // no other service calls CaseService
 }
 
 }  // namespace kp::cases

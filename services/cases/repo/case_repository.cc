@@ -2,6 +2,7 @@
 
 #include "common/idempotency.h"
 #include "common/pg_values.h"
+#include "common/validation.h"
 
 namespace kp::cases {
 
@@ -115,7 +116,7 @@ int64_t ReadClient(const pqxx::row& r, v1::Client& out) {
   contact->set_street(r[8].as<std::string>());
   contact->set_postal_code(r[9].as<std::string>());
   contact->set_city(r[10].as<std::string>());
-  out.set_registering_organization(r[11].as<std::string>());
+  out.set_registering_organization(OrganizationName(r[11].as<std::string>()));
   SetTime(out.mutable_create_time(), r[12].as<int64_t>());
   SetTime(out.mutable_update_time(), r[13].as<int64_t>());
   out.set_etag(Etag(r[14].as<int>()));
@@ -126,7 +127,7 @@ int64_t ReadCase(const pqxx::row& r, v1::Case& out) {
   const std::string client = "clients/" + r[1].as<std::string>();
   out.set_name("cases/" + r[0].as<std::string>());
   out.set_client(client);
-  out.set_owner_organization(r[2].as<std::string>());
+  out.set_owner_organization(OrganizationName(r[2].as<std::string>()));
   out.set_title(r[3].as<std::string>());
   out.set_summary(r[4].as<std::string>());
   out.clear_life_domains();
@@ -286,7 +287,7 @@ std::optional<int64_t> ListStatusChanges(pqxx::connection& conn, const std::stri
     change->set_from_state(static_cast<v1::CaseState>(r[0].is_null() ? 0 : r[0].as<int>()));
     change->set_to_state(static_cast<v1::CaseState>(r[1].as<int>()));
     change->set_reason(r[2].as<std::string>());
-    change->set_changed_by_organization(r[3].as<std::string>());
+    change->set_changed_by_organization(OrganizationName(r[3].as<std::string>()));
     change->set_changed_by_person(r[4].as<std::string>());
     SetTime(change->mutable_change_time(), r[5].as<int64_t>());
     return r[6].as<int64_t>();

@@ -21,7 +21,7 @@ v1::AccessQuestion CaseQuestion(const std::string& case_id, const std::string& o
 
 v1::BatchCheckAccessResponse RemoteConsentClient::BatchCheckAccess(const PeerContext& context,
                                                                    const v1::BatchCheckAccessRequest& request) {
-  return CallRemote<v1::ConsentService, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse>(
+  return CallRemote<v1::ConsentInternalService, v1::BatchCheckAccessRequest, v1::BatchCheckAccessResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.BatchCheckAccess(args...); },
       "the consent service", "CONSENT_UNAVAILABLE");
 }

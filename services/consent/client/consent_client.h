@@ -8,6 +8,7 @@
 
 #include "common/peer_call.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "kruispunt/consent/v1/consent_internal.grpc.pb.h"
 
 namespace kp::consent {
 

@@ -6,6 +6,7 @@
 #ifdef KP_BENCH_BUILD
 #include "common/bench_shortcut.h"
 #endif
+#include "common/validation.h"
 #include "consent/repo/consent_repository.h"
 #include "team/client/team_client.h"
 
@@ -29,7 +30,7 @@ TeamFacts FromTeam(const team::v1::TeamFacts& t, const std::string& case_id) {
 void AddLogEntry(const Ask& a, const v1::AccessDecision& d, kruispunt::audit::v1::RecordDecisionsRequest& log) {
   auto& e = *log.add_entries();
   e.set_case_("cases/" + a.case_id);
-  e.set_organization(a.org);
+  e.set_organization(OrganizationName(a.org));
   e.set_person(a.person);
   e.set_category(static_cast<v1::DataCategory>(a.category));
   e.set_action(static_cast<v1::Action>(a.action));

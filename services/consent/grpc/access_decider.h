@@ -10,6 +10,7 @@
 #include "common/peer_call.h"
 #include "consent/domain/access_decision.h"
 #include "kruispunt/consent/v1/consent.pb.h"
+#include "kruispunt/consent/v1/consent_internal.pb.h"
 
 namespace kp::consent {
 

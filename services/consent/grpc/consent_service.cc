@@ -205,13 +205,6 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     });
   }
 
-  ServerUnaryReactor* BatchCheckAccess(CallbackServerContext* ctx, const v1::BatchCheckAccessRequest* req,
-                                       v1::BatchCheckAccessResponse* resp) override {
-    return ServeUnary(rt_, ctx, "BatchCheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
-      *resp = BatchCheckAccessOn(*rt_.clients, {db, call}, *req);
-    }, Callers::kServices);
-  }
-
  private:
   void DecideChecks(pqxx::connection& db, std::vector<Check>& batch) {
     std::vector<Ask> asks;
@@ -259,6 +252,22 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   Batcher<Check> checks_;
 };
 
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class ConsentInternalServiceImpl final : public v1::ConsentInternalService::CallbackService {
+ public:
+  explicit ConsentInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* BatchCheckAccess(CallbackServerContext* ctx, const v1::BatchCheckAccessRequest* req,
+                                       v1::BatchCheckAccessResponse* resp) override {
+    return ServeUnary(rt_, ctx, "BatchCheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
+      *resp = BatchCheckAccessOn(*rt_.clients, {db, call}, *req);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule ConsentServiceModule() {
@@ -266,7 +275,8 @@ ServiceModule ConsentServiceModule() {
       v1::ConsentService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<ConsentServiceImpl>(runtime); },
       {team::v1::TeamService::service_full_name(), kruispunt::audit::v1::AuditService::service_full_name()},
-      [](PeerClients& clients) { clients.consent = std::make_shared<LocalConsentClient>(clients); }};
+      [](PeerClients& clients) { clients.consent = std::make_shared<LocalConsentClient>(clients); },
+      [](Runtime& runtime) { return std::make_unique<ConsentInternalServiceImpl>(runtime); }};
 }
 
 }  // namespace kp::consent

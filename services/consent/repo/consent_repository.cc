@@ -70,7 +70,7 @@ int64_t ReadConsent(const pqxx::row& r, v1::Consent& out) {
   const std::string case_name = "cases/" + r[0].as<std::string>();
   out.set_name(case_name + "/consents/" + r[1].as<std::string>());
   out.set_granted_by(case_name + "/participants/" + r[2].as<std::string>());
-  out.set_grantor_role(r[3].as<int>());
+  out.set_grantor_role(static_cast<kruispunt::team::v1::ParticipantRole>(r[3].as<int>()));
   for (const auto& org : SplitList(r[4].as<std::string>())) out.add_recipient_organizations("organizations/" + org);
   for (const auto& p : SplitList(r[5].as<std::string>())) out.add_recipient_participants(case_name + "/participants/" + p);
   const auto categories = r[6].as<int32_t>();

@@ -1,6 +1,8 @@
 #include "team/client/team_client.h"
 
+#include "common/auth.h"
 #include "common/errors.h"
+#include "common/validation.h"
 
 namespace kp::team {
 
@@ -21,6 +23,32 @@ std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& co
           std::make_move_iterator(response.mutable_facts()->end())};
 }
 
+std::string ProfessionalKey(std::string_view org_id, std::string_view subject) {
+  return std::string(org_id) + "/" + std::string(subject);
+}
+
+std::string PersonName(std::string_view key) {
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos) return "people/" + std::string(key);
+  return OrganizationName(key.substr(0, slash)) + "/people/" + std::string(key.substr(slash + 1));
+}
+
+std::optional<std::string> PersonKey(std::string_view name) {
+  constexpr std::string_view kPeople = "people/", kOrganizations = "organizations/", kInfix = "/people/";
+  if (name.rfind(kPeople, 0) == 0) {
+    const auto id = name.substr(kPeople.size());
+    if (IsValidPrincipalId(id)) return std::string(id);
+    return std::nullopt;
+  }
+  if (name.rfind(kOrganizations, 0) != 0) return std::nullopt;
+  const auto rest = name.substr(kOrganizations.size());
+  const auto infix = rest.find(kInfix);
+  if (infix == std::string_view::npos) return std::nullopt;
+  const auto org = rest.substr(0, infix), subject = rest.substr(infix + kInfix.size());
+  if (!IsValidPrincipalId(org) || !IsValidPrincipalId(subject)) return std::nullopt;
+  return ProfessionalKey(org, subject);
+}
+
 void RequireCaseOpen(int case_state) {
   constexpr int kClosed = 4;  // kruispunt.cases.v1.CASE_STATE_CLOSED
   if (case_state == kClosed)
@@ -30,7 +58,7 @@ void RequireCaseOpen(int case_state) {
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
                                            bool partner_only) {
   v1::ListOrganizationCasesRequest request;
-  request.set_organization("organizations/" + org_id);
+  request.set_organization(OrganizationName(org_id));
   request.set_partner_only(partner_only);
   const auto response = team.ListOrganizationCases(context, request);
   std::vector<std::string> ids;
@@ -41,43 +69,37 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
 
 std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
                                                  const std::string& org_id) {
-  v1::GetOrganizationRequest request;
-  request.set_name("organizations/" + org_id);
-  // Hosted here, TeamService's answer is its kp::Error; from elsewhere, the status it sent.
-  try {
-    return team.GetOrganization(context, request);
-  } catch (const Error& e) {
-    if (e.code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
-    throw;
-  } catch (const StatusError& e) {
-    if (e.status().error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
-    throw;
-  }
+  v1::LookUpOrganizationsRequest request;
+  request.add_names(OrganizationName(org_id));
+  auto response = team.LookUpOrganizations(context, request);
+  if (response.organizations_size() == 0) return std::nullopt;
+  return std::move(*response.mutable_organizations(0));
 }
 
 void RemoteTeamClient::RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) {
-  CallRemote<v1::TeamService, v1::RegisterCasesRequest, v1::RegisterCasesResponse>(
+  CallRemote<v1::TeamInternalService, v1::RegisterCasesRequest, v1::RegisterCasesResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.RegisterCases(args...); }, kPeer,
       kUnavailable);
 }
 
 v1::DescribeTeamsResponse RemoteTeamClient::DescribeTeams(const PeerContext& context,
                                                           const v1::DescribeTeamsRequest& request) {
-  return CallRemote<v1::TeamService, v1::DescribeTeamsRequest, v1::DescribeTeamsResponse>(
+  return CallRemote<v1::TeamInternalService, v1::DescribeTeamsRequest, v1::DescribeTeamsResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.DescribeTeams(args...); }, kPeer,
       kUnavailable);
 }
 
 v1::ListOrganizationCasesResponse RemoteTeamClient::ListOrganizationCases(
     const PeerContext& context, const v1::ListOrganizationCasesRequest& request) {
-  return CallRemote<v1::TeamService, v1::ListOrganizationCasesRequest, v1::ListOrganizationCasesResponse>(
+  return CallRemote<v1::TeamInternalService, v1::ListOrganizationCasesRequest, v1::ListOrganizationCasesResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.ListOrganizationCases(args...); },
       kPeer, kUnavailable);
 }
 
-v1::Organization RemoteTeamClient::GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) {
-  return CallRemote<v1::TeamService, v1::GetOrganizationRequest, v1::Organization>(
-      peers_, context, request, [](auto& stub, auto... args) { return stub.GetOrganization(args...); }, kPeer,
+v1::LookUpOrganizationsResponse RemoteTeamClient::LookUpOrganizations(const PeerContext& context,
+                                                                      const v1::LookUpOrganizationsRequest& request) {
+  return CallRemote<v1::TeamInternalService, v1::LookUpOrganizationsRequest, v1::LookUpOrganizationsResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.LookUpOrganizations(args...); }, kPeer,
       kUnavailable);
 }
 

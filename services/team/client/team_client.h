@@ -15,6 +15,7 @@
 #include "common/db_pool.h"
 #include "common/peer_call.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
+#include "kruispunt/team/v1/team_internal.grpc.pb.h"
 
 namespace kp::team {
 
@@ -31,7 +32,8 @@ class TeamClient {
                                                   const v1::DescribeTeamsRequest& request) = 0;
   virtual v1::ListOrganizationCasesResponse ListOrganizationCases(
       const PeerContext& context, const v1::ListOrganizationCasesRequest& request) = 0;
-  virtual v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) = 0;
+  virtual v1::LookUpOrganizationsResponse LookUpOrganizations(const PeerContext& context,
+                                                             const v1::LookUpOrganizationsRequest& request) = 0;
   // Whether RegisterCases can write in the caller's transaction (TeamService is hosted in this
   // process, on the same database): then a case and its team commit together.
   virtual bool SharesTransactions() const = 0;
@@ -53,6 +55,16 @@ std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerCon
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
                                            bool partner_only = false);
 
+// A person's names. A professional's person id is their token subject, which only their own
+// organisation vouches for: it is unique within that organisation, so a professional is stored
+// under the key "{org}/{subject}" and named "organizations/{org}/people/{subject}" (no
+// organisation can take another's person id). Anyone else has a generated id, stored as is and
+// named "people/{id}".
+std::string ProfessionalKey(std::string_view org_id, std::string_view subject);
+std::string PersonName(std::string_view key);
+// The key a name (of either form) stands for, or nullopt when it is neither form.
+std::optional<std::string> PersonKey(std::string_view name);
+
 class RemoteTeamClient final : public TeamClient {
  public:
   explicit RemoteTeamClient(Peers& peers) : peers_(peers) {}
@@ -60,7 +72,8 @@ class RemoteTeamClient final : public TeamClient {
   v1::DescribeTeamsResponse DescribeTeams(const PeerContext& context, const v1::DescribeTeamsRequest& request) override;
   v1::ListOrganizationCasesResponse ListOrganizationCases(const PeerContext& context,
                                                           const v1::ListOrganizationCasesRequest& request) override;
-  v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) override;
+  v1::LookUpOrganizationsResponse LookUpOrganizations(const PeerContext& context,
+                                                     const v1::LookUpOrganizationsRequest& request) override;
   bool SharesTransactions() const override { return false; }
 
  private:

@@ -5,6 +5,7 @@
 #include "consent/client/access_gate.h"
 #include "team/client/team_client.h"
 #include "team/grpc/team_validation.h"
+#include "kruispunt/team/v1/team_internal.grpc.pb.h"
 
 namespace kp::team {
 
@@ -126,6 +127,17 @@ void GetOrganizationOn(pqxx::connection& db, const v1::GetOrganizationRequest& r
   if (!team::GetOrganization(db, id, resp)) throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
 }
 
+void LookUpOrganizationsOn(pqxx::connection& db, const v1::LookUpOrganizationsRequest& req,
+                           v1::LookUpOrganizationsResponse& resp) {
+  if (req.names_size() > 100) throw Error::InvalidField("names", "at most 100");
+  std::vector<std::string> ids;
+  for (const auto& name : req.names()) ids.push_back(RequirePrincipalName(name, "organizations", "names"));
+  for (const auto& id : ids) {
+    v1::Organization found;
+    if (team::GetOrganization(db, id, found)) *resp.add_organizations() = std::move(found);
+  }
+}
+
 // TeamService as a direct call, for the services hosted with it: on the caller's connection, in
 // the caller's transaction when it has one.
 class LocalTeamClient final : public TeamClient {
@@ -147,9 +159,10 @@ class LocalTeamClient final : public TeamClient {
     ListOrganizationCasesOn(context.db, request, response);
     return response;
   }
-  v1::Organization GetOrganization(const PeerContext& context, const v1::GetOrganizationRequest& request) override {
-    v1::Organization response;
-    GetOrganizationOn(context.db, request, response);
+  v1::LookUpOrganizationsResponse LookUpOrganizations(const PeerContext& context,
+                                                     const v1::LookUpOrganizationsRequest& request) override {
+    v1::LookUpOrganizationsResponse response;
+    LookUpOrganizationsOn(context.db, request, response);
     return response;
   }
   bool SharesTransactions() const override { return true; }
@@ -221,9 +234,10 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   ServerUnaryReactor* GetPerson(CallbackServerContext* ctx, const v1::GetPersonRequest* req,
                                 v1::Person* resp) override {
     return ServeUnary(rt_, ctx, "GetPerson", [req, resp](const Call& call, pqxx::connection& db) {
-      const auto id = RequirePrincipalName(req->name(), "people", "name");
+      const auto key = PersonKey(req->name());
+      if (!key) throw Error::InvalidField("name", "must be 'organizations/{org}/people/{id}' or 'people/{id}'");
       std::string registering_org;
-      const bool found = team::GetPerson(db, id, *resp, registering_org);
+      const bool found = team::GetPerson(db, *key, *resp, registering_org);
       // A professional is in the partner directory; anyone else is personal data of the
       // organisation that registered them.
       if (!found || (resp->kind() != v1::PERSON_KIND_PROFESSIONAL && registering_org != call.caller.organization))
@@ -331,11 +345,12 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       std::optional<int64_t> last;
       Page page{};
       if (req->has_person()) {
-        const auto id = RequirePrincipalName(req->person(), "people", "person");
-        if (id != call.caller.person)
+        const auto id = PersonKey(req->person());
+        if (!id) throw Error::InvalidField("person", "must be 'organizations/{org}/people/{id}'");
+        if (*id != ProfessionalKey(call.caller.organization, call.caller.person))
           throw Error::PermissionDenied("NOT_YOURSELF", "a person lists only their own participations");
-        page = DecodePage(req->page_size(), req->page_token(), "mine|person|" + id);
-        last = ListParticipationsOfPerson(db, id, page.after, page.size, *resp);
+        page = DecodePage(req->page_size(), req->page_token(), "mine|person|" + *id);
+        last = ListParticipationsOfPerson(db, *id, page.after, page.size, *resp);
       } else if (req->has_organization()) {
         const auto id = RequirePrincipalName(req->organization(), "organizations", "organization");
         if (id != call.caller.organization)
@@ -348,6 +363,23 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
       resp->set_next_page_token(NextToken(last, page));
     });
   }
+
+
+ private:
+  // A case's team is case data: reading it needs the same access decision as reading the case
+  // (ConsentService's, logged); anyone denied is told the case does not exist.
+  void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
+    access_.RequireOrNotFound(call, db, access_.For(call, case_id));
+  }
+
+  Runtime& rt_;
+  consent::AccessGate access_;
+};
+
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class TeamInternalServiceImpl final : public v1::TeamInternalService::CallbackService {
+ public:
+  explicit TeamInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
 
   ServerUnaryReactor* RegisterCases(CallbackServerContext* ctx, const v1::RegisterCasesRequest* req,
                                     v1::RegisterCasesResponse*) override {
@@ -372,15 +404,15 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     }, Callers::kServices);
   }
 
- private:
-  // A case's team is case data: reading it needs the same access decision as reading the case
-  // (ConsentService's, logged); anyone denied is told the case does not exist.
-  void RequireCaseRead(const Call& call, pqxx::connection& db, const std::string& case_id) {
-    access_.RequireOrNotFound(call, db, access_.For(call, case_id));
+  ServerUnaryReactor* LookUpOrganizations(CallbackServerContext* ctx, const v1::LookUpOrganizationsRequest* req,
+                                          v1::LookUpOrganizationsResponse* resp) override {
+    return ServeUnary(rt_, ctx, "LookUpOrganizations", [req, resp](const Call&, pqxx::connection& db) {
+      LookUpOrganizationsOn(db, *req, *resp);
+    }, Callers::kServices);
   }
 
+ private:
   Runtime& rt_;
-  consent::AccessGate access_;
 };
 
 }  // namespace
@@ -391,7 +423,7 @@ ServiceModule TeamServiceModule() {
   RegisterConstraintError("uniq_organization_kbo",
                           Error::AlreadyExists("KBO_NUMBER_TAKEN", "an organisation with this KBO number exists"));
   RegisterConstraintError("people_pkey",
-                          Error::AlreadyExists("PERSON_ALREADY_EXISTS", "a person with this id exists"));
+                          Error::AlreadyExists("PERSON_ALREADY_EXISTS", "your organisation already registered a person with this id"));
   RegisterConstraintError("one_role_per_person_per_case",
                           Error::AlreadyExists("ALREADY_IN_TEAM", "this person already has this role in the team"));
   RegisterConstraintError("one_care_coordinator_per_case",
@@ -400,7 +432,8 @@ ServiceModule TeamServiceModule() {
       v1::TeamService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); },
       {kruispunt::consent::v1::ConsentService::service_full_name()},
-      [](PeerClients& clients) { clients.team = std::make_shared<LocalTeamClient>(); }};
+      [](PeerClients& clients) { clients.team = std::make_shared<LocalTeamClient>(); },
+      [](Runtime& runtime) { return std::make_unique<TeamInternalServiceImpl>(runtime); }};
 }
 
 }  // namespace kp::team

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/pg_values.h"
+#include "team/client/team_client.h"
 #include "team/domain/kbo.h"
 
 namespace kp::team {
@@ -110,7 +111,7 @@ NewPerson ValidateCreatePerson(const v1::CreatePersonRequest& request, const Ide
   CheckContact(v, "person.contact", p.contact());
   out.request_id = RequestId(v, request.request_id());
   v.ThrowIfAny();
-  out.person_id = request.person_id();
+  out.person_id = out.kind == PersonKind::kProfessional ? ProfessionalKey(caller.organization, request.person_id()) : "";
   out.profession = p.profession();
   out.given_name = p.given_name();
   out.family_name = p.family_name();
@@ -137,9 +138,9 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
     v.Add("participant.role", "must be a participant role");
   n.role = static_cast<Role>(role);
 
-  if (p.person().empty()) v.Add("participant.person", "is required: 'people/{id}'");
-  else if (auto id = ParsePrincipalName(p.person(), "people")) n.person_id = *id;
-  else v.Add("participant.person", "must be 'people/{id}'");
+  if (p.person().empty()) v.Add("participant.person", "is required: a person's name");
+  else if (auto key = PersonKey(p.person())) n.person_id = *key;
+  else v.Add("participant.person", "must be 'organizations/{org}/people/{id}' or 'people/{id}'");
   if (!p.client().empty()) v.Add("participant.client", "is output only");
 
   std::set<int> seen;

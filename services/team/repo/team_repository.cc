@@ -3,6 +3,8 @@
 #include "common/errors.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
+#include "common/validation.h"
+#include "team/client/team_client.h"
 
 namespace kp::team {
 
@@ -155,7 +157,7 @@ const std::vector<PreparedStatement> kStatements = {
      "ORDER BY q.i"},
     {"team.describe_participants",
      "SELECT p.participant_id IS NOT NULL, COALESCE(p.role, 0), COALESCE(" ACTIVE("p") ", false), "
-     "COALESCE('people/' || p.person_id, 'clients/' || p.client_id::text, '') "
+     "p.person_id, COALESCE('clients/' || p.client_id::text, '') "
      "FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(case_id, participant_id, i) "
      "LEFT JOIN team.participations p ON p.case_id = q.case_id AND p.participant_id = q.participant_id "
      "ORDER BY q.i"},
@@ -187,9 +189,9 @@ int64_t ReadOrganization(const pqxx::row& r, v1::Organization& out) {
 }
 
 std::string ReadPerson(const pqxx::row& r, v1::Person& out) {
-  out.set_name("people/" + r[0].as<std::string>());
+  out.set_name(PersonName(r[0].as<std::string>()));
   out.set_kind(static_cast<v1::PersonKind>(r[1].as<int>()));
-  if (auto org = OptionalText(r[2])) out.set_organization("organizations/" + *org);
+  if (auto org = OptionalText(r[2])) out.set_organization(OrganizationName(*org));
   out.set_profession(r[3].as<std::string>());
   out.set_given_name(r[4].as<std::string>());
   out.set_family_name(r[5].as<std::string>());
@@ -200,14 +202,14 @@ std::string ReadPerson(const pqxx::row& r, v1::Person& out) {
   c->set_postal_code(r[9].as<std::string>());
   c->set_city(r[10].as<std::string>());
   const std::string registering_org = r[11].as<std::string>();
-  out.set_registering_organization("organizations/" + registering_org);
+  out.set_registering_organization(OrganizationName(registering_org));
   SetTime(out.mutable_create_time(), r[12].as<int64_t>());
   return registering_org;
 }
 
 int64_t ReadParticipantRow(const pqxx::row& r, v1::Participant& out) {
   out.set_name("cases/" + r[0].as<std::string>() + "/participants/" + r[1].as<std::string>());
-  if (auto person = OptionalText(r[2])) out.set_person("people/" + *person);
+  if (auto person = OptionalText(r[2])) out.set_person(PersonName(*person));
   if (auto client = OptionalText(r[3])) out.set_client("clients/" + *client);
   if (auto org = OptionalText(r[4])) out.set_organization("organizations/" + *org);
   out.set_role(static_cast<v1::ParticipantRole>(r[5].as<int>()));
@@ -411,7 +413,7 @@ std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<Tea
   for (const auto& q : queries) {
     cases.push_back(q.case_id);
     orgs.push_back(q.org);
-    people.push_back(q.person);
+    people.push_back(ProfessionalKey(q.org, q.person));
     for (const auto& id : q.participant_ids) {
       asked_cases.push_back(q.case_id);
       asked_ids.push_back(id);
@@ -442,8 +444,9 @@ std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<Tea
   for (std::size_t i = 0; i < queries.size(); ++i) {
     for (std::size_t k = 0; k < queries[i].participant_ids.size(); ++k, ++row) {
       const auto& r = rows.at(row);
-      facts[i].participants.push_back(
-          {r[0].as<bool>(), static_cast<Role>(r[1].as<int>()), r[2].as<bool>(), r[3].as<std::string>()});
+      const auto person = OptionalText(r[3]);
+      facts[i].participants.push_back({r[0].as<bool>(), static_cast<Role>(r[1].as<int>()), r[2].as<bool>(),
+                                       person ? PersonName(*person) : r[4].as<std::string>()});
     }
   }
   return facts;

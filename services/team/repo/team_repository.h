@@ -12,6 +12,7 @@
 #include "common/db_pool.h"
 #include "common/validation.h"
 #include "kruispunt/team/v1/team.pb.h"
+#include "kruispunt/team/v1/team_internal.pb.h"
 #include "team/domain/team_rules.h"
 
 namespace kp::team {
@@ -144,7 +145,7 @@ struct ParticipantFact {
   bool found = false;
   Role role = Role::kClient;
   bool active = false;
-  std::string member;  // "people/{id}" or "clients/{uuid}"
+  std::string member;  // the person's name (PersonName) or "clients/{uuid}"
 };
 struct TeamFact {
   bool case_known = false;

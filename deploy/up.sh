@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 data=${KP_DATA_DIR:-$root/.data}
 port=${KP_PG_PORT:-5433}
 listen=${KP_LISTEN:-127.0.0.1:50051}
+metrics=${KP_METRICS_LISTEN:-127.0.0.1:9464}
 pidfile=$data/kruispuntd.pid
 
 stop_server() {
@@ -46,7 +47,7 @@ url=$("$root/deploy/pg.sh" app-url "$data/pg" "$port")
 stop_server
 nohup "$root/build/services/kruispuntd" --listen "$listen" --database-url "$url" --migration-database-url "$owner_url" \
   --token-public-keys "$data/keys/dev-public.pem" --service-token-file "$data/keys/service.jwt" \
-  >"$data/kruispuntd.log" 2>&1 &
+  --metrics-listen "$metrics" >"$data/kruispuntd.log" 2>&1 &
 echo $! >"$pidfile"
 
 for _ in $(seq 1 100); do
@@ -57,7 +58,7 @@ done
 "$cli" --addr "$listen" health >/dev/null || { echo "kruispuntd did not become healthy" >&2; exit 1; }
 
 cat <<MSG
-Kruispunt is running: kruispuntd on $listen (log: $data/kruispuntd.log)
+Kruispunt is running: kruispuntd on $listen (log: $data/kruispuntd.log; metrics: http://$metrics/metrics)
 PostgreSQL: $url (the services' role; the schemas' owner: $owner_url)
 
 Try it (README.md walks through a whole case):

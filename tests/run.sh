@@ -18,6 +18,9 @@ KRUISPUNT_TEST_DATABASE_URL=$(KP_PG_FAST=1 "$root/deploy/pg.sh" start "$pgdata" 
 # The servers under test run as the run-time role; migrations and the tests' own SQL as the owner.
 KRUISPUNT_TEST_APP_DATABASE_URL=$("$root/deploy/pg.sh" app-url "$pgdata" 54329)
 export KRUISPUNT_TEST_DATABASE_URL KRUISPUNT_TEST_APP_DATABASE_URL
+# Prometheus's checker, for the metrics a server serves and the alert rules (tools/promtool.sh).
+KP_PROMTOOL=$("$root/tools/promtool.sh" "$build")
+export KP_PROMTOOL
 
 # Only read by sanitizer builds (tests/run.sh -DKP_SANITIZE=ON): undefined behaviour fails the
 # test (by default UBSan only prints, unseen in a passing test); known third-party leaks.

@@ -51,6 +51,8 @@ const std::vector<Setting>& Settings() {
       {"internal-listen", "address:port to serve the internal services on, for Kruispunt's services in other "
        "processes (their --team-address etc. name it); never the public address. Empty: none (default)",
        [](Config& c, const std::string& v) { c.internal_listen = v; }},
+      {"metrics-listen", "address:port to serve Prometheus metrics on (/metrics, plain HTTP); empty: none (default)",
+       [](Config& c, const std::string& v) { c.metrics_listen = v; }},
       {"database-url", "PostgreSQL connection string (libpq URI or key=value), required",
        [](Config& c, const std::string& v) { c.database_url = v; }},
       {"migration-database-url", "PostgreSQL connection string of the role that owns the schemas: migrations "

@@ -13,6 +13,8 @@ struct Config {
   // the services of other processes; empty: not served (a process that hosts every service its
   // peers need calls them directly).
   std::string internal_listen;
+  // Where Prometheus scrapes /metrics (plain HTTP, no personal data); empty: no metrics endpoint.
+  std::string metrics_listen;
   std::string database_url;
   // The schemas' owner, for migrations; empty: the migrations run as database_url's role, and only
   // the triggers protect history (the server warns). Set, the run-time role gets only the

@@ -34,6 +34,15 @@ void DbPool::Session::Replace(std::unique_ptr<pqxx::connection> conn) {
   conn_ = std::move(conn);
 }
 
+DbPool::Load DbPool::CurrentLoad() {
+  std::lock_guard lock(mutex_);
+  Load load;
+  load.connections = workers_.size();
+  for (const auto* session : sessions_) load.busy += session->busy_ ? 1 : 0;
+  load.queued = queue_.size();
+  return load;
+}
+
 std::size_t DbPool::InterruptRunning() {
   std::vector<int> backends;
   {

@@ -58,6 +58,14 @@ class DbPool {
   // how many jobs were running.
   std::size_t InterruptRunning();
 
+  // What the pool holds and does now, for the metrics.
+  struct Load {
+    std::size_t connections = 0;  // workers, one connection each
+    std::size_t busy = 0;         // running a job
+    std::size_t queued = 0;       // jobs waiting for a worker
+  };
+  Load CurrentLoad();
+
   const std::string& url() const { return url_; }
 
  private:

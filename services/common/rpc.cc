@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/errors.h"
+#include "common/metrics.h"
 
 namespace kp {
 
@@ -21,14 +22,17 @@ std::string RequestId(const grpc::CallbackServerContext& context) {
   return buffer;
 }
 
-void WriteAccessLine(const char* method, const Call& call,
-                     std::chrono::steady_clock::time_point start, const grpc::Status& status) {
+// Every answered call: one log line (with the request id that ties it to the access log and to
+// the lines of the services it reached; the caller's organisation, never a person or a case) and
+// the call's metrics.
+void RecordAnswer(const char* method, const Call& call, std::chrono::steady_clock::time_point start,
+                  const grpc::Status& status) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start).count();
-  spdlog::info("rpc method={} code={} duration_us={} org={} person={} request_id={}", method,
+  spdlog::info("rpc method={} code={} duration_us={} org={} request_id={}", method,
                static_cast<int>(status.error_code()), micros,
-               call.caller.organization.empty() ? "-" : call.caller.organization,
-               call.caller.person.empty() ? "-" : call.caller.person, call.request_id);
+               call.caller.organization.empty() ? "-" : call.caller.organization, call.request_id);
+  ProcessMetrics().ObserveCall(method, status.error_code(), static_cast<double>(micros) / 1e6);
 }
 
 constexpr int kAttempts = 3;
@@ -43,7 +47,7 @@ std::optional<grpc::Status> PendingCall::GivenUp() const {
 }
 
 void PendingCall::Finish(const grpc::Status& status) const {
-  WriteAccessLine(method_, call_, start_, status);
+  RecordAnswer(method_, call_, start_, status);
   reactor_->Finish(status);
 }
 

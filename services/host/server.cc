@@ -5,12 +5,16 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "grpc/health/v1/health.pb.h"
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -21,20 +25,34 @@
 #include "audit/client/audit_client.h"
 #include "careplan/client/careplan_client.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/version.h"
 #include "consent/client/consent_client.h"
 
 namespace kp {
 
 namespace {
+// TLS from files gRPC watches: a certificate and key (and client CA) renewed in their files, by
+// writing new ones and renaming them over the old, are served from the next handshake on, within
+// --credentials-recheck-seconds, without a restart. Connections already open keep their session.
 std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions options(
-      config.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_key_cert_pairs.push_back({ReadFileToString(config.tls_key), ReadFileToString(config.tls_cert)});
-  if (!config.tls_client_ca.empty()) options.pem_root_certs = ReadFileToString(config.tls_client_ca);
-  return grpc::SslServerCredentials(options);
+  // Unreadable files are refused at start-up rather than at the first handshake.
+  ReadFileToString(config.tls_key);
+  ReadFileToString(config.tls_cert);
+  if (!config.tls_client_ca.empty()) ReadFileToString(config.tls_client_ca);
+  const auto recheck = static_cast<unsigned>(std::max(1, config.credentials_recheck_seconds));
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      config.tls_key, config.tls_cert, config.tls_client_ca, recheck);
+  grpc::experimental::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  if (config.tls_client_ca.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 // The database may still be starting (a fresh deployment): wait a little for it.
@@ -94,6 +112,7 @@ int ServerApp::Start() {
   if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
   StartInternalServer();
   probe_ = std::make_unique<DatabaseProbe>(config_.database_url);
+  StartMetrics();  // after the probe it reads
   // Readiness is known before Start returns: the first probe's answer, or down after its bound.
   while (probe_->Now() == DatabaseProbe::State::kUnknown) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   UpdateReadiness();
@@ -129,6 +148,29 @@ void ServerApp::StartInternalServer() {
     throw std::runtime_error("cannot listen on " + config_.internal_listen);
 }
 
+// Prometheus scrapes /metrics on a port of its own: what the process counted, and what this
+// server reads of itself at scrape time.
+void ServerApp::StartMetrics() {
+  if (config_.metrics_listen.empty()) return;
+  exposer_ = std::make_unique<prometheus::Exposer>(config_.metrics_listen);
+  exposer_->RegisterCollectable(ProcessMetrics().registry());
+  server_metrics_ = std::make_shared<ServerMetrics>([this] {
+    ServerState state;
+    state.pools = {{"requests", pool_->CurrentLoad()}, {"internal", internal_pool_->CurrentLoad()}};
+    state.database_up = probe_ && probe_->Now() == DatabaseProbe::State::kUp;
+    state.migrations = migrations_;
+    return state;
+  });
+  exposer_->RegisterCollectable(server_metrics_);
+  spdlog::info("metrics address={} port={}", config_.metrics_listen, metrics_port());
+}
+
+int ServerApp::metrics_port() const {
+  if (!exposer_) return 0;
+  const auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
 // Migrations run as the schemas' owner. With a separate owner role, the run-time role (the one of
 // --database-url) is then granted only what the services need, so that it cannot change or remove
 // history even by hand (README, Database roles).
@@ -137,7 +179,10 @@ void ServerApp::Migrate() {
   auto owner = ConnectWithPatience(separate_owner ? config_.migration_database_url : config_.database_url);
   try {
     for (const auto& module : modules_)
-      if (module.migrations) ApplyMigrations(*owner, *module.migrations);
+      if (module.migrations) {
+        ApplyMigrations(*owner, *module.migrations);
+        migrations_[module.migrations->schema] = static_cast<int>(module.migrations->migrations.size());
+      }
   } catch (const pqxx::insufficient_privilege&) {
     throw std::runtime_error(std::string("the migrations' role may not change the schemas: ") +
                              (separate_owner ? "--migration-database-url must be the role that owns them"
@@ -261,6 +306,7 @@ void ServerApp::WatchDatabase() {
 void ServerApp::Shutdown() {
   if (stopping_.exchange(true)) return;
   if (watcher_.joinable()) watcher_.join();
+  exposer_.reset();  // no scrape reads what is stopped below
   probe_.reset();
   if (server_) {
     for (auto* server : {server_.get(), internal_server_.get()})

@@ -6,9 +6,11 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/service_type.h>
+#include <prometheus/exposer.h>
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "common/db_pool.h"
 #include "common/module.h"
 #include "host/database_probe.h"
+#include "host/server_metrics.h"
 #include "team/client/team_client.h"
 
 namespace kp {
@@ -34,9 +37,12 @@ class ServerApp {
   grpc::Server* server() { return server_.get(); }
   // The internal services' port (Config::internal_listen), 0 when not served.
   int internal_port() const { return internal_port_; }
+  // The metrics port (Config::metrics_listen), 0 when not served.
+  int metrics_port() const;
 
  private:
   void StartInternalServer();
+  void StartMetrics();
   void UpdateReadiness();
   void InterruptDatabaseWork();
   void WatchDatabase();
@@ -67,6 +73,9 @@ class ServerApp {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> internal_server_;
   int internal_port_ = 0;
+  std::map<std::string, int> migrations_;  // schema -> migrations applied at start
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<ServerMetrics> server_metrics_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<DatabaseProbe> probe_;
   DatabaseProbe::State readiness_ = DatabaseProbe::State::kUnknown;  // as health reports it

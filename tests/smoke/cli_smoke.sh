@@ -11,8 +11,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pe
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 "$cli" token --key "$dir/key.pem" --org kruispunt --sub kruispuntd --role service > "$dir/service.jwt"
 port=$((20000 + RANDOM % 20000))
+metrics_port=$((port + 1))
 "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
-  --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" --log-format json >"$dir/log" 2>&1 &
+  --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" \
+  --metrics-listen 127.0.0.1:$metrics_port --log-format json >"$dir/log" 2>&1 &
 pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
@@ -83,6 +85,17 @@ KRUISPUNT_TOKEN=garbage "$cli" case get "$case" 2>/dev/null; code=$?
 set -e
 [ "$code" -eq 16 ] || { echo "bad token: exit $code, want 16 (UNAUTHENTICATED)"; exit 1; }
 
+# The metrics pass Prometheus's own check and count what was done; no label holds personal data.
+curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$dir/metrics"
+if [ -n "${KP_PROMTOOL:-}" ]; then "$KP_PROMTOOL" check metrics <"$dir/metrics"; fi
+grep -q '^kruispunt_rpc_handled_total{code="OK",method="CreateCase"} 1$' "$dir/metrics"
+grep -q '^kruispunt_access_decisions_total{decision="DECISION_PERMIT",deny_reason="DENY_REASON_UNSPECIFIED",ground="GROUND_OWNER"}' "$dir/metrics"
+grep -q '^kruispunt_database_up 1$' "$dir/metrics"
+grep -Eq '^kruispunt_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+",commit="[0-9a-f]{7,}' "$dir/metrics"
+grep -q '^kruispunt_migrations_applied{schema="audit"} [1-9]' "$dir/metrics"
+grep -q '^kruispunt_db_pool_connections{pool="requests"} 4$' "$dir/metrics"
+if grep -E "$org|$sw|Maria|59031212301" "$dir/metrics"; then echo "personal data in the metrics"; exit 1; fi
+
 # SIGTERM: a graceful stop, exit 0; every log line is JSON and holds no personal data.
 kill -TERM $pid
 wait $pid
@@ -95,6 +108,9 @@ for line in lines:
     for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens", "huis blijven", "gaat beter",
                    "Huisbezoek"):
         assert secret not in line, f"personal data in log: {line}"
-assert any('"msg":"rpc method=CreateCase code=0' in l for l in lines), "no access line"
+access = [json.loads(l) for l in lines if json.loads(l).get("msg") == "rpc"]
+assert any(a.get("method") == "CreateCase" and a.get("code") == 0 and isinstance(a.get("duration_us"), int)
+           and a.get("request_id") for a in access), "no access line with its fields"
+assert all("person" not in a for a in access), "a person id in an access line"
 PY
 echo "smoke test passed"

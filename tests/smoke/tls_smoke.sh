@@ -41,7 +41,7 @@ expect_exit() {  # code, command...
 }
 
 tls=$((20000 + RANDOM % 10000))
-serve $tls
+serve $tls --credentials-recheck-seconds 1
 wait_healthy $tls --tls-ca ca.pem
 expect_exit 14 "$cli" --addr localhost:$tls health   # plaintext to a TLS server: UNAVAILABLE
 org=tls-org-$RANDOM$RANDOM
@@ -51,10 +51,27 @@ expect_exit 0 "$cli" --addr localhost:$tls --tls-ca ca.pem --token "$admin" org 
 token=$("$cli" token --key token.key --org $org --sub p1)
 expect_exit 5 "$cli" --addr localhost:$tls --tls-ca ca.pem --token "$token" case get cases/2fbd547f-ac6d-4731-8fd3-2b0300863a58
 
+# A certificate renewed in its files (a new CA's, written beside and renamed over the old) is
+# served from the next connection on, without a restart.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=kp-test-ca-2" \
+  -keyout ca2.key -out ca2.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=server" \
+  -keyout server2.key -out server2.csr 2>/dev/null
+openssl x509 -req -in server2.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial -days 1 \
+  -extfile server.ext -out server2.pem 2>/dev/null
+mv server2.key server.key && mv server2.pem server.pem
+renewed=no
+for _ in $(seq 1 50); do
+  if "$cli" --addr localhost:$tls --tls-ca ca2.pem health >/dev/null 2>&1; then renewed=yes; break; fi
+  sleep 0.2
+done
+[ "$renewed" = yes ] || { echo "the renewed certificate was not served"; cat "log.$tls"; exit 1; }
+expect_exit 14 "$cli" --addr localhost:$tls --tls-ca ca.pem health   # the old CA no longer verifies it
+
 mtls=$((30000 + RANDOM % 10000))
 serve $mtls --tls-client-ca ca.pem
-wait_healthy $mtls --tls-ca ca.pem --tls-cert client.pem --tls-key client.key
-expect_exit 14 "$cli" --addr localhost:$mtls --tls-ca ca.pem health   # no client certificate
+wait_healthy $mtls --tls-ca ca2.pem --tls-cert client.pem --tls-key client.key
+expect_exit 14 "$cli" --addr localhost:$mtls --tls-ca ca2.pem health   # no client certificate
 
 # Plaintext is served on loopback only, unless explicitly allowed.
 expect_exit 2 "$kruispuntd" --listen 0.0.0.0:$((tls + 1)) --database-url "$KRUISPUNT_TEST_DATABASE_URL" \

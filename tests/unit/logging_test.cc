@@ -34,5 +34,19 @@ TEST(JsonLog, LibprotobufsLinesAreJsonLinesToo) {
   EXPECT_EQ(protobuf_lines, 1) << out;
 }
 
+// A log pipeline filters on fields, not on text inside "msg": each key=value pair after the event
+// is a field of its own, numbers and booleans typed; free text stays one message.
+TEST(JsonLog, EachKeyValuePairIsAFieldOfItsOwn) {
+  using nlohmann::json;
+  EXPECT_EQ(JsonLogFields("rpc method=GetCase code=5 duration_us=812 org=dmw-cm request_id=ab12"),
+            (json{{"msg", "rpc"}, {"method", "GetCase"}, {"code", 5}, {"duration_us", 812},
+                  {"org", "dmw-cm"}, {"request_id", "ab12"}}));
+  EXPECT_EQ(JsonLogFields("readiness database_up=false"), (json{{"msg", "readiness"}, {"database_up", false}}));
+  EXPECT_EQ(JsonLogFields("stopped"), (json{{"msg", "stopped"}}));
+  for (const char* free_text : {"shutdown_interrupted calls=2: the grace period was over", "method=GetCase",
+                                "a =b", "x Key=1"})
+    EXPECT_EQ(JsonLogFields(free_text), (json{{"msg", free_text}})) << free_text;
+}
+
 }  // namespace
 }  // namespace kp

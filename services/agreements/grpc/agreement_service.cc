@@ -11,6 +11,7 @@
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
 #include "careplan/client/careplan_client.h"
+#include "common/metrics.h"
 #include "common/idempotency.h"
 #include "common/page_token.h"
 #include "common/pg_values.h"
@@ -287,9 +288,11 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       Read(call, db, case_id);
       const auto chain = ReadChain(db, case_id);
       const auto result = Verify(chain.entries, chain.head, kept);
-      if (!result.intact)
+      if (!result.intact) {
         spdlog::error("agreement_log_broken first_broken_sequence={} problem=\"{}\" request_id={}",
                       result.first_broken, result.problem, call.request_id);
+        ProcessMetrics().CountBrokenAgreementLog();
+      }
       resp->set_intact(result.intact);
       resp->set_entries_checked(result.checked);
       resp->set_first_broken_sequence(result.first_broken);

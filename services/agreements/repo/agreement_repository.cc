@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
 #include "common/errors.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
@@ -224,6 +225,7 @@ ChainHead LockChain(pqxx::work& tx, const std::string& case_id) {
     spdlog::error("agreement_log_broken stored_head_sequence={}: the entry at the head is missing or differs; "
                   "no change is recorded until it is repaired (VerifyAgreementLog)",
                   head.last_sequence);
+    ProcessMetrics().CountBrokenAgreementLog();
     throw Error(grpc::StatusCode::DATA_LOSS, "AGREEMENT_LOG_BROKEN",
                 "this case's agreement log does not end where it should; no change can be recorded until an "
                 "operator repairs it");

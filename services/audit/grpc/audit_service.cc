@@ -1,6 +1,7 @@
 #include "audit/grpc/audit_service.h"
 
 #include "audit/repo/audit_repository.h"
+#include "common/metrics.h"
 #include "common/page_token.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
@@ -57,7 +58,13 @@ std::vector<NewEntry> ValidateEntries(const v1::RecordDecisionsRequest& req) {
 void RecordDecisionsOn(pqxx::connection& db, const v1::RecordDecisionsRequest& req, v1::RecordDecisionsResponse& resp) {
   const auto entries = ValidateEntries(req);
   if (entries.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
   const auto ids = AppendEntries(db, entries);
+  auto& metrics = ProcessMetrics();
+  metrics.ObserveLogAppend(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  for (const auto& e : entries)
+    metrics.CountDecision(consent_v1::Decision_Name(e.decision), consent_v1::Ground_Name(e.ground),
+                          consent_v1::DenyReason_Name(e.deny_reason));
   for (std::size_t i = 0; i < ids.size(); ++i) resp.add_names(EntryName(entries[i].case_id, ids[i]));
 }
 

@@ -7,7 +7,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc grpc-proto libprotobuf-dev protobuf-compiler
   golang-github-gogo-googleapis-dev
   libpqxx-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl libgtest-dev prometheus-cpp-dev
-  postgresql-15 postgresql-client-15 postgresql-contrib curl
+  postgresql-15 postgresql-client-15 postgresql-contrib curl systemd
 )
 
 missing=()

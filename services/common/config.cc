@@ -62,6 +62,12 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.db_pool_size = ParseInt("db-pool-size", v); }},
       {"migrate", "1: apply this binary's schema migrations at start-up; 0: don't (default 1)",
        [](Config& c, const std::string& v) { c.migrate = ParseInt("migrate", v); }},
+      {"max-connection-age-seconds", "close a client connection after this long, gracefully, so that clients "
+       "rebalance over replicas behind a load balancer; 0: never (default 1800)",
+       [](Config& c, const std::string& v) { c.max_connection_age_seconds = ParseInt("max-connection-age-seconds", v); }},
+      {"migrate-only", "1: apply the migrations and the run-time role's grants, then exit (a migration job "
+       "before a rollout; needs only the database settings); 0: serve (default 0)",
+       [](Config& c, const std::string& v) { c.migrate_only = ParseInt("migrate-only", v); }},
       {"tls-cert", "PEM server certificate chain; with --tls-key, serve TLS",
        [](Config& c, const std::string& v) { c.tls_cert = v; }},
       {"tls-key", "PEM server private key",
@@ -185,6 +191,7 @@ bool IsLoopbackAddress(const std::string& listen) {
 
 void ValidateConfig(const Config& config) {
   if (config.database_url.empty()) throw std::invalid_argument("--database-url is required");
+  if (config.migrate_only) return;  // a migration job serves nothing: no keys, TLS or ports
   if (config.db_pool_size < 1 || config.db_pool_size > 64)
     throw std::invalid_argument("--db-pool-size must be 1..64");
   if (config.token_public_keys.empty() && config.token_jwks.empty())
@@ -203,6 +210,8 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("--internal-listen must differ from --listen: the internal services are never public");
   if (config.service_token_file.empty())
     throw std::invalid_argument("--service-token-file is required: the services call each other with it");
+  if (config.max_connection_age_seconds < 0 || config.max_connection_age_seconds > 30 * 86400)
+    throw std::invalid_argument("--max-connection-age-seconds must be 0..2592000 (30 days)");
   if (config.credentials_recheck_seconds < 0)
     throw std::invalid_argument("--credentials-recheck-seconds must be 0 or more");
   if (config.log_format != "text" && config.log_format != "json")

@@ -22,6 +22,7 @@ struct Config {
   std::string migration_database_url;
   int db_pool_size = 4;
   int migrate = 1;  // apply this binary's migrations at start-up
+  int migrate_only = 0;  // apply them (and the grants), then exit: a migration job
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;  // set: clients must present a certificate it signed (mTLS)
@@ -33,6 +34,9 @@ struct Config {
   std::string log_format = "text";
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
+  // A client connection is closed (gracefully: its calls finish) after this long, so that
+  // clients spread over replicas added later instead of sticking to the first; 0: never.
+  int max_connection_age_seconds = 1800;
   std::string service_token_file;  // the JWT (role "service") this process presents to its peers
   // How often the token key files and the service token file are looked at again (they may be
   // renewed while the server runs).

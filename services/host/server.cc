@@ -104,6 +104,13 @@ int ServerApp::Start() {
   // handshake (gRPC's default is 120 s), and the memory gRPC takes for connections has a bound.
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
   builder.SetResourceQuota(grpc::ResourceQuota("kruispunt").Resize(kGrpcMemoryBytes));
+  // Behind a load balancer a client keeps its connection, and so its replica, for ever; closing
+  // connections after an age (GOAWAY, then the calls in flight get the shutdown grace) lets
+  // clients spread over replicas added since.
+  if (config_.max_connection_age_seconds > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, config_.max_connection_age_seconds * 1000);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, config_.shutdown_grace_seconds * 1000);
+  }
   for (auto& module : modules_) {
     services_.push_back(module.make_service(runtime_));
     builder.RegisterService(services_.back().get());
@@ -111,6 +118,10 @@ int ServerApp::Start() {
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) throw std::runtime_error("cannot listen on " + config_.listen);
   StartInternalServer();
+  // "liveness" answers SERVING while the process answers at all, whatever the database does: an
+  // orchestrator's liveness probe asks it, so that a database outage makes pods unready (the
+  // other names follow the database) without restarting them.
+  server_->GetHealthCheckService()->SetServingStatus(std::string(kLivenessService), true);
   probe_ = std::make_unique<DatabaseProbe>(config_.database_url);
   StartMetrics();  // after the probe it reads
   // Readiness is known before Start returns: the first probe's answer, or down after its bound.
@@ -280,7 +291,7 @@ void ServerApp::UpdateReadiness() {
   for (auto* server : {server_.get(), internal_server_.get()}) {
     if (!server) continue;
     auto* health = server->GetHealthCheckService();
-    health->SetServingStatus(up);
+    health->SetServingStatus("", up);
     for (const auto& module : modules_) health->SetServingStatus(module.full_name, up);
   }
   if (readiness_ != DatabaseProbe::State::kUnknown || !up) spdlog::warn("readiness database_up={}", up);
@@ -304,7 +315,7 @@ void ServerApp::WatchDatabase() {
 }
 
 void ServerApp::Shutdown() {
-  if (stopping_.exchange(true)) return;
+  if (stopping_.exchange(true) || !pool_) return;  // stopped already, or never started
   if (watcher_.joinable()) watcher_.join();
   exposer_.reset();  // no scrape reads what is stopped below
   probe_.reset();
@@ -373,6 +384,17 @@ int RunServerMain(int argc, char** argv, const std::string& program, const std::
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ServerApp app(config, std::move(modules));
+  if (config.migrate_only) {
+    try {
+      app.MigrateOnly();
+    } catch (const std::exception& e) {
+      spdlog::critical("migration failed: {}", e.what());
+      return 1;
+    }
+    spdlog::info("migrated; exiting (--migrate-only)");
+    spdlog::default_logger()->flush();
+    return 0;
+  }
   try {
     app.Start();
   } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,9 @@
 
 namespace kp {
 
+// The health service name that reports only that the process answers (for liveness probes).
+inline constexpr std::string_view kLivenessService = "liveness";
+
 // A running server; the integration tests start one in-process on an ephemeral port.
 class ServerApp {
  public:
@@ -32,6 +36,8 @@ class ServerApp {
   ~ServerApp();
   // Applies migrations, opens the pool, starts listening. Returns the bound port.
   int Start();
+  // Applies the migrations and the run-time role's grants, and serves nothing (--migrate-only).
+  void MigrateOnly() { Migrate(); }
   // Stops accepting calls, lets in-flight calls finish (up to the grace period), stops workers.
   void Shutdown();
   grpc::Server* server() { return server_.get(); }

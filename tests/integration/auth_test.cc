@@ -108,7 +108,8 @@ TEST_F(AuthTest, HealthNeedsNoTokenAndReportsServing) {
   }
 }
 
-// A server whose database is unreachable reports NOT_SERVING and answers UNAVAILABLE.
+// A server whose database is unreachable reports NOT_SERVING (but stays alive for a liveness
+// probe) and answers UNAVAILABLE.
 TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
   Config config = TestServerConfig();
@@ -123,6 +124,11 @@ TEST(DatabaseOutage, ReadinessIsNotServingAndCallsAreUnavailable) {
   grpc::health::v1::HealthCheckRequest health_request;
   ASSERT_TRUE(health->Check(&health_ctx, health_request, &response).ok());
   EXPECT_EQ(response.status(), HealthResponse::NOT_SERVING);
+  // Not ready, but alive: an orchestrator takes it out of service without restarting it.
+  grpc::ClientContext liveness_ctx;
+  health_request.set_service(std::string(kLivenessService));
+  ASSERT_TRUE(health->Check(&liveness_ctx, health_request, &response).ok());
+  EXPECT_EQ(response.status(), HealthResponse::SERVING);
 
   auto stub = v1::CaseService::NewStub(channel);
   v1::GetCaseRequest request;

@@ -10,6 +10,10 @@ trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" 2>/dev/null
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 "$cli" token --key "$dir/key.pem" --org kruispunt --sub kruispuntd --role service > "$dir/service.jwt"
+# A migration job (before a rollout): migrates, grants, exits 0, and needs no keys or ports.
+"$kruispuntd" --migrate-only 1 --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
+  --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --log-format json 2>"$dir/migrate.log"
+grep -q '"msg":"migrated; exiting (--migrate-only)"' "$dir/migrate.log"
 port=$((20000 + RANDOM % 20000))
 metrics_port=$((port + 1))
 "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
@@ -74,6 +78,34 @@ agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maan
   | grep -q AGREEMENT_STATUS_IN_FORCE
 "$cli" --json agreement log "$case" --page-size 500 | "$(dirname "$0")/../../tools/verify-agreement-log.py" | grep -q "intact: 2 entries"
 "$cli" agreement verify "$case" | grep -q "intact: true"
+
+# Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
+# cluster, where a migration job re-grants the run-time role; a server on the restored database
+# answers with the same histories of this case, and its agreement log verifies against its head.
+for what in "case history" "plan history" "agreement log"; do
+  "$cli" --json $what "$case" >"$dir/before.${what// /-}"
+done
+pg_dump --format=custom --no-owner --no-privileges --file="$dir/kruispunt.dump" "$KRUISPUNT_TEST_DATABASE_URL"
+restore=$(mktemp -d); chmod 711 "$restore"
+restore_port=$((40000 + RANDOM % 10000))
+restored_owner=$(KP_PG_FAST=1 "$(dirname "$0")/../../deploy/pg.sh" start "$restore/pg" $restore_port)
+restored_app=$("$(dirname "$0")/../../deploy/pg.sh" app-url "$restore/pg" $restore_port)
+stop_restored() { "$(dirname "$0")/../../deploy/pg.sh" stop "$restore/pg" >/dev/null 2>&1 || true; rm -rf "$restore"; }
+pg_restore --no-owner --no-privileges --exit-on-error --dbname="$restored_owner" "$dir/kruispunt.dump"
+"$kruispuntd" --migrate-only 1 --database-url "$restored_app" --migration-database-url "$restored_owner" 2>/dev/null
+restored_port=$((port + 2))
+"$kruispuntd" --listen 127.0.0.1:$restored_port --database-url "$restored_app" --migrate 0 \
+  --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" >"$dir/restored.log" 2>&1 &
+restored_pid=$!
+for _ in $(seq 1 100); do "$cli" --addr 127.0.0.1:$restored_port health >/dev/null 2>&1 && break; sleep 0.1; done
+for what in "case history" "plan history" "agreement log"; do
+  "$cli" --addr 127.0.0.1:$restored_port --json $what "$case" | cmp -s - "$dir/before.${what// /-}" ||
+    { echo "restored $what differs"; kill $restored_pid; stop_restored; exit 1; }
+done
+"$cli" --addr 127.0.0.1:$restored_port agreement verify "$case" | grep -q "intact: true" ||
+  { echo "the restored agreement log does not verify"; kill $restored_pid; stop_restored; exit 1; }
+kill $restored_pid; wait $restored_pid || true
+stop_restored
 
 set +e
 "$cli" case close "$case" 2>"$dir/err"; code=$?

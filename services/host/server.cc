@@ -28,6 +28,7 @@
 #include "common/metrics.h"
 #include "common/version.h"
 #include "consent/client/consent_client.h"
+#include "host/unparseable_requests.h"
 
 namespace kp {
 
@@ -53,6 +54,12 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
     options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(options);
+}
+
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> Interceptors() {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<UnparseableRequestsFactory>());
+  return interceptors;
 }
 
 // The database may still be starting (a fresh deployment): wait a little for it.
@@ -104,6 +111,7 @@ int ServerApp::Start() {
   // handshake (gRPC's default is 120 s), and the memory gRPC takes for connections has a bound.
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
   builder.SetResourceQuota(grpc::ResourceQuota("kruispunt").Resize(kGrpcMemoryBytes));
+  builder.experimental().SetInterceptorCreators(Interceptors());
   // Behind a load balancer a client keeps its connection, and so its replica, for ever; closing
   // connections after an age (GOAWAY, then the calls in flight get the shutdown grace) lets
   // clients spread over replicas added since.
@@ -154,6 +162,7 @@ void ServerApp::StartInternalServer() {
   builder.AddListeningPort(config_.internal_listen, Credentials(config_), &internal_port_);
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
   builder.SetResourceQuota(grpc::ResourceQuota("kruispunt-internal").Resize(kGrpcMemoryBytes / 4));
+  builder.experimental().SetInterceptorCreators(Interceptors());
   internal_server_ = builder.BuildAndStart();
   if (!internal_server_ || internal_port_ == 0)
     throw std::runtime_error("cannot listen on " + config_.internal_listen);

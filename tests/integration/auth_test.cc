@@ -4,6 +4,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <grpcpp/generic/generic_stub.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
 #include "common/files.h"
 #include "host/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -83,6 +89,39 @@ TEST_F(AuthTest, TokenForAnotherAudienceIsUnauthenticated) {
 TEST_F(AuthTest, ValidTokenReachesTheService) {
   auto status = GetCaseWith(token_);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
+}
+
+// Bytes that are not the method's message (or a string that is not UTF-8) never reach a handler:
+// they are INVALID_ARGUMENT REQUEST_UNPARSEABLE, before the token is looked at; a method Kruispunt
+// does not have stays UNIMPLEMENTED.
+TEST_F(AuthTest, AnUnparseableRequestIsInvalidArgument) {
+  grpc::GenericStub generic(Harness::Get().Channel(v1::CaseService::service_full_name()));
+  const auto send = [&](const std::string& method, const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<grpc::Status> status;
+    generic.UnaryCall(&context, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+      std::lock_guard lock(mutex);
+      status = s;
+      done.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return status.has_value(); });
+    return *status;
+  };
+  const std::string garbage("\xff\xff\xff\xff\x0f", 5);
+  auto status = send("/kruispunt.cases.v1.CaseService/GetCase", garbage);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(ErrorReason(status), "REQUEST_UNPARSEABLE");
+  v1::GetCaseRequest not_utf8;
+  not_utf8.set_name("cases/\xc3\x28");
+  status = send("/kruispunt.cases.v1.CaseService/GetCase", not_utf8.SerializeAsString());
+  EXPECT_EQ(ErrorReason(status), "REQUEST_UNPARSEABLE");
+  EXPECT_EQ(send("/kruispunt.cases.v1.CaseService/NoSuchMethod", "").error_code(), StatusCode::UNIMPLEMENTED);
 }
 
 // The keys that verify callers' tokens come from files an identity provider's tooling renews

@@ -24,10 +24,9 @@ struct NewEntry {
   std::string rpc, request_id;
 };
 
-// Appends the entries in one statement (one round trip, one transaction); returns their sequence
-// numbers, in order. The commit does not wait for the disk (synchronous_commit off): reads must
+// Appends the entries in one statement (one round trip, one transaction); returns their ids
+// (UUIDs), in order. The commit does not wait for the disk (synchronous_commit off): reads must
 // not wait for a log flush; see the README for what that means on a crash of PostgreSQL itself.
-// The entries' ids (UUIDs), in order.
 std::vector<std::string> AppendEntries(pqxx::connection& conn, const std::vector<NewEntry>& entries);
 // An entry's resource name: under its case, by an id that reveals nothing of the log's size or
 // order ("cases/{case}/accessLogEntries/{uuid}").

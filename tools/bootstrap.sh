@@ -8,6 +8,7 @@ PACKAGES=(
   golang-github-gogo-googleapis-dev
   libpqxx-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl libgtest-dev prometheus-cpp-dev
   postgresql-15 postgresql-client-15 postgresql-contrib curl systemd
+  docker-compose
 )
 
 missing=()

@@ -7,7 +7,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 manifests=$root/deploy/kubernetes
 validator=$root/tools/k8s-validate
 [ -d "$validator/node_modules" ] || (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-for resource in $(sed -n 's/^  - \(.*\.yaml\)$/\1/p' "$manifests/kustomization.yaml"); do
-  [ -f "$manifests/$resource" ] || { echo "kustomization.yaml names $resource, which does not exist"; exit 1; }
+for kustomization in "$manifests/kustomization.yaml" "$manifests/split/kustomization.yaml"; do
+  for resource in $(sed -n 's/^  - \(.*\.yaml\)$/\1/p' "$kustomization"); do
+    [ -f "$(dirname "$kustomization")/$resource" ] || { echo "$kustomization names $resource, which does not exist"; exit 1; }
+  done
 done
-node "$validator/validate.mjs" $(ls "$manifests"/*.yaml | grep -v kustomization.yaml)
+node "$validator/validate.mjs" $(ls "$manifests"/*.yaml "$manifests"/split/*.yaml | grep -v kustomization.yaml)

@@ -4,7 +4,7 @@
 # incompatible change is allowed only in a commit that announces it in CHANGELOG.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-buf=$root/tools/buf/node_modules/.bin/buf
+buf=$root/tools/buf/node_modules/@bufbuild/buf-linux-x64/bin/buf
 [ -x "$buf" ] || (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 cd "$root"
 "$buf" lint

@@ -373,6 +373,53 @@ TEST_F(AgreementTest, ARemovedTailIsDetectedAndTheChainIsNotExtended) {
   EXPECT_EQ(ViolationFields(bad_verify), (std::vector<std::string>{"kept_sequence", "kept_hash"}));
 }
 
+// A chain longer than a page (1,000 entries) is verified page by page in one snapshot: whole, it
+// verifies to its last entry; with an entry in a later page changed, verification names it.
+TEST_F(AgreementTest, ALongChainIsVerifiedPageByPage) {
+  const auto m = Maria();
+  const auto a = Proposed(m.name, "Wekelijks huisbezoek", {Org(m.caw.org)});
+  const std::string case_id = m.name.substr(std::string("cases/").size());
+  constexpr int kLast = 2600;
+  {
+    // Valid entries appended as the schemas' owner could, each hashed over the one before.
+    pqxx::connection db(Harness::Get().database_url());
+    pqxx::work tx(db);
+    tx.exec_params(
+        "WITH RECURSIVE head AS (SELECT last_sequence, last_hash FROM agreements.chain_heads WHERE case_id = $1::uuid), "
+        "chain(sequence, canonical, previous_hash, hash) AS ("
+        "  SELECT h.last_sequence + 1, c, h.last_hash, encode(sha256(convert_to(h.last_hash || E'\\n' || c, 'UTF8')), 'hex') "
+        "  FROM head h, LATERAL (SELECT '{\"sequence\":' || (h.last_sequence + 1) || '}' AS c) x "
+        "  UNION ALL "
+        "  SELECT k.sequence + 1, c, k.hash, encode(sha256(convert_to(k.hash || E'\\n' || c, 'UTF8')), 'hex') "
+        "  FROM chain k, LATERAL (SELECT '{\"sequence\":' || (k.sequence + 1) || '}' AS c) y WHERE k.sequence < $2) "
+        "INSERT INTO agreements.log (case_id, sequence, kind, agreement_id, version, event_time, canonical, previous_hash, hash) "
+        "SELECT $1::uuid, sequence, 1, $3::uuid, 1, now(), canonical, previous_hash, hash FROM chain",
+        case_id, kLast, a.name().substr(a.name().rfind('/') + 1));
+    tx.exec_params("UPDATE agreements.chain_heads SET last_sequence = l.sequence, last_hash = l.hash "
+                   "FROM agreements.log l WHERE chain_heads.case_id = $1::uuid AND l.case_id = $1::uuid AND l.sequence = $2",
+                   case_id, kLast);
+    tx.commit();
+  }
+  auto result = Verify(token_, m.name);
+  EXPECT_TRUE(result.intact()) << result.problem();
+  EXPECT_EQ(result.entries_checked(), kLast);
+  EXPECT_EQ(result.head_sequence(), kLast);
+  {
+    pqxx::connection db(Harness::Get().database_url());
+    pqxx::work tx(db);
+    tx.exec("ALTER TABLE agreements.log DISABLE TRIGGER log_append_only");
+    tx.exec_params("UPDATE agreements.log SET canonical = '{\"sequence\":1700,\"x\":1}' "
+                   "WHERE case_id = $1::uuid AND sequence = 1700", case_id);
+    tx.exec("ALTER TABLE agreements.log ENABLE TRIGGER log_append_only");
+    tx.commit();
+  }
+  result = Verify(token_, m.name);
+  EXPECT_FALSE(result.intact());
+  EXPECT_EQ(result.first_broken_sequence(), 1700);
+  EXPECT_EQ(result.entries_checked(), 1699);
+  EXPECT_NE(result.problem().find("hash does not match"), std::string::npos) << result.problem();
+}
+
 // Two parties answer the same agreement at the same moment, over two connections: both answers
 // are recorded, the agreement is in force, and the chain stays whole.
 TEST_F(AgreementTest, TwoPartiesAnswerAtTheSameMoment) {

@@ -51,4 +51,23 @@ struct Verification {
 Verification Verify(const std::vector<LogEntry>& entries, const ChainHead& stored_head,
                     const std::optional<ChainHead>& kept_head = std::nullopt);
 
+// The same check fed one entry at a time, in order, as pages of a chain are read: it holds only
+// the last hash, so a chain of any length is verified in bounded memory.
+class ChainVerifier {
+ public:
+  explicit ChainVerifier(std::optional<ChainHead> kept_head = std::nullopt) : kept_head_(std::move(kept_head)) {}
+  // Checks the next entry; false once the chain is broken (the rest need not be read).
+  bool Add(const LogEntry& entry);
+  // The result, once every entry was added (or the chain broke), against the chain's stored head.
+  Verification Finish(const ChainHead& stored_head);
+
+ private:
+  bool Broken(int64_t sequence, std::string problem);
+
+  std::optional<ChainHead> kept_head_;
+  Verification result_;
+  std::string previous_ = kGenesisHash;
+  std::optional<std::string> kept_hash_found_;
+};
+
 }  // namespace kp::agreements

@@ -286,8 +286,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       const auto case_id = RequireName(req->parent(), "cases", "parent");
       const auto kept = ValidateKeptHead(*req);
       Read(call, db, case_id);
-      const auto chain = ReadChain(db, case_id);
-      const auto result = Verify(chain.entries, chain.head, kept);
+      const auto result = VerifyChain(db, case_id, kept);
       if (!result.intact) {
         spdlog::error("agreement_log_broken first_broken_sequence={} problem=\"{}\" request_id={}",
                       result.first_broken, result.problem, call.request_id);

@@ -101,8 +101,6 @@ const std::vector<PreparedStatement> kStatements = {
     {"agreements.log_page",
      "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = $1::uuid AND l.sequence > $2 "
      "ORDER BY l.sequence LIMIT $3"},
-    {"agreements.log_all",
-     "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = $1::uuid ORDER BY l.sequence"},
     {"agreements.changes",
      "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = ANY($1::uuid[]) "
      "AND l.event_time > $2::timestamptz AND l.position > $3 ORDER BY l.position LIMIT $4"},
@@ -233,16 +231,27 @@ ChainHead LockChain(pqxx::work& tx, const std::string& case_id) {
   return head;
 }
 
-Chain ReadChain(pqxx::connection& conn, const std::string& case_id) {
+Verification VerifyChain(pqxx::connection& conn, const std::string& case_id,
+                         const std::optional<ChainHead>& kept_head) {
+  constexpr int kPage = 1000;  // entries held at a time
   // One snapshot: an append committed between two reads would otherwise look like a broken chain.
   pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(conn);
-  Chain chain;
+  ChainHead stored;
   const auto head = tx.exec_prepared("agreements.chain_head", case_id);
-  if (!head.empty()) chain.head = {head[0][0].as<int64_t>(), head[0][1].as<std::string>()};
-  for (const auto& r : tx.exec_prepared("agreements.log_all", case_id))
-    chain.entries.push_back({r[0].as<int64_t>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()});
+  if (!head.empty()) stored = {head[0][0].as<int64_t>(), head[0][1].as<std::string>()};
+  ChainVerifier verifier(kept_head);
+  for (int64_t after = 0;;) {
+    const auto page = tx.exec_prepared("agreements.log_page", case_id, after, kPage);
+    bool intact = true;
+    for (const auto& r : page) {
+      intact = verifier.Add({r[0].as<int64_t>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()});
+      if (!intact) break;
+      after = r[0].as<int64_t>();
+    }
+    if (!intact || static_cast<int>(page.size()) < kPage) break;
+  }
   tx.commit();
-  return chain;
+  return verifier.Finish(stored);
 }
 
 std::optional<AgreementState> StateOf(pqxx::transaction_base& tx, const std::string& case_id,

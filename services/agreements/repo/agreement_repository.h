@@ -33,12 +33,10 @@ struct Content {
 // Takes the case's chain lock and returns its head. Throws DATA_LOSS AGREEMENT_LOG_BROKEN (and
 // logs it) when the stored head's entry is missing or differs: a broken chain is never extended.
 ChainHead LockChain(pqxx::work& tx, const std::string& case_id);
-// A case's chain as one snapshot: the head stored with the last append and every entry in order.
-struct Chain {
-  ChainHead head;
-  std::vector<LogEntry> entries;
-};
-Chain ReadChain(pqxx::connection& conn, const std::string& case_id);
+// Verifies a case's chain (ChainVerifier) in one snapshot: the head stored with the last append
+// and every entry in order, read a page at a time, so that memory does not grow with the chain.
+Verification VerifyChain(pqxx::connection& conn, const std::string& case_id,
+                         const std::optional<ChainHead>& kept_head);
 
 // The current version's standing, read after the chain lock.
 struct PartyStanding {

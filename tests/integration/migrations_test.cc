@@ -136,5 +136,48 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   EXPECT_NO_THROW(tx.exec("SELECT count(*) FROM audit.access_log"));
 }
 
+// A case's data can be spread over several PostgreSQL nodes by case (Citus, docs/operations.md):
+// every table that holds a case's data has case_id in its primary key and in every unique key, so
+// that no rule needs two nodes. The tables without case_id are the directory, clients and
+// idempotency keys, named here; a new table must join one group or the other.
+TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  pqxx::connection conn(Harness::Get().database_url());
+  pqxx::nontransaction tx(conn);
+  const std::set<std::string> kWithoutCase = {
+      "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
+      "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids"};
+  // CreateCase's idempotency key finds a case by its owner and request id before the case has an
+  // id; before distributing, it becomes a case id derived from both (docs/operations.md).
+  const std::set<std::string> kKnownExceptions = {"cases.uniq_case_request"};
+  const auto tables = tx.exec(
+      "SELECT n.nspname || '.' || c.relname, "
+      "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind = 'r' AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')");
+  ASSERT_GT(tables.size(), 20u);
+  for (const auto& table : tables) {
+    const auto name = table[0].as<std::string>();
+    if (!table[1].as<bool>()) {
+      EXPECT_TRUE(kWithoutCase.count(name)) << name << " holds no case_id: is it a case's data?";
+      continue;
+    }
+    const auto keys = tx.exec_params(
+        "SELECT n.nspname || '.' || i.relname, x.indisprimary, "
+        "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = x.indrelid AND a.attname = 'case_id' "
+        "               AND a.attnum = ANY (x.indkey)) "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace "
+        "WHERE x.indrelid = $1::regclass AND x.indisunique",
+        name);
+    bool has_primary_key = false;
+    for (const auto& key : keys) {
+      has_primary_key = has_primary_key || key[1].as<bool>();
+      if (!key[2].as<bool>() && !kKnownExceptions.count(key[0].as<std::string>()))
+        ADD_FAILURE() << name << ": unique key " << key[0].as<std::string>() << " does not include case_id";
+    }
+    EXPECT_TRUE(has_primary_key) << name;
+  }
+}
+
 }  // namespace
 }  // namespace kp::test

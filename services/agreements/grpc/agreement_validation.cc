@@ -69,8 +69,7 @@ PartyAct CheckPartyAct(Violations& v, const std::string& name, int version, cons
 std::string PartyKey(Violations& v, const std::string& field, const v1::Party& party, const std::string& case_id) {
   if (party.has_organization()) {
     const auto& name = party.organization();
-    const std::string prefix = "organizations/";
-    if (name.rfind(prefix, 0) == 0 && IsValidPrincipalId(name.substr(prefix.size()))) return name;
+    if (ParseOrganizationName(name)) return name;
     v.Add(field + ".organization", "must be 'organizations/{id}'");
     return "";
   }

@@ -117,10 +117,11 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       team::RequireCaseOpen(facts[0].case_state());
       // A recipient must be in the partner directory: a typo would otherwise be recorded, and an
       // organisation registered later under that id would be covered.
+      const auto known = team::FindOrganizations(*rt_.clients->team, {db, call}, grant.recipient_orgs);
       Violations unknown;
       for (const auto& org : grant.recipient_orgs)
-        if (!team::FindOrganization(*rt_.clients->team, {db, call}, org))
-          unknown.Add("consent.recipient_organizations", "organizations/" + org + " is not in the partner directory");
+        if (!known.count(org))
+          unknown.Add("consent.recipient_organizations", OrganizationName(org) + " is not in the partner directory");
       unknown.ThrowIfAny();
       InsertConsent(db, grant, *resp);
     });

@@ -42,11 +42,10 @@ NewConsent ValidateGrantConsent(const v1::GrantConsentRequest& request, const Id
   v.AtMost("consent.recipient_organizations", c.recipient_organizations_size(), kRecipientsMax, "organisations");
   v.AtMost("consent.recipient_participants", c.recipient_participants_size(), kRecipientsMax, "participants");
   for (const auto& org : c.recipient_organizations()) {
-    const std::string prefix = "organizations/";
-    const std::string id = org.rfind(prefix, 0) == 0 ? org.substr(prefix.size()) : "";
-    if (!IsValidPrincipalId(id)) v.Add("consent.recipient_organizations", "must be 'organizations/{id}'");
-    else if (!seen.insert(id).second) v.Add("consent.recipient_organizations", "names an organisation twice");
-    else out.recipient_orgs.push_back(id);
+    const auto id = ParseOrganizationName(org);
+    if (!id) v.Add("consent.recipient_organizations", "must be 'organizations/{id}'");
+    else if (!seen.insert(*id).second) v.Add("consent.recipient_organizations", "names an organisation twice");
+    else out.recipient_orgs.push_back(*id);
   }
   std::set<std::string> named;
   for (const auto& p : c.recipient_participants()) {

@@ -67,13 +67,16 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
   return ids;
 }
 
-std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
-                                                 const std::string& org_id) {
+std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, const PeerContext& context,
+                                                          const std::vector<std::string>& org_ids) {
+  std::map<std::string, v1::Organization> found;
+  if (org_ids.empty()) return found;
   v1::LookUpOrganizationsRequest request;
-  request.add_names(OrganizationName(org_id));
+  for (const auto& id : org_ids) request.add_names(OrganizationName(id));
   auto response = team.LookUpOrganizations(context, request);
-  if (response.organizations_size() == 0) return std::nullopt;
-  return std::move(*response.mutable_organizations(0));
+  for (auto& organization : *response.mutable_organizations())
+    if (auto id = ParseOrganizationName(organization.name())) found[*id] = std::move(organization);
+  return found;
 }
 
 void RemoteTeamClient::RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) {
@@ -118,11 +121,12 @@ grpc::Status DirectoryGate::LookUp(DbPool::Session& session, const std::string& 
   Call lookup;
   lookup.request_id = "directory";
   lookup.deadline = std::chrono::system_clock::now() + Peers::kCallTimeout;
-  std::optional<v1::Organization> found;
+  std::map<std::string, v1::Organization> found;
   const grpc::Status status =
-      RunMapped("DirectoryGate", [&] { found = FindOrganization(team_, {session.conn(), lookup}, organization); });
+      RunMapped("DirectoryGate", [&] { found = FindOrganizations(team_, {session.conn(), lookup}, {organization}); });
   if (!status.ok()) return status;
-  entry = Entry{found.has_value(), found && found->active(), std::chrono::steady_clock::now()};
+  const auto it = found.find(organization);
+  entry = Entry{it != found.end(), it != found.end() && it->second.active(), std::chrono::steady_clock::now()};
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,9 +48,10 @@ std::vector<v1::TeamFacts> DescribeTeams(TeamClient& team, const PeerContext& co
 // away: ending a participation and withdrawing a consent. Throws FAILED_PRECONDITION CASE_CLOSED
 // for a case whose state (TeamFacts.case_state, kruispunt.cases.v1.CaseState) is CLOSED.
 void RequireCaseOpen(int case_state);
-// The organisation's directory entry (active or not), or nullopt when it is not in the directory.
-std::optional<v1::Organization> FindOrganization(TeamClient& team, const PeerContext& context,
-                                                 const std::string& org_id);
+// The directory entries (active or not) of those of the organisations that are in the directory,
+// by id: one call however many are asked (at most 100).
+std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, const PeerContext& context,
+                                                          const std::vector<std::string>& org_ids);
 // The ids of the cases the organisation owns or takes part in now; partner_only: only those it takes
 // part in without owning them.
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,

@@ -55,7 +55,7 @@ void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest&
     r.created_by = c.created_by_person();
     auto case_id = ParseResourceName(c.case_(), "cases");
     auto client_id = ParseResourceName(c.client(), "clients");
-    auto owner = ParsePrincipalName(c.owner_organization(), "organizations");
+    auto owner = ParseOrganizationName(c.owner_organization());
     if (!case_id) v.Add(at + ".case", "must be 'cases/{uuid}'");
     if (!client_id) v.Add(at + ".client", "must be 'clients/{uuid}'");
     if (!owner) v.Add(at + ".owner_organization", "must be 'organizations/{id}'");
@@ -69,7 +69,7 @@ void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest&
 
 void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCasesRequest& req,
                              v1::ListOrganizationCasesResponse& resp) {
-  const auto org = RequirePrincipalName(req.organization(), "organizations", "organization");
+  const auto org = RequireOrganizationName(req.organization(), "organization");
   for (const auto& id : OrganizationCases(db, org, req.partner_only())) resp.add_cases("cases/" + id);
 }
 
@@ -123,7 +123,7 @@ void DescribeTeamsOn(pqxx::connection& db, const v1::DescribeTeamsRequest& req, 
 }
 
 void GetOrganizationOn(pqxx::connection& db, const v1::GetOrganizationRequest& req, v1::Organization& resp) {
-  const auto id = RequirePrincipalName(req.name(), "organizations", "name");
+  const auto id = RequireOrganizationName(req.name(), "name");
   if (!team::GetOrganization(db, id, resp)) throw Error::NotFound("ORGANIZATION_NOT_FOUND", "no such organisation");
 }
 
@@ -131,7 +131,7 @@ void LookUpOrganizationsOn(pqxx::connection& db, const v1::LookUpOrganizationsRe
                            v1::LookUpOrganizationsResponse& resp) {
   if (req.names_size() > 100) throw Error::InvalidField("names", "at most 100");
   std::vector<std::string> ids;
-  for (const auto& name : req.names()) ids.push_back(RequirePrincipalName(name, "organizations", "names"));
+  for (const auto& name : req.names()) ids.push_back(RequireOrganizationName(name, "names"));
   for (const auto& id : ids) {
     v1::Organization found;
     if (team::GetOrganization(db, id, found)) *resp.add_organizations() = std::move(found);
@@ -352,7 +352,7 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
         page = DecodePage(req->page_size(), req->page_token(), "mine|person|" + *id);
         last = ListParticipationsOfPerson(db, *id, page.after, page.size, *resp);
       } else if (req->has_organization()) {
-        const auto id = RequirePrincipalName(req->organization(), "organizations", "organization");
+        const auto id = RequireOrganizationName(req->organization(), "organization");
         if (id != call.caller.organization)
           throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation lists only its own participations");
         page = DecodePage(req->page_size(), req->page_token(), "mine|org|" + id);

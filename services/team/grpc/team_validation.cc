@@ -20,23 +20,6 @@ void CheckKind(Violations& v, std::string_view field, int kind) {
 
 }  // namespace
 
-std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection) {
-  if (name.size() <= collection.size() + 1 || name.substr(0, collection.size()) != collection ||
-      name[collection.size()] != '/')
-    return std::nullopt;
-  const auto id = name.substr(collection.size() + 1);
-  if (!IsValidPrincipalId(id)) return std::nullopt;
-  return std::string(id);
-}
-
-std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field) {
-  auto id = ParsePrincipalName(name, collection);
-  if (!id)
-    throw Error::InvalidField(std::string(field), "must be '" + std::string(collection) +
-                                                      "/{id}' with an id of 1..64 [A-Za-z0-9._:-]");
-  return *id;
-}
-
 NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& request) {
   Violations v;
   const auto& o = request.organization();
@@ -61,7 +44,7 @@ NewOrganization ValidateCreateOrganization(const v1::CreateOrganizationRequest& 
 OrganizationUpdate ValidateUpdateOrganization(const v1::UpdateOrganizationRequest& request) {
   const auto& o = request.organization();
   OrganizationUpdate out;
-  out.org_id = RequirePrincipalName(o.name(), "organizations", "organization.name");
+  out.org_id = RequireOrganizationName(o.name(), "organization.name");
   Violations v;
   std::set<std::string> allowed = {"display_name", "kind", "active"};
   allowed.insert(ContactPaths().begin(), ContactPaths().end());
@@ -95,7 +78,7 @@ NewPerson ValidateCreatePerson(const v1::CreatePersonRequest& request, const Ide
       if (!IsValidPrincipalId(request.person_id()))
         v.Add("person_id", "a professional's id is their token subject: 1..64 of [A-Za-z0-9._:-]");
       v.Text("person.profession", p.profession(), 1, kProfessionMax);
-      if (!p.organization().empty() && p.organization() != "organizations/" + caller.organization)
+      if (!p.organization().empty() && p.organization() != OrganizationName(caller.organization))
         v.Add("person.organization", "a professional is registered by their own organisation");
       break;
     case v1::PERSON_KIND_INFORMAL:

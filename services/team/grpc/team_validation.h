@@ -29,9 +29,5 @@ ParticipantAddition ValidateAddParticipant(const v1::AddParticipantRequest& requ
                                            const Identity& caller,
                                            std::chrono::system_clock::time_point now);
 
-// "organizations/{id}" or "people/{id}" (ids as in tokens) -> the id, or nullopt.
-std::optional<std::string> ParsePrincipalName(std::string_view name, std::string_view collection);
-// The same, or INVALID_ARGUMENT on `field`.
-std::string RequirePrincipalName(const std::string& name, std::string_view collection, std::string_view field);
 
 }  // namespace kp::team

@@ -171,7 +171,7 @@ std::optional<std::string> OptionalText(const pqxx::field& f) {
 }
 
 int64_t ReadOrganization(const pqxx::row& r, v1::Organization& out) {
-  out.set_name("organizations/" + r[0].as<std::string>());
+  out.set_name(OrganizationName(r[0].as<std::string>()));
   out.set_kbo_number(r[1].as<std::string>());
   out.set_display_name(r[2].as<std::string>());
   out.set_kind(static_cast<v1::OrganizationKind>(r[3].as<int>()));
@@ -211,7 +211,7 @@ int64_t ReadParticipantRow(const pqxx::row& r, v1::Participant& out) {
   out.set_name("cases/" + r[0].as<std::string>() + "/participants/" + r[1].as<std::string>());
   if (auto person = OptionalText(r[2])) out.set_person(PersonName(*person));
   if (auto client = OptionalText(r[3])) out.set_client("clients/" + *client);
-  if (auto org = OptionalText(r[4])) out.set_organization("organizations/" + *org);
+  if (auto org = OptionalText(r[4])) out.set_organization(OrganizationName(*org));
   out.set_role(static_cast<v1::ParticipantRole>(r[5].as<int>()));
   const auto permissions = r[6].as<int32_t>();
   for (int p = 1; p <= 7; ++p)
@@ -373,7 +373,7 @@ std::optional<int64_t> ListTeamChanges(pqxx::connection& conn, const std::string
     change->set_kind(static_cast<v1::TeamChangeKind>(r[1].as<int>()));
     change->set_role(static_cast<v1::ParticipantRole>(r[2].as<int>()));
     change->set_reason(r[3].as<std::string>());
-    change->set_changed_by_organization("organizations/" + r[4].as<std::string>());
+    change->set_changed_by_organization(OrganizationName(r[4].as<std::string>()));
     change->set_changed_by_person(r[5].as<std::string>());
     SetTime(change->mutable_change_time(), r[6].as<int64_t>());
     return r[7].as<int64_t>();

@@ -42,8 +42,8 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* /*filename*/, int
 }  // namespace
 
 // The project's log lines are an event followed by key=value pairs ("rpc method=GetCase code=0
-// ..."): in JSON each pair is a field of its own, a number when its value is one, so that a log
-// pipeline can filter on them. A line that is not only pairs after its event (free text) stays
+// ..."): in JSON each pair is a field of its own, a number when its value is one (ids excepted), so
+// that a log pipeline can filter on them. A line that is not only pairs after its event (free text) stays
 // one "msg".
 nlohmann::json JsonLogFields(std::string_view line) {
   nlohmann::json out = nlohmann::json::object();
@@ -75,9 +75,11 @@ nlohmann::json JsonLogFields(std::string_view line) {
     const auto eq = words[i].find('=');
     const std::string key(words[i].substr(0, eq));
     const std::string value(words[i].substr(eq + 1));
+    // An id stays a string even when it is all digits ("0042", a 32-digit trace id).
+    const bool is_id = key == "org" || key.ends_with("_id");
     long long number = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-    if (!value.empty() && error == std::errc() && end == value.data() + value.size()) out[key] = number;
+    if (!is_id && !value.empty() && error == std::errc() && end == value.data() + value.size()) out[key] = number;
     else if (value == "true" || value == "false") out[key] = value == "true";
     else out[key] = value;
   }

@@ -39,8 +39,9 @@ struct PeerContext {
 grpc::Status PeerStatusForCaller(const grpc::Status& status, const char* peer, const char* reason);
 
 // One blocking unary call to a peer in another process: the service token, the request id, the
-// caller's deadline (at most Peers::kCallTimeout). `invoke(stub, context, request, response)`
-// names the method. Throws StatusError (see PeerStatusForCaller) unless the peer answers OK.
+// caller's trace context (common/trace_context.h) and deadline (at most Peers::kCallTimeout).
+// `invoke(stub, context, request, response)` names the method. Throws StatusError (see
+// PeerStatusForCaller) unless the peer answers OK.
 template <class Service, class Request, class Response, class Invoke>
 Response CallRemote(Peers& peers, const PeerContext& context, const Request& request, Invoke invoke,
                     const char* peer, const char* reason) {
@@ -50,6 +51,8 @@ Response CallRemote(Peers& peers, const PeerContext& context, const Request& req
   auto client_context = peers.NewContext();
   client_context->set_deadline(std::min(client_context->deadline(), context.call.deadline));
   client_context->AddMetadata("x-request-id", context.call.request_id);
+  if (!context.call.traceparent.empty()) client_context->AddMetadata("traceparent", context.call.traceparent);
+  if (!context.call.tracestate.empty()) client_context->AddMetadata("tracestate", context.call.tracestate);
   auto stub = Service::NewStub(channel);
   Response response;
   const grpc::Status status = invoke(*stub, client_context.get(), request, &response);

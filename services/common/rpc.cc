@@ -6,16 +6,31 @@
 
 #include "common/errors.h"
 #include "common/metrics.h"
+#include "common/trace_context.h"
 
 namespace kp {
 
 namespace {
-std::string RequestId(const grpc::CallbackServerContext& context) {
-  auto it = context.client_metadata().find("x-request-id");
-  if (it != context.client_metadata().end()) {
-    std::string id(it->second.data(), it->second.size());
-    if (IsValidPrincipalId(id)) return id;
-  }
+std::string_view Header(const grpc::CallbackServerContext& context, const char* key) {
+  const auto it = context.client_metadata().find(key);
+  if (it == context.client_metadata().end()) return {};
+  return {it->second.data(), it->second.size()};
+}
+
+// The client's trace context, kept when valid.
+void TakeTraceContext(const grpc::CallbackServerContext& context, Call& call) {
+  const std::string_view traceparent = Header(context, "traceparent");
+  auto trace_id = TraceIdOf(traceparent);
+  if (!trace_id) return;
+  call.traceparent = traceparent;
+  call.trace_id = std::move(*trace_id);
+  if (const auto tracestate = Header(context, "tracestate"); IsForwardableTracestate(tracestate))
+    call.tracestate = tracestate;
+}
+
+std::string RequestId(const grpc::CallbackServerContext& context, const Call& call) {
+  if (std::string id(Header(context, "x-request-id")); IsValidPrincipalId(id)) return id;
+  if (!call.trace_id.empty()) return call.trace_id;
   thread_local std::mt19937_64 random{std::random_device{}()};
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(random()));
@@ -29,9 +44,10 @@ void RecordAnswer(const char* method, const Call& call, std::chrono::steady_cloc
                   const grpc::Status& status) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start).count();
-  spdlog::info("rpc method={} code={} duration_us={} org={} request_id={}", method,
+  spdlog::info("rpc method={} code={} duration_us={} org={} request_id={} trace_id={}", method,
                static_cast<int>(status.error_code()), micros,
-               call.caller.organization.empty() ? "-" : call.caller.organization, call.request_id);
+               call.caller.organization.empty() ? "-" : call.caller.organization, call.request_id,
+               call.trace_id.empty() ? "-" : call.trace_id);
   ProcessMetrics().ObserveCall(method, status.error_code(), static_cast<double>(micros) / 1e6);
 }
 
@@ -91,7 +107,8 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = context->DefaultReactor();
   Call call;
-  call.request_id = RequestId(*context);
+  TakeTraceContext(*context, call);
+  call.request_id = RequestId(*context, call);
   call.deadline = context->deadline();
   call.method = method;
   context->AddInitialMetadata("x-request-id", call.request_id);

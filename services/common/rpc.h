@@ -33,7 +33,11 @@ struct Runtime {
 // One RPC as the handler sees it.
 struct Call {
   Identity caller;
-  std::string request_id;  // x-request-id from the client, or generated; echoed back
+  std::string request_id;  // x-request-id from the client, else its trace id, else generated; echoed back
+  // The client's W3C trace context when valid (common/trace_context.h), passed on unchanged to
+  // every peer; empty otherwise.
+  std::string traceparent, tracestate;
+  std::string trace_id;  // of traceparent, for the log
   const char* method = "";  // the RPC's name in its service, e.g. "GetCase"
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 };

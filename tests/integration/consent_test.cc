@@ -7,6 +7,8 @@
 #include <set>
 
 #include <google/protobuf/util/time_util.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "common/validation.h"
 #include "host/server.h"
@@ -573,6 +575,78 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
   search.set_organization(caw.org);
   EXPECT_EQ(ViolationFields(AuditStub()->SearchAccessLog(Ctx(dpo).get(), search, &found)),
             std::vector<std::string>{"organization"});
+}
+
+// The lines the process logs while it lives, at level info, besides the usual output.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sinks = previous_->sinks();
+    sinks.push_back(ring_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sinks.begin(), sinks.end());
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::vector<std::string> Lines() const { return ring_->last_formatted(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> ring_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10000);
+};
+
+// The client's x-request-id and W3C trace context reach every service the call reaches: in one
+// process the read is decided and logged by direct calls; with each service in its own process,
+// the case, consent and audit servers each log a line of the call that carries both, and the
+// access log entry carries the request id. Without an x-request-id, the trace id is the request
+// id; an invalid traceparent is dropped.
+TEST_F(ConsentTest, TheRequestIdAndTraceContextReachEveryServiceACallReaches) {
+  const auto partner = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CaseTheyMayRead(partner);
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const std::string request_id = UniqueId("req");
+  auto get_case = [&](const std::string& x_request_id, const std::string& traceparent) {
+    auto ctx = Ctx(partner.token);
+    if (!x_request_id.empty()) ctx->AddMetadata("x-request-id", x_request_id);
+    ctx->AddMetadata("traceparent", traceparent);
+    ctx->AddMetadata("tracestate", "kp=test");
+    v1::GetCaseRequest request;
+    request.set_name(c.name());
+    v1::Case out;
+    EXPECT_TRUE(stub_->GetCase(ctx.get(), request, &out).ok());
+    const auto echoed = ctx->GetServerInitialMetadata().find("x-request-id");
+    return echoed == ctx->GetServerInitialMetadata().end() ? std::string()
+                                                           : std::string(echoed->second.data(), echoed->second.size());
+  };
+
+  LogCapture capture;
+  EXPECT_EQ(get_case(request_id, "00-" + trace_id + "-00f067aa0ba902b7-01"), request_id);
+  std::set<std::string> methods;
+  for (const auto& line : capture.Lines()) {
+    if (line.find("request_id=" + request_id + " ") == std::string::npos) continue;
+    EXPECT_NE(line.find("trace_id=" + trace_id), std::string::npos) << line;
+    const auto at = line.find("method=");
+    if (at != std::string::npos) methods.insert(line.substr(at + 7, line.find(' ', at) - at - 7));
+  }
+  const std::set<std::string> reached = Harness::Get().split()
+      ? std::set<std::string>{"GetCase", "BatchCheckAccess", "RecordDecisions"}
+      : std::set<std::string>{"GetCase"};
+  for (const auto& method : reached) EXPECT_TRUE(methods.count(method)) << method << " did not log the call";
+  const auto log = CaseLog(token_, c.name());
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [&](const auto& e) {
+    return e.request_id() == request_id && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase";
+  })) << "the access log entry carries the client's request id";
+
+  // No x-request-id: the trace id serves; an invalid traceparent is ignored (a generated id).
+  EXPECT_EQ(get_case("", "00-" + trace_id + "-00f067aa0ba902b7-01"), trace_id);
+  const auto generated = get_case("", "00-" + std::string(32, '0') + "-00f067aa0ba902b7-01");
+  EXPECT_EQ(generated.size(), 16u) << generated;
+  for (const auto& line : capture.Lines()) {
+    if (line.find("request_id=" + generated) != std::string::npos) {
+      EXPECT_NE(line.find("trace_id=-"), std::string::npos) << line;
+    }
+  }
 }
 
 }  // namespace

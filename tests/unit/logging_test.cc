@@ -41,6 +41,11 @@ TEST(JsonLog, EachKeyValuePairIsAFieldOfItsOwn) {
   EXPECT_EQ(JsonLogFields("rpc method=GetCase code=5 duration_us=812 org=dmw-cm request_id=ab12"),
             (json{{"msg", "rpc"}, {"method", "GetCase"}, {"code", 5}, {"duration_us", 812},
                   {"org", "dmw-cm"}, {"request_id", "ab12"}}));
+  // Ids stay strings, also when they are all digits.
+  EXPECT_EQ(JsonLogFields("rpc code=0 org=0042 request_id=0123456789012345 "
+                          "trace_id=12345678901234567890123456789012"),
+            (json{{"msg", "rpc"}, {"code", 0}, {"org", "0042"}, {"request_id", "0123456789012345"},
+                  {"trace_id", "12345678901234567890123456789012"}}));
   EXPECT_EQ(JsonLogFields("readiness database_up=false"), (json{{"msg", "readiness"}, {"database_up", false}}));
   EXPECT_EQ(JsonLogFields("stopped"), (json{{"msg", "stopped"}}));
   for (const char* free_text : {"shutdown_interrupted calls=2: the grace period was over", "method=GetCase",

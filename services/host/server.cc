@@ -7,6 +7,7 @@
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
 #include "grpc/health/v1/health.pb.h"
@@ -54,6 +55,28 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Config& config) {
     options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(options);
+}
+
+// Peers over TLS, verified against --peer-tls-ca (and presenting --tls-cert/--tls-key where the
+// peer asks for a client certificate), from files gRPC watches as the server's own above: a
+// renewed CA bundle or certificate is used from the next handshake on, without a restart.
+std::shared_ptr<grpc::ChannelCredentials> PeerCredentials(const Config& config) {
+  if (config.peer_tls_ca.empty()) return grpc::InsecureChannelCredentials();
+  ReadFileToString(config.peer_tls_ca);
+  const auto recheck = static_cast<unsigned>(std::max(1, config.credentials_recheck_seconds));
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  if (config.tls_cert.empty()) {
+    options.set_certificate_provider(
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(config.peer_tls_ca, recheck));
+  } else {
+    options.set_certificate_provider(std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        config.tls_key, config.tls_cert, config.peer_tls_ca, recheck));
+    options.watch_identity_key_cert_pairs();
+  }
+  options.watch_root_certs();
+  // The peer's certificate must name the host of its address (--team-address etc.).
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(options);
 }
 
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> Interceptors() {
@@ -264,16 +287,7 @@ void ServerApp::RequirePeerAddresses() const {
 void ServerApp::ConnectPeers() {
   for (const auto& module : modules_)
     if (module.provide_local) module.provide_local(clients_);
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (!config_.peer_tls_ca.empty()) {
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ReadFileToString(config_.peer_tls_ca);
-    if (!config_.tls_cert.empty()) {
-      options.pem_cert_chain = ReadFileToString(config_.tls_cert);
-      options.pem_private_key = ReadFileToString(config_.tls_key);
-    }
-    credentials = grpc::SslCredentials(options);
-  }
+  const auto credentials = PeerCredentials(config_);
   // gRPC backs off reconnecting to a lost peer up to 120 s, so a peer back after a long outage could
   // stay unreachable for two more minutes; every access waits for AuditService and TeamService.
   grpc::ChannelArguments arguments;

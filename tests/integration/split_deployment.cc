@@ -44,7 +44,7 @@ std::string Config::*AddressSetting(const std::string& service) {
 
 }  // namespace
 
-SplitDeployment::SplitDeployment() {
+SplitDeployment::SplitDeployment(const std::function<void(Config&)>& adjust) {
   const std::vector<ServiceModule> modules = AllModules();
   const auto ports = FreeLoopbackPorts(2 * modules.size());
   for (std::size_t i = 0; i < modules.size(); ++i) {
@@ -60,6 +60,7 @@ SplitDeployment::SplitDeployment() {
     peers.insert(team_v1::TeamService::service_full_name());  // every process asks it (the organisation gate)
     peers.erase(m.full_name);
     for (const auto& peer : peers) config.*AddressSetting(peer) = InternalAddress(peer);
+    if (adjust) adjust(config);
     processes_.emplace(m.full_name, Process{config, m, nullptr});
   }
   for (const auto& m : modules) Start(m.full_name);

@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +23,8 @@ namespace kp::test {
 
 class SplitDeployment {
  public:
-  SplitDeployment();
+  // `adjust` changes each process's settings before it starts (TLS, say).
+  explicit SplitDeployment(const std::function<void(Config&)>& adjust = {});
   ~SplitDeployment();
 
   // Starts (again, on the same address) or stops the server of `service`.
@@ -32,6 +34,8 @@ class SplitDeployment {
   // The public port of `service`'s server, and the internal one its peers call.
   std::shared_ptr<grpc::Channel> Channel(const std::string& service) const;
   std::shared_ptr<grpc::Channel> InternalChannel(const std::string& service) const;
+  // "127.0.0.1:{port}" of `service`'s public port.
+  std::string Address(const std::string& service) const;
 
  private:
   struct Process {
@@ -39,7 +43,6 @@ class SplitDeployment {
     ServiceModule module;
     std::unique_ptr<ServerApp> server;
   };
-  std::string Address(const std::string& service) const;
   std::string InternalAddress(const std::string& service) const;
 
   std::map<std::string, int> ports_, internal_ports_;

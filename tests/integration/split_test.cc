@@ -13,6 +13,7 @@
 #include "host/server.h"
 #include "integration/harness.h"
 #include "integration/split_deployment.h"
+#include "support/test_certificates.h"
 #include "team/grpc/team_service.h"
 
 namespace kp::test {
@@ -286,6 +287,71 @@ TEST_F(SplitDeploymentTest, ACaseSavedWhileTeamServiceWasDownIsRegisteredOnceItI
   get.set_name(listed.cases(0).name());
   v1::Case read;
   EXPECT_TRUE(cases->GetCase(Ctx(token_).get(), get, &read).ok());
+}
+
+// TLS between the processes, renewed while they run. Each server serves its certificate from
+// files it watches, and each process verifies its peers against the CA bundle of --peer-tls-ca,
+// which it watches too. The operator moves to a new certificate authority: first a bundle of the
+// old and the new CA, then certificates of the new one. The servers serve the new certificate from
+// the next handshake on, and CaseService's process, reconnecting to TeamService's, trusts it
+// through the bundle it re-read: neither was restarted.
+TEST_F(SplitDeploymentTest, PeersSpeakTlsAndRenewedCertificatesAndAuthoritiesServeWithoutARestart) {
+  const auto old_ca = MakeCertificateAuthority("kruispunt-test-ca-1");
+  const auto new_ca = MakeCertificateAuthority("kruispunt-test-ca-2");
+  const auto old_certificate = MakeLoopbackCertificate(old_ca), new_certificate = MakeLoopbackCertificate(new_ca);
+  const std::string dir = MakeTempDir();
+  const std::string cert = dir + "/tls.crt", key = dir + "/tls.key", peer_ca = dir + "/peer-ca.crt";
+  ReplaceFile(cert, old_certificate.cert_pem);
+  ReplaceFile(key, old_certificate.key_pem);
+  ReplaceFile(peer_ca, old_ca.cert_pem);
+  SplitDeployment split([&](Config& config) {
+    config.tls_cert = cert;
+    config.tls_key = key;
+    config.peer_tls_ca = peer_ca;
+  });
+  const std::string case_service = v1::CaseService::service_full_name(),
+                    team_service = team_v1::TeamService::service_full_name();
+  const auto channel = [&](const std::string& service, const Certificate& trusted_ca) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = trusted_ca.cert_pem;
+    return grpc::CreateChannel(split.Address(service), grpc::SslCredentials(options));
+  };
+  const auto create_case = [&](const Certificate& trusted_ca) {
+    v1::CreateCaseRequest request;
+    request.mutable_case_()->set_client(CreateClient(token_).name());
+    request.mutable_case_()->set_title("Schulden en woning");
+    v1::Case created;
+    return v1::CaseService::NewStub(channel(case_service, trusted_ca))->CreateCase(Ctx(token_).get(), request, &created);
+  };
+  const auto team_answers = [&](const Certificate& trusted_ca) {
+    team_v1::GetOrganizationRequest request;
+    request.set_name("organizations/" + org_);
+    team_v1::Organization organization;
+    return team_v1::TeamService::NewStub(channel(team_service, trusted_ca))
+        ->GetOrganization(Ctx(token_).get(), request, &organization)
+        .ok();
+  };
+
+  // CaseService registers the case with TeamService over TLS.
+  auto status = create_case(old_ca);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(team_answers(new_ca)) << "a certificate of the new authority before it was issued";
+
+  ReplaceFile(peer_ca, old_ca.cert_pem + new_ca.cert_pem);
+  ReplaceFile(key, new_certificate.key_pem);
+  ReplaceFile(cert, new_certificate.cert_pem);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!team_answers(new_ca) && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(team_answers(new_ca)) << "TeamService still serves the old certificate";
+  EXPECT_FALSE(team_answers(old_ca));
+
+  // TeamService's process restarts (as in a rolling upgrade): CaseService's process reconnects,
+  // and the new certificate is verified against the bundle it re-read.
+  split.Stop(team_service);
+  split.Start(team_service);
+  status = create_case(new_ca);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 }  // namespace

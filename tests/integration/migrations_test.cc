@@ -147,9 +147,6 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
   const std::set<std::string> kWithoutCase = {
       "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
       "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids"};
-  // CreateCase's idempotency key finds a case by its owner and request id before the case has an
-  // id; before distributing, it becomes a case id derived from both (docs/operations.md).
-  const std::set<std::string> kKnownExceptions = {"cases.uniq_case_request"};
   const auto tables = tx.exec(
       "SELECT n.nspname || '.' || c.relname, "
       "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "
@@ -172,7 +169,7 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
     bool has_primary_key = false;
     for (const auto& key : keys) {
       has_primary_key = has_primary_key || key[1].as<bool>();
-      if (!key[2].as<bool>() && !kKnownExceptions.count(key[0].as<std::string>()))
+      if (!key[2].as<bool>())
         ADD_FAILURE() << name << ": unique key " << key[0].as<std::string>() << " does not include case_id";
     }
     EXPECT_TRUE(has_primary_key) << name;

@@ -1,5 +1,6 @@
 #include "cases/repo/case_repository.h"
 
+#include "cases/domain/case_id.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
@@ -49,15 +50,15 @@ const std::vector<PreparedStatement> kStatements = {
     {"cases.case_insert",
      "WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cases.clients "
      "            WHERE client_id = $1::uuid AND registering_org = $2), "
-     "c AS (INSERT INTO cases.cases (client_id, owner_org, title, summary, life_domains, request_id, created_by) "
-     "      SELECT client_id, $2, $3, $4, $5::smallint[], $6::uuid, $7 FROM cl "
-     "      ON CONFLICT (owner_org, request_id) DO NOTHING RETURNING *), "
+     "c AS (INSERT INTO cases.cases (case_id, client_id, owner_org, title, summary, life_domains, request_id, created_by) "
+     "      SELECT COALESCE($8::uuid, gen_random_uuid()), client_id, $2, $3, $4, $5::smallint[], $6::uuid, $7 FROM cl "
+     "      ON CONFLICT (case_id) DO NOTHING RETURNING *), "
      "h AS (INSERT INTO cases.case_status_changes (case_id, from_state, to_state, changed_by_org, changed_by_person) "
      "      SELECT case_id, NULL, state, owner_org, created_by FROM c) "
      "SELECT " CASE_COLUMNS " FROM c JOIN cl USING (client_id)"},
     {"cases.case_by_request",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE c.owner_org = $1 AND c.request_id = $2::uuid"},
+     "WHERE c.owner_org = $1 AND c.request_id = $2::uuid LIMIT 1"},
     // One primary-key probe per id, whatever the plan: with "case_id = ANY($1)" PostgreSQL's
     // generic plan for a prepared statement scans the whole table (LIMIT 1 keeps the lateral
     // subqueries from being flattened back into that plan).
@@ -202,8 +203,13 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
 }
 
 bool InsertCase(pqxx::transaction_base& tx, const NewCase& c, v1::Case& out) {
+  // With a request_id the case's id is derived from it: a retry conflicts on the primary key and
+  // reads the case the first call made (or, for a case made before ids were derived, finds it by
+  // its request_id).
+  const std::optional<std::string> case_id =
+      c.request_id ? std::optional(CaseIdFor(c.organization, *c.request_id)) : std::nullopt;
   auto rows = tx.exec_prepared("cases.case_insert", c.client_id, c.organization, c.title,
-                               c.summary, c.life_domains, c.request_id, c.created_by);
+                               c.summary, c.life_domains, c.request_id, c.created_by, case_id);
   if (rows.empty() && c.request_id)
     rows = tx.exec_prepared("cases.case_by_request", c.organization, c.request_id);
   if (rows.empty()) return false;

@@ -17,6 +17,9 @@
 
 // A timestamptz column as whole microseconds since the epoch (NULL stays NULL).
 #define KP_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+// The timestamptz of a bigint parameter of microseconds since the epoch, exactly (KP_MICROS's
+// inverse: a position read with KP_MICROS compares equal to its row's time).
+#define KP_FROM_MICROS(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
 namespace kp {
 

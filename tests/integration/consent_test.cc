@@ -577,6 +577,71 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
             std::vector<std::string>{"organization"});
 }
 
+// The DPO's search pages through a time window newest first, in each of its shapes (all entries,
+// a decision, denials, an organisation, an organisation's denials): one entry per page gives the
+// same entries as one big page, each once, although the decisions of one call share their time.
+TEST_F(ConsentTest, ADataProtectionOfficerPagesThroughATimeWindow) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  const auto start = TimeUtil::GetCurrentTime() - TimeUtil::SecondsToDuration(1);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
+    EXPECT_TRUE(GetCase(token_, c.name()).ok());
+  }
+  const auto end = TimeUtil::GetCurrentTime() + TimeUtil::SecondsToDuration(1);
+  const auto dpo = Token("kruispunt-platform", "dpo-1", 300, "kruispunt", "", "dpo");
+  const auto search = [&](const std::string& organization, consent_v1::Decision decision, int page_size) {
+    audit_v1::SearchAccessLogRequest request;
+    request.set_organization(organization);
+    request.set_decision(decision);
+    *request.mutable_start_time() = start;
+    *request.mutable_end_time() = end;
+    request.set_page_size(page_size);
+    std::vector<audit_v1::AccessLogEntry> entries;
+    do {
+      audit_v1::ListAccessLogResponse page;
+      const auto status = AuditStub()->SearchAccessLog(Ctx(dpo).get(), request, &page);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      entries.insert(entries.end(), page.entries().begin(), page.entries().end());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    return entries;
+  };
+  const auto names = [](const std::vector<audit_v1::AccessLogEntry>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.name());
+    return out;
+  };
+  const std::string caw_name = "organizations/" + caw.org;
+  const struct {
+    std::string organization;
+    consent_v1::Decision decision;
+    std::size_t at_least;
+  } shapes[] = {{"", consent_v1::DECISION_UNSPECIFIED, 12}, {"", consent_v1::DECISION_PERMIT, 6},
+                {"", consent_v1::DECISION_DENY, 6},        {caw_name, consent_v1::DECISION_UNSPECIFIED, 6},
+                {caw_name, consent_v1::DECISION_DENY, 6}};
+  for (const auto& shape : shapes) {
+    const auto whole = search(shape.organization, shape.decision, 500);
+    const auto paged = search(shape.organization, shape.decision, 1);
+    EXPECT_EQ(names(paged), names(whole)) << shape.organization << " " << shape.decision;
+    EXPECT_GE(whole.size(), shape.at_least) << shape.organization << " " << shape.decision;
+    const auto whole_names = names(whole);
+    EXPECT_EQ(std::set<std::string>(whole_names.begin(), whole_names.end()).size(), whole.size());
+    for (std::size_t i = 1; i < whole.size(); ++i) EXPECT_LE(whole[i].time(), whole[i - 1].time()) << "newest first";
+    for (const auto& e : whole) {
+      if (!shape.organization.empty()) {
+        EXPECT_EQ(e.organization(), shape.organization);
+      }
+      if (shape.decision != consent_v1::DECISION_UNSPECIFIED) {
+        EXPECT_EQ(e.decision(), shape.decision);
+      }
+      EXPECT_GE(e.time(), start);
+      EXPECT_LT(e.time(), end);
+    }
+  }
+}
+
 // The lines the process logs while it lives, at level info, besides the usual output.
 class LogCapture {
  public:

@@ -16,3 +16,18 @@ TEST(PageToken, RefusesOtherFiltersAndGarbage) {
   EXPECT_FALSE(DecodePageToken("", FilterFingerprint("x")));
   EXPECT_NE(FilterFingerprint("a"), FilterFingerprint("b"));
 }
+
+TEST(PageToken, ATwoPartPositionRoundTripsAndIsNotTakenForAOnePartOne) {
+  const auto fp = FilterFingerprint("search||0|0|0");
+  const auto token = EncodePageToken(Position2{1764990000123456, 42}, fp);
+  const auto position = DecodePageToken2(token, fp);
+  ASSERT_TRUE(position);
+  EXPECT_EQ(position->after, 1764990000123456);
+  EXPECT_EQ(position->then, 42);
+  EXPECT_FALSE(DecodePageToken(token, fp));
+  EXPECT_FALSE(DecodePageToken2(EncodePageToken(7, fp), fp));
+  EXPECT_FALSE(DecodePageToken2(token, FilterFingerprint("search|x|0|0|0")));
+  const Page page = DecodePage(10, token, "search||0|0|0");
+  EXPECT_EQ(page.after, 1764990000123456);
+  EXPECT_EQ(page.then, 42);
+}

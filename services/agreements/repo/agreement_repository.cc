@@ -101,9 +101,13 @@ const std::vector<PreparedStatement> kStatements = {
     {"agreements.log_page",
      "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = $1::uuid AND l.sequence > $2 "
      "ORDER BY l.sequence LIMIT $3"},
+    // Each case's entries through its (case_id, position) key, at most a page of each: with
+    // "case_id = ANY($1)" the generic plan walked the whole log in position order instead.
     {"agreements.changes",
-     "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = ANY($1::uuid[]) "
-     "AND l.event_time > $2::timestamptz AND l.position > $3 ORDER BY l.position LIMIT $4"},
+     "SELECT " LOG_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) CROSS JOIN LATERAL ("
+     "  SELECT * FROM agreements.log l WHERE l.case_id = wanted.case_id AND l.position > $3 "
+     "  AND l.event_time > $2::timestamptz ORDER BY l.position LIMIT $4) l "
+     "ORDER BY l.position LIMIT $4"},
 };
 
 // A party key ("organizations/x", "participants/p") as the API names it.

@@ -124,11 +124,11 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       }
       v.ThrowIfAny();
       const Page page = DecodePage(req->page_size(), req->page_token(),
-                                   "search|" + filter.organization.value_or("") + "|" +
+                                   "search-by-time|" + filter.organization.value_or("") + "|" +
                                        std::to_string(filter.start_micros.value_or(0)) + "|" +
                                        std::to_string(filter.end_micros.value_or(0)) + "|" +
                                        std::to_string(filter.decision.value_or(0)));
-      resp->set_next_page_token(NextToken(ListEntries(db, filter, page.after, page.size, *resp), page));
+      resp->set_next_page_token(NextToken(SearchEntries(db, filter, page, *resp), page));
     }, Callers::kOrganizationsAndPlatform);
   }
 

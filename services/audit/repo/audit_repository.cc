@@ -13,6 +13,13 @@ namespace {
   "case_id, entry_seq, organization, person, category, action, purpose, decision, ground, deny_reason, " \
   "array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time") ", entry_id"
 
+// The DPO's search within a time window and before a position ($1 from, $2 and $3 the position
+// to continue before), newest first: its statements differ in `condition` only.
+#define SEARCH_WINDOW(condition)                                                                     \
+  "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE " condition " AND entry_time >= "              \
+  KP_FROM_MICROS("$1") " AND (entry_time, entry_seq) < (" KP_FROM_MICROS("$2") ", $3) "               \
+  "ORDER BY entry_time DESC, entry_seq DESC LIMIT $4"
+
 const std::vector<PreparedStatement> kStatements = {
     // One round trip: an autocommit statement whose transaction-local synchronous_commit = off
     // (set_config(..., true)) still holds when the statement's own transaction commits.
@@ -27,16 +34,19 @@ const std::vector<PreparedStatement> kStatements = {
      "rpc, request_id, i) CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async "
      "ORDER BY e.i RETURNING entry_id"},
     // A case's log, newest first: its own statement, so that its plan is always the primary key's
-    // (the generic plan of the catch-all below scanned the whole log: issue 23).
+    // (the generic plan of a catch-all statement for every search scanned the whole log: issue 23).
     {"audit.case_log",
      "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE case_id = $1::uuid AND entry_seq < $2 "
      "ORDER BY entry_seq DESC LIMIT $3"},
-    {"audit.list",
-     "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE entry_seq < $1 AND ($2::uuid IS NULL OR case_id = $2) "
-     "AND ($3::text IS NULL OR organization = $3) "
-     "AND ($4::bigint IS NULL OR entry_time >= to_timestamp($4::double precision / 1e6)) "
-     "AND ($5::bigint IS NULL OR entry_time < to_timestamp($5::double precision / 1e6)) "
-     "AND ($6::smallint IS NULL OR decision = $6) ORDER BY entry_seq DESC LIMIT $7"},
+    // The DPO's search, newest first by time (then sequence: a batch of entries shares its time),
+    // one statement per shape, each bounded by an index on the time window (audit/0004): all
+    // entries; permits (most entries: the window's index); denials (their own small index); one
+    // organisation's, with or without a decision.
+    {"audit.search", SEARCH_WINDOW("true")},
+    {"audit.search_permitted", SEARCH_WINDOW("decision = 1")},
+    {"audit.search_denied", SEARCH_WINDOW("decision = 2")},
+    {"audit.search_organization", SEARCH_WINDOW("organization = $5")},
+    {"audit.search_organization_decision", SEARCH_WINDOW("organization = $5 AND decision = $6")},
 };
 
 std::vector<std::string> Numbers(const std::vector<NewEntry>& entries, int NewEntry::*field) {
@@ -112,12 +122,36 @@ std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string
   return ReadEntries(tx.exec_prepared("audit.case_log", case_id, Before(before_seq), limit + 1), limit, out);
 }
 
-std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& f, int64_t before_seq, int limit,
-                                   v1::ListAccessLogResponse& out) {
+std::optional<Position2> SearchEntries(pqxx::connection& conn, const LogFilter& f, const Page& page,
+                                      v1::ListAccessLogResponse& out) {
+  // No end given: before the year 9999. A first page starts before (end, 0): an entry stamped
+  // exactly at the end is outside the window.
+  constexpr int64_t kEndOfTime = 253402300799LL * 1000000;
+  const int64_t start = f.start_micros.value_or(0);
+  const bool first_page = page.after == 0;
+  const int64_t before_time = first_page ? f.end_micros.value_or(kEndOfTime) : page.after;
+  const int64_t before_seq = first_page ? 0 : page.then;
+  const int64_t limit = page.size + 1;
   pqxx::nontransaction tx(conn);
-  return ReadEntries(tx.exec_prepared("audit.list", Before(before_seq), f.case_id, f.organization, f.start_micros,
-                                      f.end_micros, f.decision, limit + 1),
-                     limit, out);
+  pqxx::result rows;
+  if (f.organization && f.decision)
+    rows = tx.exec_prepared("audit.search_organization_decision", start, before_time, before_seq, limit,
+                            *f.organization, *f.decision);
+  else if (f.organization)
+    rows = tx.exec_prepared("audit.search_organization", start, before_time, before_seq, limit, *f.organization);
+  else if (f.decision == kruispunt::consent::v1::DECISION_DENY)
+    rows = tx.exec_prepared("audit.search_denied", start, before_time, before_seq, limit);
+  else if (f.decision == kruispunt::consent::v1::DECISION_PERMIT)
+    rows = tx.exec_prepared("audit.search_permitted", start, before_time, before_seq, limit);
+  else
+    rows = tx.exec_prepared("audit.search", start, before_time, before_seq, limit);
+  std::optional<Position2> last;
+  ReadEntries(rows, page.size, out);
+  if (static_cast<int>(rows.size()) > page.size) {
+    const auto& r = rows[page.size - 1];
+    last = Position2{r[13].as<int64_t>(), r[1].as<int64_t>()};
+  }
+  return last;
 }
 
 }  // namespace kp::audit

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "common/db_pool.h"
+#include "common/page_token.h"
 #include "kruispunt/audit/v1/audit.pb.h"
 
 namespace kp::audit {
@@ -32,16 +33,18 @@ std::vector<std::string> AppendEntries(pqxx::connection& conn, const std::vector
 // order ("cases/{case}/accessLogEntries/{uuid}").
 std::string EntryName(const std::string& case_id, const std::string& entry_id);
 
+// The DPO's search: each filter optional (the window: from start, before end).
 struct LogFilter {
-  std::optional<std::string> case_id, organization;
+  std::optional<std::string> organization;
   std::optional<int64_t> start_micros, end_micros;
   std::optional<int> decision;
 };
 // A case's entries, newest first, before `before_seq` (0: from the newest).
 std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, int64_t before_seq,
                                        int limit, v1::ListAccessLogResponse& out);
-// Entries matching the filter, newest first, before `before_seq` (0: from the newest).
-std::optional<int64_t> ListEntries(pqxx::connection& conn, const LogFilter& filter, int64_t before_seq,
-                                   int limit, v1::ListAccessLogResponse& out);
+// Entries matching the filter, newest first (by time, then sequence), a page at a time: the
+// position returned (the last entry's time and sequence) continues before it.
+std::optional<Position2> SearchEntries(pqxx::connection& conn, const LogFilter& filter, const Page& page,
+                                      v1::ListAccessLogResponse& out);
 
 }  // namespace kp::audit

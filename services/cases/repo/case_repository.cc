@@ -43,9 +43,14 @@ const std::vector<PreparedStatement> kStatements = {
      "version = version + 1, update_time = now() "
      "WHERE client_id = $1::uuid AND registering_org = $2 AND ($11::int IS NULL OR version = $11) "
      "RETURNING " CLIENT_COLUMNS},
+    // An organisation's clients, or the one with an INSZ: two statements, so that a search by
+    // INSZ is always the (registering_org, insz) key's lookup, never a walk of the register.
     {"cases.client_list",
      "SELECT " CLIENT_COLUMNS " FROM cases.clients WHERE registering_org = $1 AND client_seq > $2 "
-     "AND ($3::text IS NULL OR insz = $3) ORDER BY client_seq LIMIT $4"},
+     "ORDER BY client_seq LIMIT $3"},
+    {"cases.client_by_insz",
+     "SELECT " CLIENT_COLUMNS " FROM cases.clients WHERE registering_org = $1 AND insz = $3 AND client_seq > $2 "
+     "ORDER BY client_seq LIMIT $4"},
 
     {"cases.case_insert",
      "WITH cl AS (SELECT client_id, insz, given_name, family_name, birth_date FROM cases.clients "
@@ -91,11 +96,19 @@ const std::vector<PreparedStatement> kStatements = {
      "h AS (INSERT INTO cases.case_status_changes (case_id, from_state, to_state, reason, changed_by_org, changed_by_person) "
      "      SELECT case_id, from_state, state, state_reason, owner_org, $7 FROM c) "
      "SELECT " CASE_COLUMNS " FROM c JOIN cases.clients cl USING (client_id)"},
+    // The cases an organisation owns or may read as a partner ($6), or those of one of its own
+    // clients (by INSZ: through the client's key and its cases' index, never a walk of every
+    // case). The optional state and life domain filters only narrow what that path reads.
     {"cases.case_list",
      "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE (c.owner_org = $1 OR c.case_id = ANY ($7::uuid[])) AND c.case_seq > $2 "
+     "WHERE (c.owner_org = $1 OR c.case_id = ANY ($6::uuid[])) AND c.case_seq > $2 "
      "AND ($3::smallint IS NULL OR c.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) "
-     "AND ($5::text IS NULL OR cl.insz = $5) ORDER BY c.case_seq LIMIT $6"},
+     "ORDER BY c.case_seq LIMIT $5"},
+    {"cases.case_list_by_insz",
+     "SELECT " CASE_COLUMNS " FROM cases.clients cl JOIN cases.cases c USING (client_id) "
+     "WHERE cl.registering_org = $1 AND cl.insz = $6 AND c.owner_org = $1 AND c.case_seq > $2 "
+     "AND ($3::smallint IS NULL OR c.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) "
+     "ORDER BY c.case_seq LIMIT $5"},
     {"cases.status_changes",
      "SELECT from_state, to_state, reason, changed_by_org, changed_by_person, "
      KP_MICROS("change_time") ", change_seq FROM cases.case_status_changes "
@@ -198,7 +211,8 @@ std::optional<int64_t> ListClients(pqxx::connection& conn, const std::string& or
                                    std::optional<std::string> insz, int64_t after_seq, int limit,
                                    v1::ListClientsResponse& out) {
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("cases.client_list", org, after_seq, insz, limit + 1);
+  auto rows = insz ? tx.exec_prepared("cases.client_by_insz", org, after_seq, *insz, limit + 1)
+                   : tx.exec_prepared("cases.client_list", org, after_seq, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadClient(r, *out.add_clients()); });
 }
 
@@ -278,8 +292,10 @@ std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
                                  const std::vector<std::string>& partner_cases, const CaseListFilter& f,
                                  int64_t after_seq, int limit, v1::ListCasesResponse& out) {
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("cases.case_list", org, after_seq, f.state, f.life_domain,
-                               f.client_insz, limit + 1, ArrayLiteral(partner_cases));
+  auto rows = f.client_insz ? tx.exec_prepared("cases.case_list_by_insz", org, after_seq, f.state, f.life_domain,
+                                               limit + 1, *f.client_insz)
+                            : tx.exec_prepared("cases.case_list", org, after_seq, f.state, f.life_domain,
+                                               limit + 1, ArrayLiteral(partner_cases));
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadCase(r, *out.add_cases()); });
 }
 

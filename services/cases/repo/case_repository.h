@@ -84,7 +84,8 @@ bool UpdateCase(pqxx::connection& conn, const std::string& case_id, const std::s
 bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, const std::string& org,
                     const std::string& allowed_from, int to_state, const std::string& reason,
                     std::optional<int> expected_version, const std::string& person, v1::Case& out);
-// The cases the organisation owns, and those of `partner_cases` (ids), in creation order.
+// The cases the organisation owns, and those of `partner_cases` (ids), in creation order; with a
+// client's INSZ in the filter, only its own cases of its own client with that INSZ.
 std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
                                  const std::vector<std::string>& partner_cases, const CaseListFilter& filter,
                                  int64_t after_seq, int limit, v1::ListCasesResponse& out);

@@ -98,12 +98,19 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT " CASE_COLUMNS " FROM c JOIN cases.clients cl USING (client_id)"},
     // The cases an organisation owns or may read as a partner ($6), or those of one of its own
     // clients (by INSZ: through the client's key and its cases' index, never a walk of every
-    // case). The optional state and life domain filters only narrow what that path reads.
+    // case). The optional state and life domain filters only narrow what that path reads. The
+    // owned cases are read in order through (owner_org, case_seq), a page at most, and the
+    // partner's by their keys: one condition "owner or partner" read every owned case and sorted.
     {"cases.case_list",
-     "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
-     "WHERE (c.owner_org = $1 OR c.case_id = ANY ($6::uuid[])) AND c.case_seq > $2 "
-     "AND ($3::smallint IS NULL OR c.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) "
-     "ORDER BY c.case_seq LIMIT $5"},
+     "SELECT " CASE_COLUMNS " FROM ("
+     "  (SELECT * FROM cases.cases WHERE owner_org = $1 AND case_seq > $2 "
+     "   AND ($3::smallint IS NULL OR state = $3) AND ($4::smallint IS NULL OR $4 = ANY (life_domains)) "
+     "   ORDER BY case_seq LIMIT $5) "
+     "  UNION ALL "
+     "  (SELECT p.* FROM unnest($6::uuid[]) AS wanted(case_id) JOIN cases.cases p USING (case_id) "
+     "   WHERE p.owner_org <> $1 AND p.case_seq > $2 "
+     "   AND ($3::smallint IS NULL OR p.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (p.life_domains)))"
+     ") c JOIN cases.clients cl USING (client_id) ORDER BY c.case_seq LIMIT $5"},
     {"cases.case_list_by_insz",
      "SELECT " CASE_COLUMNS " FROM cases.clients cl JOIN cases.cases c USING (client_id) "
      "WHERE cl.registering_org = $1 AND cl.insz = $6 AND c.owner_org = $1 AND c.case_seq > $2 "

@@ -20,6 +20,7 @@ cleanup() {
   "$root/deploy/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
+# KP_KEEP=1 keeps the folder, the cluster and the server for a look after a failure.
 [ -n "${KP_KEEP:-}" ] || trap cleanup EXIT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
 openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"

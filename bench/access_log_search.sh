@@ -7,20 +7,9 @@
 #   last month's denials; a case's log (ListCaseAccessLog) first page.
 #   bench/access_log_search.sh [ENTRIES]   (needs tools/build.sh)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${KP_BUILD_DIR:-$root/build}
 entries=${1:-5000000}
-cli=$build/tools/kruispunt
-work=$(mktemp -d)
-chmod 755 "$work"  # the cluster runs as its own user (deploy/pg.sh)
-pgdata=$work/pg
-cleanup() { kill "${pid:-0}" 2>/dev/null || true; "$root/deploy/pg.sh" stop "$pgdata" >/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-owner_url=$(KP_PG_FAST=1 "$root/deploy/pg.sh" start "$pgdata" 54334)
-app_url=$("$root/deploy/pg.sh" app-url "$pgdata" 54334)
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
-openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
-"$cli" token --key "$work/key.pem" --org kruispunt --sub kruispuntd --role service >"$work/service.jwt"
+source "$(dirname "$0")/scratch.sh"
+scratch_start 54334
 "$build/services/kruispuntd" --migrate-only 1 --database-url "$app_url" --migration-database-url "$owner_url" 2>/dev/null
 
 echo "appending $entries entries ..."

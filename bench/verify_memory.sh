@@ -5,21 +5,10 @@
 # second binary, the same database and case are verified by it too, for a comparison.
 #   bench/verify_memory.sh [ENTRIES] [OTHER_KRUISPUNTD]   (default 100000; needs tools/build.sh)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${KP_BUILD_DIR:-$root/build}
 entries=${1:-100000}
 other=${2:-}
-cli=$build/tools/kruispunt
-work=$(mktemp -d)
-chmod 755 "$work"  # the cluster runs as its own user (deploy/pg.sh)
-pgdata=$work/pg
-cleanup() { kill "${pid:-0}" 2>/dev/null || true; "$root/deploy/pg.sh" stop "$pgdata" >/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-owner_url=$(KP_PG_FAST=1 "$root/deploy/pg.sh" start "$pgdata" 54333)
-app_url=$("$root/deploy/pg.sh" app-url "$pgdata" 54333)
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
-openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
-"$cli" token --key "$work/key.pem" --org kruispunt --sub kruispuntd --role service >"$work/service.jwt"
+source "$(dirname "$0")/scratch.sh"
+scratch_start 54333
 port=$((20000 + RANDOM % 20000))
 export KRUISPUNT_ADDR=127.0.0.1:$port
 start() {  # binary

@@ -707,11 +707,14 @@ TEST_F(ConsentTest, TheRequestIdAndTraceContextReachEveryServiceACallReaches) {
   EXPECT_EQ(get_case("", "00-" + trace_id + "-00f067aa0ba902b7-01"), trace_id);
   const auto generated = get_case("", "00-" + std::string(32, '0') + "-00f067aa0ba902b7-01");
   EXPECT_EQ(generated.size(), 16u) << generated;
+  int generated_lines = 0;
   for (const auto& line : capture.Lines()) {
     if (line.find("request_id=" + generated) != std::string::npos) {
+      ++generated_lines;
       EXPECT_NE(line.find("trace_id=-"), std::string::npos) << line;
     }
   }
+  EXPECT_GE(generated_lines, 1) << "the call with an invalid traceparent logged no line";
 }
 
 }  // namespace

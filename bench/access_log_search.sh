@@ -4,7 +4,8 @@
 # scratch cluster this build migrated; then, through kruispuntd and the CLI, the median of 5 calls'
 # time in the server (its log line's duration_us) of:
 #   the DPO's search: a day three weeks back, the last month, one organisation's last month, the
-#   last month's denials; a case's log (ListCaseAccessLog) first page.
+#   last month's denials; a case's log (ListCaseAccessLog): the first page, and a page after four
+#   fifths of its entries.
 #   bench/access_log_search.sh [ENTRIES]   (needs tools/build.sh)
 set -euo pipefail
 entries=${1:-5000000}
@@ -16,6 +17,8 @@ echo "appending $entries entries ..."
 start=$(date +%s)
 psql -X -q -v ON_ERROR_STOP=1 -v n="$entries" "$owner_url" <<'SQL'
 SET synchronous_commit = off;
+-- The log is kept by month (audit/0005): the months the last 90 days span.
+SELECT audit.create_access_log_partition(now() - make_interval(months => m)) FROM generate_series(1, 4) AS m;
 INSERT INTO audit.access_log (case_id, organization, person, category, action, purpose, decision, ground,
                               deny_reason, rpc, request_id, entry_time)
 SELECT md5('case' || (g % 100000))::uuid, 'org-' || (g % 200), 'p-' || (g % 1000), 2, 1, 1,
@@ -25,7 +28,7 @@ SELECT md5('case' || (g % 100000))::uuid, 'org-' || (g % 200), 'p-' || (g % 1000
 FROM generate_series(1, :n) AS g;
 ANALYZE audit.access_log;
 SQL
-echo "appended in $(( $(date +%s) - start )) s; $(psql -X -At "$owner_url" -c "SELECT pg_size_pretty(pg_total_relation_size('audit.access_log'))") with indexes"
+echo "appended in $(( $(date +%s) - start )) s; $(psql -X -At "$owner_url" -c "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) FROM pg_partition_tree('audit.access_log')") with indexes"
 
 port=$((20000 + RANDOM % 20000))
 export KRUISPUNT_ADDR=127.0.0.1:$port
@@ -63,4 +66,10 @@ psql -X -q "$owner_url" -c "INSERT INTO cases.clients (client_id, registering_or
   org create "$owner" --name "Bench" --kind other --kbo 0000000097 >/dev/null
 psql -X -q "$owner_url" -c "INSERT INTO team.cases (case_id, owner_org, client_id, case_state) VALUES (md5('case7')::uuid, '$owner', md5('client7')::uuid, 1)"
 owner_token=$("$cli" token --key "$work/key.pem" --org "$owner" --sub sw)
-echo "a case's log, first page:        $(median_ms "$cli" --token "$owner_token" log case "cases/$(psql -X -At "$owner_url" -c "SELECT md5('case7')::uuid")") ms"
+case7=cases/$(psql -X -At "$owner_url" -c "SELECT md5('case7')::uuid")
+for _ in $(seq 1 12); do "$cli" --token "$owner_token" log case "$case7" >/dev/null; done  # prepared on each worker
+echo "a case's log, first page:        $(median_ms "$cli" --token "$owner_token" log case "$case7") ms"
+# A deep page: after four fifths of the case's entries (the oldest month).
+deep=$("$cli" --json --token "$owner_token" log case "$case7" --page-size $((entries / 125000)) |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["next_page_token"])')
+echo "a case's log, a deep page:       $(median_ms "$cli" --token "$owner_token" log case "$case7" --page-token "$deep") ms"

@@ -6,7 +6,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc grpc-proto libprotobuf-dev protobuf-compiler
   golang-github-gogo-googleapis-dev
-  libpqxx-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl libgtest-dev prometheus-cpp-dev
+  libpqxx-dev libspdlog-dev nlohmann-json3-dev libssl-dev zlib1g-dev openssl libgtest-dev prometheus-cpp-dev
   postgresql-15 postgresql-client-15 postgresql-contrib curl systemd
   docker-compose
 )

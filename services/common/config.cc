@@ -68,6 +68,17 @@ const std::vector<Setting>& Settings() {
       {"migrate-only", "1: apply the migrations and the run-time role's grants, then exit (a migration job "
        "before a rollout; needs only the database settings); 0: serve (default 0)",
        [](Config& c, const std::string& v) { c.migrate_only = ParseInt("migrate-only", v); }},
+      {"job", "run this maintenance job once as --migration-database-url's role, then exit, instead of serving "
+       "(e.g. expire-access-log, from a scheduled job; docs/operations.md); empty: serve (default)",
+       [](Config& c, const std::string& v) { c.job = v; }},
+      {"access-log-retention-months", "how long the access log keeps entries: the expire-access-log job removes "
+       "whole months older than this, never younger ones (default 120: choose it from your legal duties)",
+       [](Config& c, const std::string& v) {
+         c.access_log_retention_months = ParseInt("access-log-retention-months", v);
+       }},
+      {"access-log-archive-dir", "folder the expire-access-log job exports each month to before removing it "
+       "(gzip, with a .sha256 file); empty: remove without an export (default)",
+       [](Config& c, const std::string& v) { c.access_log_archive_dir = v; }},
       {"tls-cert", "PEM server certificate chain; with --tls-key, serve TLS",
        [](Config& c, const std::string& v) { c.tls_cert = v; }},
       {"tls-key", "PEM server private key",
@@ -190,6 +201,13 @@ bool IsLoopbackAddress(const std::string& listen) {
 }
 
 void ValidateConfig(const Config& config) {
+  if (config.access_log_retention_months < 1)
+    throw std::invalid_argument("--access-log-retention-months must be at least 1");
+  if (!config.job.empty()) {  // a maintenance job runs as the owner and serves nothing
+    if (config.migration_database_url.empty())
+      throw std::invalid_argument("--job runs as the schemas' owner: --migration-database-url is required");
+    return;
+  }
   if (config.database_url.empty()) throw std::invalid_argument("--database-url is required");
   if (config.migrate_only) return;  // a migration job serves nothing: no keys, TLS or ports
   if (config.db_pool_size < 1 || config.db_pool_size > 64)

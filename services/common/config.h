@@ -23,6 +23,15 @@ struct Config {
   int db_pool_size = 4;
   int migrate = 1;  // apply this binary's migrations at start-up
   int migrate_only = 0;  // apply them (and the grants), then exit: a migration job
+  // A maintenance job to run once as the schemas' owner (migration_database_url) instead of
+  // serving, e.g. "expire-access-log"; empty: serve. Each service lists its jobs (ServiceModule).
+  std::string job;
+  // How long the access log keeps its entries, in months: the operator's choice from its legal
+  // duties (docs/operations.md). Only the expire-access-log job removes older months, whole.
+  int access_log_retention_months = 120;
+  // Where that job exports each month before removing it (gzip, with a .sha256 beside it); empty:
+  // the months are removed without an export.
+  std::string access_log_archive_dir;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;  // set: clients must present a certificate it signed (mTLS)

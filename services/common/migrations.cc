@@ -64,8 +64,17 @@ void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, 
       "                          WHERE t.tgrelid = c.oid AND p.proname = 'refuse_change'"
       "                            AND p.pronamespace = c.relnamespace) AS history"
       " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-      " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+      " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+      "   AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'Owner only:%'"
+      " ORDER BY c.relname",
       schema);
+  // The functions that run with the owner's rights (SECURITY DEFINER) are the ones the run-time
+  // role is meant to call, e.g. creating the access log's partitions ahead; the others it need not.
+  const auto functions = tx.exec_params(
+      "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+      " WHERE n.nspname = $1 AND p.prosecdef ORDER BY 1", schema);
+  for (const auto& row : functions)
+    tx.exec("GRANT EXECUTE ON FUNCTION " + row[0].as<std::string>() + " TO " + role);
   for (const auto& row : tables) {
     const bool history = row[1].as<bool>();
     tx.exec(std::string("GRANT ") + (history ? "SELECT, INSERT" : "SELECT, INSERT, UPDATE, DELETE") + " ON " + ns +

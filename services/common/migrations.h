@@ -28,8 +28,10 @@ int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set);
 // DELETE only on tables that are not history. History is every table whose rows a trigger calling
 // the schema's refuse_change() protects, so the two rules are written once, in the migrations.
 // Never TRUNCATE, REFERENCES or TRIGGER, and no ownership: the run-time role cannot drop or
-// disable the append-only triggers either. Idempotent (revokes first); throws when the run-time
-// role is the owner itself, where privileges would protect nothing.
+// disable the append-only triggers either. Not on a table's partitions (reached through it only),
+// nor on a table whose comment begins "Owner only:". EXECUTE on the schema's SECURITY DEFINER
+// functions, the ones meant for it. Idempotent (revokes first); throws when the run-time role is
+// the owner itself, where privileges would protect nothing.
 void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, const std::string& run_time_role);
 
 }  // namespace kp

@@ -9,11 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "common/db_pool.h"
 #include "common/migrations.h"
 #include "common/rpc.h"
 
 namespace kp {
+
+// A maintenance task an operator runs with `--job NAME` instead of serving (from a scheduled job):
+// once, on a connection of the schemas' owner (--migration-database-url); the process then exits.
+// It throws on failure (the process exits 1).
+struct MaintenanceJob {
+  std::string name, summary;
+  std::function<void(pqxx::connection& owner, const Config& config)> run;
+};
 
 // What one service contributes to a process.
 struct ServiceModule {
@@ -30,6 +39,7 @@ struct ServiceModule {
   // The service through which Kruispunt's other services call it from another process, served
   // only on the internal port (Config::internal_listen); null for a service no other service calls.
   std::function<std::unique_ptr<grpc::Service>(Runtime&)> make_internal_service;
+  std::vector<MaintenanceJob> jobs;
 };
 
 }  // namespace kp

@@ -383,6 +383,37 @@ void ServerApp::InterruptDatabaseWork() {
                  interrupted);
 }
 
+namespace {
+
+// --job NAME: the job of that name of one of the hosted services, on the owner's connection.
+int RunMaintenanceJob(const Config& config, const std::vector<ServiceModule>& modules) {
+  std::string known;
+  for (const auto& module : modules)
+    for (const auto& job : module.jobs) {
+      if (job.name != config.job) {
+        known += "\n  " + job.name + ": " + job.summary;
+        continue;
+      }
+      try {
+        pqxx::connection owner(config.migration_database_url);
+        spdlog::info("job_started job={}", job.name);
+        job.run(owner, config);
+        spdlog::info("job_done job={}", job.name);
+        spdlog::shutdown();
+        return 0;
+      } catch (const std::exception& e) {
+        spdlog::critical("job_failed job={} error={}", job.name, e.what());
+        spdlog::shutdown();
+        return 1;
+      }
+    }
+  std::cerr << "--job: no job '" << config.job << "' here; this program has:" << (known.empty() ? " none" : known)
+            << "\n";
+  return 2;
+}
+
+}  // namespace
+
 int RunServerMain(int argc, char** argv, const std::string& program, const std::string& summary,
                   std::vector<ServiceModule> modules) {
   Config config;
@@ -406,6 +437,7 @@ int RunServerMain(int argc, char** argv, const std::string& program, const std::
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (!config.job.empty()) return RunMaintenanceJob(config, modules);
   ServerApp app(config, std::move(modules));
   if (config.migrate_only) {
     try {

@@ -1,7 +1,10 @@
 // ConsentService and AuditService through the gRPC API: the scenario's consents, the one access
 // decision, withdrawal effective at once (also in a second server process), the access log, bad
 // input, and a randomized comparison of decisions against a small reference model of the rules.
+#include <zlib.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -10,6 +13,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "common/sha256.h"
 #include "common/validation.h"
 #include "host/server.h"
 #include "integration/harness.h"
@@ -580,6 +584,116 @@ TEST_F(ConsentTest, ADataProtectionOfficerSearchesTheWholeLog) {
 // The DPO's search pages through a time window newest first, in each of its shapes (all entries,
 // a decision, denials, an organisation, an organisation's denials): one entry per page gives the
 // same entries as one big page, each once, although the decisions of one call share their time.
+// The access log is kept by month (audit/0005): a case's log pages newest first across months,
+// and entries leave it only as whole months past retention, by the expire-access-log job as the
+// schemas' owner: exported first when asked (gzip, with a SHA-256 that sha256sum checks), and
+// recorded. Younger months stay, and the run-time role cannot run it.
+TEST_F(ConsentTest, OnlyWholeMonthsPastRetentionLeaveTheAccessLog) {
+  const auto c = CreateCase(token_, CreateClient(token_).name());
+  const std::string case_id = c.name().substr(std::string("cases/").size());
+  pqxx::connection owner(Harness::Get().database_url());
+  // One at a time: this test in the other deployment, run beside it, writes the same month.
+  pqxx::connection lock(Harness::Get().database_url());
+  pqxx::nontransaction(lock).exec("SELECT pg_advisory_lock(hashtext('test: access log retention'))");
+  {
+    // Three entries of March 1991 for this case, written by hand as the owner, as if they were
+    // that old; and an empty month just within the retention of two years.
+    pqxx::work tx(owner);
+    tx.exec("SELECT audit.create_access_log_partition('1991-03-15 00:00+00')");
+    tx.exec("SELECT audit.create_access_log_partition(now() - interval '23 months')");
+    tx.exec_params("INSERT INTO audit.access_log (case_id, organization, person, category, action, purpose, decision, "
+                   "ground, deny_reason, rpc, request_id, entry_time) SELECT $1::uuid, $2, 'archivist', 1, 1, 1, 1, 1, "
+                   "0, 'GetCase', 'old-' || i, timestamptz '1991-03-20 00:00+00' + i * interval '1 day' "
+                   "FROM generate_series(1, 3) i", case_id, org_);
+    tx.commit();
+  }
+  const auto old = [](const std::vector<audit_v1::AccessLogEntry>& log) {
+    std::vector<std::string> ids;
+    for (const auto& e : log)
+      if (e.request_id().starts_with("old-")) ids.push_back(e.request_id());
+    return ids;
+  };
+  const auto before = CaseLog(token_, c.name());
+  EXPECT_EQ(old(before), (std::vector<std::string>{"old-3", "old-2", "old-1"})) << "newest first, across months";
+  {
+    // Page by page (one entry each) the same log, across the months in between.
+    audit_v1::ListCaseAccessLogRequest request;
+    request.set_parent(c.name());
+    request.set_page_size(1);
+    std::vector<audit_v1::AccessLogEntry> paged;
+    do {
+      audit_v1::ListAccessLogResponse page;
+      ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), request, &page).ok());
+      paged.insert(paged.end(), page.entries().begin(), page.entries().end());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    ASSERT_EQ(paged.size(), before.size() + 1) << "the first read is logged too";
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(paged[i + 1].name(), before[i].name());
+  }
+
+  const auto expire = [](pqxx::connection& conn, const std::string& archive) {
+    Config config;
+    config.access_log_retention_months = 24;
+    config.access_log_archive_dir = archive;
+    for (const auto& module : AllModules())
+      for (const auto& job : module.jobs)
+        if (job.name == "expire-access-log") return job.run(conn, config);
+    FAIL() << "no expire-access-log job";
+  };
+  const auto archive = std::filesystem::temp_directory_path() / ("kp-archive-" + case_id);
+  std::filesystem::create_directories(archive);
+  {
+    pqxx::connection app(Harness::Get().app_database_url());
+    EXPECT_THROW(expire(app, archive), pqxx::insufficient_privilege) << "the run-time role";
+  }
+  expire(owner, archive);
+
+  const auto after = CaseLog(token_, c.name());
+  EXPECT_TRUE(old(after).empty()) << "March 1991 left the log";
+  std::set<std::string> kept;
+  for (const auto& e : after) kept.insert(e.name());
+  for (const auto& e : before) {
+    if (!e.request_id().starts_with("old-")) {
+      EXPECT_TRUE(kept.count(e.name())) << "younger entries stay: " << e.name();
+    }
+  }
+  pqxx::nontransaction tx(owner);
+  EXPECT_TRUE(tx.exec1("SELECT to_regclass('audit.access_log_y1991m03') IS NULL")[0].as<bool>());
+  EXPECT_FALSE(tx.exec1("SELECT to_regclass(to_char(now() - interval '23 months', '\"audit.access_log_y\"YYYY\"m\"MM')) "
+                        "IS NULL")[0].as<bool>()) << "a month within retention stays";
+  const auto record = tx.exec(
+      "SELECT entry_count, archive_file, archive_sha256, retention = interval '2 years', expired_by = current_user "
+      "FROM audit.access_log_expiries WHERE partition_name = 'access_log_y1991m03' ORDER BY expiry_seq DESC LIMIT 1");
+  ASSERT_EQ(record.size(), 1u) << "the removal is recorded";
+  EXPECT_EQ(record[0][0].as<int64_t>(), 3);
+  EXPECT_EQ(record[0][1].as<std::string>(), "access_log_y1991m03.tsv.gz");
+  EXPECT_TRUE(record[0][3].as<bool>());
+  EXPECT_TRUE(record[0][4].as<bool>());
+  const auto file = archive / record[0][1].as<std::string>();
+  const std::string sha256 = record[0][2].as<std::string>();
+  EXPECT_EQ(Sha256Hex(ReadFileToString(file.string())), sha256);
+  EXPECT_EQ(ReadFileToString(file.string() + ".sha256"), sha256 + "  access_log_y1991m03.tsv.gz\n");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::others_read,
+            std::filesystem::perms::none) << "the archive names people";
+  // The archive: a header, then the month's three entries in COPY text format.
+  std::string text;
+  if (gzFile in = gzopen(file.c_str(), "rb")) {
+    char buffer[4096];
+    for (int n; (n = gzread(in, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+    gzclose(in);
+  }
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1)
+    lines.push_back(text.substr(at, end - at));
+  ASSERT_EQ(lines.size(), 4u) << text;
+  EXPECT_TRUE(lines[0].starts_with("case_id\tentry_seq\tentry_id\tentry_time\t")) << lines[0];
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_TRUE(lines[i].starts_with(case_id + "\t")) << lines[i];
+    EXPECT_NE(lines[i].find("\t1991-03-2"), std::string::npos) << "in UTC: " << lines[i];
+  }
+  std::filesystem::remove_all(archive);
+}
+
 TEST_F(ConsentTest, ADataProtectionOfficerPagesThroughATimeWindow) {
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
   const auto c = CreateCase(token_, CreateClient(token_).name());

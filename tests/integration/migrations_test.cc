@@ -70,7 +70,7 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
 // Every table the domain calls append-only history.
 const std::vector<std::string> kHistoryTables = {
     "cases.case_status_changes", "team.team_changes", "consent.consents", "consent.withdrawals",
-    "audit.access_log", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions"};
+    "audit.access_log", "audit.access_log_expiries", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions"};
 
 // The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to
 // SQL run by hand as the tables' owner: emptying the withdrawals would bring every withdrawn
@@ -87,6 +87,17 @@ TEST(AppendOnlyHistory, RefusesTruncate) {
     } catch (const pqxx::insufficient_privilege& e) {
       EXPECT_NE(std::string(e.what()).find("append-only"), std::string::npos) << table << ": " << e.what();
     }
+    tx.abort();
+  }
+  // A partition of the access log, truncated on its own, fires its own triggers only: each has
+  // its guard (audit.create_access_log_partition).
+  const auto partitions = pqxx::nontransaction(conn).exec(
+      "SELECT relid::regclass::text FROM pg_partition_tree('audit.access_log') WHERE isleaf");
+  ASSERT_GE(partitions.size(), 4u) << "this month's partition and the next three";
+  for (const auto& partition : partitions) {
+    pqxx::work tx(conn);
+    EXPECT_THROW(tx.exec("TRUNCATE " + partition[0].as<std::string>()), pqxx::insufficient_privilege)
+        << partition[0].as<std::string>();
     tx.abort();
   }
 }
@@ -107,7 +118,7 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
     for (const auto& row : tx.exec(
              "SELECT DISTINCT n.nspname || '.' || c.relname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
              "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-             "WHERE p.proname = 'refuse_change' AND p.pronamespace = c.relnamespace"))
+             "WHERE p.proname = 'refuse_change' AND p.pronamespace = c.relnamespace AND NOT c.relispartition"))
       protected_tables.insert(row[0].as<std::string>());
     EXPECT_EQ(protected_tables, std::set<std::string>(kHistoryTables.begin(), kHistoryTables.end()));
   }
@@ -125,14 +136,27 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   for (const auto& table : kHistoryTables) {
     refused(table, "DELETE FROM " + table + " WHERE false");
     const std::string column = pqxx::nontransaction(conn)
-        .exec_params1("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum = 1", table)[0]
+        .exec_params1("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+                      "AND attidentity = '' ORDER BY attnum LIMIT 1", table)[0]
         .as<std::string>();
     refused(table, "UPDATE " + table + " SET " + column + " = " + column + " WHERE false");
     refused(table, "TRUNCATE " + table);
     refused(table, "ALTER TABLE " + table + " DISABLE TRIGGER ALL");
   }
+  // Nor can it reach the access log's partitions but through the log, drop one, create one for a
+  // month of its choosing, or read the record of the months that left the log (the owner's).
+  const std::string partition =
+      pqxx::nontransaction(conn).exec1("SELECT to_char(now() AT TIME ZONE 'UTC', '\"audit.access_log_y\"YYYY\"m\"MM')")[0]
+          .as<std::string>();
+  refused(partition, "SELECT count(*) FROM " + partition);
+  refused(partition, "DROP TABLE " + partition);
+  refused(partition, "ALTER TABLE audit.access_log DETACH PARTITION " + partition);
+  refused(partition, "SELECT audit.create_access_log_partition(now() - interval '5 years')");
+  refused("audit.access_log_expiries", "SELECT count(*) FROM audit.access_log_expiries");
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
+  EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)
+      << "the server made them at start";
   EXPECT_NO_THROW(tx.exec("SELECT count(*) FROM audit.access_log"));
 }
 
@@ -146,12 +170,14 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
   pqxx::nontransaction tx(conn);
   const std::set<std::string> kWithoutCase = {
       "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
-      "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids"};
+      "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids",
+      "audit.access_log_expiries"};
   const auto tables = tx.exec(
       "SELECT n.nspname || '.' || c.relname, "
       "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind = 'r' AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')");
+      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+      "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')");
   ASSERT_GT(tables.size(), 20u);
   for (const auto& table : tables) {
     const auto name = table[0].as<std::string>();

@@ -14,6 +14,16 @@ openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 "$kruispuntd" --migrate-only 1 --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
   --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --log-format json 2>"$dir/migrate.log"
 grep -q '"msg":"migrated; exiting (--migrate-only)"' "$dir/migrate.log"
+# The access log's retention job (docs/operations.md, Retention) runs as the owner and exits 0;
+# a job the binary does not have, or one without the owner's URL, is refused with 2.
+mkdir "$dir/archive"
+"$kruispuntd" --job expire-access-log --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" \
+  --access-log-retention-months 120 --access-log-archive-dir "$dir/archive" --log-format json 2>"$dir/expire.log"
+grep -q '"job":"expire-access-log","msg":"job_done"' "$dir/expire.log"
+rc=0; "$kruispuntd" --job expire-everything --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" 2>/dev/null || rc=$?
+[ "$rc" = 2 ]
+rc=0; "$kruispuntd" --job expire-access-log 2>/dev/null || rc=$?
+[ "$rc" = 2 ]
 port=$((20000 + RANDOM % 20000))
 metrics_port=$((port + 1))
 "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \

@@ -31,7 +31,8 @@ count_rows() {
   psql -X -q -At -v ON_ERROR_STOP=1 "$1" <<'SQL'
 SELECT format('SELECT %L || '' '' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')
 ORDER BY 1 \gexec
 SQL
 }

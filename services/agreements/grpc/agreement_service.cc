@@ -492,7 +492,7 @@ ServiceModule AgreementServiceModule() {
                        {team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
                         kruispunt::careplan::v1::CarePlanService::service_full_name()},
-                       nullptr, nullptr};  // no other service calls AgreementService
+                       nullptr, nullptr, {}};  // no other service calls AgreementService; no jobs
 }
 
 }  // namespace kp::agreements

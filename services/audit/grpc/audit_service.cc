@@ -1,8 +1,12 @@
 #include "audit/grpc/audit_service.h"
 
+#include <spdlog/spdlog.h>
+
+#include "audit/repo/access_log_expiry.h"
 #include "audit/repo/audit_repository.h"
 #include "common/metrics.h"
 #include "common/page_token.h"
+#include "common/periodic.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
 #include "audit/client/audit_client.h"
@@ -77,10 +81,16 @@ class LocalAuditClient final : public AuditClient {
   }
 };
 
+// How often the service makes sure the access log has its partitions for the months ahead: at
+// start (soon, not at once: the pool may still be connecting), then hourly, so that a month
+// never begins without one while a server runs.
+constexpr std::chrono::seconds kPartitionsFirst{1};
+constexpr std::chrono::hours kPartitionsEvery{1};
+
 class AuditServiceImpl final : public v1::AuditService::CallbackService {
  public:
   explicit AuditServiceImpl(Runtime& runtime)
-      : rt_(runtime) {}
+      : rt_(runtime), partitions_(kPartitionsFirst, kPartitionsEvery, [this] { KeepPartitionsAhead(); }) {}
 
 
   // The log of a case is the client's data too: only the organisation that owns the case reads
@@ -89,7 +99,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                         v1::ListAccessLogResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListCaseAccessLog", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto case_id = RequireName(req->parent(), "cases", "parent");
-      const Page page = DecodePage(req->page_size(), req->page_token(), "log|" + case_id);
+      const Page page = DecodePage(req->page_size(), req->page_token(), "log-by-time|" + case_id);
       consent_v1::BatchCheckAccessRequest question;
       *question.add_questions() = consent::CaseQuestion(case_id, call.caller.organization, call.caller.person,
                                                         consent_v1::DATA_CATEGORY_CASE, consent_v1::ACTION_READ,
@@ -99,7 +109,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       RequireOneAnswerEach(decided.decisions_size(), 1, "the consent service");
       if (decided.decisions(0).ground() != consent_v1::GROUND_OWNER)
         throw Error::NotFound("CASE_NOT_FOUND", "no such case, or not owned by your organisation");
-      resp->set_next_page_token(NextToken(ListCaseEntries(db, case_id, page.after, page.size, *resp), page));
+      resp->set_next_page_token(NextToken(ListCaseEntries(db, case_id, page, *resp), page));
     });
   }
 
@@ -133,7 +143,17 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   }
 
  private:
+  void KeepPartitionsAhead() {
+    rt_.db->Submit([](DbPool::Session& session) {
+      int created = 0;
+      const auto status = RunMapped("CreatePartitionsAhead", [&] { created = CreatePartitionsAhead(session.conn()); });
+      if (!status.ok()) spdlog::error("access_log_partitions_failed code={}", static_cast<int>(status.error_code()));
+      else if (created > 0) spdlog::info("access_log_partitions_created count={}", created);
+    });
+  }
+
   Runtime& rt_;
+  Periodic partitions_;  // last: stopped first, before the members it uses
 };
 
 // What Kruispunt's services in other processes ask (served on the internal port only).
@@ -160,7 +180,13 @@ ServiceModule AuditServiceModule() {
       [](Runtime& runtime) { return std::make_unique<AuditServiceImpl>(runtime); },
       {kruispunt::consent::v1::ConsentService::service_full_name()},
       [](PeerClients& clients) { clients.audit = std::make_shared<LocalAuditClient>(); },
-      [](Runtime& runtime) { return std::make_unique<AuditInternalServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<AuditInternalServiceImpl>(runtime); },
+      {{"expire-access-log",
+        "removes, whole, the access log's months older than --access-log-retention-months, after exporting them "
+        "to --access-log-archive-dir when set, and records each removal",
+        [](pqxx::connection& owner, const Config& config) {
+          ExpireAccessLog(owner, config.access_log_retention_months, config.access_log_archive_dir);
+        }}}};
 }
 
 }  // namespace kp::audit

@@ -1,7 +1,5 @@
 #include "audit/repo/audit_repository.h"
 
-#include <limits>
-
 #include "common/pg_values.h"
 #include "common/validation.h"
 
@@ -13,12 +11,19 @@ namespace {
   "case_id, entry_seq, organization, person, category, action, purpose, decision, ground, deny_reason, " \
   "array_to_string(consents, ','), rpc, request_id, " KP_MICROS("entry_time") ", entry_id"
 
-// The DPO's search within a time window and before a position ($1 from, $2 and $3 the position
-// to continue before), newest first: its statements differ in `condition` only.
+// Entries before a position ($2 its time, $3 its sequence), newest first: by time, then sequence
+// (a batch of entries shares its time). The log is partitioned by month (audit/0005), and this
+// order is the partitions' own, so PostgreSQL reads the newest month first and stops at a full
+// page; `entry_time <= $2` lets it skip the months after the position without reading them.
+#define BEFORE_POSITION                                                                             \
+  "entry_time <= " KP_FROM_MICROS("$2") " AND (entry_time, entry_seq) < (" KP_FROM_MICROS("$2")       \
+  ", $3) ORDER BY entry_time DESC, entry_seq DESC LIMIT $4"
+
+// The DPO's search within a time window ($1 from) and before a position: its statements differ
+// in `condition` only.
 #define SEARCH_WINDOW(condition)                                                                     \
   "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE " condition " AND entry_time >= "              \
-  KP_FROM_MICROS("$1") " AND (entry_time, entry_seq) < (" KP_FROM_MICROS("$2") ", $3) "               \
-  "ORDER BY entry_time DESC, entry_seq DESC LIMIT $4"
+  KP_FROM_MICROS("$1") " AND " BEFORE_POSITION
 
 const std::vector<PreparedStatement> kStatements = {
     // One round trip: an autocommit statement whose transaction-local synchronous_commit = off
@@ -33,20 +38,23 @@ const std::vector<PreparedStatement> kStatements = {
      "AS e(case_id, organization, person, category, action, purpose, decision, ground, deny_reason, consents, "
      "rpc, request_id, i) CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async "
      "ORDER BY e.i RETURNING entry_id"},
-    // A case's log, newest first: its own statement, so that its plan is always the primary key's
-    // (the generic plan of a catch-all statement for every search scanned the whole log: issue 23).
+    // A case's log, newest first: its own statement, so that its plan is always the primary key's,
+    // month by month (the generic plan of a catch-all statement for every search scanned the
+    // whole log: issue 23).
     {"audit.case_log",
-     "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE case_id = $1::uuid AND entry_seq < $2 "
-     "ORDER BY entry_seq DESC LIMIT $3"},
+     "SELECT " ENTRY_COLUMNS " FROM audit.access_log WHERE case_id = $1::uuid AND " BEFORE_POSITION},
     // The DPO's search, newest first by time (then sequence: a batch of entries shares its time),
-    // one statement per shape, each bounded by an index on the time window (audit/0004): all
-    // entries; permits (most entries: the window's index); denials (their own small index); one
-    // organisation's, with or without a decision.
+    // one statement per shape, each bounded by an index on the time window (audit/0004, by month
+    // since audit/0005): all entries; permits (most entries: the window's index); denials (their
+    // own small index); one organisation's, with or without a decision.
     {"audit.search", SEARCH_WINDOW("true")},
     {"audit.search_permitted", SEARCH_WINDOW("decision = 1")},
     {"audit.search_denied", SEARCH_WINDOW("decision = 2")},
     {"audit.search_organization", SEARCH_WINDOW("organization = $5")},
     {"audit.search_organization_decision", SEARCH_WINDOW("organization = $5 AND decision = $6")},
+    // This month's partition and the next three, unless they exist (audit/0005; runs with the
+    // owner's rights).
+    {"audit.create_partitions_ahead", "SELECT audit.create_access_log_partitions_ahead()"},
 };
 
 std::vector<std::string> Numbers(const std::vector<NewEntry>& entries, int NewEntry::*field) {
@@ -90,8 +98,11 @@ std::vector<std::string> AppendEntries(pqxx::connection& conn, const std::vector
 }
 
 namespace {
-std::optional<int64_t> ReadEntries(const pqxx::result& rows, int limit, v1::ListAccessLogResponse& out) {
-  return ReadPage(rows, limit, [&](const pqxx::row& r) {
+
+// Reads a page of entries (the query asked for one more than `page.size`); returns the position
+// of the page's last entry when more follow.
+std::optional<Position2> ReadEntries(const pqxx::result& rows, const Page& page, v1::ListAccessLogResponse& out) {
+  const auto last = ReadPage(rows, page.size, [&](const pqxx::row& r) {
     auto* e = out.add_entries();
     e->set_case_("cases/" + r[0].as<std::string>());
     e->set_name(EntryName(r[0].as<std::string>(), r[14].as<std::string>()));
@@ -110,48 +121,53 @@ std::optional<int64_t> ReadEntries(const pqxx::result& rows, int limit, v1::List
     SetTime(e->mutable_time(), r[13].as<int64_t>());
     return r[1].as<int64_t>();
   });
+  if (!last) return std::nullopt;
+  const auto& r = rows[page.size - 1];
+  return Position2{r[13].as<int64_t>(), r[1].as<int64_t>()};
 }
 
-int64_t Before(int64_t before_seq) { return before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max(); }
+// Where a page starts: a first page before (end, 0), so that an entry stamped exactly at the end
+// is outside the window (no end given: before the year 9999); a later one before its token's
+// position.
+Position2 Start(const Page& page, std::optional<int64_t> end_micros) {
+  constexpr int64_t kEndOfTime = 253402300799LL * 1000000;
+  if (page.after == 0) return {end_micros.value_or(kEndOfTime), 0};
+  return {page.after, page.then};
+}
 
 }  // namespace
 
-std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, int64_t before_seq,
-                                       int limit, v1::ListAccessLogResponse& out) {
+std::optional<Position2> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, const Page& page,
+                                         v1::ListAccessLogResponse& out) {
+  const Position2 before = Start(page, std::nullopt);
   pqxx::nontransaction tx(conn);
-  return ReadEntries(tx.exec_prepared("audit.case_log", case_id, Before(before_seq), limit + 1), limit, out);
+  return ReadEntries(tx.exec_prepared("audit.case_log", case_id, before.after, before.then, page.size + 1), page, out);
 }
 
 std::optional<Position2> SearchEntries(pqxx::connection& conn, const LogFilter& f, const Page& page,
-                                      v1::ListAccessLogResponse& out) {
-  // No end given: before the year 9999. A first page starts before (end, 0): an entry stamped
-  // exactly at the end is outside the window.
-  constexpr int64_t kEndOfTime = 253402300799LL * 1000000;
+                                       v1::ListAccessLogResponse& out) {
   const int64_t start = f.start_micros.value_or(0);
-  const bool first_page = page.after == 0;
-  const int64_t before_time = first_page ? f.end_micros.value_or(kEndOfTime) : page.after;
-  const int64_t before_seq = first_page ? 0 : page.then;
+  const Position2 before = Start(page, f.end_micros);
   const int64_t limit = page.size + 1;
   pqxx::nontransaction tx(conn);
   pqxx::result rows;
   if (f.organization && f.decision)
-    rows = tx.exec_prepared("audit.search_organization_decision", start, before_time, before_seq, limit,
+    rows = tx.exec_prepared("audit.search_organization_decision", start, before.after, before.then, limit,
                             *f.organization, *f.decision);
   else if (f.organization)
-    rows = tx.exec_prepared("audit.search_organization", start, before_time, before_seq, limit, *f.organization);
+    rows = tx.exec_prepared("audit.search_organization", start, before.after, before.then, limit, *f.organization);
   else if (f.decision == kruispunt::consent::v1::DECISION_DENY)
-    rows = tx.exec_prepared("audit.search_denied", start, before_time, before_seq, limit);
+    rows = tx.exec_prepared("audit.search_denied", start, before.after, before.then, limit);
   else if (f.decision == kruispunt::consent::v1::DECISION_PERMIT)
-    rows = tx.exec_prepared("audit.search_permitted", start, before_time, before_seq, limit);
+    rows = tx.exec_prepared("audit.search_permitted", start, before.after, before.then, limit);
   else
-    rows = tx.exec_prepared("audit.search", start, before_time, before_seq, limit);
-  std::optional<Position2> last;
-  ReadEntries(rows, page.size, out);
-  if (static_cast<int>(rows.size()) > page.size) {
-    const auto& r = rows[page.size - 1];
-    last = Position2{r[13].as<int64_t>(), r[1].as<int64_t>()};
-  }
-  return last;
+    rows = tx.exec_prepared("audit.search", start, before.after, before.then, limit);
+  return ReadEntries(rows, page, out);
+}
+
+int CreatePartitionsAhead(pqxx::connection& conn) {
+  pqxx::nontransaction tx(conn);
+  return tx.exec_prepared1("audit.create_partitions_ahead")[0].as<int>();
 }
 
 }  // namespace kp::audit

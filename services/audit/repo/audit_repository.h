@@ -39,12 +39,17 @@ struct LogFilter {
   std::optional<int64_t> start_micros, end_micros;
   std::optional<int> decision;
 };
-// A case's entries, newest first, before `before_seq` (0: from the newest).
-std::optional<int64_t> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, int64_t before_seq,
-                                       int limit, v1::ListAccessLogResponse& out);
+// A case's entries, newest first (by time, then sequence), a page at a time: the position
+// returned (the last entry's time and sequence) continues before it.
+std::optional<Position2> ListCaseEntries(pqxx::connection& conn, const std::string& case_id, const Page& page,
+                                         v1::ListAccessLogResponse& out);
 // Entries matching the filter, newest first (by time, then sequence), a page at a time: the
 // position returned (the last entry's time and sequence) continues before it.
 std::optional<Position2> SearchEntries(pqxx::connection& conn, const LogFilter& filter, const Page& page,
                                       v1::ListAccessLogResponse& out);
+
+// Creates the access log's partitions for this month and the next three where missing; returns
+// how many it created. An entry for a month without one cannot be written.
+int CreatePartitionsAhead(pqxx::connection& conn);
 
 }  // namespace kp::audit

@@ -454,7 +454,7 @@ ServiceModule CarePlanServiceModule() {
                        [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); },
                        {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
                        [](PeerClients& clients) { clients.careplan = std::make_shared<LocalCarePlanClient>(); },
-                       [](Runtime& runtime) { return std::make_unique<CarePlanInternalServiceImpl>(runtime); }};
+                       [](Runtime& runtime) { return std::make_unique<CarePlanInternalServiceImpl>(runtime); }, {}};
 }
 
 }  // namespace kp::careplan

@@ -2,16 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "consent/client/access_gate.h"
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
 #include "common/batcher.h"
 #include "common/idempotency.h"
 #include "common/page_token.h"
+#include "common/periodic.h"
 
 namespace kp::cases {
 
@@ -72,15 +69,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         access_(runtime, v1::CaseService::service_full_name(), kruispunt::consent::v1::DATA_CATEGORY_CASE),
         reads_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
         creates_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {
-    if (!rt_.clients->team->SharesTransactions()) reconciler_ = std::thread([this] { ReconcileTeamSync(); });
-  }
-  ~CaseServiceImpl() override {
-    {
-      std::lock_guard lock(stop_mutex_);
-      stopping_ = true;
-    }
-    stop_.notify_all();
-    if (reconciler_.joinable()) reconciler_.join();
+    if (!rt_.clients->team->SharesTransactions())
+      reconciler_ = std::make_unique<Periodic>(kTeamSyncEvery, kTeamSyncEvery, [this] { ReconcileTeamSync(); });
   }
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
@@ -315,13 +305,10 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   // Re-sends to TeamService (in another process) the cases whose registration is unconfirmed: a
   // create or state change whose call to TeamService failed, or whose process stopped in between.
   void ReconcileTeamSync() {
-    std::unique_lock lock(stop_mutex_);
-    while (!stop_.wait_for(lock, kTeamSyncEvery, [this] { return stopping_; })) {
-      rt_.db->Submit([this](DbPool::Session& session) {
-        const auto status = RunMapped("ReconcileTeamSync", [&] { SendDueTeamSyncs(session.conn()); });
-        if (!status.ok()) spdlog::warn("team_sync_reconcile_failed code={}", static_cast<int>(status.error_code()));
-      });
-    }
+    rt_.db->Submit([this](DbPool::Session& session) {
+      const auto status = RunMapped("ReconcileTeamSync", [&] { SendDueTeamSyncs(session.conn()); });
+      if (!status.ok()) spdlog::warn("team_sync_reconcile_failed code={}", static_cast<int>(status.error_code()));
+    });
   }
 
   void SendDueTeamSyncs(pqxx::connection& db) {
@@ -472,10 +459,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   consent::AccessGate access_;
   Batcher<CaseRead> reads_;
   Batcher<CaseCreate> creates_;
-  std::mutex stop_mutex_;
-  std::condition_variable stop_;
-  bool stopping_ = false;
-  std::thread reconciler_;
+  std::unique_ptr<Periodic> reconciler_;  // last: stopped first, before the members it uses
 };
 
 }  // namespace
@@ -488,7 +472,7 @@ ServiceModule CaseServiceModule() {
       v1::CaseService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); },
       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
-      nullptr, nullptr};  // no other service calls CaseService
+      nullptr, nullptr, {}};  // no other service calls CaseService; no jobs
 }
 
 }  // namespace kp::cases

@@ -277,7 +277,7 @@ ServiceModule ConsentServiceModule() {
       [](Runtime& runtime) { return std::make_unique<ConsentServiceImpl>(runtime); },
       {team::v1::TeamService::service_full_name(), kruispunt::audit::v1::AuditService::service_full_name()},
       [](PeerClients& clients) { clients.consent = std::make_shared<LocalConsentClient>(clients); },
-      [](Runtime& runtime) { return std::make_unique<ConsentInternalServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<ConsentInternalServiceImpl>(runtime); }, {}};
 }
 
 }  // namespace kp::consent

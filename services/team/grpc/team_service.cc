@@ -433,7 +433,7 @@ ServiceModule TeamServiceModule() {
       [](Runtime& runtime) { return std::make_unique<TeamServiceImpl>(runtime); },
       {kruispunt::consent::v1::ConsentService::service_full_name()},
       [](PeerClients& clients) { clients.team = std::make_shared<LocalTeamClient>(); },
-      [](Runtime& runtime) { return std::make_unique<TeamInternalServiceImpl>(runtime); }};
+      [](Runtime& runtime) { return std::make_unique<TeamInternalServiceImpl>(runtime); }, {}};
 }
 
 }  // namespace kp::team

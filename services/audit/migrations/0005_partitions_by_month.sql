@@ -51,8 +51,10 @@ REVOKE EXECUTE ON FUNCTION audit.create_access_log_partition(timestamptz) FROM P
 -- fails to be written, and so does the access it records, so AuditService calls this at start and
 -- every hour with the owner's rights (SECURITY DEFINER: the run-time role creates no tables).
 -- The run-time role gets EXECUTE on it from the migration step (common/migrations.cc).
+-- Creating a partition locks the whole log: behind a long read of it, that lock would hold up
+-- every append queued after it, so it gives up after a second and is tried again an hour later.
 CREATE FUNCTION audit.create_access_log_partitions_ahead() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '1s' AS $$
 DECLARE
   created integer := 0;
 BEGIN

@@ -62,7 +62,12 @@ ProcessMetricsRegistry::ProcessMetricsRegistry()
                                  .Name("kruispunt_agreement_log_broken_total")
                                  .Help("Times a case's agreement log was found broken (it is then never extended)")
                                  .Register(*registry_)
-                                 .Add({})) {}
+                                 .Add({})),
+      access_log_months_ahead_(prometheus::BuildGauge()
+                                   .Name("kruispunt_access_log_months_ahead")
+                                   .Help("Months after this one (of the next 12) that the access log has partitions "
+                                         "for; an entry of a month without one cannot be written")
+                                   .Register(*registry_)) {}
 
 void ProcessMetricsRegistry::ObserveCall(const std::string& method, grpc::StatusCode code, double seconds) {
   calls_.Add({{"method", method}, {"code", CodeName(code)}}).Increment();
@@ -77,6 +82,9 @@ void ProcessMetricsRegistry::CountDecision(const std::string& decision, const st
 void ProcessMetricsRegistry::ObserveLogAppend(double seconds) { log_append_seconds_.Observe(seconds); }
 
 void ProcessMetricsRegistry::CountBrokenAgreementLog() { broken_agreement_logs_.Increment(); }
+
+// Added on the first report: a process that does not host AuditService serves no value.
+void ProcessMetricsRegistry::SetAccessLogMonthsAhead(int months) { access_log_months_ahead_.Add({}).Set(months); }
 
 ProcessMetricsRegistry& ProcessMetrics() {
   static ProcessMetricsRegistry metrics;

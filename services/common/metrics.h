@@ -9,6 +9,7 @@
 #include <grpcpp/support/status.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -32,6 +33,9 @@ class ProcessMetricsRegistry {
   void ObserveLogAppend(double seconds);
   // A case's agreement log found broken (its entries do not match its chain or its head).
   void CountBrokenAgreementLog();
+  // How many of the next twelve months the access log has partitions for (set by the process
+  // that hosts AuditService, which creates them; absent elsewhere).
+  void SetAccessLogMonthsAhead(int months);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -40,6 +44,7 @@ class ProcessMetricsRegistry {
   prometheus::Family<prometheus::Counter>& decisions_;
   prometheus::Histogram& log_append_seconds_;
   prometheus::Counter& broken_agreement_logs_;
+  prometheus::Family<prometheus::Gauge>& access_log_months_ahead_;
 };
 
 ProcessMetricsRegistry& ProcessMetrics();

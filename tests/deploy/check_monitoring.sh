@@ -10,7 +10,8 @@ import json, re, sys
 served = {"kruispunt_rpc_handled_total", "kruispunt_rpc_handling_seconds_bucket", "kruispunt_access_decisions_total",
           "kruispunt_access_log_append_seconds_bucket", "kruispunt_agreement_log_broken_total",
           "kruispunt_db_pool_connections", "kruispunt_db_pool_busy", "kruispunt_db_pool_waiting",
-          "kruispunt_database_up", "kruispunt_migrations_applied", "kruispunt_build_info"}
+          "kruispunt_database_up", "kruispunt_migrations_applied", "kruispunt_build_info",
+          "kruispunt_access_log_months_ahead"}
 dashboard = json.load(open(sys.argv[1]))
 for panel in dashboard["panels"]:
     for target in panel["targets"]:

@@ -133,6 +133,7 @@ if [ -n "${KP_PROMTOOL:-}" ]; then "$KP_PROMTOOL" check metrics <"$dir/metrics";
 grep -q '^kruispunt_rpc_handled_total{code="OK",method="CreateCase"} 1$' "$dir/metrics"
 grep -q '^kruispunt_access_decisions_total{decision="DECISION_PERMIT",deny_reason="DENY_REASON_UNSPECIFIED",ground="GROUND_OWNER"}' "$dir/metrics"
 grep -q '^kruispunt_database_up 1$' "$dir/metrics"
+grep -q '^kruispunt_access_log_months_ahead 3$' "$dir/metrics"
 grep -Eq '^kruispunt_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+",commit="[0-9a-f]{7,}' "$dir/metrics"
 grep -q '^kruispunt_migrations_applied{schema="audit"} [1-9]' "$dir/metrics"
 grep -q '^kruispunt_db_pool_connections{pool="requests"} 4$' "$dir/metrics"

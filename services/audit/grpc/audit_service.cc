@@ -143,12 +143,15 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   }
 
  private:
+  // Creates the partitions due, and reports how far ahead they reach (metric and alert
+  // kruispunt_access_log_months_ahead): a failure is retried next hour, months before it matters.
   void KeepPartitionsAhead() {
     rt_.db->Submit([](DbPool::Session& session) {
       int created = 0;
       const auto status = RunMapped("CreatePartitionsAhead", [&] { created = CreatePartitionsAhead(session.conn()); });
       if (!status.ok()) spdlog::error("access_log_partitions_failed code={}", static_cast<int>(status.error_code()));
       else if (created > 0) spdlog::info("access_log_partitions_created count={}", created);
+      RunMapped("MonthsAhead", [&] { ProcessMetrics().SetAccessLogMonthsAhead(MonthsAhead(session.conn())); });
     });
   }
 

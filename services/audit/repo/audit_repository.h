@@ -51,5 +51,7 @@ std::optional<Position2> SearchEntries(pqxx::connection& conn, const LogFilter& 
 // Creates the access log's partitions for this month and the next three where missing; returns
 // how many it created. An entry for a month without one cannot be written.
 int CreatePartitionsAhead(pqxx::connection& conn);
+// How many of the next twelve months have their partition.
+int MonthsAhead(pqxx::connection& conn);
 
 }  // namespace kp::audit

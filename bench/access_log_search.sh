@@ -5,7 +5,9 @@
 # time in the server (its log line's duration_us) of:
 #   the DPO's search: a day three weeks back, the last month, one organisation's last month, the
 #   last month's denials; a case's log (ListCaseAccessLog): the first page, and a page after four
-#   fifths of its entries.
+#   fifths of its entries. Then the partner's GetCase throughput at concurrency 16 (kp-loadgen),
+#   alone and while a DPO searches the last month in a loop (each search a CLI process), with the
+#   CPU per call of kruispuntd and PostgreSQL.
 #   bench/access_log_search.sh [ENTRIES]   (needs tools/build.sh)
 set -euo pipefail
 entries=${1:-5000000}
@@ -73,3 +75,52 @@ echo "a case's log, first page:        $(median_ms "$cli" --token "$owner_token"
 deep=$("$cli" --json --token "$owner_token" log case "$case7" --page-size $((entries / 125000)) |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["next_page_token"])')
 echo "a case's log, a deep page:       $(median_ms "$cli" --token "$owner_token" log case "$case7" --page-token "$deep") ms"
+
+# The partner's GetCase at concurrency 16 (kp-loadgen, 5 s), alone and while a DPO searches the
+# last month in a loop, in 3 alternating rounds: medians of throughput and p99 (issue 23: the
+# loop may cost at most a tenth of the throughput).
+admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin-1 --role admin)
+"$cli" --token "$admin" org create bench-get --name bench-get --kind other --kbo 0123456749 >/dev/null
+"$cli" --token "$admin" org create bench-partner --name bench-partner --kind other --kbo 0200000142 >/dev/null
+get_token=$("$cli" token --key "$work/key.pem" --org bench-get --sub bench --ttl 86400)
+partner_token=$("$cli" token --key "$work/key.pem" --org bench-partner --sub bench-partner-1 --ttl 86400)
+"$cli" --token "$partner_token" person create --professional bench-partner-1 --profession bench --given-name Bench \
+  --family-name Partner >/dev/null
+loadgen=$build/bench/kp-loadgen
+"$loadgen" --addr "$KRUISPUNT_ADDR" --token "$get_token" seed --cases 200 \
+  --partner organizations/bench-partner/people/bench-partner-1 --partner-org bench-partner >/dev/null
+postmaster=$(head -1 "$work/pg/postmaster.pid")
+partner_get() {  # prints "rps p99_us", and loadgen's whole line (with the CPU per call) to $work/loadgen.txt
+  "$loadgen" --addr "$KRUISPUNT_ADDR" --token "$partner_token" run --scenario get --list-token "$get_token" \
+    --concurrency 16 --seconds 5 --cpu "kruispuntd=$pid,postgres=$postmaster" | tee -a "$work/loadgen.txt" |
+    sed -n 's/.* rps=\([0-9]*\) p50_us=[0-9]* p99_us=\([0-9]*\) .*/\1 \2/p'
+}
+# The same loop of CLI processes calling Health (no database) is the control: on a small VM, the
+# processes' own CPU takes from the partner's share too.
+loop_while() {  # WHAT COMMAND...: partner_get while COMMAND runs in a loop; prints its "rps p99_us"
+  local what=$1; shift
+  : >"$work/loops"
+  (while :; do "$@" >/dev/null; echo >>"$work/loops"; done) &
+  local loop=$!
+  local result; result=$(partner_get)
+  kill $loop; wait $loop 2>/dev/null || true
+  echo "  $what: $result ($(wc -l <"$work/loops") calls of the loop in ~6 s)" >&2
+  echo "$result"
+}
+alone=() control=() searching=()
+for _ in 1 2 3; do
+  alone+=("$(partner_get)"); echo "  alone: ${alone[-1]}" >&2
+  control+=("$(loop_while "health loop" "$cli" health)")
+  searching+=("$(loop_while "search loop" "$cli" --token "$dpo" log search --from "$month")")
+done
+grep -o 'rps=.*' "$work/loadgen.txt" | sed 's/^/  /'
+median() { sort -n | sed -n 2p; }
+summary() {  # NAME "rps p99_us"...
+  local name=$1; shift
+  local rps p99
+  rps=$(printf '%s\n' "$@" | cut -d' ' -f1 | median); p99=$(printf '%s\n' "$@" | cut -d' ' -f2 | median)
+  echo "partner GetCase, concurrency 16, $name: $rps/s, p99 $((p99 / 1000)) ms"
+}
+summary "alone" "${alone[@]}"
+summary "while a CLI Health loop runs (control)" "${control[@]}"
+summary "while a DPO searches a month in a loop" "${searching[@]}"

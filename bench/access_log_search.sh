@@ -6,8 +6,8 @@
 #   the DPO's search: a day three weeks back, the last month, one organisation's last month, the
 #   last month's denials; a case's log (ListCaseAccessLog): the first page, and a page after four
 #   fifths of its entries. Then the partner's GetCase throughput at concurrency 16 (kp-loadgen),
-#   alone and while a DPO searches the last month in a loop (each search a CLI process), with the
-#   CPU per call of kruispuntd and PostgreSQL.
+#   alone and while a DPO searches the last month in a loop (kp-loadgen, one search after another),
+#   in 3 alternating rounds, with the CPU per call of kruispuntd and PostgreSQL.
 #   bench/access_log_search.sh [ENTRIES]   (needs tools/build.sh)
 set -euo pipefail
 entries=${1:-5000000}
@@ -95,23 +95,17 @@ partner_get() {  # prints "rps p99_us", and loadgen's whole line (with the CPU p
     --concurrency 16 --seconds 5 --cpu "kruispuntd=$pid,postgres=$postmaster" | tee -a "$work/loadgen.txt" |
     sed -n 's/.* rps=\([0-9]*\) p50_us=[0-9]* p99_us=\([0-9]*\) .*/\1 \2/p'
 }
-# The same loop of CLI processes calling Health (no database) is the control: on a small VM, the
-# processes' own CPU takes from the partner's share too.
-loop_while() {  # WHAT COMMAND...: partner_get while COMMAND runs in a loop; prints its "rps p99_us"
-  local what=$1; shift
-  : >"$work/loops"
-  (while :; do "$@" >/dev/null; echo >>"$work/loops"; done) &
-  local loop=$!
-  local result; result=$(partner_get)
-  kill $loop; wait $loop 2>/dev/null || true
-  echo "  $what: $result ($(wc -l <"$work/loops") calls of the loop in ~6 s)" >&2
-  echo "$result"
-}
-alone=() control=() searching=()
+# The DPO's loop: one search after another over one connection (kp-loadgen, concurrency 1), for
+# the whole of the partner's measurement.
+alone=() searching=()
 for _ in 1 2 3; do
-  alone+=("$(partner_get)"); echo "  alone: ${alone[-1]}" >&2
-  control+=("$(loop_while "health loop" "$cli" health)")
-  searching+=("$(loop_while "search loop" "$cli" --token "$dpo" log search --from "$month")")
+  alone+=("$(partner_get)")
+  "$loadgen" --addr "$KRUISPUNT_ADDR" --token "$dpo" run --scenario search --concurrency 1 --warmup 0 --seconds 7 \
+    >"$work/search.txt" &
+  loop=$!
+  searching+=("$(partner_get)")
+  wait $loop
+  echo "  alone ${alone[-1]}; searching ${searching[-1]}; the DPO's loop: $(grep -o 'rps=[0-9]* p50_us=[0-9]*' "$work/search.txt")"
 done
 grep -o 'rps=.*' "$work/loadgen.txt" | sed 's/^/  /'
 median() { sort -n | sed -n 2p; }
@@ -122,5 +116,4 @@ summary() {  # NAME "rps p99_us"...
   echo "partner GetCase, concurrency 16, $name: $rps/s, p99 $((p99 / 1000)) ms"
 }
 summary "alone" "${alone[@]}"
-summary "while a CLI Health loop runs (control)" "${control[@]}"
 summary "while a DPO searches a month in a loop" "${searching[@]}"

@@ -5,7 +5,7 @@
 //   kp-loadgen --addr 127.0.0.1:50051 --token JWT seed --cases 1000 [--partner organizations/ORG/people/ID]
 //   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
 //   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
-//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|respond-same|
+//   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|search|respond-same|
 //              respond-different --concurrency 16 --seconds 5 [--list-token JWT] [--key PEM --org ORG]
 //              [--cpu kruispuntd=PID,postgres=PID]
 // With --cpu, the CPU time each named process (with its descendants) and the load generator
@@ -22,6 +22,7 @@
 // "respond-same" has every slot answer the shared one (tokens minted with --key for --org).
 // A slot alternates accepting and withdrawing its acceptance: each is an answer that changes the
 // agreement and appends to the log.
+// "search" has the caller (a DPO's token) search the access log's last 30 days, first page.
 #include <grpcpp/grpcpp.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "common/jwt.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "kruispunt/audit/v1/audit.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
@@ -384,7 +386,8 @@ class Slot {
         health_stub_(grpc::health::v1::Health::NewStub(channel)),
         consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)),
         plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)),
-        deal_stub_(kruispunt::agreements::v1::AgreementService::NewStub(channel)) {}
+        deal_stub_(kruispunt::agreements::v1::AgreementService::NewStub(channel)),
+        audit_stub_(kruispunt::audit::v1::AuditService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -407,6 +410,14 @@ class Slot {
         Done(s.ok() && decision_.decision() != kruispunt::consent::v1::DECISION_PERMIT
                  ? grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "denied")
                  : s);
+      });
+    } else if (scenario_ == "search") {  // the DPO's search of the last 30 days, first page (a dpo token)
+      search_.mutable_start_time()->set_seconds(
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
+          30 * 86400);
+      audit_stub_->async()->SearchAccessLog(ctx_.get(), &search_, &log_, [this](grpc::Status s) {
+        // An empty page would be a wrong answer here (the log was seeded).
+        Done(s.ok() && log_.entries_size() == 0 ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no entries") : s);
       });
     } else if (answering_) {  // respond-same, respond-different: accept, then withdraw, ...
       accepted_ = !accepted_;
@@ -480,6 +491,9 @@ class Slot {
   std::unique_ptr<kruispunt::consent::v1::ConsentService::Stub> consent_stub_;
   std::unique_ptr<kruispunt::careplan::v1::CarePlanService::Stub> plan_stub_;
   std::unique_ptr<kruispunt::agreements::v1::AgreementService::Stub> deal_stub_;
+  std::unique_ptr<kruispunt::audit::v1::AuditService::Stub> audit_stub_;
+  kruispunt::audit::v1::SearchAccessLogRequest search_;
+  kruispunt::audit::v1::ListAccessLogResponse log_;
   kruispunt::careplan::v1::GetCarePlanRequest get_plan_;
   kruispunt::careplan::v1::CarePlan plan_;
   kruispunt::consent::v1::CheckAccessRequest check_;
@@ -558,7 +572,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
   std::vector<Answering> answering;
-  if (scenario == "health") {
+  if (scenario == "health" || scenario == "search") {
   } else if (scenario == "get" || scenario == "check" || scenario == "plan") {
     names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
     if (names.empty()) {
@@ -645,7 +659,7 @@ int main(int argc, char** argv) {
   if (i >= argc) {
     std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner organizations/ORG/people/ID --partner-org ORG] | "
                  "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
-                 "run --scenario get|check|create|plan|health --concurrency N --seconds S [--client clients/ID] "
+                 "run --scenario get|check|create|plan|health|search --concurrency N --seconds S [--client clients/ID] "
                  "[--channels 4] [--list-token T]\n";
     return 64;
   }

@@ -7,9 +7,9 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <stdexcept>
 
@@ -66,13 +66,15 @@ std::string FileSha256(const std::filesystem::path& path) {
   return hash.Hex();
 }
 
-// Writes `content` to `path` through a temporary file, synced, then renamed: the file is either
-// whole or absent.
+// Has `write` write a temporary file, syncs it, then renames it to `path` and syncs the folder:
+// the file is either whole or absent, and stays on disk once this returns (before the month is
+// dropped).
 void WriteWhole(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&)>& write) {
   const auto temporary = std::filesystem::path(path.string() + ".partial");
   write(temporary);
   SyncFile(temporary);
   std::filesystem::rename(temporary, path);
+  SyncFile(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
 }
 
 // Exports the partition's rows (under the transaction's lock) to `path`, gzip-compressed.

@@ -1,5 +1,5 @@
-// The settings' checks that need no server: which listen addresses count as this host only, and
-// where the internal services may be served.
+// The settings' checks that need no server: which listen addresses count as this host only,
+// where the internal services may be served, and what a maintenance job needs.
 #include <gtest/gtest.h>
 
 #include "common/config.h"
@@ -31,6 +31,20 @@ TEST(InternalListen, IsAnotherPortAndPlaintextOnlyOnLoopback) {
   config.internal_listen = "10.1.2.3:50061";
   EXPECT_THROW(ValidateConfig(config), std::invalid_argument);
   config.allow_insecure_remote = 1;
+  EXPECT_NO_THROW(ValidateConfig(config));
+}
+
+// A maintenance job runs as the schemas' owner and needs nothing a server needs; the access log's
+// retention is at least a month, whatever runs.
+TEST(MaintenanceJob, NeedsTheOwnersUrlAndARetentionOfAMonthOrMore) {
+  Config config;
+  config.job = "expire-access-log";
+  EXPECT_THROW(ValidateConfig(config), std::invalid_argument) << "no --migration-database-url";
+  config.migration_database_url = "postgresql:///kruispunt";
+  EXPECT_NO_THROW(ValidateConfig(config)) << "no --database-url, keys or ports needed";
+  config.access_log_retention_months = 0;
+  EXPECT_THROW(ValidateConfig(config), std::invalid_argument);
+  config.access_log_retention_months = 1;
   EXPECT_NO_THROW(ValidateConfig(config));
 }
 

@@ -4,6 +4,9 @@ function(kp_embed_migrations target)
   cmake_parse_arguments(A "" "SCHEMA;DIR" "" ${ARGN})
   file(GLOB files CONFIGURE_DEPENDS ${A_DIR}/*.sql)
   list(SORT files)
+  # The files are read here, at configure time: an edited one must configure again, or the build
+  # would keep embedding its old text (the glob above notices only files added or removed).
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${files})
   set(entries "")
   foreach(f ${files})
     get_filename_component(name ${f} NAME)

@@ -659,7 +659,7 @@ TEST_F(ConsentTest, OnlyWholeMonthsPastRetentionLeaveTheAccessLog) {
   }
   pqxx::nontransaction tx(owner);
   EXPECT_TRUE(tx.exec1("SELECT to_regclass('audit.access_log_y1991m03') IS NULL")[0].as<bool>());
-  EXPECT_FALSE(tx.exec1("SELECT to_regclass(to_char(now() - interval '23 months', '\"audit.access_log_y\"YYYY\"m\"MM')) "
+  EXPECT_FALSE(tx.exec1("SELECT to_regclass('audit.' || audit.access_log_partition_name(now() - interval '23 months')) "
                         "IS NULL")[0].as<bool>()) << "a month within retention stays";
   const auto record = tx.exec(
       "SELECT entry_count, archive_file, archive_sha256, retention = interval '2 years', expired_by = current_user "

@@ -146,7 +146,7 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   // Nor can it reach the access log's partitions but through the log, drop one, create one for a
   // month of its choosing, or read the record of the months that left the log (the owner's).
   const std::string partition =
-      pqxx::nontransaction(conn).exec1("SELECT to_char(now() AT TIME ZONE 'UTC', '\"audit.access_log_y\"YYYY\"m\"MM')")[0]
+      pqxx::nontransaction(conn).exec1("SELECT 'audit.' || audit.access_log_partition_name(now())")[0]
           .as<std::string>();
   refused(partition, "SELECT count(*) FROM " + partition);
   refused(partition, "DROP TABLE " + partition);
@@ -156,7 +156,7 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
   EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)
-      << "the server made them at start";
+      << "the migrations made them, and the server at start";
   EXPECT_NO_THROW(tx.exec("SELECT count(*) FROM audit.access_log"));
 }
 

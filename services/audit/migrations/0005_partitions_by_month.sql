@@ -28,13 +28,20 @@ CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON audit.access_lo
 CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON audit.access_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
 
--- The partition of the month `month` falls in (audit.access_log_yYYYYmMM), with its TRUNCATE
--- guard, unless it exists. Only the schema's owner may create tables here.
+-- The name of the partition of the month `month` falls in (UTC): access_log_yYYYYmMM, e.g.
+-- access_log_y2026m12. The one place that names them: the server and the tests ask it too.
+CREATE FUNCTION audit.access_log_partition_name(month timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+  SELECT to_char(date_trunc('month', month AT TIME ZONE 'UTC'), '"access_log_y"YYYY"m"MM')
+$$;
+
+-- The partition of the month `month` falls in, with its TRUNCATE guard, unless it exists. Only
+-- the schema's owner may create tables here.
 CREATE FUNCTION audit.create_access_log_partition(month timestamptz) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   first timestamp := date_trunc('month', month AT TIME ZONE 'UTC');
-  name  text := to_char(first, '"access_log_y"YYYY"m"MM');
+  name  text := audit.access_log_partition_name(month);
 BEGIN
   IF to_regclass(format('audit.%I', name)) IS NOT NULL THEN
     RETURN false;

@@ -55,10 +55,10 @@ const std::vector<PreparedStatement> kStatements = {
     // This month's partition and the next three, unless they exist (audit/0005; runs with the
     // owner's rights).
     {"audit.create_partitions_ahead", "SELECT audit.create_access_log_partitions_ahead()"},
-    // How many of the next twelve months have their partition (named as audit/0005 names them).
+    // How many of the next twelve months have their partition.
     {"audit.months_ahead",
-     "SELECT count(*) FROM generate_series(1, 12) AS m WHERE to_regclass(to_char(date_trunc('month', "
-     "now() AT TIME ZONE 'UTC') + make_interval(months => m), '\"audit.access_log_y\"YYYY\"m\"MM')) IS NOT NULL"},
+     "SELECT count(*) FROM generate_series(1, 12) AS m WHERE to_regclass('audit.' || "
+     "audit.access_log_partition_name(now() + make_interval(months => m))) IS NOT NULL"},
 };
 
 std::vector<std::string> Numbers(const std::vector<NewEntry>& entries, int NewEntry::*field) {

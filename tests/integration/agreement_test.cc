@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -120,8 +121,6 @@ class AgreementTest : public CaseApiTest {
 
 TEST_F(AgreementTest, TheScenariosAgreements) {
   const auto m = Maria();
-  google::protobuf::Timestamp since;  // a moment before the first event
-  since.set_seconds(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 1);
   ag::Agreement budget;
   ASSERT_TRUE(Propose(token_, m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)},
                       &budget, {Org(m.caw.org)}).ok());
@@ -248,28 +247,38 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
   EXPECT_EQ(verified.entries_checked(), 15);
   EXPECT_EQ(verified.head_hash(), log.back().hash());
 
+  // What changed, in commit order: across the OCMW's cases, then from a cursor in the case.
   ag::ListAgreementChangesRequest changes;
   changes.set_parent("organizations/" + m.ocmw.org);
-  *changes.mutable_since() = since;
   changes.set_page_size(100);
   ag::ListAgreementChangesResponse changed;
   ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
-  EXPECT_EQ(changed.entries_size(), 15);
-  *changes.mutable_since() = log[12].event_time();
-  changes.set_parent(m.name);
+  ASSERT_EQ(changed.entries_size(), 15);
+  for (int i = 0; i < 15; ++i) EXPECT_EQ(changed.entries(i).hash(), log[i].hash());
+  EXPECT_TRUE(changed.next_page_token().empty());
+  ASSERT_FALSE(changed.cursor().empty());
+  changes.set_after_cursor(changed.cursor());  // nothing committed since
   changed.Clear();
   ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
-  EXPECT_EQ(changed.entries_size(), 2);
-  // Without `since`, from the first change; a timestamp that is none is refused on its field.
-  changes.clear_since();
+  EXPECT_EQ(changed.entries_size(), 0);
+  EXPECT_FALSE(changed.cursor().empty());
+  changes.set_parent(m.name);  // the first 13 of the case, then on from that page's cursor
+  changes.clear_after_cursor();
+  changes.set_page_size(13);
   changed.Clear();
   ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
-  EXPECT_EQ(changed.entries_size(), 15);
-  changes.mutable_since()->set_seconds(1795954488);
-  changes.mutable_since()->set_nanos(-1);
-  const auto bad_since = AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed);
-  EXPECT_EQ(bad_since.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ViolationFields(bad_since), std::vector<std::string>{"since"});
+  ASSERT_EQ(changed.entries_size(), 13);
+  EXPECT_FALSE(changed.next_page_token().empty());
+  changes.set_after_cursor(changed.cursor());
+  changed.Clear();
+  ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
+  ASSERT_EQ(changed.entries_size(), 2);
+  EXPECT_EQ(changed.entries(0).sequence(), 14);
+  EXPECT_EQ(changed.entries(1).sequence(), 15);
+  changes.set_after_cursor("not-a-cursor");
+  const auto bad_cursor = AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed);
+  EXPECT_EQ(bad_cursor.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(bad_cursor), std::vector<std::string>{"after_cursor"});
 
   // A stranger sees nothing; ending needs the mandate to propose.
   ag::GetAgreementRequest get;
@@ -287,6 +296,76 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
 }
 
 // Someone changes a log entry in SQL, bypassing the service: verification names that entry.
+// A back office that resumes from its cursor gets every change, also one that committed after a
+// later one was read. A transaction held open here stands in for a writer that took its
+// transaction id and has not committed yet: a change committed meanwhile is not listed before it
+// ends (the cursor stays behind it); then it is. Then 4 writers in 4 cases while the back office
+// (the cases' owner) polls: every entry arrives once, each case's in sequence order.
+TEST_F(AgreementTest, ChangesArriveInCommitOrderWithoutAGap) {
+  std::vector<MariasCase> cases;
+  for (int i = 0; i < 4; ++i) cases.push_back(Maria());
+  ag::ListAgreementChangesRequest request;
+  request.set_parent("organizations/" + org_);
+  request.set_page_size(7);
+  std::map<std::string, std::vector<int64_t>> seen;  // per case name, the sequences in arrival order
+  auto case_of = [](const std::string& agreement) { return agreement.substr(0, agreement.find("/agreements/")); };
+  int polls = 0;
+  auto poll = [&] {  // reads every page from the cursor on; returns how many entries arrived
+    int arrived = 0;
+    for (;;) {
+      ag::ListAgreementChangesResponse page;
+      const auto status = AgreementStub()->ListAgreementChanges(Ctx(token_).get(), request, &page);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) return arrived;
+      ++polls;
+      for (const auto& e : page.entries()) seen[case_of(e.agreement())].push_back(e.sequence());
+      arrived += page.entries_size();
+      request.set_after_cursor(page.cursor());
+      if (page.next_page_token().empty()) return arrived;
+    }
+  };
+  // Other tests' transactions (the other deployment's, on the same database) may hold the
+  // horizon back for a moment: what is due arrives within seconds, never out of order.
+  auto poll_until = [&](int expected) {
+    int arrived = 0;
+    for (int i = 0; i < 100 && arrived < expected; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      arrived += poll();
+    }
+    return arrived;
+  };
+  EXPECT_EQ(poll(), 0);
+
+  const auto& first = cases[0];
+  pqxx::connection writer(Harness::Get().database_url());
+  pqxx::work held(writer);
+  held.exec("SELECT pg_current_xact_id()");  // takes a transaction id, commits nothing yet
+  Proposed(first.name, "Huisarts bespreekt de medicatie", {Org(first.ocmw.org)});
+  EXPECT_EQ(poll(), 0) << "listed past a transaction that had not ended";
+  held.commit();
+  EXPECT_EQ(poll_until(1), 1);
+
+  std::atomic<int> running{4};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      for (int k = 0; k < 8; ++k) Proposed(cases[w].name, "afspraak " + std::to_string(k), {Org(cases[w].ocmw.org)});
+      --running;
+    });
+  int arrived = 0;
+  while (running > 0) arrived += poll();
+  for (auto& t : writers) t.join();
+  arrived += poll_until(32 - arrived);
+  EXPECT_EQ(arrived, 32);
+  EXPECT_GT(polls, 4);
+  for (const auto& c : cases) {
+    std::vector<int64_t> expected;
+    for (const auto& e : Log(token_, c.name)) expected.push_back(e.sequence());
+    EXPECT_EQ(expected.size(), c.name == first.name ? 9u : 8u);
+    EXPECT_EQ(seen[c.name], expected) << c.name;
+  }
+}
+
 TEST_F(AgreementTest, TamperingIsDetected) {
   const auto m = Maria();
   auto a = Proposed(m.name, "CAW start wekelijkse budgetbegeleiding", {Org(m.caw.org), Participant(m.client)});

@@ -103,8 +103,8 @@ TEST(AppendOnlyHistory, RefusesTruncate) {
 }
 
 // The role the services run as cannot change or remove history at all, not even where no trigger
-// would fire (a DELETE that matches nothing), nor switch the triggers off or drop them: it was
-// granted SELECT and INSERT there, and owns nothing. It can still do its work on the tables that
+// would fire (a DELETE that matches nothing), nor switch the triggers off or drop them, nor date
+// an entry back: it was granted SELECT and INSERT there, and owns nothing. It can still do its work on the tables that
 // are not history.
 TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
@@ -153,6 +153,15 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
   refused(partition, "ALTER TABLE audit.access_log DETACH PARTITION " + partition);
   refused(partition, "SELECT audit.create_access_log_partition(now() - interval '5 years')");
   refused("audit.access_log_expiries", "SELECT count(*) FROM audit.access_log_expiries");
+  {  // Nor place an agreement log entry in an older transaction, behind the readers' cursors.
+    pqxx::work tx(conn);
+    EXPECT_TRUE(tx.exec1("WITH e AS (INSERT INTO agreements.log (case_id, sequence, kind, agreement_id, version, "
+                         "event_time, canonical, previous_hash, hash, transaction_id) VALUES (gen_random_uuid(), 1, "
+                         "1, gen_random_uuid(), 1, now(), '{}', '', '', '1') RETURNING transaction_id) "
+                         "SELECT transaction_id = pg_current_xact_id() FROM e")[0]
+                    .as<bool>());
+    tx.abort();
+  }
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
   EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)

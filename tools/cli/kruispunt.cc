@@ -126,7 +126,7 @@ Commands:
   agreement amend cases/ID/agreements/ID --text T --party PARTY [...] (as propose) [--etag E]
   agreement end cases/ID/agreements/ID --reason R [--etag E]
   agreement awaiting organizations/ID                 what awaits your organisation's answer
-  agreement changes (cases/ID | organizations/ID) --since TIME
+  agreement changes (cases/ID | organizations/ID) [--after-cursor C]   in commit order; keep the cursor
   agreement log cases/ID [--page-size N] [--page-token T]
   agreement verify cases/ID                          recompute the log's hash chain
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
@@ -957,7 +957,7 @@ int main(int argc, char** argv) {
   } else if (group == "agreement" && verb == "changes") {
     agreements::ListAgreementChangesRequest r;
     r.set_parent(name);
-    *r.mutable_since() = ParseTime(a.Get("since"));
+    r.set_after_cursor(a.Get("after-cursor"));
     r.set_page_size(ParseInt(a.Get("page-size", "0")));
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<agreements::ListAgreementChangesResponse>();

@@ -246,23 +246,28 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
       const auto& org = call.caller.organization;
       if (req->parent().rfind("organizations/", 0) == 0) RequireOwnOrganization(req->parent(), org);
       else case_id = RequireName(req->parent(), "cases", "parent");
-      Violations v;
-      if (req->has_since()) TimeMicros(v, "since", req->since());
-      v.ThrowIfAny();
-      // Absent: from the first change (none is older than the epoch).
-      const auto since = google::protobuf::util::TimeUtil::ToString(req->since());
-      const Page page = DecodePage(req->page_size(), req->page_token(), "agreement-changes|" + req->parent() + "|" + since);
-      if (!case_id.empty()) {
-        Read(call, db, case_id);
-        resp->set_next_page_token(NextToken(ListChanges(db, {case_id}, since, page.after, page.size, *resp), page));
-        return;
+      // A cursor is a position in commit order, good for any parent; a page token only for its list.
+      const uint64_t cursor_fingerprint = FilterFingerprint("agreement-changes-cursor");
+      Position2 from{0, 0};
+      if (!req->after_cursor().empty()) {
+        const auto cursor = DecodePageToken2(req->after_cursor(), cursor_fingerprint);
+        if (!cursor) throw Error::InvalidArgument({{"after_cursor", "is not a cursor of ListAgreementChanges"}});
+        from = *cursor;
       }
+      const Page page = DecodePage(req->page_size(), req->page_token(),
+                                   "agreement-changes|" + req->parent() + "|" + req->after_cursor());
+      if (!req->page_token().empty()) from = {page.after, page.then};
+      if (!case_id.empty()) Read(call, db, case_id);
       // Across the organisation's cases (owned or taken part in), keeping only the cases whose
       // agreements it may read now.
-      const auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, org);
-      resp->set_next_page_token(NextToken(ListChanges(db, cases, since, page.after, page.size, *resp), page));
-      access_.KeepPermitted(call, db, resp->mutable_entries(),
-                            [](const v1::AgreementLogEntry& e) { return CaseOf(e.agreement()); });
+      const auto cases = case_id.empty() ? team::OrganizationCases(*rt_.clients->team, {db, call}, org)
+                                         : std::vector<std::string>{case_id};
+      const auto read = ListChanges(db, cases, from, page.size, *resp);
+      resp->set_next_page_token(NextToken(read.more ? std::optional(read.next) : std::nullopt, page));
+      resp->set_cursor(EncodePageToken(read.next, cursor_fingerprint));
+      if (case_id.empty())
+        access_.KeepPermitted(call, db, resp->mutable_entries(),
+                              [](const v1::AgreementLogEntry& e) { return CaseOf(e.agreement()); });
     });
   }
 

@@ -101,13 +101,16 @@ const std::vector<PreparedStatement> kStatements = {
     {"agreements.log_page",
      "SELECT " LOG_COLUMNS " FROM agreements.log l WHERE l.case_id = $1::uuid AND l.sequence > $2 "
      "ORDER BY l.sequence LIMIT $3"},
-    // Each case's entries through its (case_id, position) key, at most a page of each: with
-    // "case_id = ANY($1)" the generic plan walked the whole log in position order instead.
+    // Each case's entries in commit order through its (case_id, transaction_id, position) index,
+    // at most a page of each, below the horizon $4 (migration agreements/0005 says why).
     {"agreements.changes",
-     "SELECT " LOG_COLUMNS " FROM unnest($1::uuid[]) AS wanted(case_id) CROSS JOIN LATERAL ("
-     "  SELECT * FROM agreements.log l WHERE l.case_id = wanted.case_id AND l.position > $3 "
-     "  AND l.event_time > $2::timestamptz ORDER BY l.position LIMIT $4) l "
-     "ORDER BY l.position LIMIT $4"},
+     "SELECT " LOG_COLUMNS ", l.transaction_id::text::bigint FROM unnest($1::uuid[]) AS wanted(case_id) "
+     "CROSS JOIN LATERAL (SELECT * FROM agreements.log l WHERE l.case_id = wanted.case_id "
+     "  AND (l.transaction_id, l.position) > ($2::text::xid8, $3) AND l.transaction_id < $4::text::xid8 "
+     "  ORDER BY l.transaction_id, l.position LIMIT $5) l "
+     "ORDER BY l.transaction_id, l.position LIMIT $5"},
+    // Every transaction below it has ended: no entry can still commit there.
+    {"agreements.commit_horizon", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"},
 };
 
 // A party key ("organizations/x", "participants/p") as the API names it.
@@ -356,12 +359,27 @@ std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_i
   });
 }
 
-std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
-                                   const std::string& since, int64_t after, int limit,
-                                   v1::ListAgreementChangesResponse& out) {
-  pqxx::nontransaction tx(conn);
-  const auto rows = tx.exec_prepared("agreements.changes", ArrayLiteral(case_ids), since, after, limit + 1);
-  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadLogEntry(r, *out.add_entries()); });
+ChangesPage ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, Position2 from, int limit,
+                        v1::ListAgreementChangesResponse& out) {
+  // One snapshot for the horizon and the entries: every transaction below the horizon ended
+  // before the snapshot was taken, so the page sees all of its entries or none would exist.
+  pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(conn);
+  const auto horizon = tx.exec_prepared1("agreements.commit_horizon")[0].as<int64_t>();
+  const auto rows =
+      tx.exec_prepared("agreements.changes", ArrayLiteral(case_ids), from.after, from.then, horizon, limit + 1);
+  tx.commit();
+  ChangesPage page{from, false};
+  for (const auto& r : rows) {
+    if (out.entries_size() == limit) {
+      page.more = true;
+      return page;
+    }
+    const int64_t position = ReadLogEntry(r, *out.add_entries());
+    page.next = {r[10].as<int64_t>(), position};
+  }
+  // Everything below the horizon is read: continue there (a cursor never moves back).
+  if (horizon > page.next.after) page.next = {horizon, 0};
+  return page;
 }
 
 }  // namespace kp::agreements

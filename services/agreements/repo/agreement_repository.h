@@ -12,6 +12,7 @@
 
 #include "agreements/domain/agreement_log.h"
 #include "common/db_pool.h"
+#include "common/page_token.h"
 #include "kruispunt/agreements/v1/agreements.pb.h"
 
 namespace kp::agreements {
@@ -84,9 +85,16 @@ std::optional<int64_t> ListAwaiting(pqxx::connection& conn, const std::string& o
 
 std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                v1::ListAgreementLogResponse& out);
-// Entries of the cases after `since` (an RFC 3339 time), by position after `after`.
-std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
-                                   const std::string& since, int64_t after, int limit,
-                                   v1::ListAgreementChangesResponse& out);
+// A position in commit order is (transaction id, position): after `then` of transaction `after`.
+// The entries of the cases that committed after `from`, in commit order (migration
+// agreements/0005), at most `limit`. Returns where the next read continues: after the last entry
+// returned, or, when every entry committed so far was returned, at the horizon (the reading
+// snapshot's xmin), never before `from`. `more` says the page was full.
+struct ChangesPage {
+  Position2 next;
+  bool more = false;
+};
+ChangesPage ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, Position2 from, int limit,
+                        v1::ListAgreementChangesResponse& out);
 
 }  // namespace kp::agreements

@@ -12,12 +12,14 @@ namespace team { class TeamClient; }
 namespace consent { class ConsentClient; }
 namespace audit { class AuditClient; }
 namespace careplan { class CarePlanClient; }
+namespace agreements { class AgreementClient; }
 
 struct PeerClients {
   std::shared_ptr<team::TeamClient> team;
   std::shared_ptr<consent::ConsentClient> consent;
   std::shared_ptr<audit::AuditClient> audit;
   std::shared_ptr<careplan::CarePlanClient> careplan;
+  std::shared_ptr<agreements::AgreementClient> agreements;
 };
 
 }  // namespace kp

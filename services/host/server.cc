@@ -24,6 +24,7 @@
 
 #include "common/files.h"
 #include "audit/client/audit_client.h"
+#include "agreements/client/agreement_client.h"
 #include "careplan/client/careplan_client.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -263,6 +264,11 @@ const std::vector<PeerAddressSetting>& PeerAddressSettings() {
        kruispunt::careplan::v1::CarePlanInternalService::service_full_name(), &Config::careplan_address,
        "--careplan-address", [](PeerClients& clients, Peers& peers) {
          clients.careplan = std::make_shared<careplan::RemoteCarePlanClient>(peers);
+       }},
+      {kruispunt::agreements::v1::AgreementService::service_full_name(),
+       kruispunt::agreements::v1::AgreementInternalService::service_full_name(), &Config::agreements_address,
+       "--agreements-address", [](PeerClients& clients, Peers& peers) {
+         clients.agreements = std::make_shared<agreements::RemoteAgreementClient>(peers);
        }}};
   return settings;
 }

@@ -5,6 +5,7 @@
 #include "careplan/grpc/careplan_service.h"
 #include "cases/grpc/case_service.h"
 #include "consent/grpc/consent_service.h"
+#include "feed/grpc/feed_service.h"
 #include "host/server.h"
 #include "team/grpc/team_service.h"
 
@@ -12,5 +13,6 @@ int main(int argc, char** argv) {
   return kp::RunServerMain(argc, argv, "kruispuntd", "Kruispunt: every service in one process.",
                            {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule(),
                             kp::consent::ConsentServiceModule(), kp::audit::AuditServiceModule(),
-                            kp::careplan::CarePlanServiceModule(), kp::agreements::AgreementServiceModule()});
+                            kp::careplan::CarePlanServiceModule(), kp::agreements::AgreementServiceModule(),
+                            kp::feed::FeedServiceModule()});
 }

@@ -11,6 +11,7 @@
 #include "agreements/grpc/agreement_service.h"
 #include "audit/grpc/audit_service.h"
 #include "careplan/grpc/careplan_service.h"
+#include "feed/grpc/feed_service.h"
 #include "cases/grpc/case_service.h"
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
@@ -86,6 +87,7 @@ void Harness::StartServer(const std::string& url) {
       pqxx::connection conn(database_url_);
       pqxx::connection app(app_database_url_);
       for (const auto& module : AllModules()) {
+        if (!module.migrations) continue;  // a service without a schema of its own (the feed)
         ApplyMigrations(conn, *module.migrations);
         GrantRunTimePrivileges(conn, module.migrations->schema, app.username());
       }
@@ -124,7 +126,7 @@ void Harness::Stop() {
 std::vector<ServiceModule> AllModules() {
   return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
           audit::AuditServiceModule(), careplan::CarePlanServiceModule(),
-          agreements::AgreementServiceModule()};
+          agreements::AgreementServiceModule(), feed::FeedServiceModule()};
 }
 
 Config TestServerConfig() {
@@ -300,6 +302,10 @@ std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub() {
 
 std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
   return agreements_v1::AgreementService::NewStub(Harness::Get().Channel(agreements_v1::AgreementService::service_full_name()));
+}
+
+std::unique_ptr<feed_v1::FeedService::Stub> FeedStub() {
+  return feed_v1::FeedService::NewStub(Harness::Get().Channel(feed_v1::FeedService::service_full_name()));
 }
 
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub() {

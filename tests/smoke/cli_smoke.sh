@@ -88,6 +88,16 @@ agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maan
   | grep -q AGREEMENT_STATUS_IN_FORCE
 "$cli" --json agreement log "$case" --page-size 500 | "$(dirname "$0")/../../tools/verify-agreement-log.py" | grep -q "intact: 2 entries"
 "$cli" agreement verify "$case" | grep -q "intact: true"
+# The organisation's change feed carries both events; from its cursor, nothing more.
+"$cli" --json feed changes "organizations/$org" --kind agreement-answered >"$dir/feed.json"
+python3 - "$dir/feed.json" <<'PY'
+import json, sys
+feed = json.load(open(sys.argv[1]))
+assert [c["kind"] for c in feed["changes"]] == ["CHANGE_KIND_AGREEMENT_ANSWERED"], feed
+assert feed["changes"][0]["agreement_log_entry"]["sequence"] == "2", feed
+PY
+cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cursor"])' "$dir/feed.json")
+[ "$("$cli" --json feed changes "organizations/$org" --after-cursor "$cursor" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("changes", [])))')" = 0 ]
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

@@ -23,6 +23,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "kruispunt/feed/v1/feed.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
@@ -38,6 +39,7 @@ namespace consent = kruispunt::consent::v1;
 namespace audit = kruispunt::audit::v1;
 namespace careplan = kruispunt::careplan::v1;
 namespace agreements = kruispunt::agreements::v1;
+namespace feed = kruispunt::feed::v1;
 
 constexpr int kUsage = 64;
 
@@ -129,6 +131,9 @@ Commands:
   agreement changes (cases/ID | organizations/ID) [--after-cursor C]   in commit order; keep the cursor
   agreement log cases/ID [--page-size N] [--page-token T]
   agreement verify cases/ID                          recompute the log's hash chain
+  feed changes organizations/ID [--after-cursor C] [--case cases/ID] [--kind K ...] [--page-size N]
+      [--page-token T]                               your organisation's changes in commit order; keep
+                                                     the cursor (kinds: agreement-proposed, ...)
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -394,6 +399,7 @@ int main(int argc, char** argv) {
   auto log = audit::AuditService::NewStub(channel);
   auto plans = careplan::CarePlanService::NewStub(channel);
   auto deals = agreements::AgreementService::NewStub(channel);
+  auto changes = feed::FeedService::NewStub(channel);
   auto party = [](const std::string& name) {
     agreements::Party p;
     if (name.rfind("organizations/", 0) == 0) p.set_organization(name);
@@ -962,6 +968,17 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<agreements::ListAgreementChangesResponse>();
     status = deals->ListAgreementChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "feed" && verb == "changes") {
+    feed::ListChangesRequest r;
+    r.set_parent(name);
+    r.set_after_cursor(a.Get("after-cursor"));
+    r.set_case_(a.Get("case"));
+    for (const auto& k : a.All("kind")) r.add_kinds(ParseEnum<feed::ChangeKind>(k, "CHANGE_KIND_", "kind of change"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<feed::ListChangesResponse>();
+    status = changes->ListChanges(&ctx, r, out.get());
     result = std::move(out);
   } else if (group == "agreement" && verb == "log") {
     agreements::ListAgreementLogRequest r;

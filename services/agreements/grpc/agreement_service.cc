@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agreements/client/agreement_client.h"
 #include "agreements/domain/agreement_log.h"
 #include "agreements/domain/agreement_rules.h"
 #include "agreements/grpc/agreement_validation.h"
@@ -17,6 +18,7 @@
 #include "common/pg_values.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "kruispunt/agreements/v1/agreements_internal.grpc.pb.h"
 #include "team/client/team_client.h"
 
 namespace kp::agreements {
@@ -489,6 +491,52 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
   consent::AccessGate access_;
 };
 
+// The change feed's read of the log (ReadLogChanges), on the caller's connection: the entries
+// with where each stands in commit order and who made the change (from its canonical content).
+void ReadLogChangesOn(pqxx::connection& db, const v1::ReadLogChangesRequest& request,
+                      v1::ReadLogChangesResponse& response) {
+  std::vector<std::string> case_ids;
+  for (const auto& name : request.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
+  if (request.limit() < 1 || request.limit() > 1000)
+    throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
+  pqxx::nontransaction tx(db);
+  const Position2 after{request.after().transaction(), request.after().position()};
+  for (auto& change : ReadChanges(tx, case_ids, after, request.horizon(), request.limit())) {
+    auto& out = *response.add_changes();
+    const auto actor = json::parse(change.entry.canonical()).at("actor");
+    out.set_actor_organization("organizations/" + actor.at("organization").get<std::string>());
+    out.set_actor_person(actor.at("person").get<std::string>());
+    out.mutable_position()->set_transaction(change.position.after);
+    out.mutable_position()->set_position(change.position.then);
+    *out.mutable_entry() = std::move(change.entry);
+  }
+}
+
+class LocalAgreementClient final : public AgreementClient {
+ public:
+  v1::ReadLogChangesResponse ReadLogChanges(const PeerContext& context,
+                                            const v1::ReadLogChangesRequest& request) override {
+    v1::ReadLogChangesResponse response;
+    ReadLogChangesOn(context.db, request, response);
+    return response;
+  }
+};
+
+class AgreementInternalServiceImpl final : public v1::AgreementInternalService::CallbackService {
+ public:
+  explicit AgreementInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* ReadLogChanges(CallbackServerContext* ctx, const v1::ReadLogChangesRequest* req,
+                                     v1::ReadLogChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ReadLogChanges", [req, resp](const Call&, pqxx::connection& db) {
+      ReadLogChangesOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule AgreementServiceModule() {
@@ -497,7 +545,9 @@ ServiceModule AgreementServiceModule() {
                        {team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
                         kruispunt::careplan::v1::CarePlanService::service_full_name()},
-                       nullptr, nullptr, {}};  // no other service calls AgreementService; no jobs
+                       [](PeerClients& clients) { clients.agreements = std::make_shared<LocalAgreementClient>(); },
+                       [](Runtime& runtime) { return std::make_unique<AgreementInternalServiceImpl>(runtime); },
+                       {}};  // no jobs
 }
 
 }  // namespace kp::agreements

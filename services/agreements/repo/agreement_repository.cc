@@ -359,26 +359,38 @@ std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_i
   });
 }
 
+int64_t CommitHorizon(pqxx::transaction_base& tx) {
+  return tx.exec_prepared1("agreements.commit_horizon")[0].as<int64_t>();
+}
+
+std::vector<LogChange> ReadChanges(pqxx::transaction_base& tx, const std::vector<std::string>& case_ids,
+                                   Position2 from, int64_t horizon, int limit) {
+  std::vector<LogChange> changes;
+  for (const auto& r : tx.exec_prepared("agreements.changes", ArrayLiteral(case_ids), from.after, from.then, horizon,
+                                        limit)) {
+    auto& change = changes.emplace_back();
+    const int64_t position = ReadLogEntry(r, change.entry);
+    change.position = {r[10].as<int64_t>(), position};
+  }
+  return changes;
+}
+
 ChangesPage ListChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, Position2 from, int limit,
                         v1::ListAgreementChangesResponse& out) {
   // One snapshot for the horizon and the entries: every transaction below the horizon ended
-  // before the snapshot was taken, so the page sees all of its entries or none would exist.
+  // before the snapshot was taken, so the page sees all of its entries.
   pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(conn);
-  const auto horizon = tx.exec_prepared1("agreements.commit_horizon")[0].as<int64_t>();
-  const auto rows =
-      tx.exec_prepared("agreements.changes", ArrayLiteral(case_ids), from.after, from.then, horizon, limit + 1);
+  const int64_t horizon = CommitHorizon(tx);
+  auto changes = ReadChanges(tx, case_ids, from, horizon, limit + 1);
   tx.commit();
-  ChangesPage page{from, false};
-  for (const auto& r : rows) {
-    if (out.entries_size() == limit) {
-      page.more = true;
-      return page;
-    }
-    const int64_t position = ReadLogEntry(r, *out.add_entries());
-    page.next = {r[10].as<int64_t>(), position};
+  ChangesPage page{from, static_cast<int>(changes.size()) > limit};
+  if (page.more) changes.pop_back();
+  for (auto& change : changes) {
+    page.next = change.position;
+    *out.add_entries() = std::move(change.entry);
   }
   // Everything below the horizon is read: continue there (a cursor never moves back).
-  if (horizon > page.next.after) page.next = {horizon, 0};
+  if (!page.more && horizon > page.next.after) page.next = {horizon, 0};
   return page;
 }
 

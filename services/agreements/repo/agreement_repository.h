@@ -85,11 +85,22 @@ std::optional<int64_t> ListAwaiting(pqxx::connection& conn, const std::string& o
 
 std::optional<int64_t> ListLog(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                v1::ListAgreementLogResponse& out);
-// A position in commit order is (transaction id, position): after `then` of transaction `after`.
-// The entries of the cases that committed after `from`, in commit order (migration
-// agreements/0005), at most `limit`. Returns where the next read continues: after the last entry
-// returned, or, when every entry committed so far was returned, at the horizon (the reading
-// snapshot's xmin), never before `from`. `more` says the page was full.
+// A position in commit order is (transaction id, position): after `then` of transaction `after`
+// (migration agreements/0005 says why the log is read so).
+// The transaction id below which every transaction has ended (the snapshot's xmin): no entry
+// can still commit below it.
+int64_t CommitHorizon(pqxx::transaction_base& tx);
+// The entries of the cases that committed after `from` and below `horizon`, in commit order, at
+// most `limit`, each with its position.
+struct LogChange {
+  v1::AgreementLogEntry entry;
+  Position2 position;
+};
+std::vector<LogChange> ReadChanges(pqxx::transaction_base& tx, const std::vector<std::string>& case_ids,
+                                   Position2 from, int64_t horizon, int limit);
+// ListAgreementChanges' page: the entries after `from`, at most `limit`, and where the next read
+// continues: after the last entry returned, or, when every entry committed so far was returned,
+// at the horizon, never before `from`. `more` says the page was full.
 struct ChangesPage {
   Position2 next;
   bool more = false;

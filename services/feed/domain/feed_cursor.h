@@ -1,0 +1,38 @@
+// Where a reader of the change feed stands, in commit order. Each service records its changes in
+// a history table of its own schema, each entry stamped with the id of the transaction that wrote
+// it (e.g. migration agreements/0005). The feed orders all of them by (transaction, source,
+// position): one transaction's changes stay together, its sources in a fixed order, each source's
+// in its own order. It reads only transactions below the horizon (the snapshot's xmin), all of
+// which have ended, so a change can never still appear before a cursor it handed out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kp::feed {
+
+// The services whose changes the feed carries, in the order a transaction's changes are read.
+enum class Source : int { kAgreements = 5 };
+
+struct FeedCursor {
+  int64_t transaction = 0;  // a PostgreSQL transaction id (xid8)
+  int source = 0;           // a Source, or 0 before every source of the transaction
+  int64_t position = 0;     // the source's own position (an identity) within the transaction
+
+  // The cursor at a horizon: before every change of transactions from `horizon` on.
+  static FeedCursor AtHorizon(int64_t horizon) { return {horizon, 0, 0}; }
+  // The position after which source `of` continues: (transaction, position) of that source's own
+  // order. Of the cursor's transaction, a source before the cursor's was read entirely, one after
+  // it not at all.
+  std::pair<int64_t, int64_t> AfterIn(Source of) const;
+  friend auto operator<=>(const FeedCursor&, const FeedCursor&) = default;
+};
+
+// Opaque to readers; "1.{transaction}.{source}.{position}".
+std::string EncodeCursor(const FeedCursor& cursor);
+// nullopt when malformed.
+std::optional<FeedCursor> DecodeCursor(std::string_view text);
+
+}  // namespace kp::feed

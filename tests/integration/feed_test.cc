@@ -1,0 +1,203 @@
+// FeedService through the gRPC API on PostgreSQL: a back office follows the agreements of the
+// cases its organisation takes part in, in commit order, from its cursor; a partner without
+// consent for agreements sees that changes happened, without their content; each delivery is a
+// logged access decision; pages, filters, and bad input.
+#include <set>
+
+#include "integration/harness.h"
+
+namespace kp::test {
+namespace {
+
+using grpc::StatusCode;
+using P = team_v1::Permission;
+using C = consent_v1::DataCategory;
+namespace ag = agreements_v1;
+using feed_v1::Change;
+
+class FeedTest : public CaseApiTest {
+ protected:
+  // Maria's case; the CAW and home nursing may answer agreements. Maria consents to the CAW
+  // reading her agreements, and to home nursing reading the case but not its agreements.
+  MariasCase Maria() {
+    const std::vector<P> answer = {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS};
+    auto m = OpenMariasCase(answer, answer, answer);
+    GrantConsent(token_, m.name, {m.caw.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_AGREEMENTS});
+    GrantConsent(token_, m.name, {m.nursing.org}, {C::DATA_CATEGORY_CASE});
+    return m;
+  }
+
+  ag::Agreement Propose(const MariasCase& m, const std::string& text) {
+    ag::ProposeAgreementRequest request;
+    request.set_parent(m.name);
+    request.mutable_content()->set_text(text);
+    request.mutable_content()->add_required_parties()->set_organization("organizations/" + m.caw.org);
+    ag::Agreement out;
+    const auto status = AgreementStub()->ProposeAgreement(Ctx(token_).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  void Accept(const MariasCase& m, const ag::Agreement& a) {
+    ag::RespondToAgreementRequest request;
+    request.set_name(a.name());
+    request.set_version(a.current().version());
+    request.mutable_party()->set_organization("organizations/" + m.caw.org);
+    request.set_answer(ag::ANSWER_ACCEPT);
+    ag::Agreement out;
+    const auto status = AgreementStub()->RespondToAgreement(Ctx(m.caw.token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static feed_v1::ListChangesRequest Request(const Partner& reader, const std::string& after_cursor = "") {
+    feed_v1::ListChangesRequest request;
+    request.set_parent("organizations/" + reader.org);
+    request.set_after_cursor(after_cursor);
+    return request;
+  }
+
+  static feed_v1::ListChangesResponse List(const std::string& token, const feed_v1::ListChangesRequest& request) {
+    feed_v1::ListChangesResponse out;
+    const auto status = FeedStub()->ListChanges(Ctx(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_FALSE(out.cursor().empty());
+    return out;
+  }
+
+  static grpc::Status Refused(const std::string& token, const feed_v1::ListChangesRequest& request) {
+    feed_v1::ListChangesResponse out;
+    return FeedStub()->ListChanges(Ctx(token).get(), request, &out);
+  }
+};
+
+TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
+  const auto m = Maria();
+  const auto budget = Propose(m, "CAW start wekelijkse budgetbegeleiding");
+  Accept(m, budget);
+
+  // The CAW: both changes with their content, in order, each with who made it.
+  const auto caw = List(m.caw.token, Request(m.caw));
+  ASSERT_EQ(caw.changes_size(), 2);
+  EXPECT_TRUE(caw.next_page_token().empty());
+  const Change& proposed = caw.changes(0);
+  const Change& accepted = caw.changes(1);
+  EXPECT_EQ(proposed.kind(), feed_v1::CHANGE_KIND_AGREEMENT_PROPOSED);
+  EXPECT_EQ(accepted.kind(), feed_v1::CHANGE_KIND_AGREEMENT_ANSWERED);
+  EXPECT_EQ(proposed.id(), m.name + "/agreementLog/1");
+  EXPECT_EQ(accepted.id(), m.name + "/agreementLog/2");
+  for (const auto* c : {&proposed, &accepted}) {
+    EXPECT_EQ(c->case_(), m.name);
+    EXPECT_EQ(c->resource(), budget.name());
+    EXPECT_EQ(c->category(), consent_v1::DATA_CATEGORY_AGREEMENTS);
+    EXPECT_FALSE(c->withheld());
+    EXPECT_TRUE(c->has_agreement_log_entry());
+    EXPECT_TRUE(c->has_time());
+  }
+  EXPECT_EQ(proposed.actor_organization(), "organizations/" + org_);
+  EXPECT_EQ(proposed.actor_person(), person_);
+  EXPECT_EQ(accepted.actor_organization(), "organizations/" + m.caw.org);
+  EXPECT_EQ(accepted.actor_person(), m.caw.person);
+  EXPECT_NE(proposed.agreement_log_entry().canonical().find("budgetbegeleiding"), std::string::npos);
+  EXPECT_EQ(accepted.agreement_log_entry().previous_hash(), proposed.agreement_log_entry().hash());
+
+  // Home nursing takes part without consent for agreements: the same changes, without content.
+  const auto nursing = List(m.nursing.token, Request(m.nursing));
+  ASSERT_EQ(nursing.changes_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(nursing.changes(i).id(), caw.changes(i).id());
+    EXPECT_TRUE(nursing.changes(i).withheld());
+    EXPECT_FALSE(nursing.changes(i).has_agreement_log_entry());
+    EXPECT_EQ(nursing.changes(i).kind(), caw.changes(i).kind());
+  }
+
+  // Each delivery was an access decision, logged in the case's access log.
+  audit_v1::ListCaseAccessLogRequest log_request;
+  log_request.set_parent(m.name);
+  log_request.set_page_size(500);
+  audit_v1::ListAccessLogResponse log;
+  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
+  std::set<std::pair<std::string, bool>> feed_reads;  // organisation, permitted
+  for (const auto& e : log.entries())
+    if (e.rpc() == "kruispunt.feed.v1.FeedService/ListChanges")
+      feed_reads.insert({e.organization(), e.decision() == consent_v1::DECISION_PERMIT});
+  EXPECT_EQ(feed_reads, (std::set<std::pair<std::string, bool>>{{"organizations/" + m.caw.org, true},
+                                                                 {"organizations/" + m.nursing.org, false}}));
+
+  // Resuming from the cursor: nothing until the next change, then only that one.
+  EXPECT_EQ(List(m.caw.token, Request(m.caw, caw.cursor())).changes_size(), 0);
+  const auto second = Propose(m, "OCMW onderzoekt het recht op een verhoogde tegemoetkoming");
+  const auto resumed = List(m.caw.token, Request(m.caw, caw.cursor()));
+  ASSERT_EQ(resumed.changes_size(), 1);
+  EXPECT_EQ(resumed.changes(0).resource(), second.name());
+  // From a change's own cursor: the changes after it.
+  const auto after_first = List(m.caw.token, Request(m.caw, proposed.cursor()));
+  ASSERT_EQ(after_first.changes_size(), 2);
+  EXPECT_EQ(after_first.changes(0).id(), accepted.id());
+}
+
+TEST_F(FeedTest, PagesAndFilters) {
+  const auto m = Maria();
+  const auto a = Propose(m, "Eerste afspraak");
+  Accept(m, a);
+  Propose(m, "Tweede afspraak");
+
+  auto request = Request(m.caw);
+  request.set_page_size(2);
+  const auto first = List(m.caw.token, request);
+  ASSERT_EQ(first.changes_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  EXPECT_EQ(first.cursor(), first.changes(1).cursor());
+  request.set_page_token(first.next_page_token());
+  const auto second = List(m.caw.token, request);
+  ASSERT_EQ(second.changes_size(), 1);
+  EXPECT_EQ(second.changes(0).id(), m.name + "/agreementLog/3");
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  // Only answers; only this case; a case the CAW is not part of (existing or not) reads empty.
+  auto answers = Request(m.caw);
+  answers.add_kinds(feed_v1::CHANGE_KIND_AGREEMENT_ANSWERED);
+  const auto answered = List(m.caw.token, answers);
+  ASSERT_EQ(answered.changes_size(), 1);
+  EXPECT_EQ(answered.changes(0).id(), m.name + "/agreementLog/2");
+  auto this_case = Request(m.caw);
+  this_case.set_case_(m.name);
+  EXPECT_EQ(List(m.caw.token, this_case).changes_size(), 3);
+  const auto other = Maria();
+  Propose(other, "Afspraak in een andere zaak");
+  for (const auto& name : {other.name, std::string("cases/00000000-0000-4000-8000-000000000000")}) {
+    this_case.set_case_(name);
+    EXPECT_EQ(List(m.caw.token, this_case).changes_size(), 0) << name;
+  }
+  // An organisation in no case: no changes, and a cursor to resume from.
+  const auto stranger = MakePartner("vreemde", team_v1::ORGANIZATION_KIND_OTHER);
+  EXPECT_EQ(List(stranger.token, Request(stranger)).changes_size(), 0);
+}
+
+TEST_F(FeedTest, BadInput) {
+  const auto m = Maria();
+  auto request = Request(m.caw);
+  request.set_parent("organizations/" + m.nursing.org);  // another organisation's feed
+  EXPECT_EQ(Refused(m.caw.token, request).error_code(), StatusCode::PERMISSION_DENIED);
+  const auto field_of = [&](const feed_v1::ListChangesRequest& r) {
+    const auto status = Refused(m.caw.token, r);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+    return ViolationFields(status);
+  };
+  request = Request(m.caw);
+  request.set_parent("cases/x");
+  EXPECT_EQ(field_of(request), std::vector<std::string>{"parent"});
+  request = Request(m.caw, "1.2.3");
+  EXPECT_EQ(field_of(request), std::vector<std::string>{"after_cursor"});
+  request = Request(m.caw);
+  request.add_kinds(feed_v1::CHANGE_KIND_UNSPECIFIED);
+  request.add_kinds(static_cast<feed_v1::ChangeKind>(99));
+  request.set_case_("cases/not-a-uuid");
+  request.set_page_size(-1);
+  EXPECT_EQ(field_of(request), (std::vector<std::string>{"kinds[0]", "kinds[1]", "case", "page_size"}));
+  request = Request(m.caw);
+  request.set_page_token(List(m.caw.token, Request(m.caw)).cursor());  // a cursor is not a page token
+  EXPECT_EQ(field_of(request), std::vector<std::string>{"page_token"});
+}
+
+}  // namespace
+}  // namespace kp::test

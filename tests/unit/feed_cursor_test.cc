@@ -1,0 +1,38 @@
+// The change feed's cursor: its text form, and where each source continues from it.
+#include "feed/domain/feed_cursor.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace kp::feed {
+namespace {
+
+TEST(FeedCursor, ReadsBackWhatItWrote) {
+  const FeedCursor cursor{912345678901, static_cast<int>(Source::kAgreements), 42};
+  EXPECT_EQ(EncodeCursor(cursor), "1.912345678901.5.42");
+  EXPECT_EQ(DecodeCursor(EncodeCursor(cursor)), cursor);
+  EXPECT_EQ(DecodeCursor(EncodeCursor(FeedCursor::AtHorizon(77))), (FeedCursor{77, 0, 0}));
+}
+
+TEST(FeedCursor, RefusesAnythingElse) {
+  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "1.2.4.3", "1.-2.5.3", "1.2.5.3.", "1..5.3",
+                           "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999", "MS4yLjUuMw"})
+    EXPECT_FALSE(DecodeCursor(text)) << text;
+}
+
+TEST(FeedCursor, ASourceContinuesAfterWhatWasReadOfTheCursorsTransaction) {
+  const auto agreements = Source::kAgreements;
+  // Within the cursor's source: after its position.
+  EXPECT_EQ((FeedCursor{10, 5, 3}.AfterIn(agreements)), std::make_pair(int64_t{10}, int64_t{3}));
+  // At a horizon (before every source): all of the transaction.
+  EXPECT_EQ(FeedCursor::AtHorizon(10).AfterIn(agreements), std::make_pair(int64_t{10}, int64_t{0}));
+  // After a later source: none of the transaction is left for this one.
+  EXPECT_EQ((FeedCursor{10, 6, 1}.AfterIn(agreements)),
+            std::make_pair(int64_t{10}, std::numeric_limits<int64_t>::max()));
+  EXPECT_LT(FeedCursor::AtHorizon(10), (FeedCursor{10, 5, 1}));
+  EXPECT_LT((FeedCursor{10, 5, 9}), FeedCursor::AtHorizon(11));
+}
+
+}  // namespace
+}  // namespace kp::feed

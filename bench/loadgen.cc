@@ -6,7 +6,8 @@
 //   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
 //   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
 //   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|search|respond-same|
-//              respond-different --concurrency 16 --seconds 5 [--list-token JWT] [--key PEM --org ORG]
+//              respond-different|list-cases|list-participations|case-log --concurrency 16 --seconds 5
+//              [--list-token JWT | --names-file FILE] [--key PEM] [--org ORG]
 //              [--cpu kruispuntd=PID,postgres=PID]
 // With --cpu, the CPU time each named process (with its descendants) and the load generator
 // itself spent in the measured window is reported per call (cpu_us_NAME=), from /proc.
@@ -23,6 +24,11 @@
 // A slot alternates accepting and withdrawing its acceptance: each is an answer that changes the
 // agreement and appends to the log.
 // "search" has the caller (a DPO's token) search the access log's last 30 days, first page.
+// "list-cases" lists the caller's cases, first page; "list-participations" the current
+// participations of organisation --org (the caller's own), first page; "case-log" reads a case's
+// access log, first page. --names-file gives the cases that get, check, plan and case-log read (a
+// case name per line) instead of listing them with --list-token: a large database's reads then
+// spread over more cases than its first listed pages.
 #include <grpcpp/grpcpp.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -378,16 +384,17 @@ std::vector<std::string> ListCaseNames(v1::CaseService::Stub& stub, const std::s
 class Slot {
  public:
   Slot(v1::CaseService::Stub* stub, const std::string& token, const std::string& scenario,
-       const std::vector<std::string>* names, const std::string& client, Clock::time_point end,
+       const std::vector<std::string>* names, const std::string& client, const std::string& org, Clock::time_point end,
        Clock::time_point measure_from, std::atomic<int>* active, std::condition_variable* done,
        std::mutex* mutex, unsigned seed, std::shared_ptr<grpc::Channel> channel, const Answering* answering)
-      : stub_(stub), token_(answering ? answering->token : token), scenario_(scenario), answering_(answering), names_(names), client_(client), end_(end),
+      : stub_(stub), token_(answering ? answering->token : token), scenario_(scenario), answering_(answering), names_(names), client_(client), org_(org), end_(end),
         measure_from_(measure_from), active_(active), done_(done), mutex_(mutex), random_(seed),
         health_stub_(grpc::health::v1::Health::NewStub(channel)),
         consent_stub_(kruispunt::consent::v1::ConsentService::NewStub(channel)),
         plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)),
         deal_stub_(kruispunt::agreements::v1::AgreementService::NewStub(channel)),
-        audit_stub_(kruispunt::audit::v1::AuditService::NewStub(channel)) {}
+        audit_stub_(kruispunt::audit::v1::AuditService::NewStub(channel)),
+        team_stub_(kruispunt::team::v1::TeamService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -419,6 +426,21 @@ class Slot {
         // An empty page would be a wrong answer here (the log was seeded).
         Done(s.ok() && log_.entries_size() == 0 ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no entries") : s);
       });
+    } else if (scenario_ == "list-cases") {
+      stub_->async()->ListCases(ctx_.get(), &list_cases_, &cases_, [this](grpc::Status s) {
+        // An empty page would be a wrong answer here (the caller's cases were seeded).
+        Done(s.ok() && cases_.cases_size() == 0 ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no cases") : s);
+      });
+    } else if (scenario_ == "list-participations") {
+      list_participations_.set_organization("organizations/" + org_);
+      team_stub_->async()->ListParticipations(ctx_.get(), &list_participations_, &participations_, [this](grpc::Status s) {
+        Done(s.ok() && participations_.participants_size() == 0
+                 ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no participations")
+                 : s);
+      });
+    } else if (scenario_ == "case-log") {
+      list_log_.set_parent((*names_)[random_() % names_->size()]);
+      audit_stub_->async()->ListCaseAccessLog(ctx_.get(), &list_log_, &log_, [this](grpc::Status s) { Done(s); });
     } else if (answering_) {  // respond-same, respond-different: accept, then withdraw, ...
       accepted_ = !accepted_;
       if (accepted_) {
@@ -482,6 +504,7 @@ class Slot {
   kruispunt::agreements::v1::Agreement agreement_;
   const std::vector<std::string>* names_;
   const std::string& client_;
+  const std::string& org_;
   Clock::time_point end_, measure_from_, start_;
   std::atomic<int>* active_;
   std::condition_variable* done_;
@@ -492,7 +515,13 @@ class Slot {
   std::unique_ptr<kruispunt::careplan::v1::CarePlanService::Stub> plan_stub_;
   std::unique_ptr<kruispunt::agreements::v1::AgreementService::Stub> deal_stub_;
   std::unique_ptr<kruispunt::audit::v1::AuditService::Stub> audit_stub_;
+  std::unique_ptr<kruispunt::team::v1::TeamService::Stub> team_stub_;
   kruispunt::audit::v1::SearchAccessLogRequest search_;
+  kruispunt::audit::v1::ListCaseAccessLogRequest list_log_;
+  v1::ListCasesRequest list_cases_;
+  v1::ListCasesResponse cases_;
+  kruispunt::team::v1::ListParticipationsRequest list_participations_;
+  kruispunt::team::v1::ListParticipationsResponse participations_;
   kruispunt::audit::v1::ListAccessLogResponse log_;
   kruispunt::careplan::v1::GetCarePlanRequest get_plan_;
   kruispunt::careplan::v1::CarePlan plan_;
@@ -566,15 +595,27 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   const double warmup = f.count("warmup") ? std::stod(f.at("warmup")) : 1;
   const int channel_count = f.count("channels") ? std::stoi(f.at("channels")) : 4;
   const std::string client = f.count("client") ? f.at("client") : "";
+  const std::string org = f.count("org") ? f.at("org") : "";
 
   auto channels = Channels(addr, channel_count);
   std::vector<std::unique_ptr<v1::CaseService::Stub>> stubs;
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
   std::vector<Answering> answering;
-  if (scenario == "health" || scenario == "search") {
-  } else if (scenario == "get" || scenario == "check" || scenario == "plan") {
-    names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
+  if (scenario == "health" || scenario == "search" || scenario == "list-cases") {
+  } else if (scenario == "list-participations") {
+    if (org.empty()) {
+      std::cerr << "run: list-participations needs --org (the caller's organisation)\n";
+      return 1;
+    }
+  } else if (scenario == "get" || scenario == "check" || scenario == "plan" || scenario == "case-log") {
+    if (f.count("names-file")) {
+      std::ifstream file(f.at("names-file"));
+      for (std::string line; std::getline(file, line);)
+        if (!line.empty()) names.push_back(line);
+    } else {
+      names = ListCaseNames(*stubs[0], f.count("list-token") ? f.at("list-token") : token);
+    }
     if (names.empty()) {
       std::cerr << "run: no cases to read; seed first\n";
       return 1;
@@ -603,7 +644,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   std::vector<std::unique_ptr<Slot>> slots;
   for (int i = 0; i < concurrency; ++i)
     slots.push_back(std::make_unique<Slot>(stubs[i % stubs.size()].get(), token, scenario, &names,
-                                           client, end, measure_from, &active, &done, &mutex, 1234u + i,
+                                           client, org, end, measure_from, &active, &done, &mutex, 1234u + i,
                                            channels[i % channels.size()],
                                            answering.empty() ? nullptr : &answering[static_cast<std::size_t>(i)]));
   const auto watch = CpuWatch(f);
@@ -659,8 +700,9 @@ int main(int argc, char** argv) {
   if (i >= argc) {
     std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner organizations/ORG/people/ID --partner-org ORG] | "
                  "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
-                 "run --scenario get|check|create|plan|health|search --concurrency N --seconds S [--client clients/ID] "
-                 "[--channels 4] [--list-token T]\n";
+                 "run --scenario get|check|create|plan|health|search|list-cases|list-participations|case-log "
+                 "--concurrency N --seconds S [--client clients/ID] [--org ORG] [--channels 4] "
+                 "[--list-token T | --names-file FILE]\n";
     return 64;
   }
   const std::string command = argv[i];

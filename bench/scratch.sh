@@ -10,7 +10,7 @@ cli=$build/tools/kruispunt
 work=$(mktemp -d)
 chmod 755 "$work"  # the cluster runs as its own user (deploy/pg.sh)
 scratch_cleanup() {
-  kill "${pid:-0}" 2>/dev/null || true
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi  # unset: nothing (kill 0 would end the whole group)
   "$root/deploy/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }

@@ -14,9 +14,13 @@ pqxx::connection& DbPool::Session::conn() {
     // Our statements are index lookups whose generic plan is the right one. Left to choose,
     // PostgreSQL keeps re-planning some of them on every execution (~250 us each) because their
     // custom plans look cheaper on paper.
+    // Nor parallel workers: a generic plan that expects many rows (an organisation's cases at 1M
+    // cases) started workers on every call, and the calls then waited for them to start and stop
+    // (bench/scale.sh: ListCases at 1M cases spent most of its time in IPC waits).
     {
       pqxx::nontransaction tx(*fresh);
       tx.exec("SET plan_cache_mode = force_generic_plan");
+      tx.exec("SET max_parallel_workers_per_gather = 0");
     }
     for (const auto& statement : pool_.statements_) fresh->prepare(statement.name, statement.sql);
     Replace(std::move(fresh));

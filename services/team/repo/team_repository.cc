@@ -118,10 +118,14 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT case_id::text FROM team.cases WHERE owner_org = $1 "
      "UNION SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())"},
+    // Through the organisation's own participations and its own cases (both by index): as a join
+    // with the cases it does not own, the generic plan read every case of the zone (bench/scale.sh:
+    // 375 ms at 1M cases; now 22 ms for a partner in 5,000 of them).
     {"team.partner_cases",
-     "SELECT DISTINCT p.case_id::text FROM team.participations p JOIN team.cases c USING (case_id) "
-     "WHERE p.organization = $1 AND c.owner_org <> $1 AND p.end_time IS NULL "
-     "AND (p.valid_until IS NULL OR p.valid_until > now())"},
+     "SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
+     "AND (p.valid_until IS NULL OR p.valid_until > now()) "
+     "AND NOT EXISTS (SELECT FROM team.cases c WHERE c.case_id = p.case_id AND c.owner_org = $1) "
+     "GROUP BY p.case_id"},
     {"team.case_register",
      "INSERT INTO team.cases AS c (case_id, owner_org, client_id, case_state) "
      "VALUES ($1::uuid, $2, $3::uuid, $4) ON CONFLICT (case_id) DO UPDATE "

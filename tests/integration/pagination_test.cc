@@ -11,12 +11,14 @@ using grpc::StatusCode;
 
 class PaginationTest : public CaseApiTest {
  protected:
-  // Every case name over all pages, in order.
-  std::vector<std::string> ListAll(v1::ListCasesRequest request) {
+  // Every case name over all pages, in order (as the fixture's organisation, or `token`'s).
+  std::vector<std::string> ListAll(v1::ListCasesRequest request, const std::string& token = "",
+                                   int* pages_read = nullptr) {
     std::vector<std::string> names;
     for (int pages = 0; pages < 1000; ++pages) {
+      if (pages_read) *pages_read = pages + 1;
       v1::ListCasesResponse page;
-      auto status = stub_->ListCases(Ctx(token_).get(), request, &page);
+      auto status = stub_->ListCases(Ctx(token.empty() ? token_ : token).get(), request, &page);
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
       EXPECT_LE(page.cases_size(), request.page_size() == 0 ? 50 : request.page_size());
@@ -55,6 +57,32 @@ TEST_F(PaginationTest, EveryExistingCaseAppearsExactlyOnceWhileOthersAreInserted
   EXPECT_EQ(unique.size(), names.size()) << "no case is listed twice";
   for (const auto& name : before) EXPECT_EQ(unique.count(name), 1u) << name;
   EXPECT_GT(inserted.load(), 0);
+}
+
+// An organisation's own cases come first, oldest first; then, in the same page once they run out,
+// the cases it takes part in, in the order it joined them: each page reads about a page of rows,
+// however many cases the organisation has.
+TEST_F(PaginationTest, OwnCasesFirstThenTheCasesItTakesPartIn) {
+  const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 3; ++i) expected.push_back(CreateCase(caw.token, CreateClient(caw.token).name()).name());
+  for (int i = 0; i < 4; ++i) {
+    const auto c = CreateCase(token_, CreateClient(token_).name());
+    AppointCoordinator(c.name());
+    team_v1::Participant added;
+    ASSERT_TRUE(AddParticipant(token_, c.name(), caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                               {team_v1::PERMISSION_READ_CASE}, &added).ok());
+    GrantConsent(token_, c.name(), {caw.org}, {consent_v1::DATA_CATEGORY_CASE});
+    expected.push_back(c.name());
+  }
+  v1::ListCasesRequest request;
+  request.set_page_size(2);
+  int pages = 0;
+  EXPECT_EQ(ListAll(request, caw.token, &pages), expected);
+  EXPECT_EQ(pages, 4);  // [own, own], [own, taken part in], [..., ...], [...]
+  request.set_page_size(0);
+  EXPECT_EQ(ListAll(request, caw.token, &pages), expected);
+  EXPECT_EQ(pages, 1);
 }
 
 TEST_F(PaginationTest, FiltersByStateLifeDomainAndClientInsz) {

@@ -101,16 +101,18 @@ const std::vector<PreparedStatement> kStatements = {
     // case). The optional state and life domain filters only narrow what that path reads. The
     // owned cases are read in order through (owner_org, case_seq), a page at most, and the
     // partner's by their keys: one condition "owner or partner" read every owned case and sorted.
-    {"cases.case_list",
-     "SELECT " CASE_COLUMNS " FROM ("
-     "  (SELECT * FROM cases.cases WHERE owner_org = $1 AND case_seq > $2 "
-     "   AND ($3::smallint IS NULL OR state = $3) AND ($4::smallint IS NULL OR $4 = ANY (life_domains)) "
-     "   ORDER BY case_seq LIMIT $5) "
-     "  UNION ALL "
-     "  (SELECT p.* FROM unnest($6::uuid[]) AS wanted(case_id) JOIN cases.cases p USING (case_id) "
-     "   WHERE p.owner_org <> $1 AND p.case_seq > $2 "
-     "   AND ($3::smallint IS NULL OR p.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (p.life_domains)))"
-     ") c JOIN cases.clients cl USING (client_id) ORDER BY c.case_seq LIMIT $5"},
+    // The organisation's own cases, oldest first.
+    {"cases.case_list_owned",
+     "SELECT " CASE_COLUMNS " FROM cases.cases c JOIN cases.clients cl USING (client_id) "
+     "WHERE c.owner_org = $1 AND c.case_seq > $2 "
+     "AND ($3::smallint IS NULL OR c.state = $3) AND ($4::smallint IS NULL OR $4 = ANY (c.life_domains)) "
+     "ORDER BY c.case_seq LIMIT $5"},
+    // Named cases (a page of those an organisation takes part in), in the order named.
+    {"cases.case_list_by_ids",
+     "SELECT " CASE_COLUMNS " FROM unnest($1::uuid[]) WITH ORDINALITY AS wanted(case_id, n) "
+     "JOIN cases.cases c USING (case_id) JOIN cases.clients cl USING (client_id) "
+     "WHERE ($2::smallint IS NULL OR c.state = $2) AND ($3::smallint IS NULL OR $3 = ANY (c.life_domains)) "
+     "ORDER BY wanted.n"},
     {"cases.case_list_by_insz",
      "SELECT " CASE_COLUMNS " FROM cases.clients cl JOIN cases.cases c USING (client_id) "
      "WHERE cl.registering_org = $1 AND cl.insz = $6 AND c.owner_org = $1 AND c.case_seq > $2 "
@@ -295,15 +297,22 @@ bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, cons
   return true;
 }
 
-std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
-                                 const std::vector<std::string>& partner_cases, const CaseListFilter& f,
-                                 int64_t after_seq, int limit, v1::ListCasesResponse& out) {
+std::optional<int64_t> ListOwnedCases(pqxx::connection& conn, const std::string& org, const CaseListFilter& f,
+                                      int64_t after_seq, int limit, v1::ListCasesResponse& out) {
   pqxx::nontransaction tx(conn);
   auto rows = f.client_insz ? tx.exec_prepared("cases.case_list_by_insz", org, after_seq, f.state, f.life_domain,
                                                limit + 1, *f.client_insz)
-                            : tx.exec_prepared("cases.case_list", org, after_seq, f.state, f.life_domain,
-                                               limit + 1, ArrayLiteral(partner_cases));
+                            : tx.exec_prepared("cases.case_list_owned", org, after_seq, f.state, f.life_domain,
+                                               limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadCase(r, *out.add_cases()); });
+}
+
+void ListCasesByIds(pqxx::connection& conn, const std::vector<std::string>& case_ids, const CaseListFilter& f,
+                    v1::ListCasesResponse& out) {
+  if (case_ids.empty()) return;
+  pqxx::nontransaction tx(conn);
+  for (const auto& r : tx.exec_prepared("cases.case_list_by_ids", ArrayLiteral(case_ids), f.state, f.life_domain))
+    ReadCase(r, *out.add_cases());
 }
 
 std::optional<int64_t> ListStatusChanges(pqxx::connection& conn, const std::string& case_id,

@@ -86,9 +86,13 @@ bool TransitionCase(pqxx::transaction_base& tx, const std::string& case_id, cons
                     std::optional<int> expected_version, const std::string& person, v1::Case& out);
 // The cases the organisation owns, and those of `partner_cases` (ids), in creation order; with a
 // client's INSZ in the filter, only its own cases of its own client with that INSZ.
-std::optional<int64_t> ListCases(pqxx::connection& conn, const std::string& org,
-                                 const std::vector<std::string>& partner_cases, const CaseListFilter& filter,
-                                 int64_t after_seq, int limit, v1::ListCasesResponse& out);
+// The organisation's own cases after `after_seq`, oldest first, at most `limit` (filtered; by the
+// client's INSZ when the filter names one); the last one's sequence when there are more.
+std::optional<int64_t> ListOwnedCases(pqxx::connection& conn, const std::string& org, const CaseListFilter& filter,
+                                      int64_t after_seq, int limit, v1::ListCasesResponse& out);
+// The named cases that pass the filter's state and life domain, in the order named.
+void ListCasesByIds(pqxx::connection& conn, const std::vector<std::string>& case_ids, const CaseListFilter& filter,
+                    v1::ListCasesResponse& out);
 // The version a case read from here carries (its etag).
 int CaseVersion(const v1::Case& c);
 

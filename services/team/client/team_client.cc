@@ -67,6 +67,22 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
   return ids;
 }
 
+std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(TeamClient& team, const PeerContext& context,
+                                                              const std::string& org_id, int64_t after_position,
+                                                              int limit) {
+  v1::ListOrganizationCasesRequest request;
+  request.set_organization(OrganizationName(org_id));
+  request.set_partner_only(true);
+  request.set_limit(limit);
+  request.set_after_position(after_position);
+  const auto response = team.ListOrganizationCases(context, request);
+  RequireOneAnswerEach(response.positions_size(), static_cast<std::size_t>(response.cases_size()), "the team service");
+  std::vector<std::pair<std::string, int64_t>> page;
+  for (int i = 0; i < response.cases_size(); ++i)
+    page.emplace_back(response.cases(i).substr(std::string_view("cases/").size()), response.positions(i));
+  return page;
+}
+
 std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, const PeerContext& context,
                                                           const std::vector<std::string>& org_ids) {
   std::map<std::string, v1::Organization> found;

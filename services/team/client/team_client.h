@@ -56,6 +56,11 @@ std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, cons
 // part in without owning them.
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
                                            bool partner_only = false);
+// A page of the cases the organisation takes part in now without owning them, in the order it
+// joined them: (case id, position) after `after_position`, at most `limit` (1 to 1000).
+std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(TeamClient& team, const PeerContext& context,
+                                                              const std::string& org_id, int64_t after_position,
+                                                              int limit);
 
 // A person's names. A professional's person id is their token subject, which only their own
 // organisation vouches for: it is unique within that organisation, so a professional is stored

@@ -126,6 +126,18 @@ const std::vector<PreparedStatement> kStatements = {
      "AND (p.valid_until IS NULL OR p.valid_until > now()) "
      "AND NOT EXISTS (SELECT FROM team.cases c WHERE c.case_id = p.case_id AND c.owner_org = $1) "
      "GROUP BY p.case_id"},
+    // A page of them in the order the organisation joined them: each case at the organisation's
+    // first active participation in it, found through the organisation's participations in
+    // order, so a page reads about a page of rows whatever the organisation's number of cases.
+    {"team.partner_cases_page",
+     "SELECT p.case_id::text, p.participant_seq FROM team.participations p "
+     "WHERE p.organization = $1 AND p.end_time IS NULL AND p.participant_seq > $2 "
+     "AND (p.valid_until IS NULL OR p.valid_until > now()) "
+     "AND NOT EXISTS (SELECT FROM team.cases c WHERE c.case_id = p.case_id AND c.owner_org = $1) "
+     "AND NOT EXISTS (SELECT FROM team.participations q WHERE q.case_id = p.case_id AND q.organization = $1 "
+     "  AND q.end_time IS NULL AND (q.valid_until IS NULL OR q.valid_until > now()) "
+     "  AND q.participant_seq < p.participant_seq) "
+     "ORDER BY p.participant_seq LIMIT $3"},
     {"team.case_register",
      "INSERT INTO team.cases AS c (case_id, owner_org, client_id, case_state) "
      "VALUES ($1::uuid, $2, $3::uuid, $4) ON CONFLICT (case_id) DO UPDATE "
@@ -467,6 +479,15 @@ std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::st
   for (const auto& row : tx.exec_prepared(partner_only ? "team.partner_cases" : "team.organization_cases", org_id))
     ids.push_back(row[0].as<std::string>());
   return ids;
+}
+
+std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(pqxx::connection& conn, const std::string& org_id,
+                                                              int64_t after_position, int limit) {
+  pqxx::nontransaction tx(conn);
+  std::vector<std::pair<std::string, int64_t>> page;
+  for (const auto& row : tx.exec_prepared("team.partner_cases_page", org_id, after_position, limit))
+    page.emplace_back(row[0].as<std::string>(), row[1].as<int64_t>());
+  return page;
 }
 
 }  // namespace kp::team

@@ -161,6 +161,10 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
 // The cases the organisation owns or has an active participation in (case ids); partner_only: only
 // those it takes part in without owning them.
 std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id, bool partner_only);
+// A page of the cases the organisation takes part in now without owning them, in the order it
+// joined them: (case id, position) after `after_position`, at most `limit`.
+std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(pqxx::connection& conn, const std::string& org_id,
+                                                              int64_t after_position, int limit);
 // The same, in the caller's transaction.
 std::vector<TeamFact> Describe(pqxx::transaction_base& tx, const std::vector<TeamQuery>& queries);
 

@@ -55,11 +55,9 @@ void RequireCaseOpen(int case_state) {
     throw Error::FailedPrecondition("CASE_CLOSED", "a closed case is read-only; reopen it first");
 }
 
-std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
-                                           bool partner_only) {
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id) {
   v1::ListOrganizationCasesRequest request;
   request.set_organization(OrganizationName(org_id));
-  request.set_partner_only(partner_only);
   const auto response = team.ListOrganizationCases(context, request);
   std::vector<std::string> ids;
   for (const auto& name : response.cases())

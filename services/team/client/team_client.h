@@ -52,10 +52,8 @@ void RequireCaseOpen(int case_state);
 // by id: one call however many are asked (at most 100).
 std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, const PeerContext& context,
                                                           const std::vector<std::string>& org_ids);
-// The ids of the cases the organisation owns or takes part in now; partner_only: only those it takes
-// part in without owning them.
-std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id,
-                                           bool partner_only = false);
+// The ids of the cases the organisation owns or takes part in now.
+std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id);
 // A page of the cases the organisation takes part in now without owning them, in the order it
 // joined them: (case id, position) after `after_position`, at most `limit` (1 to 1000).
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(TeamClient& team, const PeerContext& context,

@@ -70,13 +70,12 @@ void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest&
 void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCasesRequest& req,
                              v1::ListOrganizationCasesResponse& resp) {
   const auto org = RequireOrganizationName(req.organization(), "organization");
-  if (req.limit() == 0) {
-    for (const auto& id : OrganizationCases(db, org, req.partner_only())) resp.add_cases("cases/" + id);
+  if (!req.partner_only()) {
+    for (const auto& id : OrganizationCases(db, org)) resp.add_cases("cases/" + id);
     return;
   }
   Violations v;
-  if (!req.partner_only()) v.Add("limit", "pages only the cases taken part in (partner_only)");
-  if (req.limit() < 0 || req.limit() > 1000) v.Add("limit", "is from 1 to 1000");
+  if (req.limit() < 1 || req.limit() > 1000) v.Add("limit", "is from 1 to 1000");
   if (req.after_position() < 0) v.Add("after_position", "is a position of an earlier page, or 0");
   v.ThrowIfAny();
   for (const auto& [id, position] : PartnerCasesPage(db, org, req.after_position(), req.limit())) {

@@ -118,17 +118,10 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT case_id::text FROM team.cases WHERE owner_org = $1 "
      "UNION SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())"},
-    // Through the organisation's own participations and its own cases (both by index): as a join
-    // with the cases it does not own, the generic plan read every case of the zone (bench/scale.sh:
-    // 375 ms at 1M cases; now 22 ms for a partner in 5,000 of them).
-    {"team.partner_cases",
-     "SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
-     "AND (p.valid_until IS NULL OR p.valid_until > now()) "
-     "AND NOT EXISTS (SELECT FROM team.cases c WHERE c.case_id = p.case_id AND c.owner_org = $1) "
-     "GROUP BY p.case_id"},
-    // A page of them in the order the organisation joined them: each case at the organisation's
-    // first active participation in it, found through the organisation's participations in
-    // order, so a page reads about a page of rows whatever the organisation's number of cases.
+    // A page of the cases the organisation takes part in without owning them, in the order it
+    // joined them: each case at the organisation's first active participation in it, found
+    // through the organisation's participations in order, so that a page reads about a page of
+    // rows however many cases the organisation has (bench/scale.sh).
     {"team.partner_cases_page",
      "SELECT p.case_id::text, p.participant_seq FROM team.participations p "
      "WHERE p.organization = $1 AND p.end_time IS NULL AND p.participant_seq > $2 "
@@ -473,10 +466,10 @@ std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<Te
   return Describe(tx, queries);
 }
 
-std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id, bool partner_only) {
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id) {
   pqxx::nontransaction tx(conn);
   std::vector<std::string> ids;
-  for (const auto& row : tx.exec_prepared(partner_only ? "team.partner_cases" : "team.organization_cases", org_id))
+  for (const auto& row : tx.exec_prepared("team.organization_cases", org_id))
     ids.push_back(row[0].as<std::string>());
   return ids;
 }

@@ -158,9 +158,8 @@ struct TeamFact {
   std::vector<ParticipantFact> participants;       // per asked id, in order
 };
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
-// The cases the organisation owns or has an active participation in (case ids); partner_only: only
-// those it takes part in without owning them.
-std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id, bool partner_only);
+// The cases the organisation owns or has an active participation in (case ids).
+std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id);
 // A page of the cases the organisation takes part in now without owning them, in the order it
 // joined them: (case id, position) after `after_position`, at most `limit`.
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(pqxx::connection& conn, const std::string& org_id,

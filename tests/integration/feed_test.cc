@@ -2,7 +2,9 @@
 // cases its organisation takes part in, in commit order, from its cursor; a partner without
 // consent for agreements sees that changes happened, without their content; each delivery is a
 // logged access decision; pages, filters, and bad input.
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "integration/harness.h"
 
@@ -64,6 +66,18 @@ class FeedTest : public CaseApiTest {
     return out;
   }
 
+  // The changes once at least `count` have arrived: a transaction still running elsewhere (another
+  // test's, on the same database) may hold the latest back for a moment, never reorder them.
+  static feed_v1::ListChangesResponse ListOnce(const std::string& token, const feed_v1::ListChangesRequest& request,
+                                               int count) {
+    auto out = List(token, request);
+    for (int tries = 0; tries < 100 && out.changes_size() < count; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      out = List(token, request);
+    }
+    return out;
+  }
+
   static grpc::Status Refused(const std::string& token, const feed_v1::ListChangesRequest& request) {
     feed_v1::ListChangesResponse out;
     return FeedStub()->ListChanges(Ctx(token).get(), request, &out);
@@ -76,7 +90,7 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
   Accept(m, budget);
 
   // The CAW: both changes with their content, in order, each with who made it.
-  const auto caw = List(m.caw.token, Request(m.caw));
+  const auto caw = ListOnce(m.caw.token, Request(m.caw), 2);
   ASSERT_EQ(caw.changes_size(), 2);
   EXPECT_TRUE(caw.next_page_token().empty());
   const Change& proposed = caw.changes(0);
@@ -126,7 +140,7 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
   // Resuming from the cursor: nothing until the next change, then only that one.
   EXPECT_EQ(List(m.caw.token, Request(m.caw, caw.cursor())).changes_size(), 0);
   const auto second = Propose(m, "OCMW onderzoekt het recht op een verhoogde tegemoetkoming");
-  const auto resumed = List(m.caw.token, Request(m.caw, caw.cursor()));
+  const auto resumed = ListOnce(m.caw.token, Request(m.caw, caw.cursor()), 1);
   ASSERT_EQ(resumed.changes_size(), 1);
   EXPECT_EQ(resumed.changes(0).resource(), second.name());
   // From a change's own cursor: the changes after it.
@@ -141,6 +155,7 @@ TEST_F(FeedTest, PagesAndFilters) {
   Accept(m, a);
   Propose(m, "Tweede afspraak");
 
+  ASSERT_EQ(ListOnce(m.caw.token, Request(m.caw), 3).changes_size(), 3);  // all three committed and visible
   auto request = Request(m.caw);
   request.set_page_size(2);
   const auto first = List(m.caw.token, request);

@@ -88,8 +88,13 @@ agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maan
   | grep -q AGREEMENT_STATUS_IN_FORCE
 "$cli" --json agreement log "$case" --page-size 500 | "$(dirname "$0")/../../tools/verify-agreement-log.py" | grep -q "intact: 2 entries"
 "$cli" agreement verify "$case" | grep -q "intact: true"
-# The organisation's change feed carries both events; from its cursor, nothing more.
-"$cli" --json feed changes "organizations/$org" --kind agreement-answered >"$dir/feed.json"
+# The organisation's change feed carries the answer (a transaction still running in a test beside
+# this one may hold it back a moment); from its cursor, nothing more.
+for _ in $(seq 1 100); do
+  "$cli" --json feed changes "organizations/$org" --kind agreement-answered >"$dir/feed.json"
+  grep -q CHANGE_KIND_AGREEMENT_ANSWERED "$dir/feed.json" && break
+  sleep 0.05
+done
 python3 - "$dir/feed.json" <<'PY'
 import json, sys
 feed = json.load(open(sys.argv[1]))

@@ -47,24 +47,35 @@ class AccessGate {
   // a case's team and consents, of which a participant without the mandate learns nothing.
   void RequireOrNotFound(const Call& call, pqxx::connection& db, const Question& question);
 
-  // Keeps only the listed items whose case the caller may read now (each case asked once): a
-  // denial leaves an item out; no decision at all fails the call. `case_of(item)` gives an
-  // item's case id.
+  // Whether the caller may read each listed item's case now (each case asked once, each decision
+  // logged); no decision at all fails the call. `case_of(item)` gives an item's case id.
   template <class Item, class CaseOf>
-  void KeepPermitted(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<Item>* items,
-                     CaseOf case_of) {
+  std::vector<bool> Permitted(const Call& call, pqxx::connection& db,
+                              const google::protobuf::RepeatedPtrField<Item>& items, CaseOf case_of) {
     std::vector<std::size_t> question_of;
     std::vector<Question> questions;
     std::map<std::string, std::size_t> asked;
-    for (const auto& item : *items) {
+    for (const auto& item : items) {
       const auto [it, added] = asked.emplace(case_of(item), questions.size());
       if (added) questions.push_back(For(call, it->first));
       question_of.push_back(it->second);
     }
+    std::vector<bool> permitted;
+    if (questions.empty()) return permitted;
     const auto verdicts = Verdicts(call, db, questions);
+    for (const auto question : question_of) permitted.push_back(verdicts[question].ok());
+    return permitted;
+  }
+
+  // Keeps only the listed items whose case the caller may read now (Permitted): a denial leaves
+  // an item out.
+  template <class Item, class CaseOf>
+  void KeepPermitted(const Call& call, pqxx::connection& db, google::protobuf::RepeatedPtrField<Item>* items,
+                     CaseOf case_of) {
+    const auto permitted = Permitted(call, db, *items, case_of);
     google::protobuf::RepeatedPtrField<Item> kept;
-    for (std::size_t k = 0; k < question_of.size(); ++k)
-      if (verdicts[question_of[k]].ok()) kept.Add(std::move(*items->Mutable(static_cast<int>(k))));
+    for (std::size_t k = 0; k < permitted.size(); ++k)
+      if (permitted[k]) kept.Add(std::move(*items->Mutable(static_cast<int>(k))));
     items->Swap(&kept);
   }
 

@@ -163,15 +163,11 @@ class FeedServiceImpl final : public v1::FeedService::CallbackService {
   // content.
   void WithholdWhatMayNotBeRead(const Call& call, pqxx::connection& db,
                                 google::protobuf::RepeatedPtrField<v1::Change>& changes) {
-    std::vector<consent::AccessGate::Question> questions;
-    std::map<std::string, std::size_t> asked;
-    for (const auto& change : changes)
-      if (asked.emplace(change.case_(), questions.size()).second)
-        questions.push_back(agreements_access_.For(call, *ParseResourceName(change.case_(), "cases")));
-    if (questions.empty()) return;
-    const auto verdicts = agreements_access_.Verdicts(call, db, questions);
-    for (auto& change : changes) {
-      if (verdicts[asked.at(change.case_())].ok()) continue;
+    const auto permitted = agreements_access_.Permitted(
+        call, db, changes, [](const v1::Change& c) { return *ParseResourceName(c.case_(), "cases"); });
+    for (std::size_t k = 0; k < permitted.size(); ++k) {
+      if (permitted[k]) continue;
+      auto& change = *changes.Mutable(static_cast<int>(k));
       change.clear_content();
       change.set_withheld(true);
     }

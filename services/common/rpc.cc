@@ -37,6 +37,8 @@ std::string RequestId(const grpc::CallbackServerContext& context, const Call& ca
   return buffer;
 }
 
+}  // namespace
+
 // Every answered call: one log line (with the request id that ties it to the access log and to
 // the lines of the services it reached; the caller's organisation, never a person or a case) and
 // the call's metrics.
@@ -51,8 +53,8 @@ void RecordAnswer(const char* method, const Call& call, std::chrono::steady_cloc
   ProcessMetrics().ObserveCall(method, status.error_code(), static_cast<double>(micros) / 1e6);
 }
 
+namespace {
 constexpr int kAttempts = 3;
-
 }  // namespace
 
 std::optional<grpc::Status> PendingCall::GivenUp() const {
@@ -101,11 +103,8 @@ void RunOnWorker(DbPool& pool, PendingCall pending, UnaryHandler handler) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
-                                    const char* method, std::function<void(PendingCall)> then,
-                                    Callers callers) {
-  const auto start = std::chrono::steady_clock::now();
-  auto* reactor = context->DefaultReactor();
+void AdmitCall(Runtime& runtime, grpc::CallbackServerContext* context, const char* method, Callers callers,
+               std::function<void(Call)> admitted, std::function<void(const Call&, const grpc::Status&)> refused) {
   Call call;
   TakeTraceContext(*context, call);
   call.request_id = RequestId(*context, call);
@@ -115,28 +114,37 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   try {
     call.caller = runtime.auth->Authenticate(*context);
   } catch (const Error& e) {
-    PendingCall(reactor, context, method, std::move(call), start).Finish(e.ToStatus());
-    return reactor;
+    return refused(call, e.ToStatus());
   }
-  PendingCall pending(reactor, context, method, std::move(call), start);
   if (callers == Callers::kServices) {
-    if (pending.call().caller.role == "service") then(std::move(pending));
-    else pending.Finish(Error::PermissionDenied("SERVICE_ONLY", "only Kruispunt's own services call this method")
-                            .ToStatus());
-    return reactor;
+    if (call.caller.role == "service") return admitted(std::move(call));
+    return refused(call, Error::PermissionDenied("SERVICE_ONLY", "only Kruispunt's own services call this method")
+                             .ToStatus());
   }
-  if (IsPlatformRole(pending.call().caller.role)) {
-    if (callers == Callers::kOrganizationsAndPlatform) then(std::move(pending));
-    else pending.Finish(Error::PermissionDenied("PLATFORM_TOKEN",
-                                                "this method acts for an organisation; a platform "
-                                                "token cannot call it").ToStatus());
-    return reactor;
+  if (IsPlatformRole(call.caller.role)) {
+    if (callers == Callers::kOrganizationsAndPlatform) return admitted(std::move(call));
+    return refused(call, Error::PermissionDenied("PLATFORM_TOKEN",
+                                                 "this method acts for an organisation; a platform "
+                                                 "token cannot call it").ToStatus());
   }
-  const std::string org = pending.call().caller.organization;
-  runtime.orgs->Check(org, [pending = std::move(pending), then = std::move(then)](const grpc::Status& status) {
-    if (status.ok()) then(pending);
-    else pending.Finish(status);
+  const std::string org = call.caller.organization;
+  runtime.orgs->Check(org, [call = std::move(call), admitted = std::move(admitted),
+                            refused = std::move(refused)](const grpc::Status& status) {
+    if (status.ok()) admitted(call);
+    else refused(call, status);
   });
+}
+
+grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
+                                    const char* method, std::function<void(PendingCall)> then,
+                                    Callers callers) {
+  const auto start = std::chrono::steady_clock::now();
+  auto* reactor = context->DefaultReactor();
+  AdmitCall(runtime, context, method, callers,
+            [=, then = std::move(then)](Call call) { then(PendingCall(reactor, context, method, std::move(call), start)); },
+            [=](const Call& call, const grpc::Status& status) {
+              PendingCall(reactor, context, method, call, start).Finish(status);
+            });
   return reactor;
 }
 

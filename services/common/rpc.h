@@ -9,12 +9,14 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "common/auth.h"
+#include "common/config.h"
 #include "common/db_pool.h"
 #include "common/peer_clients.h"
 #include "common/peers.h"
@@ -28,6 +30,10 @@ struct Runtime {
   DbPool* internal_db;  // the workers of the methods only Kruispunt's services call (Callers::kServices)
   OrganizationGate* orgs;
   PeerClients* clients;
+  // True once the process begins to stop: long-lived calls (streams) end then, instead of holding
+  // the shutdown for its whole grace period.
+  const std::atomic<bool>* stopping;
+  const Config* config;  // the process's settings
 };
 
 // One RPC as the handler sees it.
@@ -91,6 +97,17 @@ grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerConte
 grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContext* context,
                                     const char* method, std::function<void(PendingCall)> then,
                                     Callers callers = Callers::kOrganizations);
+
+// The admission of every call, unary or streaming: authenticates the caller and checks its
+// organisation (as BeginCall says), then calls `admitted`, or `refused` with the status to finish
+// the call with (at once, or once the directory answered).
+void AdmitCall(Runtime& runtime, grpc::CallbackServerContext* context, const char* method, Callers callers,
+               std::function<void(Call)> admitted, std::function<void(const Call&, const grpc::Status&)> refused);
+
+// Every answered call, unary or streaming: its one access line (the caller's organisation, never a
+// person or a case) and its metrics.
+void RecordAnswer(const char* method, const Call& call, std::chrono::steady_clock::time_point start,
+                  const grpc::Status& status);
 
 // Runs fn, retrying a serialization failure or deadlock, and maps what it throws to a status.
 grpc::Status RunMapped(const char* method, const std::function<void()>& fn);

@@ -120,7 +120,7 @@ int ServerApp::Start() {
   peers_ = std::make_unique<Peers>(config_.service_token_file, recheck_credentials);
   ConnectPeers();
   gate_ = std::make_unique<team::DirectoryGate>(*clients_.team, *pool_);
-  runtime_ = Runtime{auth_.get(), pool_.get(), internal_pool_.get(), gate_.get(), &clients_};
+  runtime_ = Runtime{auth_.get(), pool_.get(), internal_pool_.get(), gate_.get(), &clients_, &stopping_, &config_};
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection lists the health service gRPC implements without a descriptor of its own: naming

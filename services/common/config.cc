@@ -79,6 +79,15 @@ const std::vector<Setting>& Settings() {
       {"access-log-archive-dir", "folder the expire-access-log job exports each month to before removing it "
        "(gzip, with a .sha256 file); empty: remove without an export (default)",
        [](Config& c, const std::string& v) { c.access_log_archive_dir = v; }},
+      {"feed-poll-interval-ms", "how often each change-feed stream looks for new changes, in ms (default 100)",
+       [](Config& c, const std::string& v) { c.feed_poll_interval_ms = ParseInt("feed-poll-interval-ms", v); }},
+      {"feed-stream-buffer", "changes a change-feed stream holds for a subscriber that reads slowly before it ends "
+       "the stream (RESOURCE_EXHAUSTED, SLOW_SUBSCRIBER; the subscriber resumes from its cursor) (default 1000)",
+       [](Config& c, const std::string& v) { c.feed_stream_buffer = ParseInt("feed-stream-buffer", v); }},
+      {"feed-streams-per-organization", "change-feed streams one organisation may have open at once on this server (default 8)",
+       [](Config& c, const std::string& v) {
+         c.feed_streams_per_organization = ParseInt("feed-streams-per-organization", v);
+       }},
       {"tls-cert", "PEM server certificate chain; with --tls-key, serve TLS",
        [](Config& c, const std::string& v) { c.tls_cert = v; }},
       {"tls-key", "PEM server private key",
@@ -205,6 +214,10 @@ bool IsLoopbackAddress(const std::string& listen) {
 void ValidateConfig(const Config& config) {
   if (config.access_log_retention_months < 1)
     throw std::invalid_argument("--access-log-retention-months must be at least 1");
+  if (config.feed_poll_interval_ms < 10 || config.feed_poll_interval_ms > 60000)
+    throw std::invalid_argument("--feed-poll-interval-ms must be from 10 to 60000");
+  if (config.feed_stream_buffer < 1 || config.feed_streams_per_organization < 1)
+    throw std::invalid_argument("--feed-stream-buffer and --feed-streams-per-organization must be at least 1");
   if (!config.job.empty()) {  // a maintenance job runs as the owner and serves nothing
     if (config.migration_database_url.empty())
       throw std::invalid_argument("--job runs as the schemas' owner: --migration-database-url is required");

@@ -32,6 +32,12 @@ struct Config {
   // Where that job exports each month before removing it (gzip, with a .sha256 beside it); empty:
   // the months are removed without an export.
   std::string access_log_archive_dir;
+  // The change feed's streams (FeedService.WatchChanges): how often each looks for new changes,
+  // how many changes one may hold for a subscriber that reads slowly before it ends (the subscriber
+  // resumes from its cursor), and how many one organisation may have open on this server.
+  int feed_poll_interval_ms = 100;
+  int feed_stream_buffer = 1000;
+  int feed_streams_per_organization = 8;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;  // set: clients must present a certificate it signed (mTLS)

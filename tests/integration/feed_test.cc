@@ -3,6 +3,7 @@
 // consent for agreements sees that changes happened, without their content; each delivery is a
 // logged access decision; pages, filters, and bad input.
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -81,6 +82,53 @@ class FeedTest : public CaseApiTest {
   static grpc::Status Refused(const std::string& token, const feed_v1::ListChangesRequest& request) {
     feed_v1::ListChangesResponse out;
     return FeedStub()->ListChanges(Ctx(token).get(), request, &out);
+  }
+
+  // A WatchChanges stream of its own (each on a connection of its own when `channel` is given).
+  struct Watch {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<feed_v1::FeedService::Stub> stub;
+    std::unique_ptr<grpc::ClientReader<feed_v1::WatchChangesResponse>> stream;
+    std::string cursor;  // of the last response read
+
+    // The next response (false when the stream ended).
+    bool Next(feed_v1::WatchChangesResponse& response) {
+      if (!stream->Read(&response)) return false;
+      cursor = response.cursor();
+      return true;
+    }
+    // Reads until `count` changes came (or the stream ended, or 10 s passed).
+    std::vector<Change> Take(std::size_t count) {
+      std::vector<Change> changes;
+      feed_v1::WatchChangesResponse response;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (changes.size() < count && std::chrono::steady_clock::now() < until && Next(response))
+        for (const auto& c : response.changes()) changes.push_back(c);
+      return changes;
+    }
+    grpc::Status Close() {
+      context->TryCancel();
+      feed_v1::WatchChangesResponse ignored;
+      while (stream->Read(&ignored)) {}
+      return stream->Finish();
+    }
+  };
+
+  static std::unique_ptr<Watch> OpenWatch(const std::string& token, const feed_v1::WatchChangesRequest& request,
+                                          std::shared_ptr<grpc::Channel> channel = nullptr) {
+    auto w = std::make_unique<Watch>();
+    w->context = Ctx(token);
+    w->context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    w->stub = feed_v1::FeedService::NewStub(channel ? channel : Harness::Get().Channel(feed_v1::FeedService::service_full_name()));
+    w->stream = w->stub->WatchChanges(w->context.get(), request);
+    return w;
+  }
+
+  static feed_v1::WatchChangesRequest WatchRequest(const Partner& reader, const std::string& after_cursor = "") {
+    feed_v1::WatchChangesRequest request;
+    request.set_parent("organizations/" + reader.org);
+    request.set_after_cursor(after_cursor);
+    return request;
   }
 };
 
@@ -188,6 +236,178 @@ TEST_F(FeedTest, PagesAndFilters) {
   EXPECT_EQ(List(stranger.token, Request(stranger)).changes_size(), 0);
 }
 
+TEST_F(FeedTest, TheCawWatchesChangesAsTheyCommitAndResumesAfterADisconnectWithoutAGap) {
+  const auto m = Maria();
+  auto watch = OpenWatch(m.caw.token, WatchRequest(m.caw));  // from now
+  feed_v1::WatchChangesResponse first;
+  ASSERT_TRUE(watch->Next(first));  // at once, without changes: where "now" is
+  EXPECT_EQ(first.changes_size(), 0);
+  EXPECT_FALSE(first.cursor().empty());
+
+  const auto budget = Propose(m, "CAW start wekelijkse budgetbegeleiding");
+  Accept(m, budget);
+  const auto seen = watch->Take(2);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].id(), m.name + "/agreementLog/1");
+  EXPECT_EQ(seen[0].kind(), feed_v1::CHANGE_KIND_AGREEMENT_PROPOSED);
+  EXPECT_EQ(seen[1].id(), m.name + "/agreementLog/2");
+  EXPECT_EQ(seen[1].actor_organization(), "organizations/" + m.caw.org);
+  EXPECT_TRUE(seen[1].has_agreement_log_entry());
+
+  // The back office goes away; changes go on; it comes back from its last cursor and gets exactly
+  // what it missed, then what follows.
+  const std::string kept = watch->cursor;
+  EXPECT_EQ(watch->Close().error_code(), StatusCode::CANCELLED);
+  const auto second = Propose(m, "OCMW onderzoekt het recht op een verhoogde tegemoetkoming");
+  auto again = OpenWatch(m.caw.token, WatchRequest(m.caw, kept));
+  auto missed = again->Take(1);
+  ASSERT_EQ(missed.size(), 1u);
+  EXPECT_EQ(missed[0].id(), m.name + "/agreementLog/3");
+  EXPECT_EQ(missed[0].resource(), second.name());
+  Accept(m, second);
+  const auto next = again->Take(1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].id(), m.name + "/agreementLog/4");
+  EXPECT_EQ(again->Close().error_code(), StatusCode::CANCELLED);
+
+  // Home nursing watches the same case without consent for agreements: withheld, in the same place.
+  auto nursing = OpenWatch(m.nursing.token, WatchRequest(m.nursing, first.cursor()));
+  const auto withheld = nursing->Take(4);
+  ASSERT_EQ(withheld.size(), 4u);
+  for (std::size_t i = 0; i < withheld.size(); ++i) {
+    EXPECT_EQ(withheld[i].id(), m.name + "/agreementLog/" + std::to_string(i + 1));
+    EXPECT_TRUE(withheld[i].withheld());
+    EXPECT_FALSE(withheld[i].has_agreement_log_entry());
+  }
+  nursing->Close();
+
+  // Each delivery through the stream was a logged access decision.
+  audit_v1::ListCaseAccessLogRequest log_request;
+  log_request.set_parent(m.name);
+  log_request.set_page_size(500);
+  audit_v1::ListAccessLogResponse log;
+  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
+  std::set<std::pair<std::string, bool>> stream_reads;  // organisation, permitted
+  for (const auto& e : log.entries())
+    if (e.rpc() == "kruispunt.feed.v1.FeedService/WatchChanges")
+      stream_reads.insert({e.organization(), e.decision() == consent_v1::DECISION_PERMIT});
+  EXPECT_EQ(stream_reads, (std::set<std::pair<std::string, bool>>{{"organizations/" + m.caw.org, true},
+                                                                   {"organizations/" + m.nursing.org, false}}));
+}
+
+TEST_F(FeedTest, AQuietStreamSendsHeartbeatsWithTheCurrentCursor) {
+  const auto m = Maria();
+  auto request = WatchRequest(m.caw);
+  request.mutable_heartbeat_interval()->set_seconds(1);
+  auto watch = OpenWatch(m.caw.token, request);
+  feed_v1::WatchChangesResponse response;
+  ASSERT_TRUE(watch->Next(response));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(watch->Next(response));  // nothing happens in the CAW's cases: a heartbeat
+  EXPECT_EQ(response.changes_size(), 0);
+  EXPECT_FALSE(response.cursor().empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  // Its cursor is a place to resume from: a later change comes after it.
+  Propose(m, "Na de hartslag");
+  auto resumed = OpenWatch(m.caw.token, WatchRequest(m.caw, response.cursor()));
+  const auto after = resumed->Take(1);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id(), m.name + "/agreementLog/1");
+}
+
+TEST_F(FeedTest, ConcurrentWritersReachAWatcherOncePerChangeInEachCasesOrder) {
+  const auto first = Maria();
+  const auto second = Maria();
+  // The first case's CAW also takes part in the second, with consent for its agreements.
+  team_v1::Participant joined;
+  ASSERT_TRUE(AddParticipant(token_, second.name, first.caw.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS}, &joined).ok());
+  GrantConsent(token_, second.name, {first.caw.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_AGREEMENTS});
+  auto watch = OpenWatch(first.caw.token, WatchRequest(first.caw));
+  feed_v1::WatchChangesResponse now;
+  ASSERT_TRUE(watch->Next(now));
+  constexpr int kPerWriter = 6;
+  std::vector<std::thread> writers;
+  for (const auto* m : {&first, &second, &first, &second})
+    writers.emplace_back([this, m] {
+      for (int i = 0; i < kPerWriter; ++i) Propose(*m, "Afspraak " + std::to_string(i));
+    });
+  for (auto& w : writers) w.join();
+  const auto seen = watch->Take(4 * kPerWriter);
+  std::map<std::string, int64_t> last_sequence;  // per case
+  std::set<std::string> ids;
+  for (const auto& c : seen) {
+    EXPECT_TRUE(ids.insert(c.id()).second) << "twice: " << c.id();
+    EXPECT_FALSE(c.withheld()) << c.id();
+    const int64_t sequence = std::stoll(c.id().substr(c.id().rfind('/') + 1));
+    EXPECT_EQ(sequence, last_sequence[c.case_()] + 1) << c.id();  // each case's in order, none skipped
+    last_sequence[c.case_()] = sequence;
+  }
+  EXPECT_EQ(ids.size(), 4u * kPerWriter);
+  EXPECT_EQ(last_sequence[first.name], 2 * kPerWriter);
+  EXPECT_EQ(last_sequence[second.name], 2 * kPerWriter);
+}
+
+TEST_F(FeedTest, ASlowSubscriberIsToldToResumeAndMissesNothing) {
+  const auto m = Maria();
+  // A subscriber that does not read: a connection with a small receive window, so that what the
+  // server writes backs up into its stream's buffer (40 changes in the tests) instead of the socket.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto channel = grpc::CreateCustomChannel(Harness::Get().Address(feed_v1::FeedService::service_full_name()),
+                                           grpc::InsecureChannelCredentials(), args);
+  auto watch = OpenWatch(m.caw.token, WatchRequest(m.caw), channel);
+  feed_v1::WatchChangesResponse now;
+  ASSERT_TRUE(watch->Next(now));
+  constexpr int kChanges = 120;
+  for (int i = 0; i < kChanges; ++i) Propose(m, "Afspraak " + std::to_string(i) + std::string(200, '.'));
+
+  // It reads at last: what was written, then the end, with the reason and where to resume.
+  std::set<std::string> ids;
+  feed_v1::WatchChangesResponse response;
+  while (watch->Next(response))
+    for (const auto& c : response.changes()) ids.insert(c.id());
+  const auto status = watch->stream->Finish();
+  EXPECT_EQ(status.error_code(), StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_EQ(ErrorReason(status), "SLOW_SUBSCRIBER");
+  EXPECT_LT(ids.size(), static_cast<std::size_t>(kChanges));
+  // Resuming from the last cursor it received: the rest, nothing missing.
+  auto resumed = OpenWatch(m.caw.token, WatchRequest(m.caw, watch->cursor));
+  for (const auto& c : resumed->Take(kChanges - ids.size())) ids.insert(c.id());
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kChanges));
+}
+
+TEST_F(FeedTest, AnOrganisationHasAtMostEightStreams) {
+  const auto m = Maria();
+  std::vector<std::unique_ptr<Watch>> open;
+  for (int i = 0; i < 8; ++i) {
+    open.push_back(OpenWatch(m.caw.token, WatchRequest(m.caw)));
+    feed_v1::WatchChangesResponse first;
+    ASSERT_TRUE(open.back()->Next(first)) << i;
+  }
+  auto ninth = OpenWatch(m.caw.token, WatchRequest(m.caw));
+  feed_v1::WatchChangesResponse response;
+  EXPECT_FALSE(ninth->Next(response));
+  const auto refused = ninth->stream->Finish();
+  EXPECT_EQ(refused.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ErrorReason(refused), "TOO_MANY_STREAMS");
+  // Another organisation is not held back by the CAW's streams; a closed stream frees its place.
+  auto nursing = OpenWatch(m.nursing.token, WatchRequest(m.nursing));
+  EXPECT_TRUE(nursing->Next(response));
+  open.back()->Close();
+  open.pop_back();
+  bool reopened = false;
+  for (int tries = 0; tries < 50 && !reopened; ++tries) {  // the server frees it once gRPC is done with it
+    auto again = OpenWatch(m.caw.token, WatchRequest(m.caw));
+    reopened = again->Next(response);
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    else again->Close();
+  }
+  EXPECT_TRUE(reopened);
+  for (auto& w : open) w->Close();
+}
+
 TEST_F(FeedTest, BadInput) {
   const auto m = Maria();
   auto request = Request(m.caw);
@@ -212,6 +432,24 @@ TEST_F(FeedTest, BadInput) {
   request = Request(m.caw);
   request.set_page_token(List(m.caw.token, Request(m.caw)).cursor());  // a cursor is not a page token
   EXPECT_EQ(field_of(request), std::vector<std::string>{"page_token"});
+
+  // The stream checks the same, and its heartbeat interval, before it sends anything.
+  const auto stream_refused = [&](const feed_v1::WatchChangesRequest& r) {
+    auto watch = OpenWatch(m.caw.token, r);
+    feed_v1::WatchChangesResponse response;
+    EXPECT_FALSE(watch->Next(response));
+    return watch->stream->Finish();
+  };
+  auto watch_request = WatchRequest(m.nursing);
+  EXPECT_EQ(stream_refused(watch_request).error_code(), StatusCode::PERMISSION_DENIED);
+  watch_request = WatchRequest(m.caw, "1.2.3");
+  watch_request.add_kinds(feed_v1::CHANGE_KIND_UNSPECIFIED);
+  watch_request.set_case_("cases/not-a-uuid");
+  watch_request.mutable_heartbeat_interval()->set_nanos(500000000);
+  const auto status = stream_refused(watch_request);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status),
+            (std::vector<std::string>{"after_cursor", "kinds[0]", "case", "heartbeat_interval"}));
 }
 
 }  // namespace

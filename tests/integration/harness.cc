@@ -118,6 +118,10 @@ std::shared_ptr<grpc::Channel> Harness::NewChannel(const std::string& service) c
   return split_ ? split_->Channel(service) : grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
 }
 
+std::string Harness::Address(const std::string& service) const {
+  return split_ ? split_->Address(service) : address_;
+}
+
 void Harness::Stop() {
   split_.reset();
   if (server_) std::static_pointer_cast<ServerApp>(server_)->Shutdown();
@@ -138,6 +142,10 @@ Config TestServerConfig() {
   config.token_audience = "kruispunt";
   config.token_public_keys = {Harness::Get().keys().public_pem_path};
   config.shutdown_grace_seconds = 2;
+  // Change-feed streams look often (the tests wait less) and hold little for a slow subscriber
+  // (FeedTest.ASlowSubscriberIsToldToResume fills it).
+  config.feed_poll_interval_ms = 20;
+  config.feed_stream_buffer = 40;
   config.service_token_file = Harness::Get().service_token_file();
   config.credentials_recheck_seconds = 0;  // a test may renew keys or the token and see them used at once
   return config;

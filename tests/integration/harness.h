@@ -57,6 +57,8 @@ class Harness {
   std::shared_ptr<grpc::Channel> InternalChannel(const std::string& service) const;
   // A channel of its own (another connection) to the server that hosts `service`.
   std::shared_ptr<grpc::Channel> NewChannel(const std::string& service) const;
+  // "127.0.0.1:{port}" of the public port serving `service`, for a channel with settings of its own.
+  std::string Address(const std::string& service) const;
   bool split() const { return split_ != nullptr; }
   // The token file the servers present to their peers (role "service").
   const std::string& service_token_file() const { return service_token_file_; }

@@ -139,5 +139,32 @@ TEST(Shutdown, WorkStuckInTheDatabaseEndsWithTheGracePeriodAndIsNotCommittedLate
   EXPECT_EQ(now.given_name(), "Maria") << "a change its client saw fail was committed later";
 }
 
+TEST(Shutdown, AChangeStreamEndsAtOnceWithWhereToResume) {
+  ASSERT_NO_FATAL_FAILURE(Harness::Get().ExpectStarted());
+  Config config = TestServerConfig();
+  config.shutdown_grace_seconds = 5;
+  ServerApp app(config, AllModules());
+  auto channel = LocalChannel(app.Start());
+  const std::string org = UniqueOrg("stream");
+  auto context = Ctx(Token(org));
+  feed_v1::WatchChangesRequest request;
+  request.set_parent("organizations/" + org);
+  auto stream = feed_v1::FeedService::NewStub(channel)->WatchChanges(context.get(), request);
+  feed_v1::WatchChangesResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  const std::string cursor = response.cursor();
+
+  // A stream never finishes by itself: it must not hold the shutdown for the whole grace period.
+  const auto start = std::chrono::steady_clock::now();
+  std::thread stopping([&] { app.Shutdown(); });
+  while (stream->Read(&response)) EXPECT_EQ(response.changes_size(), 0);
+  const auto status = stream->Finish();
+  stopping.join();
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(ErrorReason(status), "SHUTTING_DOWN");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_FALSE(cursor.empty());
+}
+
 }  // namespace
 }  // namespace kp::test

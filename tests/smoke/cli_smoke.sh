@@ -6,7 +6,8 @@ kruispuntd=$1
 cli=$2
 : "${KRUISPUNT_TEST_DATABASE_URL:?run through tests/run.sh}"
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+watch_pid=
+trap 'kill $pid $watch_pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" 2>/dev/null
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 "$cli" token --key "$dir/key.pem" --org kruispunt --sub kruispuntd --role service > "$dir/service.jwt"
@@ -26,12 +27,15 @@ rc=0; "$kruispuntd" --job expire-access-log 2>/dev/null || rc=$?
 [ "$rc" = 2 ]
 port=$((20000 + RANDOM % 20000))
 metrics_port=$((port + 1))
-"$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
-  --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" \
-  --metrics-listen 127.0.0.1:$metrics_port --log-format json >"$dir/log" 2>&1 &
-pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port
-for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
+start_server() {  # $1: its log file
+  "$kruispuntd" --listen 127.0.0.1:$port --database-url "$KRUISPUNT_TEST_APP_DATABASE_URL" \
+    --migration-database-url "$KRUISPUNT_TEST_DATABASE_URL" --token-public-keys "$dir/pub.pem" --service-token-file "$dir/service.jwt" \
+    --metrics-listen 127.0.0.1:$metrics_port --log-format json >"$1" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
+}
+start_server "$dir/log"
 "$cli" health | grep -q SERVING
 # Every binary names its version and commit.
 "$kruispuntd" --version | grep -Eq '^kruispuntd [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{7,}(\+changes)?, [0-9-]{10}\)$'
@@ -155,16 +159,55 @@ grep -q '^kruispunt_db_pool_connections{pool="requests"} 4$' "$dir/metrics"
 if grep -E "$org|$sw|Maria|59031212301" "$dir/metrics"; then echo "personal data in the metrics"; exit 1; fi
 
 # SIGTERM: a graceful stop, exit 0; every log line is JSON and holds no personal data.
+# A back office watches the organisation's changes with `kruispunt watch`, keeping its place in a
+# cursor file, while agreements are proposed; the server is killed (-9) in the middle of it and
+# started again; the watcher reconnects by itself. Then the watcher is killed, misses a change, and
+# is started again from its file. Every proposal the server acknowledged reaches the watcher.
+watch() { "$cli" --json watch "organizations/$org" --cursor-file "$dir/cursor" >>"$dir/watch.jsonl" 2>>"$dir/watch.err" & watch_pid=$!; }
+watch
+for _ in $(seq 1 100); do [ -s "$dir/cursor" ] && break; sleep 0.05; done
+propose() {  # prints the agreement's name when the server acknowledged it
+  "$cli" --json agreement propose "$case" --text "$1" --party "$client_participant" 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])' 2>/dev/null || true
+}
+for i in $(seq 1 30); do propose "Afspraak $i" >>"$dir/acknowledged"; sleep 0.03; done &
+writer=$!
+sleep 0.5
+kill -KILL $pid; wait $pid 2>/dev/null || true
+start_server "$dir/log.restarted"
+wait $writer
+kill -KILL $watch_pid; wait $watch_pid 2>/dev/null || true
+propose "Terwijl niemand kijkt" >>"$dir/acknowledged"
+watch
+delivered() { python3 - "$dir/acknowledged" "$dir/watch.jsonl" <<'PY'
+import json, sys
+acknowledged = set(open(sys.argv[1]).read().split())
+seen = {json.loads(l)["resource"] for l in open(sys.argv[2]) if l.strip()}
+missing = acknowledged - seen
+print(len(acknowledged), len(missing))
+sys.exit(1 if missing else 0)
+PY
+}
+for _ in $(seq 1 200); do delivered >/dev/null && break; sleep 0.1; done
+delivered >/dev/null || { echo "acknowledged changes the watcher never received"; cat "$dir/watch.err"; exit 1; }
+grep -q "resuming in" "$dir/watch.err" || { echo "the watcher did not reconnect by itself"; exit 1; }
+[ "$(wc -l <"$dir/acknowledged")" -ge 10 ] || { echo "too few proposals were acknowledged"; exit 1; }
+kill -TERM $watch_pid; wait $watch_pid 2>/dev/null || true
+
 kill -TERM $pid
 wait $pid
-python3 - "$dir/log" <<'PY'
+python3 - "$dir/log" "$dir/log.restarted" <<'PY'
 import json, sys
-lines = open(sys.argv[1]).read().splitlines()
+killed = open(sys.argv[1]).read().splitlines()
+if killed:
+    try: json.loads(killed[-1])
+    except ValueError: killed.pop()  # the line the kill cut off
+lines = killed + open(sys.argv[2]).read().splitlines()
 assert lines, "no log lines"
 for line in lines:
     json.loads(line)
     for secret in ("Maria", "Peeters", "59031212301", "Schulden", "Sofie", "Janssens", "huis blijven", "gaat beter",
-                   "Huisbezoek"):
+                   "Huisbezoek", "Afspraak", "niemand kijkt"):
         assert secret not in line, f"personal data in log: {line}"
 access = [json.loads(l) for l in lines if json.loads(l).get("msg") == "rpc"]
 assert any(a.get("method") == "CreateCase" and a.get("code") == 0 and isinstance(a.get("duration_us"), int)

@@ -6,13 +6,18 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/files.h"
@@ -134,6 +139,10 @@ Commands:
   feed changes organizations/ID [--after-cursor C] [--case cases/ID] [--kind K ...] [--page-size N]
       [--page-token T]                               your organisation's changes in commit order; keep
                                                      the cursor (kinds: agreement-proposed, ...)
+  watch organizations/ID [--cursor-file F] [--after-cursor C] [--case cases/ID] [--kind K ...]
+      [--heartbeat-seconds N]                        the same as they commit, one per line (--json:
+                                                     JSON lines); keeps its place in F and resumes
+                                                     from it, also after a reconnect
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -326,6 +335,86 @@ int ListServices(const std::shared_ptr<grpc::Channel>& channel) {
   return undescribed == 0 ? 0 : 12;  // UNIMPLEMENTED
 }
 
+// Writes the cursor so that a crash leaves the old cursor or the new one, never half a file: a
+// temporary file, synced, renamed over the old one.
+void SaveCursor(const std::string& path, const std::string& cursor) {
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const std::string line = cursor + "\n";
+  if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd) != 0 ||
+      ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::cerr << "error: cannot write the cursor file " << path << "\n";
+    std::exit(1);
+  }
+}
+
+// The reason of a status's ErrorInfo, or empty.
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  google::rpc::ErrorInfo info;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details()))
+    for (const auto& any : details.details())
+      if (any.UnpackTo(&info)) return info.reason();
+  return "";
+}
+
+// `kruispunt watch`: prints the organisation's changes as they commit, one per line (JSON lines
+// with --json), and after each batch keeps the cursor in --cursor-file, from which it starts: a
+// watcher stopped anyhow and started again misses nothing (a change printed just before a stop
+// may be printed again: deduplicate by its id). When the stream ends in a way one resumes from
+// (the server stops or is unreachable, or the watcher read too slowly), it reconnects from the
+// cursor, waiting longer each time (up to 30 s); any other error ends it.
+int Watch(const std::shared_ptr<grpc::Channel>& channel, const std::string& token, const Args& a, bool json) {
+  feed::WatchChangesRequest request;
+  request.set_parent(a.positional.size() > 1 ? a.positional[1] : "");
+  request.set_case_(a.Get("case"));
+  for (const auto& k : a.All("kind")) request.add_kinds(ParseEnum<feed::ChangeKind>(k, "CHANGE_KIND_", "kind of change"));
+  if (a.Has("heartbeat-seconds")) request.mutable_heartbeat_interval()->set_seconds(ParseInt(a.Get("heartbeat-seconds")));
+  const std::string cursor_file = a.Get("cursor-file");
+  std::string cursor = a.Get("after-cursor");
+  if (!cursor_file.empty()) {
+    std::ifstream in(cursor_file);
+    std::string saved;
+    if (in && std::getline(in, saved) && !saved.empty()) cursor = saved;
+  }
+  auto stub = feed::FeedService::NewStub(channel);
+  std::chrono::seconds backoff(1);
+  for (;;) {
+    grpc::ClientContext ctx;
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    request.set_after_cursor(cursor);
+    auto stream = stub->WatchChanges(&ctx, request);
+    feed::WatchChangesResponse response;
+    while (stream->Read(&response)) {
+      backoff = std::chrono::seconds(1);  // connected: the next wait starts short again
+      for (const auto& change : response.changes()) {
+        std::string line;
+        if (json) {
+          google::protobuf::util::JsonPrintOptions options;
+          options.preserve_proto_field_names = true;
+          (void)google::protobuf::util::MessageToJsonString(change, &line, options);
+        } else {
+          line = google::protobuf::util::TimeUtil::ToString(change.time()) + " " +
+                 feed::ChangeKind_Name(change.kind()) + " " + change.resource() +
+                 " by " + change.actor_organization() + (change.withheld() ? " (withheld)" : "");
+        }
+        std::cout << line << "\n";
+      }
+      std::cout.flush();
+      cursor = response.cursor();
+      if (!cursor_file.empty()) SaveCursor(cursor_file, cursor);
+    }
+    const grpc::Status status = stream->Finish();
+    const bool resumable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                           (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                            ReasonOf(status) == "SLOW_SUBSCRIBER");
+    if (!resumable) return Fail(status);
+    std::cerr << "watch: " << status.error_message() << "; resuming in " << backoff.count() << " s\n";
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+  }
+}
+
 int MintToken(const Args& a) {
   for (const char* required : {"key", "org", "sub"})
     if (!a.Has(required)) Usage(std::string("token needs --") + required);
@@ -392,6 +481,7 @@ int main(int argc, char** argv) {
   if (group == "services") return ListServices(channel);
 
   const std::string token = a.Get("token", Env("KRUISPUNT_TOKEN"));
+  if (group == "watch") return Watch(channel, token, a, json);
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   auto stub = v1::CaseService::NewStub(channel);
   auto teams = team::TeamService::NewStub(channel);

@@ -1,9 +1,15 @@
 #include "feed/grpc/feed_service.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "agreements/client/agreement_client.h"
+#include "common/errors.h"
 #include "common/page_token.h"
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
@@ -47,99 +53,99 @@ std::optional<FeedCursor> CursorOfPageToken(const std::string& token, uint64_t f
   return DecodeCursor(std::string_view(token).substr(tilde + 1));
 }
 
-// A request, validated.
-struct Question {
+// What a reader asks for, validated: the same for ListChanges and WatchChanges.
+struct Filters {
+  std::optional<FeedCursor> after;  // the request's after_cursor
   std::string case_id;  // empty: every case of the organisation
   std::set<v1::ChangeKind> kinds;  // empty: every kind
-  FeedCursor from;
-  int page_size = 0;
-  uint64_t fingerprint = 0;
+  std::string key;  // the filters as text, for a page token's fingerprint
 };
 
-Question Validate(const v1::ListChangesRequest& req, const std::string& org) {
-  Violations v;
-  Question q;
+template <class Request>
+Filters ValidateFilters(const Request& req, const std::string& org, Violations& v) {
+  Filters f;
   if (req.parent() != "organizations/" + org) {
     if (req.parent().rfind("organizations/", 0) != 0 || req.parent().size() == std::string_view("organizations/").size())
       throw Error::InvalidField("parent", "is organizations/{id}, your own organisation");
     throw Error::PermissionDenied("NOT_YOUR_ORGANIZATION", "an organisation reads only its own changes");
   }
   if (!req.after_cursor().empty()) {
-    if (const auto cursor = DecodeCursor(req.after_cursor())) q.from = *cursor;
-    else v.Add("after_cursor", "is not a cursor of the change feed");
+    f.after = DecodeCursor(req.after_cursor());
+    if (!f.after) v.Add("after_cursor", "is not a cursor of the change feed");
   }
-  std::string kinds_key;
   for (int i = 0; i < req.kinds_size(); ++i) {
     const auto kind = req.kinds(i);
     if (kind == v1::CHANGE_KIND_UNSPECIFIED || !v1::ChangeKind_IsValid(kind)) {
       v.Add("kinds[" + std::to_string(i) + "]", "is not a kind of change");
       continue;
     }
-    q.kinds.insert(static_cast<v1::ChangeKind>(kind));
+    f.kinds.insert(static_cast<v1::ChangeKind>(kind));
   }
-  for (const auto kind : q.kinds) kinds_key += std::to_string(kind) + ",";
   if (!req.case_().empty()) {
-    if (const auto id = ParseResourceName(req.case_(), "cases")) q.case_id = *id;
+    if (const auto id = ParseResourceName(req.case_(), "cases")) f.case_id = *id;
     else v.Add("case", "is cases/{uuid}");
   }
-  q.page_size = NormalizePageSize(v, "page_size", req.page_size());
-  v.ThrowIfAny();
-  q.fingerprint = FilterFingerprint("feed|" + req.parent() + "|" + req.after_cursor() + "|" + kinds_key + "|" + q.case_id);
-  if (!req.page_token().empty()) {
-    const auto cursor = CursorOfPageToken(req.page_token(), q.fingerprint);
-    if (!cursor) throw Error::InvalidField("page_token", "is not a token from this list with these filters");
-    q.from = *cursor;
-  }
-  return q;
+  f.key = req.parent() + "|";
+  for (const auto kind : f.kinds) f.key += std::to_string(kind) + ",";
+  f.key += "|" + f.case_id;
+  return f;
 }
 
-class FeedServiceImpl final : public v1::FeedService::CallbackService {
+// A page of changes after a cursor, each with its content or withheld.
+struct Page {
+  google::protobuf::RepeatedPtrField<v1::Change> changes;
+  FeedCursor next;  // after the page: the last change's cursor, or the horizon when all is read
+  bool more = false;  // more changes are committed after `next` already
+};
+
+// The one way the feed reads, for a list page and for a stream alike.
+class ChangeReader {
  public:
-  explicit FeedServiceImpl(Runtime& runtime)
+  explicit ChangeReader(Runtime& runtime)
       : rt_(runtime), agreements_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
 
   // The horizon first, then the organisation's cases, then each source's changes after the cursor
   // and below the horizon: every transaction below the horizon ended before the sources read, so
   // they see all of its changes. Then the access decision for each case the page names, logged,
   // at the moment of delivery: content where it permits, "withheld" where not.
-  ServerUnaryReactor* ListChanges(CallbackServerContext* ctx, const v1::ListChangesRequest* req,
-                                  v1::ListChangesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "ListChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
-      const Question q = Validate(*req, call.caller.organization);
-      const int64_t horizon = pqxx::nontransaction(db).exec_prepared1("feed.commit_horizon")[0].as<int64_t>();
-      auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, call.caller.organization);
-      if (!q.case_id.empty()) {
-        // A case the organisation is not part of reads as one without changes: nothing tells
-        // whether it exists.
-        const bool ours = std::find(cases.begin(), cases.end(), q.case_id) != cases.end();
-        cases = ours ? std::vector<std::string>{q.case_id} : std::vector<std::string>{};
+  Page Read(const Call& call, pqxx::connection& db, const Filters& filters, FeedCursor from, int limit) {
+    Page page;
+    page.next = from;
+    const int64_t horizon = Horizon(db);
+    if (from >= FeedCursor::AtHorizon(horizon)) return page;  // nothing has committed since: cheap
+    auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, call.caller.organization);
+    if (!filters.case_id.empty()) {
+      // A case the organisation is not part of reads as one without changes: nothing tells
+      // whether it exists.
+      const bool ours = std::find(cases.begin(), cases.end(), filters.case_id) != cases.end();
+      cases = ours ? std::vector<std::string>{filters.case_id} : std::vector<std::string>{};
+    }
+    if (!cases.empty()) {
+      agreements_v1::ReadLogChangesRequest read;
+      for (const auto& id : cases) read.add_cases("cases/" + id);
+      const auto [after_transaction, after_position] = from.AfterIn(Source::kAgreements);
+      read.mutable_after()->set_transaction(after_transaction);
+      read.mutable_after()->set_position(after_position);
+      read.set_horizon(horizon);
+      read.set_limit(limit + 1);
+      auto log = rt_.clients->agreements->ReadLogChanges({db, call}, read);
+      page.more = log.changes_size() > limit;
+      for (int i = 0; i < std::min(log.changes_size(), limit); ++i) {
+        auto& change = *log.mutable_changes(i);
+        page.next = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
+        const auto kind = KindOf(change.entry().kind());
+        if (!filters.kinds.empty() && !filters.kinds.count(kind)) continue;  // passed over, the cursor moves on
+        Deliver(change, kind, EncodeCursor(page.next), *page.changes.Add());
       }
-      FeedCursor next = q.from;
-      bool more = false;
-      if (!cases.empty()) {
-        agreements_v1::ReadLogChangesRequest read;
-        for (const auto& id : cases) read.add_cases("cases/" + id);
-        const auto [after_transaction, after_position] = q.from.AfterIn(Source::kAgreements);
-        read.mutable_after()->set_transaction(after_transaction);
-        read.mutable_after()->set_position(after_position);
-        read.set_horizon(horizon);
-        read.set_limit(q.page_size + 1);
-        auto log = rt_.clients->agreements->ReadLogChanges({db, call}, read);
-        more = log.changes_size() > q.page_size;
-        for (int i = 0; i < std::min(log.changes_size(), q.page_size); ++i) {
-          auto& change = *log.mutable_changes(i);
-          next = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
-          const auto kind = KindOf(change.entry().kind());
-          if (!q.kinds.empty() && !q.kinds.count(kind)) continue;  // passed over, the cursor moves on
-          Deliver(change, kind, EncodeCursor(next), *resp->add_changes());
-        }
-      }
-      // Everything below the horizon is read: continue there (a cursor never moves back).
-      if (!more) next = std::max(next, FeedCursor::AtHorizon(horizon));
-      resp->set_next_page_token(more ? PageToken(next, q.fingerprint) : "");
-      resp->set_cursor(EncodeCursor(next));
-      WithholdWhatMayNotBeRead(call, db, *resp->mutable_changes());
-    });
+    }
+    // Everything below the horizon is read: continue there (a cursor never moves back).
+    if (!page.more) page.next = std::max(page.next, FeedCursor::AtHorizon(horizon));
+    WithholdWhatMayNotBeRead(call, db, page.changes);
+    return page;
+  }
+
+  static int64_t Horizon(pqxx::connection& db) {
+    return pqxx::nontransaction(db).exec_prepared1("feed.commit_horizon")[0].as<int64_t>();
   }
 
  private:
@@ -158,8 +164,8 @@ class FeedServiceImpl final : public v1::FeedService::CallbackService {
     *out.mutable_agreement_log_entry() = std::move(entry);
   }
 
-  // One decision per case of the page (logged by ConsentService as a read through ListChanges);
-  // a change of a case whose agreements the caller may not read now keeps its place, without
+  // One decision per case of the page (logged by ConsentService as a read through the feed); a
+  // change of a case whose agreements the caller may not read now keeps its place, without
   // content.
   void WithholdWhatMayNotBeRead(const Call& call, pqxx::connection& db,
                                 google::protobuf::RepeatedPtrField<v1::Change>& changes) {
@@ -176,6 +182,329 @@ class FeedServiceImpl final : public v1::FeedService::CallbackService {
   Runtime& rt_;
   consent::AccessGate agreements_access_;
 };
+
+class FeedServiceImpl;
+
+// One WatchChanges stream. It reads on the database workers like any call, a page at a time, when
+// its poll is due (FeedServiceImpl's ticker), and writes one response at a time. What it has read
+// and not yet handed to gRPC waits in `queue_`, at most the feed's buffer of changes: past that, the
+// subscriber reads too slowly, and the stream ends (SLOW_SUBSCRIBER) instead of holding memory.
+// It lives until gRPC's OnDone and until its last read came back, whichever is later.
+class WatchStream final : public grpc::ServerWriteReactor<v1::WatchChangesResponse> {
+ public:
+  WatchStream(FeedServiceImpl& feed, CallbackServerContext* context, const v1::WatchChangesRequest& request);
+
+  // From the ticker, with the feed's registry locked: polls when due, ends at shutdown, sends a
+  // heartbeat after a quiet period.
+  void Tick(std::chrono::steady_clock::time_point now);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  void Admitted(Call call);
+  void Polled(const grpc::Status& status, Page page);
+  void EndLocked(const grpc::Status& status);
+  void WriteLocked();
+  void EnqueueLocked(google::protobuf::RepeatedPtrField<v1::Change> changes);
+  // Deletes the stream once gRPC is done with it and no read is in flight; call unlocked.
+  void ReleaseIfUnused();
+
+  FeedServiceImpl& feed_;
+  CallbackServerContext* context_;
+  const v1::WatchChangesRequest request_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  Call call_;  // set once admitted
+  Filters filters_;
+  std::chrono::milliseconds heartbeat_{30000};
+
+  std::mutex mutex_;
+  bool admitting_ = true;    // the caller's admission is not decided yet
+  bool registered_ = false;  // counted among the organisation's streams
+  bool polled_ = false;      // a first read came back
+  bool started_ = false;     // its cursor is known (the request's, or the horizon at the first poll)
+  FeedCursor cursor_;        // after the last change queued
+  std::deque<v1::WatchChangesResponse> queue_;  // front: being written while writing_
+  int queued_changes_ = 0;   // in queue_, not counting the one being written
+  bool writing_ = false;
+  bool polling_ = false;
+  std::optional<grpc::Status> ending_;
+  bool finished_ = false, done_ = false, released_ = false;
+  std::chrono::steady_clock::time_point next_poll_{}, last_sent_ = start_, write_started_{};
+};
+
+class FeedServiceImpl final : public v1::FeedService::CallbackService {
+ public:
+  explicit FeedServiceImpl(Runtime& runtime)
+      : rt_(runtime), reader_(runtime), ticker_([this] { RunTicker(); }) {}
+
+  ~FeedServiceImpl() override {
+    {
+      std::lock_guard lock(registry_mutex_);
+      stop_ = true;
+    }
+    tick_.notify_all();
+    ticker_.join();
+  }
+
+  ServerUnaryReactor* ListChanges(CallbackServerContext* ctx, const v1::ListChangesRequest* req,
+                                  v1::ListChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListChanges", [this, req, resp](const Call& call, pqxx::connection& db) {
+      Violations v;
+      const Filters filters = ValidateFilters(*req, call.caller.organization, v);
+      FeedCursor from = filters.after.value_or(FeedCursor{});
+      const int page_size = NormalizePageSize(v, "page_size", req->page_size());
+      v.ThrowIfAny();
+      const uint64_t fingerprint = FilterFingerprint("feed|" + req->after_cursor() + "|" + filters.key);
+      if (!req->page_token().empty()) {
+        const auto cursor = CursorOfPageToken(req->page_token(), fingerprint);
+        if (!cursor) throw Error::InvalidField("page_token", "is not a token from this list with these filters");
+        from = *cursor;
+      }
+      Page page = reader_.Read(call, db, filters, from, page_size);
+      resp->mutable_changes()->Swap(&page.changes);
+      resp->set_next_page_token(page.more ? PageToken(page.next, fingerprint) : "");
+      resp->set_cursor(EncodeCursor(page.next));
+    });
+  }
+
+  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(CallbackServerContext* ctx,
+                                                                   const v1::WatchChangesRequest* req) override {
+    return new WatchStream(*this, ctx, *req);
+  }
+
+ private:
+  friend class WatchStream;
+
+  // Counts the stream among its organisation's; false past the limit.
+  bool Register(WatchStream* stream, const std::string& org) {
+    std::lock_guard lock(registry_mutex_);
+    auto& open = streams_per_org_[org];
+    if (open >= rt_.config->feed_streams_per_organization) return false;
+    ++open;
+    streams_.insert(stream);
+    return true;
+  }
+  void Unregister(WatchStream* stream, const std::string& org) {
+    std::lock_guard lock(registry_mutex_);
+    streams_.erase(stream);
+    if (--streams_per_org_[org] == 0) streams_per_org_.erase(org);
+  }
+
+  void RunTicker() {
+    std::unique_lock lock(registry_mutex_);
+    while (!stop_) {
+      tick_.wait_for(lock, kTick);
+      const auto now = std::chrono::steady_clock::now();
+      for (auto* stream : streams_) stream->Tick(now);
+    }
+  }
+
+  static constexpr std::chrono::milliseconds kTick{10};
+
+  Runtime& rt_;
+  ChangeReader reader_;
+  std::mutex registry_mutex_;
+  std::condition_variable tick_;
+  bool stop_ = false;
+  std::set<WatchStream*> streams_;
+  std::map<std::string, int> streams_per_org_;
+  std::thread ticker_;  // last: it starts once everything it uses is built
+};
+
+// How long a stream that ends may wait for its subscriber to take the response being written
+// before it is cancelled: a subscriber that stopped reading cannot hold a stream forever.
+constexpr std::chrono::seconds kStuckWrite{30};
+
+WatchStream::WatchStream(FeedServiceImpl& feed, CallbackServerContext* context, const v1::WatchChangesRequest& request)
+    : feed_(feed), context_(context), request_(request) {
+  AdmitCall(feed_.rt_, context, "WatchChanges", Callers::kOrganizations,
+            [this](Call call) {
+              Admitted(std::move(call));
+              ReleaseIfUnused();
+            },
+            [this](const Call& call, const grpc::Status& status) {
+              {
+                std::lock_guard lock(mutex_);
+                admitting_ = false;
+                call_ = call;
+                EndLocked(status);
+              }
+              ReleaseIfUnused();
+            });
+}
+
+void WatchStream::Admitted(Call call) {
+  {
+    std::lock_guard lock(mutex_);
+    call_ = std::move(call);
+    try {
+      Violations v;
+      filters_ = ValidateFilters(request_, call_.caller.organization, v);
+      if (filters_.after) {
+        cursor_ = *filters_.after;
+        started_ = true;
+      }
+      if (request_.has_heartbeat_interval()) {
+        const auto& d = request_.heartbeat_interval();
+        const int64_t ms = d.seconds() * 1000 + d.nanos() / 1000000;
+        if (ms < 1000 || ms > 600000) v.Add("heartbeat_interval", "is from 1 s to 10 min");
+        else heartbeat_ = std::chrono::milliseconds(ms);
+      }
+      v.ThrowIfAny();
+    } catch (...) {
+      admitting_ = false;
+      return EndLocked(StatusFromException(std::current_exception(), "WatchChanges"));
+    }
+    if (ending_) {  // cancelled while the directory answered
+      admitting_ = false;
+      return;
+    }
+  }
+  // Unlocked: the ticker locks the registry, then a stream. The stream stays `admitting_` until it
+  // knows whether it is registered, so that it cannot be released in between.
+  const bool registered = feed_.Register(this, call_.caller.organization);
+  std::lock_guard lock(mutex_);
+  admitting_ = false;
+  registered_ = registered;
+  if (!registered)
+    EndLocked(Error(grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS",
+                    "your organisation has the most change streams open that this server allows; "
+                    "close one, or poll with ListChanges").ToStatus());
+}
+
+void WatchStream::Tick(std::chrono::steady_clock::time_point now) {
+  std::unique_lock lock(mutex_);
+  if (ending_) {
+    if (writing_ && now - write_started_ > kStuckWrite) {
+      lock.unlock();
+      context_->TryCancel();
+    }
+    return;
+  }
+  if (feed_.rt_.stopping->load())
+    return EndLocked(Error(grpc::StatusCode::UNAVAILABLE, "SHUTTING_DOWN",
+                           "the server is stopping; resume from the last cursor you received").ToStatus());
+  if (!polling_ && now >= next_poll_) {
+    polling_ = true;
+    const FeedCursor from = cursor_;
+    const bool started = started_;
+    const int limit = std::min(100, feed_.rt_.config->feed_stream_buffer);
+    const bool submitted = feed_.rt_.db->Submit([this, from, started, limit](DbPool::Session& session) {
+      Page page;
+      const auto status = RunMapped("WatchChanges", [&] {
+        if (started) page = feed_.reader_.Read(call_, session.conn(), filters_, from, limit);
+        else page.next = FeedCursor::AtHorizon(ChangeReader::Horizon(session.conn()));  // "from now"
+      });
+      Polled(status, std::move(page));
+    });
+    if (!submitted) {  // the workers are busy: try again at the next poll
+      polling_ = false;
+      next_poll_ = now + std::chrono::milliseconds(feed_.rt_.config->feed_poll_interval_ms);
+    }
+  }
+  if (started_ && !writing_ && queue_.empty() && now - last_sent_ >= heartbeat_) {
+    EnqueueLocked({});
+    WriteLocked();
+  }
+}
+
+void WatchStream::Polled(const grpc::Status& status, Page page) {
+  {
+    std::lock_guard lock(mutex_);
+    polling_ = false;
+    if (!done_ && !ending_) {
+      if (!status.ok()) {
+        EndLocked(status);
+      } else {
+        const bool first = !polled_;
+        polled_ = started_ = true;
+        cursor_ = page.next;
+        // The first response comes at once, also without changes: the stream is live from its cursor.
+        if (first || !page.changes.empty()) EnqueueLocked(std::move(page.changes));
+        const auto now = std::chrono::steady_clock::now();
+        next_poll_ = page.more ? now : now + std::chrono::milliseconds(feed_.rt_.config->feed_poll_interval_ms);
+        if (queued_changes_ > feed_.rt_.config->feed_stream_buffer) {
+          // Drop what waits (the subscriber resumes from the last cursor it received) and end.
+          if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
+          else queue_.clear();
+          queued_changes_ = 0;
+          EndLocked(Error(grpc::StatusCode::RESOURCE_EXHAUSTED, "SLOW_SUBSCRIBER",
+                          "changes came faster than the stream was read; resume from the last cursor you "
+                          "received (ListChanges catches up by pages)").ToStatus());
+        } else {
+          WriteLocked();
+        }
+      }
+    }
+  }
+  ReleaseIfUnused();
+}
+
+void WatchStream::EnqueueLocked(google::protobuf::RepeatedPtrField<v1::Change> changes) {
+  auto& response = queue_.emplace_back();
+  queued_changes_ += changes.size();
+  response.mutable_changes()->Swap(&changes);
+  response.set_cursor(EncodeCursor(cursor_));
+}
+
+void WatchStream::WriteLocked() {
+  if (!writing_ && !queue_.empty()) {
+    writing_ = true;
+    queued_changes_ -= queue_.front().changes_size();
+    write_started_ = std::chrono::steady_clock::now();
+    StartWrite(&queue_.front());
+  } else if (!writing_ && ending_ && !finished_) {
+    finished_ = true;
+    RecordAnswer("WatchChanges", call_, start_, *ending_);
+    Finish(*ending_);
+  }
+}
+
+void WatchStream::EndLocked(const grpc::Status& status) {
+  if (!ending_) ending_ = status;
+  WriteLocked();
+}
+
+void WatchStream::OnWriteDone(bool ok) {
+  std::lock_guard lock(mutex_);
+  writing_ = false;
+  last_sent_ = std::chrono::steady_clock::now();
+  queue_.pop_front();
+  if (!ok) {  // the subscriber is gone
+    queue_.clear();
+    queued_changes_ = 0;
+    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the subscriber went away"));
+  }
+  WriteLocked();
+}
+
+void WatchStream::OnCancel() {
+  std::lock_guard lock(mutex_);
+  if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
+  else queue_.clear();
+  queued_changes_ = 0;
+  EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+}
+
+void WatchStream::OnDone() {
+  {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+  }
+  ReleaseIfUnused();
+}
+
+void WatchStream::ReleaseIfUnused() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!done_ || polling_ || admitting_ || released_) return;
+    released_ = true;
+  }
+  if (registered_) feed_.Unregister(this, call_.caller.organization);
+  delete this;
+}
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 //              respond-different|list-cases|list-participations|case-log --concurrency 16 --seconds 5
 //              [--list-token JWT | --names-file FILE] [--key PEM] [--org ORG]
 //              [--cpu kruispuntd=PID,postgres=PID]
+//   kp-loadgen --addr ... feed --key PEM --org OWNER [--partners 50] [--rate 200] [--seconds 20]
+//              [--concurrency 8] [--subscribe 1]          (the change feed: see Feed below)
 // With --cpu, the CPU time each named process (with its descendants) and the load generator
 // itself spent in the measured window is reported per call (cpu_us_NAME=), from /proc.
 // With --partner, seeding adds that professional to each case's team with READ_CASE and records
@@ -39,6 +41,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -55,6 +58,7 @@
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
+#include "kruispunt/feed/v1/feed.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace {
@@ -688,6 +692,261 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   return errors ? 2 : 0;
 }
 
+// A token of `org`'s professional `sub` (or of a platform role), signed with `key`.
+std::string Mint(const std::string& key, const std::string& org, const std::string& sub,
+                 const std::string& role = "professional") {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return kp::SignJwt({{"iss", "kruispunt-dev"}, {"aud", "kruispunt"}, {"sub", sub}, {"org", org}, {"role", role},
+                      {"iat", now}, {"exp", now + 3600}},
+                     key);
+}
+
+// One subscribing organisation of the feed benchmark: its case, and when each agreement of that
+// case was first delivered to it.
+struct Subscriber {
+  std::string org, token, case_name;
+  std::unique_ptr<grpc::ClientContext> context;
+  std::thread reader;
+  std::mutex mutex;
+  std::map<std::string, Clock::time_point> delivered;  // agreement name -> first delivery
+  int64_t changes = 0;
+};
+
+// feed: --partners organisations (feed-partner-N), each taking part in one case of the caller's
+// organisation (--org, with --key to mint tokens) with the client's consent for the case and its
+// agreements. With --subscribe 1 each holds a WatchChanges stream. Writers (--concurrency) propose
+// agreements in those cases for --seconds: at --rate proposals a second in all, or, with --rate 0,
+// as fast as they can. Reports the writers' rate and, for subscribers, the time from each
+// proposal's call to its delivery to its case's organisation (p50, p99, max) and any proposal
+// never delivered. The organisations and cases are made once per database (their ids are fixed).
+int Feed(const std::string& addr, const std::map<std::string, std::string>& f) {
+  namespace team_v1 = kruispunt::team::v1;
+  namespace consent_v1 = kruispunt::consent::v1;
+  namespace ag = kruispunt::agreements::v1;
+  namespace feed_v1 = kruispunt::feed::v1;
+  auto number = [&](const char* name, double fallback) { return f.count(name) ? std::stod(f.at(name)) : fallback; };
+  const int partners = static_cast<int>(number("partners", 50));
+  const double rate = number("rate", 200), seconds = number("seconds", 20);
+  const int writers = static_cast<int>(number("concurrency", 8));
+  const bool subscribe = number("subscribe", 1) != 0;
+  if (!f.count("key") || !f.count("org")) {
+    std::cerr << "feed: needs --key and --org (the owner)\n";
+    return 64;
+  }
+  const std::string key = f.at("key"), owner_org = f.at("org");
+  const std::string owner = Mint(key, owner_org, "bench"), admin = Mint(key, "kruispunt-platform", "admin-1", "admin");
+  auto channel = Channels(addr, 1)[0];
+  auto cases = v1::CaseService::NewStub(channel);
+  auto team = team_v1::TeamService::NewStub(channel);
+  auto consents = consent_v1::ConsentService::NewStub(channel);
+  auto deals = ag::AgreementService::NewStub(channel);
+  auto call = [&](const char* what, const std::string& token, auto&& rpc) { return Called("feed", what, token, rpc); };
+
+  // The organisations and their cases (once: each organisation's case is found again by its title).
+  std::vector<std::unique_ptr<Subscriber>> subs;
+  v1::Client client;
+  v1::CreateClientRequest cr;
+  cr.mutable_client()->set_insz("59031212301");
+  cr.mutable_client()->set_given_name("Bench");
+  cr.mutable_client()->set_family_name("Feed");
+  cr.mutable_client()->mutable_birth_date()->set_year(1959);
+  cr.mutable_client()->mutable_birth_date()->set_month(3);
+  cr.mutable_client()->mutable_birth_date()->set_day(12);
+  cr.set_request_id("00000000-0000-4000-8000-00000000feed");
+  if (!call("CreateClient", owner, [&](auto* c) { return cases->CreateClient(c, cr, &client); })) return 1;
+  for (int p = 0; p < partners; ++p) {
+    auto& s = *subs.emplace_back(std::make_unique<Subscriber>());
+    s.org = "feed-partner-" + std::to_string(p);
+    s.token = Mint(key, s.org, "pro");
+    team_v1::CreateOrganizationRequest org;
+    org.set_organization_id(s.org);
+    org.mutable_organization()->set_display_name(s.org);
+    org.mutable_organization()->set_kind(team_v1::ORGANIZATION_KIND_OTHER);
+    const long n = 70000000L + p;
+    char kbo[11];
+    std::snprintf(kbo, sizeof kbo, "%08ld%02ld", n, 97 - n % 97);
+    org.mutable_organization()->set_kbo_number(kbo);
+    team_v1::Organization made;
+    grpc::ClientContext oc;
+    Authorize(oc, admin);
+    const auto created = team->CreateOrganization(&oc, org, &made);
+    if (created.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+      // Made by an earlier run: find its case.
+      v1::ListCasesRequest list;
+      list.set_page_size(500);
+      v1::ListCasesResponse listed;
+      if (!call("ListCases", owner, [&](auto* c) { return cases->ListCases(c, list, &listed); })) return 1;
+      for (const auto& c : listed.cases())
+        if (c.title() == "feed bench " + s.org) s.case_name = c.name();
+      if (s.case_name.empty()) {
+        std::cerr << "feed: " << s.org << " exists without its case\n";
+        return 1;
+      }
+      continue;
+    }
+    if (!created.ok()) {
+      std::cerr << "feed: CreateOrganization failed: " << created.error_message() << "\n";
+      return 1;
+    }
+    team_v1::CreatePersonRequest person;
+    person.set_person_id("pro");
+    person.mutable_person()->set_kind(team_v1::PERSON_KIND_PROFESSIONAL);
+    person.mutable_person()->set_given_name("Bench");
+    person.mutable_person()->set_family_name("Pro");
+    person.mutable_person()->set_profession("bench");
+    team_v1::Person pro;
+    if (!call("CreatePerson", s.token, [&](auto* c) { return team->CreatePerson(c, person, &pro); })) return 1;
+    v1::CreateCaseRequest cc;
+    cc.mutable_case_()->set_client(client.name());
+    cc.mutable_case_()->set_title("feed bench " + s.org);
+    cc.mutable_case_()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+    v1::Case made_case;
+    if (!call("CreateCase", owner, [&](auto* c) { return cases->CreateCase(c, cc, &made_case); })) return 1;
+    s.case_name = made_case.name();
+    team_v1::AddParticipantRequest add;
+    add.set_parent(s.case_name);
+    add.mutable_participant()->set_person(pro.name());
+    add.mutable_participant()->set_role(team_v1::PARTICIPANT_ROLE_PROFESSIONAL);
+    add.mutable_participant()->add_mandate(team_v1::PERMISSION_READ_CASE);
+    add.mutable_participant()->add_mandate(team_v1::PERMISSION_ANSWER_AGREEMENTS);
+    team_v1::Participant added;
+    if (!call("AddParticipant", owner, [&](auto* c) { return team->AddParticipant(c, add, &added); })) return 1;
+    team_v1::ListParticipantsRequest members_request;
+    members_request.set_parent(s.case_name);
+    team_v1::ListParticipantsResponse members;
+    if (!call("ListParticipants", owner, [&](auto* c) { return team->ListParticipants(c, members_request, &members); }))
+      return 1;
+    consent_v1::GrantConsentRequest grant;
+    grant.set_parent(s.case_name);
+    auto* k = grant.mutable_consent();
+    for (const auto& m : members.participants())
+      if (m.role() == team_v1::PARTICIPANT_ROLE_CLIENT) k->set_granted_by(m.name());
+    k->add_recipient_organizations("organizations/" + s.org);
+    k->add_categories(consent_v1::DATA_CATEGORY_CASE);
+    k->add_categories(consent_v1::DATA_CATEGORY_AGREEMENTS);
+    k->set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+    k->set_method(consent_v1::CONSENT_METHOD_WRITTEN);
+    k->set_verification_note("bench");
+    k->set_legal_basis(consent_v1::LEGAL_BASIS_EXPLICIT_CONSENT);
+    consent_v1::Consent granted;
+    if (!call("GrantConsent", owner, [&](auto* c) { return consents->GrantConsent(c, grant, &granted); })) return 1;
+  }
+
+  // The subscribers, each from now (its first response), on connections of their own.
+  std::atomic<int> stream_errors{0};
+  if (subscribe) {
+    auto stream_channels = Channels(addr, 4);
+    for (std::size_t i = 0; i < subs.size(); ++i) {
+      auto& s = *subs[i];
+      s.context = std::make_unique<grpc::ClientContext>();
+      s.context->AddMetadata("authorization", "Bearer " + s.token);
+      auto stub = feed_v1::FeedService::NewStub(stream_channels[i % stream_channels.size()]);
+      std::promise<void> live;
+      auto started = live.get_future();
+      s.reader = std::thread([&s, &stream_errors, stub = std::move(stub), live = std::move(live)]() mutable {
+        feed_v1::WatchChangesRequest request;
+        request.set_parent("organizations/" + s.org);
+        auto stream = stub->WatchChanges(s.context.get(), request);
+        feed_v1::WatchChangesResponse response;
+        bool first = true;
+        while (stream->Read(&response)) {
+          const auto now = Clock::now();
+          if (first) live.set_value();
+          first = false;
+          std::lock_guard lock(s.mutex);
+          for (const auto& c : response.changes()) {
+            ++s.changes;
+            s.delivered.emplace(c.resource(), now);
+          }
+        }
+        if (first) live.set_value();
+        const auto status = stream->Finish();
+        if (status.error_code() != grpc::StatusCode::CANCELLED) {
+          ++stream_errors;
+          std::cerr << "feed: " << s.org << "'s stream ended: " << status.error_message() << "\n";
+        }
+      });
+      started.wait();
+    }
+  }
+
+  // The writers: proposals in the subscribers' cases, round robin, at the rate (or flat out).
+  std::mutex sent_mutex;
+  std::vector<std::pair<std::size_t, std::pair<std::string, Clock::time_point>>> sent;  // subscriber, agreement, when
+  std::atomic<int64_t> next{0}, write_errors{0};
+  const auto begin = Clock::now();
+  const auto end = begin + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  std::vector<std::thread> writer_threads;
+  auto write_channels = Channels(addr, 2);
+  for (int w = 0; w < writers; ++w)
+    writer_threads.emplace_back([&, w] {
+      auto stub = ag::AgreementService::NewStub(write_channels[static_cast<std::size_t>(w) % write_channels.size()]);
+      for (;;) {
+        const int64_t n = next++;
+        auto at = rate > 0 ? begin + std::chrono::microseconds(static_cast<int64_t>(static_cast<double>(n) * 1e6 / rate))
+                           : Clock::now();
+        if (at >= end) return;
+        std::this_thread::sleep_until(at);
+        const std::size_t i = static_cast<std::size_t>(n) % subs.size();
+        ag::ProposeAgreementRequest request;
+        request.set_parent(subs[i]->case_name);
+        request.mutable_content()->set_text("bench " + std::to_string(n));
+        request.mutable_content()->add_required_parties()->set_organization("organizations/" + subs[i]->org);
+        ag::Agreement made;
+        grpc::ClientContext c;
+        Authorize(c, owner);
+        const auto sent_at = Clock::now();
+        const auto status = stub->ProposeAgreement(&c, request, &made);
+        if (!status.ok()) {
+          ++write_errors;
+          continue;
+        }
+        std::lock_guard lock(sent_mutex);
+        sent.push_back({i, {made.name(), sent_at}});
+      }
+    });
+  for (auto& t : writer_threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+  std::printf("feed subscribers=%zu writers=%d rate_asked=%.0f writes_per_s=%.1f write_errors=%lld",
+              subscribe ? subs.size() : 0, writers, rate, static_cast<double>(sent.size()) / elapsed,
+              static_cast<long long>(write_errors));
+  if (!subscribe) {
+    std::printf("\n");
+    return write_errors ? 2 : 0;
+  }
+  // Every proposal must reach its case's organisation: wait for stragglers, then measure.
+  std::vector<int64_t> latencies_us;
+  int64_t missing = 0;
+  const auto patience = Clock::now() + std::chrono::seconds(10);
+  for (const auto& [i, what] : sent) {
+    auto& s = *subs[i];
+    for (;;) {
+      {
+        std::lock_guard lock(s.mutex);
+        if (auto it = s.delivered.find(what.first); it != s.delivered.end()) {
+          latencies_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(it->second - what.second).count());
+          break;
+        }
+      }
+      if (Clock::now() > patience) {
+        ++missing;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  for (auto& s : subs) s->context->TryCancel();
+  for (auto& s : subs) s->reader.join();
+  std::sort(latencies_us.begin(), latencies_us.end());
+  auto pct = [&](double q) {
+    return latencies_us.empty() ? 0 : latencies_us[std::min(latencies_us.size() - 1, static_cast<std::size_t>(q * latencies_us.size()))];
+  };
+  std::printf(" delivered=%zu missing=%lld stream_errors=%d latency_p50_ms=%.1f latency_p99_ms=%.1f latency_max_ms=%.1f\n",
+              latencies_us.size(), static_cast<long long>(missing), stream_errors.load(), pct(0.5) / 1000.0,
+              pct(0.99) / 1000.0, latencies_us.empty() ? 0.0 : static_cast<double>(latencies_us.back()) / 1000.0);
+  return write_errors || missing || stream_errors ? 2 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -702,7 +961,8 @@ int main(int argc, char** argv) {
                  "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
                  "run --scenario get|check|create|plan|health|search|list-cases|list-participations|case-log "
                  "--concurrency N --seconds S [--client clients/ID] [--org ORG] [--channels 4] "
-                 "[--list-token T | --names-file FILE]\n";
+                 "[--list-token T | --names-file FILE] | feed --key PEM --org OWNER [--partners 50] [--rate 200] "
+                 "[--seconds 20] [--concurrency 8] [--subscribe 1]\n";
     return 64;
   }
   const std::string command = argv[i];
@@ -717,6 +977,7 @@ int main(int argc, char** argv) {
   if (command == "seed-agreements")
     return SeedAgreements(addr, token, flags.count("parties") ? std::stoi(flags["parties"]) : 16);
   if (command == "run") return Run(addr, token, flags);
+  if (command == "feed") return Feed(addr, flags);
   std::cerr << "unknown command " << command << "\n";
   return 64;
 }

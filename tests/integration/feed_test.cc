@@ -52,6 +52,19 @@ class FeedTest : public CaseApiTest {
     EXPECT_TRUE(status.ok()) << status.error_message();
   }
 
+  careplan_v1::Goal AddGoal(const MariasCase& m, const std::string& statement) {
+    careplan_v1::CreateGoalRequest request;
+    request.set_parent(m.name);
+    request.mutable_goal()->set_statement(statement);
+    request.mutable_goal()->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_HOUSING);
+    request.mutable_goal()->set_held_by(m.client);
+    request.mutable_goal()->set_priority(1);
+    careplan_v1::Goal out;
+    const auto status = CarePlanStub()->CreateGoal(Ctx(token_).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
   static feed_v1::ListChangesRequest Request(const Partner& reader, const std::string& after_cursor = "") {
     feed_v1::ListChangesRequest request;
     request.set_parent("organizations/" + reader.org);
@@ -195,6 +208,71 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
   const auto after_first = List(m.caw.token, Request(m.caw, proposed.cursor()));
   ASSERT_EQ(after_first.changes_size(), 2);
   EXPECT_EQ(after_first.changes(0).id(), accepted.id());
+}
+
+TEST_F(FeedTest, MariasPlanAndAgreementsArriveTogetherInCommitOrder) {
+  // The CAW may also read Maria's care plan (its mandate and her consent); home nursing may not.
+  const std::vector<P> answer = {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS};
+  const auto m = OpenMariasCase({P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_ANSWER_AGREEMENTS},
+                                answer, answer);
+  GrantConsent(token_, m.name, {m.caw.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN, C::DATA_CATEGORY_AGREEMENTS});
+  GrantConsent(token_, m.name, {m.nursing.org}, {C::DATA_CATEGORY_CASE});
+  auto watch = OpenWatch(m.caw.token, WatchRequest(m.caw));
+  feed_v1::WatchChangesResponse now;
+  ASSERT_TRUE(watch->Next(now));
+
+  const auto goal = AddGoal(m, "Ik wil in mijn huis blijven wonen");
+  const auto agreement = Propose(m, "CAW start wekelijkse budgetbegeleiding");
+  careplan_v1::ChangeGoalStateRequest accept;
+  accept.set_name(goal.name());
+  careplan_v1::Goal accepted;
+  ASSERT_TRUE(CarePlanStub()->AcceptGoal(Ctx(token_).get(), accept, &accepted).ok());
+
+  const auto seen = watch->Take(3);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].kind(), feed_v1::CHANGE_KIND_GOAL_CHANGED);
+  EXPECT_EQ(seen[0].id(), m.name + "/carePlanHistory/1");
+  EXPECT_EQ(seen[0].resource(), goal.name());
+  EXPECT_EQ(seen[0].category(), consent_v1::DATA_CATEGORY_CARE_PLAN);
+  EXPECT_EQ(seen[0].care_plan_change().kind(), careplan_v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ(seen[0].care_plan_change().goal().statement(), "Ik wil in mijn huis blijven wonen");
+  EXPECT_EQ(seen[0].actor_organization(), "organizations/" + org_);
+  EXPECT_EQ(seen[1].kind(), feed_v1::CHANGE_KIND_AGREEMENT_PROPOSED);
+  EXPECT_EQ(seen[1].resource(), agreement.name());
+  EXPECT_EQ(seen[2].kind(), feed_v1::CHANGE_KIND_GOAL_CHANGED);
+  EXPECT_EQ(seen[2].id(), m.name + "/carePlanHistory/2");
+  EXPECT_EQ(seen[2].care_plan_change().kind(), careplan_v1::CHANGE_KIND_STATE_CHANGED);
+  EXPECT_EQ(seen[2].care_plan_change().goal().state(), careplan_v1::GOAL_STATE_ACCEPTED);
+  for (const auto& c : seen) EXPECT_FALSE(c.withheld()) << c.id();
+
+  // The list gives the same, and filters by kind across sources.
+  auto request = Request(m.caw, now.cursor());
+  const auto listed = ListOnce(m.caw.token, request, 3);
+  ASSERT_EQ(listed.changes_size(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(listed.changes(i).id(), seen[i].id());
+  request.add_kinds(feed_v1::CHANGE_KIND_GOAL_CHANGED);
+  EXPECT_EQ(List(m.caw.token, request).changes_size(), 2);
+  // Pages of one cross the sources in the same order.
+  auto paged = Request(m.caw, now.cursor());
+  paged.set_page_size(1);
+  std::vector<std::string> ids;
+  for (int page = 0; page < 5; ++page) {
+    const auto out = List(m.caw.token, paged);
+    for (const auto& c : out.changes()) ids.push_back(c.id());
+    if (out.next_page_token().empty()) break;
+    paged.set_page_token(out.next_page_token());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{seen[0].id(), seen[1].id(), seen[2].id()}));
+
+  // Home nursing: the plan's changes and the agreement's, all withheld, in their places.
+  const auto nursing = List(m.nursing.token, Request(m.nursing, now.cursor()));
+  ASSERT_EQ(nursing.changes_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(nursing.changes(i).id(), seen[i].id());
+    EXPECT_TRUE(nursing.changes(i).withheld());
+    EXPECT_FALSE(nursing.changes(i).has_care_plan_change());
+    EXPECT_FALSE(nursing.changes(i).has_agreement_log_entry());
+  }
 }
 
 TEST_F(FeedTest, PagesAndFilters) {

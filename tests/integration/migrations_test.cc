@@ -162,6 +162,14 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
                     .as<bool>());
     tx.abort();
   }
+  {  // Nor a care plan's history entry.
+    pqxx::work tx(conn);
+    EXPECT_TRUE(tx.exec1("WITH c AS (INSERT INTO careplan.changes (case_id, revision, organization, person, target, "
+                         "kind, snapshot, transaction_id) VALUES (gen_random_uuid(), 1, 'o', 'p', 't', 1, '{}', '1') "
+                         "RETURNING transaction_id) SELECT transaction_id = pg_current_xact_id() FROM c")[0]
+                    .as<bool>());
+    tx.abort();
+  }
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
   EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)

@@ -16,7 +16,7 @@ TEST(FeedCursor, ReadsBackWhatItWrote) {
 }
 
 TEST(FeedCursor, RefusesAnythingElse) {
-  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "1.2.4.3", "1.-2.5.3", "1.2.5.3.", "1..5.3",
+  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "1.2.3.3", "1.-2.5.3", "1.2.5.3.", "1..5.3",
                            "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999", "MS4yLjUuMw"})
     EXPECT_FALSE(DecodeCursor(text)) << text;
 }
@@ -30,6 +30,12 @@ TEST(FeedCursor, ASourceContinuesAfterWhatWasReadOfTheCursorsTransaction) {
   // After a later source: none of the transaction is left for this one.
   EXPECT_EQ((FeedCursor{10, 6, 1}.AfterIn(agreements)),
             std::make_pair(int64_t{10}, std::numeric_limits<int64_t>::max()));
+  // Two sources in one transaction: a cursor within the care plan's changes leaves all of the
+  // transaction's agreement changes unread, and none of its care-plan changes up to its position.
+  const FeedCursor in_plan{10, static_cast<int>(Source::kCarePlan), 3};
+  EXPECT_EQ(in_plan.AfterIn(agreements), std::make_pair(int64_t{10}, int64_t{0}));
+  EXPECT_EQ(in_plan.AfterIn(Source::kCarePlan), std::make_pair(int64_t{10}, int64_t{3}));
+  EXPECT_EQ(DecodeCursor(EncodeCursor(in_plan)), in_plan);
   EXPECT_LT(FeedCursor::AtHorizon(10), (FeedCursor{10, 5, 1}));
   EXPECT_LT((FeedCursor{10, 5, 9}), FeedCursor::AtHorizon(11));
 }

@@ -22,4 +22,11 @@ v1::DescribeGoalsResponse RemoteCarePlanClient::DescribeGoals(const PeerContext&
       "the care plan service", "CAREPLAN_UNAVAILABLE");
 }
 
+v1::ReadPlanChangesResponse RemoteCarePlanClient::ReadPlanChanges(const PeerContext& context,
+                                                                  const v1::ReadPlanChangesRequest& request) {
+  return CallRemote<v1::CarePlanInternalService, v1::ReadPlanChangesRequest, v1::ReadPlanChangesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.ReadPlanChanges(args...); },
+      "the care plan service", "CAREPLAN_UNAVAILABLE");
+}
+
 }  // namespace kp::careplan

@@ -1,4 +1,5 @@
-// How other services ask CarePlanService about goals: one interface, implemented by a direct call
+// How other services ask CarePlanService about goals (AgreementService) and read the plans'
+// history in commit order (the change feed): one interface, implemented by a direct call
 // into CarePlanService's code when this process hosts it (careplan/grpc/careplan_service.cc,
 // LocalCarePlanClient) and over gRPC when it runs elsewhere (RemoteCarePlanClient).
 #pragma once
@@ -18,6 +19,8 @@ class CarePlanClient {
   // exists(i) tells whether the case has goals(i).
   virtual kruispunt::careplan::v1::DescribeGoalsResponse DescribeGoals(
       const PeerContext& context, const kruispunt::careplan::v1::DescribeGoalsRequest& request) = 0;
+  virtual kruispunt::careplan::v1::ReadPlanChangesResponse ReadPlanChanges(
+      const PeerContext& context, const kruispunt::careplan::v1::ReadPlanChangesRequest& request) = 0;
 };
 
 // exists[i] tells whether the case has the goal goal_ids[i].
@@ -29,6 +32,8 @@ class RemoteCarePlanClient final : public CarePlanClient {
   explicit RemoteCarePlanClient(Peers& peers) : peers_(peers) {}
   kruispunt::careplan::v1::DescribeGoalsResponse DescribeGoals(
       const PeerContext& context, const kruispunt::careplan::v1::DescribeGoalsRequest& request) override;
+  kruispunt::careplan::v1::ReadPlanChangesResponse ReadPlanChanges(
+      const PeerContext& context, const kruispunt::careplan::v1::ReadPlanChangesRequest& request) override;
 
  private:
   Peers& peers_;

@@ -67,11 +67,26 @@ void DescribeGoalsOn(pqxx::connection& db, const v1::DescribeGoalsRequest& req, 
   for (const auto& id : question.goal_ids) resp.add_exists(existing.count(id) > 0);
 }
 
+// ReadPlanChanges (the change feed's read of the history), for the gRPC handler and the local
+// client alike.
+void ReadPlanChangesOn(pqxx::connection& db, const v1::ReadPlanChangesRequest& req, v1::ReadPlanChangesResponse& resp) {
+  std::vector<std::string> case_ids;
+  for (const auto& name : req.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
+  if (req.limit() < 1 || req.limit() > 1000) throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
+  ReadChangesAfter(db, case_ids, req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
+}
+
 class LocalCarePlanClient final : public CarePlanClient {
  public:
   v1::DescribeGoalsResponse DescribeGoals(const PeerContext& context, const v1::DescribeGoalsRequest& request) override {
     v1::DescribeGoalsResponse response;
     DescribeGoalsOn(context.db, request, response);
+    return response;
+  }
+  v1::ReadPlanChangesResponse ReadPlanChanges(const PeerContext& context,
+                                              const v1::ReadPlanChangesRequest& request) override {
+    v1::ReadPlanChangesResponse response;
+    ReadPlanChangesOn(context.db, request, response);
     return response;
   }
 };
@@ -440,6 +455,13 @@ class CarePlanInternalServiceImpl final : public v1::CarePlanInternalService::Ca
                                     v1::DescribeGoalsResponse* resp) override {
     return ServeUnary(rt_, ctx, "DescribeGoals", [req, resp](const Call&, pqxx::connection& db) {
       DescribeGoalsOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* ReadPlanChanges(CallbackServerContext* ctx, const v1::ReadPlanChangesRequest* req,
+                                      v1::ReadPlanChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ReadPlanChanges", [req, resp](const Call&, pqxx::connection& db) {
+      ReadPlanChangesOn(db, *req, *resp);
     }, Callers::kServices);
   }
 

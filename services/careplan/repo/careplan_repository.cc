@@ -27,6 +27,16 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT revision, " KP_MICROS("change_time") ", organization, person, target, kind, "
      "array_to_string(fields, ','), reason, snapshot::text FROM careplan.changes "
      "WHERE case_id = $1::uuid AND revision > $2 ORDER BY revision LIMIT $3"},
+    // The change feed's read: the entries of these cases after (transaction, revision) and below
+    // the horizon, in commit order; each case through changes_case_commit_idx.
+    {"careplan.changes_after",
+     "SELECT c.revision, " KP_MICROS("c.change_time") ", c.organization, c.person, c.target, c.kind, "
+     "array_to_string(c.fields, ','), c.reason, c.snapshot::text, c.case_id::text, c.transaction_id::text::bigint "
+     "FROM unnest($1::uuid[]) AS wanted(case_id) "
+     "CROSS JOIN LATERAL (SELECT * FROM careplan.changes x WHERE x.case_id = wanted.case_id "
+     "  AND (x.transaction_id, x.revision) > ($2::text::xid8, $3) AND x.transaction_id < $4::text::xid8 "
+     "  ORDER BY x.transaction_id, x.revision LIMIT $5) c "
+     "ORDER BY c.transaction_id, c.revision LIMIT $5"},  // one case per transaction: the plan lock
 
     {"careplan.plan_get",
      "SELECT careplan.plan_json(p, COALESCE("
@@ -159,12 +169,9 @@ std::string SetCarePlanState(pqxx::work& tx, const std::string& case_id, v1::Car
   return One(tx.exec_prepared("careplan.plan_state", case_id, static_cast<int>(state), reason));
 }
 
-std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
-                                   v1::ListCarePlanChangesResponse& out) {
-  pqxx::nontransaction tx(conn);
-  const auto rows = tx.exec_prepared("careplan.changes_list", case_id, after, limit + 1);
-  return ReadPage(rows, limit, [&](const pqxx::row& r) {
-    auto& c = *out.add_changes();
+namespace {
+// A history entry from the first nine columns of careplan.changes_list or changes_after.
+void ReadChange(const pqxx::row& r, v1::CarePlanChange& c) {
     c.set_revision(r[0].as<int64_t>());
     SetTime(c.mutable_change_time(), r[1].as<int64_t>());
     c.set_organization(OrganizationName(r[2].as<std::string>()));
@@ -179,8 +186,31 @@ std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& ca
     else if (target.find("/actions/") != std::string::npos) FromJson(snapshot, *c.mutable_action());
     else if (target.find("/evaluations/") != std::string::npos) FromJson(snapshot, *c.mutable_evaluation());
     else FromJson(snapshot, *c.mutable_care_plan());
+}
+}  // namespace
+
+std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
+                                   v1::ListCarePlanChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("careplan.changes_list", case_id, after, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) {
+    auto& c = *out.add_changes();
+    ReadChange(r, c);
     return c.revision();
   });
+}
+
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                      int64_t after_revision, int64_t horizon, int limit, v1::ReadPlanChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& r : tx.exec_prepared("careplan.changes_after", ArrayLiteral(case_ids), after_transaction,
+                                        after_revision, horizon, limit)) {
+    auto& change = *out.add_changes();
+    ReadChange(r, *change.mutable_change());
+    change.set_case_("cases/" + r[9].as<std::string>());
+    change.mutable_position()->set_transaction(r[10].as<int64_t>());
+    change.mutable_position()->set_position(change.change().revision());
+  }
 }
 
 std::optional<std::string> GoalByRequest(pqxx::transaction_base& tx, const std::string& case_id,

@@ -14,6 +14,7 @@
 
 #include "common/db_pool.h"
 #include "kruispunt/careplan/v1/careplan.pb.h"
+#include "kruispunt/careplan/v1/careplan_internal.pb.h"
 
 namespace kp::careplan {
 
@@ -57,6 +58,10 @@ std::string SetCarePlanState(pqxx::work& tx, const std::string& case_id, v1::Car
 // Changes oldest first, after revision `after`; returns the last revision when there is more.
 std::optional<int64_t> ListChanges(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
                                    v1::ListCarePlanChangesResponse& out);
+// The change feed's read: the history entries of these cases that committed after (transaction,
+// revision) and below the horizon, in commit order, at most `limit`.
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                      int64_t after_revision, int64_t horizon, int limit, v1::ReadPlanChangesResponse& out);
 
 struct NewGoal {
   std::string case_id, statement, held_by;

@@ -23,6 +23,8 @@ class AccessGate {
   AccessGate(Runtime& runtime, std::string service, kruispunt::consent::v1::DataCategory category)
       : runtime_(runtime), service_(std::move(service)), category_(category) {}
 
+  kruispunt::consent::v1::DataCategory category() const { return category_; }
+
   struct Question {
     std::string case_id, org, person, rpc, request_id;
     kruispunt::consent::v1::Action action = kruispunt::consent::v1::ACTION_READ;
@@ -49,9 +51,8 @@ class AccessGate {
 
   // Whether the caller may read each listed item's case now (each case asked once, each decision
   // logged); no decision at all fails the call. `case_of(item)` gives an item's case id.
-  template <class Item, class CaseOf>
-  std::vector<bool> Permitted(const Call& call, pqxx::connection& db,
-                              const google::protobuf::RepeatedPtrField<Item>& items, CaseOf case_of) {
+  template <class Items, class CaseOf>
+  std::vector<bool> Permitted(const Call& call, pqxx::connection& db, const Items& items, CaseOf case_of) {
     std::vector<std::size_t> question_of;
     std::vector<Question> questions;
     std::map<std::string, std::size_t> asked;

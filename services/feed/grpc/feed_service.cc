@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agreements/client/agreement_client.h"
+#include "careplan/client/careplan_client.h"
 #include "common/errors.h"
 #include "common/page_token.h"
 #include "common/validation.h"
@@ -26,6 +27,7 @@ using grpc::ServerUnaryReactor;
 namespace v1 = kruispunt::feed::v1;
 namespace agreements_v1 = kruispunt::agreements::v1;
 namespace consent_v1 = kruispunt::consent::v1;
+namespace careplan_v1 = kruispunt::careplan::v1;
 
 const std::vector<PreparedStatement> kStatements = {
     // Every transaction below it has ended: no change can still commit there (feed_cursor.h).
@@ -98,16 +100,42 @@ struct Page {
   bool more = false;  // more changes are committed after `next` already
 };
 
+// A change read from one source, with where it stands.
+struct Sourced {
+  FeedCursor at;
+  v1::Change change;
+};
+
+v1::ChangeKind KindOf(const careplan_v1::CarePlanChange& change) {
+  switch (change.snapshot_case()) {
+    case careplan_v1::CarePlanChange::kGoal: return v1::CHANGE_KIND_GOAL_CHANGED;
+    case careplan_v1::CarePlanChange::kAction: return v1::CHANGE_KIND_ACTION_CHANGED;
+    case careplan_v1::CarePlanChange::kEvaluation: return v1::CHANGE_KIND_EVALUATION_RECORDED;
+    default: return v1::CHANGE_KIND_CARE_PLAN_CHANGED;
+  }
+}
+
+// Whether a filter of kinds lets any change of these kinds through.
+bool Wants(const Filters& filters, std::initializer_list<v1::ChangeKind> kinds) {
+  if (filters.kinds.empty()) return true;
+  for (const auto kind : kinds)
+    if (filters.kinds.count(kind)) return true;
+  return false;
+}
+
 // The one way the feed reads, for a list page and for a stream alike.
 class ChangeReader {
  public:
   explicit ChangeReader(Runtime& runtime)
-      : rt_(runtime), agreements_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS) {}
+      : rt_(runtime),
+        agreements_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS),
+        care_plan_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
 
   // The horizon first, then the organisation's cases, then each source's changes after the cursor
   // and below the horizon: every transaction below the horizon ended before the sources read, so
-  // they see all of its changes. Then the access decision for each case the page names, logged,
-  // at the moment of delivery: content where it permits, "withheld" where not.
+  // they see all of its changes. The sources' changes merge in cursor order. Then the access
+  // decision for each case and category the page names, logged, at the moment of delivery:
+  // content where it permits, "withheld" where not.
   Page Read(const Call& call, pqxx::connection& db, const Filters& filters, FeedCursor from, int limit) {
     Page page;
     page.next = from;
@@ -120,23 +148,27 @@ class ChangeReader {
       const bool ours = std::find(cases.begin(), cases.end(), filters.case_id) != cases.end();
       cases = ours ? std::vector<std::string>{filters.case_id} : std::vector<std::string>{};
     }
+    std::vector<Sourced> read;
     if (!cases.empty()) {
-      agreements_v1::ReadLogChangesRequest read;
-      for (const auto& id : cases) read.add_cases("cases/" + id);
-      const auto [after_transaction, after_position] = from.AfterIn(Source::kAgreements);
-      read.mutable_after()->set_transaction(after_transaction);
-      read.mutable_after()->set_position(after_position);
-      read.set_horizon(horizon);
-      read.set_limit(limit + 1);
-      auto log = rt_.clients->agreements->ReadLogChanges({db, call}, read);
-      page.more = log.changes_size() > limit;
-      for (int i = 0; i < std::min(log.changes_size(), limit); ++i) {
-        auto& change = *log.mutable_changes(i);
-        page.next = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
-        const auto kind = KindOf(change.entry().kind());
-        if (!filters.kinds.empty() && !filters.kinds.count(kind)) continue;  // passed over, the cursor moves on
-        Deliver(change, kind, EncodeCursor(page.next), *page.changes.Add());
-      }
+      const PeerContext peer{db, call};
+      // Each source gives at most limit + 1: if all of them together give more than `limit`, the
+      // first `limit` in cursor order are complete (no source has an earlier one it did not give).
+      if (Wants(filters, {v1::CHANGE_KIND_CARE_PLAN_CHANGED, v1::CHANGE_KIND_GOAL_CHANGED,
+                          v1::CHANGE_KIND_ACTION_CHANGED, v1::CHANGE_KIND_EVALUATION_RECORDED}))
+        ReadCarePlans(peer, cases, from, horizon, limit + 1, read);
+      if (Wants(filters, {v1::CHANGE_KIND_AGREEMENT_PROPOSED, v1::CHANGE_KIND_AGREEMENT_ANSWERED,
+                          v1::CHANGE_KIND_AGREEMENT_ACCEPTANCE_WITHDRAWN, v1::CHANGE_KIND_AGREEMENT_AMENDED,
+                          v1::CHANGE_KIND_AGREEMENT_ENDED}))
+        ReadAgreements(peer, cases, from, horizon, limit + 1, read);
+      std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
+    }
+    page.more = static_cast<int>(read.size()) > limit;
+    for (int i = 0; i < std::min(static_cast<int>(read.size()), limit); ++i) {
+      auto& [at, change] = read[i];
+      page.next = at;
+      if (!filters.kinds.empty() && !filters.kinds.count(change.kind())) continue;  // passed over, the cursor moves on
+      change.set_cursor(EncodeCursor(at));
+      *page.changes.Add() = std::move(change);
     }
     // Everything below the horizon is read: continue there (a cursor never moves back).
     if (!page.more) page.next = std::max(page.next, FeedCursor::AtHorizon(horizon));
@@ -149,38 +181,80 @@ class ChangeReader {
   }
 
  private:
-  static void Deliver(agreements_v1::LogChange& change, v1::ChangeKind kind, std::string cursor, v1::Change& out) {
-    auto& entry = *change.mutable_entry();
-    const auto case_name = entry.agreement().substr(0, entry.agreement().find("/agreements/"));
-    out.set_id(case_name + "/agreementLog/" + std::to_string(entry.sequence()));
-    out.set_cursor(std::move(cursor));
-    out.set_case_(case_name);
-    out.set_kind(kind);
-    out.set_resource(entry.agreement());
-    out.set_actor_organization(change.actor_organization());
-    out.set_actor_person(change.actor_person());
-    *out.mutable_time() = entry.event_time();
-    out.set_category(consent_v1::DATA_CATEGORY_AGREEMENTS);
-    *out.mutable_agreement_log_entry() = std::move(entry);
+  void ReadAgreements(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
+                      int64_t horizon, int limit, std::vector<Sourced>& out) {
+    agreements_v1::ReadLogChangesRequest request;
+    for (const auto& id : cases) request.add_cases("cases/" + id);
+    const auto [after_transaction, after_position] = from.AfterIn(Source::kAgreements);
+    request.mutable_after()->set_transaction(after_transaction);
+    request.mutable_after()->set_position(after_position);
+    request.set_horizon(horizon);
+    request.set_limit(limit);
+    auto log = rt_.clients->agreements->ReadLogChanges(peer, request);
+    for (auto& change : *log.mutable_changes()) {
+      auto& entry = *change.mutable_entry();
+      auto& [at, c] = out.emplace_back();
+      at = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
+      const auto case_name = entry.agreement().substr(0, entry.agreement().find("/agreements/"));
+      c.set_id(case_name + "/agreementLog/" + std::to_string(entry.sequence()));
+      c.set_case_(case_name);
+      c.set_kind(KindOf(entry.kind()));
+      c.set_resource(entry.agreement());
+      c.set_actor_organization(change.actor_organization());
+      c.set_actor_person(change.actor_person());
+      *c.mutable_time() = entry.event_time();
+      c.set_category(consent_v1::DATA_CATEGORY_AGREEMENTS);
+      *c.mutable_agreement_log_entry() = std::move(entry);
+    }
   }
 
-  // One decision per case of the page (logged by ConsentService as a read through the feed); a
-  // change of a case whose agreements the caller may not read now keeps its place, without
-  // content.
+  void ReadCarePlans(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
+                     int64_t horizon, int limit, std::vector<Sourced>& out) {
+    careplan_v1::ReadPlanChangesRequest request;
+    for (const auto& id : cases) request.add_cases("cases/" + id);
+    const auto [after_transaction, after_revision] = from.AfterIn(Source::kCarePlan);
+    request.mutable_after()->set_transaction(after_transaction);
+    request.mutable_after()->set_position(after_revision);
+    request.set_horizon(horizon);
+    request.set_limit(limit);
+    auto history = rt_.clients->careplan->ReadPlanChanges(peer, request);
+    for (auto& change : *history.mutable_changes()) {
+      auto& entry = *change.mutable_change();
+      auto& [at, c] = out.emplace_back();
+      at = {change.position().transaction(), static_cast<int>(Source::kCarePlan), change.position().position()};
+      c.set_id(change.case_() + "/carePlanHistory/" + std::to_string(entry.revision()));
+      c.set_case_(change.case_());
+      c.set_kind(KindOf(entry));
+      c.set_resource(entry.target());
+      c.set_actor_organization(entry.organization());
+      c.set_actor_person(entry.person());
+      *c.mutable_time() = entry.change_time();
+      c.set_category(consent_v1::DATA_CATEGORY_CARE_PLAN);
+      *c.mutable_care_plan_change() = std::move(entry);
+    }
+  }
+
+  // One decision per case and category of the page (logged by ConsentService as a read through
+  // the feed); a change of a case whose category the caller may not read now keeps its place,
+  // without content.
   void WithholdWhatMayNotBeRead(const Call& call, pqxx::connection& db,
                                 google::protobuf::RepeatedPtrField<v1::Change>& changes) {
-    const auto permitted = agreements_access_.Permitted(
-        call, db, changes, [](const v1::Change& c) { return *ParseResourceName(c.case_(), "cases"); });
-    for (std::size_t k = 0; k < permitted.size(); ++k) {
-      if (permitted[k]) continue;
-      auto& change = *changes.Mutable(static_cast<int>(k));
-      change.clear_content();
-      change.set_withheld(true);
+    for (auto* gate : {&care_plan_access_, &agreements_access_}) {
+      std::vector<v1::Change*> of_category;
+      for (auto& c : changes)
+        if (c.category() == gate->category()) of_category.push_back(&c);
+      const auto permitted = gate->Permitted(
+          call, db, of_category, [](const v1::Change* c) { return *ParseResourceName(c->case_(), "cases"); });
+      for (std::size_t k = 0; k < permitted.size(); ++k) {
+        if (permitted[k]) continue;
+        of_category[k]->clear_content();
+        of_category[k]->set_withheld(true);
+      }
     }
   }
 
   Runtime& rt_;
-  consent::AccessGate agreements_access_;
+  consent::AccessGate agreements_access_, care_plan_access_;
 };
 
 class FeedServiceImpl;
@@ -513,6 +587,7 @@ ServiceModule FeedServiceModule() {
                        [](Runtime& runtime) { return std::make_unique<FeedServiceImpl>(runtime); },
                        {kruispunt::team::v1::TeamService::service_full_name(),
                         consent_v1::ConsentService::service_full_name(),
+                        careplan_v1::CarePlanService::service_full_name(),
                         agreements_v1::AgreementService::service_full_name()},
                        nullptr, nullptr, {}};  // no other service calls the feed; no jobs
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The change feed under load (issue 20, item 9): 50 organisations, each taking part in one case of
+# bench-owner with the client's consent for its agreements, each holding a WatchChanges stream,
+# while bench-owner proposes agreements in their cases.
+#   1. Latency: proposals at RATE a second (default 200) for SECONDS (20); for each, the time from
+#      the proposal's call to its delivery on its case's organisation's stream: p50, p99, max. Every
+#      proposal must be delivered (missing=0).
+#   2. The feed's cost on the writers: proposals as fast as 8 writers can, for 10 s, without
+#      subscribers and with the 50, in ROUNDS (3) alternating rounds; the medians and their ratio.
+# One kruispuntd on a scratch cluster, with its defaults (a stream looks every 100 ms).
+#   bench/feed.sh [RATE] [SECONDS] [ROUNDS]        (needs tools/build.sh)
+set -euo pipefail
+rate=${1:-200}
+seconds=${2:-20}
+rounds=${3:-3}
+source "$(dirname "$0")/scratch.sh"
+loadgen=$build/bench/kp-loadgen
+scratch_start 54337
+port=$((20000 + RANDOM % 20000))
+"$build/services/kruispuntd" --listen "127.0.0.1:$port" --database-url "$app_url" --migration-database-url "$owner_url" \
+  --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/server.log" 2>&1 &
+pid=$!
+export KRUISPUNT_ADDR=127.0.0.1:$port
+for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
+admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin-1 --role admin)
+"$cli" --token "$admin" org create bench-owner --name bench-owner --kind other --kbo 0123456749 >/dev/null
+feed() { "$loadgen" --addr "$KRUISPUNT_ADDR" feed --key "$work/key.pem" --org bench-owner "$@"; }
+
+echo "== latency: $rate proposals/s for $seconds s, 50 subscribers"
+feed --rate "$rate" --seconds "$seconds" --subscribe 1 | tee "$work/latency"
+
+echo "== writers flat out (8), 10 s, without and with 50 subscribers, $rounds alternating rounds"
+for r in $(seq 1 "$rounds"); do
+  feed --rate 0 --seconds 10 --subscribe 0 | tee -a "$work/alone"
+  feed --rate 0 --seconds 10 --subscribe 1 | tee -a "$work/watched"
+done
+python3 - "$work/alone" "$work/watched" <<'PY'
+import re, statistics, sys
+def rates(path):
+    return [float(re.search(r"writes_per_s=([\d.]+)", l).group(1)) for l in open(path) if "writes_per_s" in l]
+alone, watched = statistics.median(rates(sys.argv[1])), statistics.median(rates(sys.argv[2]))
+print(f"writes/s median: alone {alone:.0f}, with 50 subscribers {watched:.0f}, ratio {watched / alone:.2f}")
+PY

@@ -7,6 +7,7 @@
 #include "common/metrics.h"
 #include "common/errors.h"
 #include "common/idempotency.h"
+#include "common/history_order.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
 
@@ -31,6 +32,7 @@ namespace {
 
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("agreements"),
+    {"agreements.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
     {"agreements.chain_lock",
      "INSERT INTO agreements.chain_heads AS h (case_id) VALUES ($1::uuid) "
      "ON CONFLICT (case_id) DO UPDATE SET last_sequence = h.last_sequence RETURNING h.last_sequence, h.last_hash"},
@@ -219,6 +221,7 @@ int64_t ReadLogEntry(const pqxx::row& r, v1::AgreementLogEntry& e) {
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
 ChainHead LockChain(pqxx::work& tx, const std::string& case_id) {
+  tx.exec_prepared("agreements.case_order_lock", case_id);  // before any write (common/history_order.h)
   const auto row = tx.exec_prepared1("agreements.chain_lock", case_id);
   ChainHead head{row[0].as<int64_t>(), row[1].as<std::string>()};
   const auto entry = tx.exec_prepared("agreements.head_entry", case_id, head.last_sequence);

@@ -1,9 +1,9 @@
 -- The change feed reads the plans' history in the order its entries committed (issue 20), as it
 -- reads the agreement log (agreements/0005): each entry carries the id of the transaction that
 -- wrote it, and a reader takes only transactions below its snapshot's xmin, all ended, ordered by
--- (transaction, revision). Per case this is commit order: a change's first write takes the plan
--- row's lock and the next revision (careplan.open_change), so a later writer of the case gets a
--- later transaction id.
+-- (transaction, revision). Per case this is commit order: a change first takes the case's history
+-- lock, which assigns no transaction id (common/history_order.h), and its first write comes after
+-- it, so a later writer of the case gets a later transaction id.
 --
 -- Existing entries, all committed, take this migration's transaction id: they stay before every
 -- later entry, in revision order among themselves.

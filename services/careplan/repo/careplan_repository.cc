@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/calendar.h"
+#include "common/history_order.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
@@ -17,6 +18,7 @@ namespace {
 
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("careplan"),
+    {"careplan.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
     {"careplan.open_change",
      "INSERT INTO careplan.plans AS p (case_id, revision) VALUES ($1::uuid, 1) "
      "ON CONFLICT (case_id) DO UPDATE SET revision = p.revision + 1 RETURNING p.revision, p.state, p.version"},
@@ -144,6 +146,7 @@ void FromJson(const std::string& json, google::protobuf::Message& out) {
 }
 
 OpenedChange OpenChange(pqxx::work& tx, const std::string& case_id) {
+  tx.exec_prepared("careplan.case_order_lock", case_id);  // before any write (common/history_order.h)
   const auto row = tx.exec_prepared1("careplan.open_change", case_id);
   return {row[0].as<int64_t>(), static_cast<v1::CarePlanState>(row[1].as<int>()), row[2].as<int>()};
 }

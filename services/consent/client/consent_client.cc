@@ -26,4 +26,11 @@ v1::BatchCheckAccessResponse RemoteConsentClient::BatchCheckAccess(const PeerCon
       "the consent service", "CONSENT_UNAVAILABLE");
 }
 
+v1::ReadConsentChangesResponse RemoteConsentClient::ReadConsentChanges(const PeerContext& context,
+                                                                      const v1::ReadConsentChangesRequest& request) {
+  return CallRemote<v1::ConsentInternalService, v1::ReadConsentChangesRequest, v1::ReadConsentChangesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.ReadConsentChanges(args...); },
+      "the consent service", "CONSENT_UNAVAILABLE");
+}
+
 }  // namespace kp::consent

@@ -1,4 +1,5 @@
-// How other services ask ConsentService for access decisions: one interface, implemented by a
+// How other services ask ConsentService for access decisions (and the change feed for consent
+// events): one interface, implemented by a
 // direct call into ConsentService's decider when this process hosts it (consent/grpc/
 // consent_service.cc, LocalConsentClient) and over gRPC when it runs elsewhere
 // (RemoteConsentClient). Services use it through AccessGate.
@@ -25,6 +26,9 @@ class ConsentClient {
   // decisions(i) answers questions(i); every decision is in the access log before this returns.
   virtual kruispunt::consent::v1::BatchCheckAccessResponse BatchCheckAccess(
       const PeerContext& context, const kruispunt::consent::v1::BatchCheckAccessRequest& request) = 0;
+  // The change feed's read of consent events in commit order.
+  virtual kruispunt::consent::v1::ReadConsentChangesResponse ReadConsentChanges(
+      const PeerContext& context, const kruispunt::consent::v1::ReadConsentChangesRequest& request) = 0;
 };
 
 class RemoteConsentClient final : public ConsentClient {
@@ -32,6 +36,8 @@ class RemoteConsentClient final : public ConsentClient {
   explicit RemoteConsentClient(Peers& peers) : peers_(peers) {}
   kruispunt::consent::v1::BatchCheckAccessResponse BatchCheckAccess(
       const PeerContext& context, const kruispunt::consent::v1::BatchCheckAccessRequest& request) override;
+  kruispunt::consent::v1::ReadConsentChangesResponse ReadConsentChanges(
+      const PeerContext& context, const kruispunt::consent::v1::ReadConsentChangesRequest& request) override;
 
  private:
   Peers& peers_;

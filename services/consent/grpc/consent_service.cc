@@ -86,12 +86,28 @@ struct Check {
   grpc::Status status;
 };
 
+// ReadConsentChanges (the change feed's read of consent events), for the gRPC handler and the
+// local client alike.
+void ReadConsentChangesOn(pqxx::connection& db, const v1::ReadConsentChangesRequest& req,
+                          v1::ReadConsentChangesResponse& resp) {
+  std::vector<std::string> case_ids;
+  for (const auto& name : req.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
+  if (req.limit() < 1 || req.limit() > 1000) throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
+  ReadConsentChanges(db, case_ids, req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
+}
+
 class LocalConsentClient final : public ConsentClient {
  public:
   explicit LocalConsentClient(PeerClients& peers) : peers_(peers) {}
   v1::BatchCheckAccessResponse BatchCheckAccess(const PeerContext& context,
                                                 const v1::BatchCheckAccessRequest& request) override {
     return BatchCheckAccessOn(peers_, context, request);
+  }
+  v1::ReadConsentChangesResponse ReadConsentChanges(const PeerContext& context,
+                                                    const v1::ReadConsentChangesRequest& request) override {
+    v1::ReadConsentChangesResponse response;
+    ReadConsentChangesOn(context.db, request, response);
+    return response;
   }
 
  private:
@@ -262,6 +278,13 @@ class ConsentInternalServiceImpl final : public v1::ConsentInternalService::Call
                                        v1::BatchCheckAccessResponse* resp) override {
     return ServeUnary(rt_, ctx, "BatchCheckAccess", [this, req, resp](const Call& call, pqxx::connection& db) {
       *resp = BatchCheckAccessOn(*rt_.clients, {db, call}, *req);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* ReadConsentChanges(CallbackServerContext* ctx, const v1::ReadConsentChangesRequest* req,
+                                         v1::ReadConsentChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ReadConsentChanges", [req, resp](const Call&, pqxx::connection& db) {
+      ReadConsentChangesOn(db, *req, *resp);
     }, Callers::kServices);
   }
 

@@ -1,5 +1,6 @@
 #include "consent/repo/consent_repository.h"
 
+#include "common/history_order.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("consent"),
+    {"consent.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
     {"consent.insert",
      "WITH c AS (INSERT INTO consent.consents (case_id, granted_by, grantor_role, recipient_orgs, "
      "           recipient_participants, categories, purpose, valid_from, valid_until, method, "
@@ -53,6 +55,25 @@ const std::vector<PreparedStatement> kStatements = {
      "  SELECT consent_id::text, 2, withdrawn_by::text, recorded_by_person, recorded_by_org, reason, "
      KP_MICROS("withdraw_time") ", event_seq FROM consent.withdrawals WHERE case_id = $1::uuid AND event_seq > $2"
      ") e ORDER BY event_seq LIMIT $3"},
+    // The change feed's read: the events of these cases after (transaction, event_seq) and below
+    // the horizon, in commit order; each case's grants and withdrawals through their commit indexes.
+    {"consent.events_after",
+     "SELECT e.consent_id::text, e.kind, e.participant::text, e.person, e.org, e.reason, e.at, e.event_seq, "
+     "e.case_id::text, e.transaction_id::text::bigint, array_to_string(k.recipient_orgs, ',') "
+     "FROM unnest($1::uuid[]) AS wanted(case_id) CROSS JOIN LATERAL ("
+     "  (SELECT c.case_id, c.consent_id, 1 AS kind, c.granted_by AS participant, c.verified_by AS person, "
+     "          c.recorded_by_org AS org, '' AS reason, " KP_MICROS("c.create_time") " AS at, c.event_seq, c.transaction_id "
+     "   FROM consent.consents c WHERE c.case_id = wanted.case_id "
+     "   AND (c.transaction_id, c.event_seq) > ($2::text::xid8, $3) AND c.transaction_id < $4::text::xid8 "
+     "   ORDER BY c.transaction_id, c.event_seq LIMIT $5) "
+     "  UNION ALL "
+     "  (SELECT w.case_id, w.consent_id, 2, w.withdrawn_by, w.recorded_by_person, w.recorded_by_org, w.reason, "
+     KP_MICROS("w.withdraw_time") ", w.event_seq, w.transaction_id "
+     "   FROM consent.withdrawals w WHERE w.case_id = wanted.case_id "
+     "   AND (w.transaction_id, w.event_seq) > ($2::text::xid8, $3) AND w.transaction_id < $4::text::xid8 "
+     "   ORDER BY w.transaction_id, w.event_seq LIMIT $5)) e "
+     "JOIN consent.consents k ON k.case_id = e.case_id AND k.consent_id = e.consent_id "
+     "ORDER BY e.transaction_id, e.event_seq LIMIT $5"},
     // Per case, what is in force now; the C++ decision filters by organisation, data and purpose.
     // Each case's consents are read through the primary key; OFFSET 0 keeps the planner from
     // turning this into a scan of every consent (the generic plan did).
@@ -100,7 +121,8 @@ int64_t ReadConsent(const pqxx::row& r, v1::Consent& out) {
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
 void InsertConsent(pqxx::connection& conn, const NewConsent& c, v1::Consent& out) {
-  pqxx::nontransaction tx(conn);
+  pqxx::work tx(conn);
+  tx.exec_prepared("consent.case_order_lock", c.case_id);  // before any write (common/history_order.h)
   auto rows = tx.exec_prepared("consent.insert", c.case_id, c.granted_by, c.grantor_role,
                                ArrayLiteral(c.recipient_orgs), ArrayLiteral(c.recipient_participants),
                                c.categories, c.purpose, c.valid_from_micros, c.valid_until_micros, c.method,
@@ -108,6 +130,7 @@ void InsertConsent(pqxx::connection& conn, const NewConsent& c, v1::Consent& out
                                c.recorded_by_org, c.request_id);
   if (rows.empty()) rows = tx.exec_prepared("consent.by_request", c.case_id, c.request_id);
   ReadConsent(rows.at(0), out);
+  tx.commit();
 }
 
 bool GetConsent(pqxx::connection& conn, const std::string& case_id, const std::string& consent_id,
@@ -138,8 +161,10 @@ std::optional<int64_t> ListConsents(pqxx::connection& conn, const std::string& c
 bool WithdrawConsent(pqxx::connection& conn, const std::string& case_id, const std::string& consent_id,
                      const std::string& withdrawn_by, const std::string& reason,
                      const std::string& person, const std::string& org) {
-  pqxx::nontransaction tx(conn);
+  pqxx::work tx(conn);
+  tx.exec_prepared("consent.case_order_lock", case_id);  // before any write (common/history_order.h)
   auto result = tx.exec_prepared("consent.withdraw", case_id, consent_id, withdrawn_by, reason, person, org);
+  tx.commit();
   return result.affected_rows() == 1;
 }
 
@@ -159,6 +184,28 @@ std::optional<int64_t> ListConsentEvents(pqxx::connection& conn, const std::stri
     SetTime(e->mutable_time(), r[6].as<int64_t>());
     return r[7].as<int64_t>();
   });
+}
+
+void ReadConsentChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                        int64_t after_seq, int64_t horizon, int limit, v1::ReadConsentChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& r : tx.exec_prepared("consent.events_after", ArrayLiteral(case_ids), after_transaction, after_seq,
+                                        horizon, limit)) {
+    auto& change = *out.add_changes();
+    const std::string case_name = "cases/" + r[8].as<std::string>();
+    change.set_case_(case_name);
+    auto& e = *change.mutable_event();
+    e.set_consent(case_name + "/consents/" + r[0].as<std::string>());
+    e.set_kind(static_cast<v1::ConsentEventKind>(r[1].as<int>()));
+    e.set_participant(case_name + "/participants/" + r[2].as<std::string>());
+    e.set_recorded_by_person(r[3].as<std::string>());
+    e.set_recorded_by_organization("organizations/" + r[4].as<std::string>());
+    e.set_reason(r[5].as<std::string>());
+    SetTime(e.mutable_time(), r[6].as<int64_t>());
+    change.mutable_position()->set_position(r[7].as<int64_t>());
+    change.mutable_position()->set_transaction(r[9].as<int64_t>());
+    for (const auto& org : SplitList(r[10].as<std::string>())) change.add_recipient_organizations("organizations/" + org);
+  }
 }
 
 std::unordered_map<std::string, std::vector<ConsentInForce>> ConsentsInForce(

@@ -11,6 +11,7 @@
 #include "common/db_pool.h"
 #include "consent/domain/access_decision.h"
 #include "kruispunt/consent/v1/consent.pb.h"
+#include "kruispunt/consent/v1/consent_internal.pb.h"
 
 namespace kp::consent {
 
@@ -46,6 +47,10 @@ bool WithdrawConsent(pqxx::connection& conn, const std::string& case_id, const s
                      const std::string& person, const std::string& org);
 std::optional<int64_t> ListConsentEvents(pqxx::connection& conn, const std::string& case_id,
                                          int64_t after_seq, int limit, v1::ListConsentEventsResponse& out);
+// The change feed's read: the consent events of these cases that committed after (transaction,
+// event_seq) and below the horizon, in commit order, at most `limit`.
+void ReadConsentChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                        int64_t after_seq, int64_t horizon, int limit, v1::ReadConsentChangesResponse& out);
 
 // The consents in force now (granted, within their period, not withdrawn), by case id.
 std::unordered_map<std::string, std::vector<ConsentInForce>> ConsentsInForce(

@@ -32,7 +32,8 @@ std::optional<FeedCursor> DecodeCursor(std::string_view text) {
     if (text.empty()) return std::nullopt;  // a trailing dot
   }
   if (parts.size() != 4 || parts[0] != 1) return std::nullopt;
-  const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kCarePlan) ||
+  const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kConsent) ||
+                            parts[2] == static_cast<int>(Source::kCarePlan) ||
                             parts[2] == static_cast<int>(Source::kAgreements);
   if (!known_source) return std::nullopt;
   return FeedCursor{parts[1], static_cast<int>(parts[2]), parts[3]};

@@ -2,7 +2,8 @@
 // a history table of its own schema, each entry stamped with the id of the transaction that wrote
 // it (e.g. migration agreements/0005). The feed orders all of them by (transaction, source,
 // position): one transaction's changes stay together, its sources in a fixed order, each source's
-// in its own order. It reads only transactions below the horizon (the snapshot's xmin), all of
+// in its own order. Per case this is commit order, because every writer of a case's history takes
+// the case's history lock before its first write (common/history_order.h). It reads only transactions below the horizon (the snapshot's xmin), all of
 // which have ended, so a change can never still appear before a cursor it handed out.
 #pragma once
 
@@ -14,7 +15,7 @@
 namespace kp::feed {
 
 // The services whose changes the feed carries, in the order a transaction's changes are read.
-enum class Source : int { kCarePlan = 4, kAgreements = 5 };
+enum class Source : int { kConsent = 3, kCarePlan = 4, kAgreements = 5 };
 
 struct FeedCursor {
   int64_t transaction = 0;  // a PostgreSQL transaction id (xid8)

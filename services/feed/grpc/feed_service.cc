@@ -14,6 +14,7 @@
 #include "common/page_token.h"
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
+#include "consent/client/consent_client.h"
 #include "feed/domain/feed_cursor.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
 #include "team/client/team_client.h"
@@ -104,6 +105,8 @@ struct Page {
 struct Sourced {
   FeedCursor at;
   v1::Change change;
+  // A consent's withdrawal: the organisations it named, whose access to the case it may end.
+  std::vector<std::string> may_end_access_of;
 };
 
 v1::ChangeKind KindOf(const careplan_v1::CarePlanChange& change) {
@@ -128,14 +131,16 @@ class ChangeReader {
  public:
   explicit ChangeReader(Runtime& runtime)
       : rt_(runtime),
+        case_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CASE),
         agreements_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS),
         care_plan_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
 
   // The horizon first, then the organisation's cases, then each source's changes after the cursor
   // and below the horizon: every transaction below the horizon ended before the sources read, so
   // they see all of its changes. The sources' changes merge in cursor order. Then the access
-  // decision for each case and category the page names, logged, at the moment of delivery:
-  // content where it permits, "withheld" where not.
+  // decisions, logged, at the moment of delivery: per case of the page, may the reader read the
+  // case at all (if not, it gets none of the case's changes, but for the one that ended its
+  // access); then per case and category, content where they permit, "withheld" where not.
   Page Read(const Call& call, pqxx::connection& db, const Filters& filters, FeedCursor from, int limit) {
     Page page;
     page.next = from;
@@ -160,12 +165,26 @@ class ChangeReader {
                           v1::CHANGE_KIND_AGREEMENT_ACCEPTANCE_WITHDRAWN, v1::CHANGE_KIND_AGREEMENT_AMENDED,
                           v1::CHANGE_KIND_AGREEMENT_ENDED}))
         ReadAgreements(peer, cases, from, horizon, limit + 1, read);
+      if (Wants(filters, {v1::CHANGE_KIND_CONSENT_GRANTED, v1::CHANGE_KIND_CONSENT_WITHDRAWN,
+                          v1::CHANGE_KIND_ACCESS_ENDED}))
+        ReadConsents(peer, cases, from, horizon, limit + 1, read);
       std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
     }
     page.more = static_cast<int>(read.size()) > limit;
-    for (int i = 0; i < std::min(static_cast<int>(read.size()), limit); ++i) {
-      auto& [at, change] = read[i];
-      page.next = at;
+    if (page.more) read.resize(static_cast<std::size_t>(limit));
+    if (!read.empty()) page.next = read.back().at;
+    const auto case_readable = case_access_.Permitted(
+        call, db, read, [](const Sourced& s) { return *ParseResourceName(s.change.case_(), "cases"); });
+    const std::string reader = "organizations/" + call.caller.organization;
+    for (std::size_t i = 0; i < read.size(); ++i) {
+      auto& [at, change, may_end_access_of] = read[i];
+      if (!case_readable[i]) {
+        const bool ends_readers_access =
+            std::find(may_end_access_of.begin(), may_end_access_of.end(), reader) != may_end_access_of.end();
+        if (!ends_readers_access) continue;  // of a case the reader may not read: not even that it changed
+        change.set_kind(v1::CHANGE_KIND_ACCESS_ENDED);
+        change.clear_content();
+      }
       if (!filters.kinds.empty() && !filters.kinds.count(change.kind())) continue;  // passed over, the cursor moves on
       change.set_cursor(EncodeCursor(at));
       *page.changes.Add() = std::move(change);
@@ -193,8 +212,9 @@ class ChangeReader {
     auto log = rt_.clients->agreements->ReadLogChanges(peer, request);
     for (auto& change : *log.mutable_changes()) {
       auto& entry = *change.mutable_entry();
-      auto& [at, c] = out.emplace_back();
-      at = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
+      auto& sourced = out.emplace_back();
+      auto& c = sourced.change;
+      sourced.at = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
       const auto case_name = entry.agreement().substr(0, entry.agreement().find("/agreements/"));
       c.set_id(case_name + "/agreementLog/" + std::to_string(entry.sequence()));
       c.set_case_(case_name);
@@ -205,6 +225,35 @@ class ChangeReader {
       *c.mutable_time() = entry.event_time();
       c.set_category(consent_v1::DATA_CATEGORY_AGREEMENTS);
       *c.mutable_agreement_log_entry() = std::move(entry);
+    }
+  }
+
+  void ReadConsents(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
+                    int64_t horizon, int limit, std::vector<Sourced>& out) {
+    consent_v1::ReadConsentChangesRequest request;
+    for (const auto& id : cases) request.add_cases("cases/" + id);
+    const auto [after_transaction, after_seq] = from.AfterIn(Source::kConsent);
+    request.mutable_after()->set_transaction(after_transaction);
+    request.mutable_after()->set_position(after_seq);
+    request.set_horizon(horizon);
+    request.set_limit(limit);
+    auto events = rt_.clients->consent->ReadConsentChanges(peer, request);
+    for (auto& change : *events.mutable_changes()) {
+      auto& event = *change.mutable_event();
+      auto& [at, c, may_end_access_of] = out.emplace_back();
+      at = {change.position().transaction(), static_cast<int>(Source::kConsent), change.position().position()};
+      const bool withdrawn = event.kind() == consent_v1::CONSENT_EVENT_KIND_WITHDRAWN;
+      if (withdrawn)
+        may_end_access_of.assign(change.recipient_organizations().begin(), change.recipient_organizations().end());
+      c.set_id(change.case_() + "/consentEvents/" + std::to_string(change.position().position()));
+      c.set_case_(change.case_());
+      c.set_kind(withdrawn ? v1::CHANGE_KIND_CONSENT_WITHDRAWN : v1::CHANGE_KIND_CONSENT_GRANTED);
+      c.set_resource(event.consent());
+      c.set_actor_organization(event.recorded_by_organization());
+      c.set_actor_person(event.recorded_by_person());
+      *c.mutable_time() = event.time();
+      c.set_category(consent_v1::DATA_CATEGORY_CASE);
+      *c.mutable_consent_event() = std::move(event);
     }
   }
 
@@ -220,8 +269,9 @@ class ChangeReader {
     auto history = rt_.clients->careplan->ReadPlanChanges(peer, request);
     for (auto& change : *history.mutable_changes()) {
       auto& entry = *change.mutable_change();
-      auto& [at, c] = out.emplace_back();
-      at = {change.position().transaction(), static_cast<int>(Source::kCarePlan), change.position().position()};
+      auto& sourced = out.emplace_back();
+      auto& c = sourced.change;
+      sourced.at = {change.position().transaction(), static_cast<int>(Source::kCarePlan), change.position().position()};
       c.set_id(change.case_() + "/carePlanHistory/" + std::to_string(entry.revision()));
       c.set_case_(change.case_());
       c.set_kind(KindOf(entry));
@@ -254,7 +304,7 @@ class ChangeReader {
   }
 
   Runtime& rt_;
-  consent::AccessGate agreements_access_, care_plan_access_;
+  consent::AccessGate case_access_, agreements_access_, care_plan_access_;
 };
 
 class FeedServiceImpl;

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "common/sha256.h"
 
@@ -10,9 +12,26 @@ namespace kp {
 
 namespace {
 constexpr long kMigrationLockKey = 0x4b50'4d49'4752;  // "KPMIGR"
+
+// Runs one transaction of the start-up steps again when PostgreSQL rolled it back to break a
+// deadlock: another process's catalogue change (a server of another service starting, the access
+// log's partitions created ahead) may lock catalogue rows in the other order. Rolled back, the
+// step is safe to repeat.
+template <class Step>
+auto RetriedAfterADeadlock(const Step& step) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return step();
+    } catch (const pqxx::deadlock_detected&) {
+      if (attempt == 5) throw;
+      spdlog::warn("start-up step rolled back by a deadlock; attempt={} of 5", attempt + 1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
+}
 }  // namespace
 
-int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set) {
+static int ApplyMigrationsOnce(pqxx::connection& conn, const MigrationSet& set) {
   pqxx::work tx(conn);
   tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
   tx.exec(
@@ -45,7 +64,8 @@ int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set) {
   return count;
 }
 
-void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, const std::string& run_time_role) {
+static void GrantRunTimePrivilegesOnce(pqxx::connection& owner, const std::string& schema,
+                                       const std::string& run_time_role) {
   pqxx::work tx(owner);
   tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
   if (tx.exec1("SELECT current_user")[0].as<std::string>() == run_time_role)
@@ -81,6 +101,14 @@ void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, 
             "." + tx.quote_name(row[0].as<std::string>()) + " TO " + role);
   }
   tx.commit();
+}
+
+int ApplyMigrations(pqxx::connection& conn, const MigrationSet& set) {
+  return RetriedAfterADeadlock([&] { return ApplyMigrationsOnce(conn, set); });
+}
+
+void GrantRunTimePrivileges(pqxx::connection& owner, const std::string& schema, const std::string& run_time_role) {
+  RetriedAfterADeadlock([&] { GrantRunTimePrivilegesOnce(owner, schema, run_time_role); });
 }
 
 }  // namespace kp

@@ -81,6 +81,9 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.access_log_archive_dir = v; }},
       {"feed-poll-interval-ms", "how often each change-feed stream looks for new changes, in ms (default 100)",
        [](Config& c, const std::string& v) { c.feed_poll_interval_ms = ParseInt("feed-poll-interval-ms", v); }},
+      {"feed-retention-days", "the change feed serves the changes of this many days; an older cursor gets "
+       "OUT_OF_RANGE (CURSOR_EXPIRED) with a cursor to start again from after re-reading the state (default 30)",
+       [](Config& c, const std::string& v) { c.feed_retention_days = ParseInt("feed-retention-days", v); }},
       {"feed-stream-buffer", "changes a change-feed stream holds for a subscriber that reads slowly before it ends "
        "the stream (RESOURCE_EXHAUSTED, SLOW_SUBSCRIBER; the subscriber resumes from its cursor) (default 1000)",
        [](Config& c, const std::string& v) { c.feed_stream_buffer = ParseInt("feed-stream-buffer", v); }},
@@ -216,6 +219,8 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("--access-log-retention-months must be at least 1");
   if (config.feed_poll_interval_ms < 10 || config.feed_poll_interval_ms > 60000)
     throw std::invalid_argument("--feed-poll-interval-ms must be from 10 to 60000");
+  if (config.feed_retention_days < 1 || config.feed_retention_days > 3650)
+    throw std::invalid_argument("--feed-retention-days must be from 1 to 3650");
   if (config.feed_stream_buffer < 1 || config.feed_streams_per_organization < 1)
     throw std::invalid_argument("--feed-stream-buffer and --feed-streams-per-organization must be at least 1");
   if (!config.job.empty()) {  // a maintenance job runs as the owner and serves nothing

@@ -36,6 +36,9 @@ struct Config {
   // how many changes one may hold for a subscriber that reads slowly before it ends (the subscriber
   // resumes from its cursor), and how many one organisation may have open on this server.
   int feed_poll_interval_ms = 100;
+  // The change feed serves the changes of this many days: an older cursor is refused
+  // (OUT_OF_RANGE, CURSOR_EXPIRED) and the reader starts again from the current state.
+  int feed_retention_days = 30;
   int feed_stream_buffer = 1000;
   int feed_streams_per_organization = 8;
   std::string tls_cert;

@@ -592,6 +592,38 @@ TEST_F(FeedTest, AnOrganisationHasAtMostEightStreams) {
   for (auto& w : open) w->Close();
 }
 
+TEST_F(FeedTest, AnExpiredCursorIsOutOfRangeWithACursorToStartAgainFrom) {
+  const auto m = Maria();
+  const std::string cursor = List(m.caw.token, AgreementChanges(m.caw)).cursor();
+  // What a back office that was away holds: the same cursor, from days ago (the tests' servers keep
+  // 30 days; a cursor's last part is when its position was current).
+  const auto aged = [&](int days) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    return cursor.substr(0, cursor.rfind('.') + 1) + std::to_string(now - days * 86400);
+  };
+  EXPECT_TRUE(FeedStub()->ListChanges(Ctx(m.caw.token).get(), AgreementChanges(m.caw, aged(29)),
+                                      std::make_unique<feed_v1::ListChangesResponse>().get()).ok());
+  const auto expired = Refused(m.caw.token, AgreementChanges(m.caw, aged(31)));
+  EXPECT_EQ(expired.error_code(), StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(ErrorReason(expired), "CURSOR_EXPIRED");
+  const std::string fresh = ErrorMetadata(expired, "cursor");
+  ASSERT_FALSE(fresh.empty());
+  // Having re-read the state, it continues from the cursor it was given: what changes next.
+  const auto next = Propose(m, "Na de herstart");
+  const auto resumed = ListOnce(m.caw.token, AgreementChanges(m.caw, fresh), 1);
+  ASSERT_EQ(resumed.changes_size(), 1);
+  EXPECT_EQ(resumed.changes(0).resource(), next.name());
+  // A stream from the expired cursor ends the same way.
+  auto watch = OpenWatch(m.caw.token, WatchRequest(m.caw, aged(31)));
+  feed_v1::WatchChangesResponse response;
+  EXPECT_FALSE(watch->Next(response));
+  const auto ended = watch->stream->Finish();
+  EXPECT_EQ(ended.error_code(), StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(ErrorReason(ended), "CURSOR_EXPIRED");
+  EXPECT_FALSE(ErrorMetadata(ended, "cursor").empty());
+}
+
 TEST_F(FeedTest, BadInput) {
   const auto m = Maria();
   auto request = Request(m.caw);

@@ -238,6 +238,15 @@ std::string ErrorReason(const grpc::Status& status) {
   return "";
 }
 
+std::string ErrorMetadata(const grpc::Status& status, const std::string& key) {
+  const auto details = Details(status);
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info) && info.metadata().count(key)) return info.metadata().at(key);
+  }
+  return "";
+}
+
 std::vector<std::string> ViolationFields(const grpc::Status& status) {
   std::vector<std::string> fields;
   const auto details = Details(status);

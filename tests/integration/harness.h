@@ -144,6 +144,8 @@ grpc::Status AddParticipant(const std::string& token, const std::string& case_na
 std::string MakeInsz(int year, int month, int day);
 
 std::string ErrorReason(const grpc::Status& status);
+// A value of the status's ErrorInfo metadata ("" when absent).
+std::string ErrorMetadata(const grpc::Status& status, const std::string& key);
 std::vector<std::string> ViolationFields(const grpc::Status& status);
 
 std::unique_ptr<v1::CaseService::Stub> CaseStub();

@@ -9,15 +9,31 @@ namespace kp::feed {
 namespace {
 
 TEST(FeedCursor, ReadsBackWhatItWrote) {
-  const FeedCursor cursor{912345678901, static_cast<int>(Source::kAgreements), 42};
-  EXPECT_EQ(EncodeCursor(cursor), "1.912345678901.5.42");
-  EXPECT_EQ(DecodeCursor(EncodeCursor(cursor)), cursor);
-  EXPECT_EQ(DecodeCursor(EncodeCursor(FeedCursor::AtHorizon(77))), (FeedCursor{77, 0, 0}));
+  const FeedCursor cursor{912345678901, static_cast<int>(Source::kAgreements), 42, 1796560000};
+  EXPECT_EQ(EncodeCursor(cursor), "2.912345678901.5.42.1796560000");
+  const auto read = DecodeCursor(EncodeCursor(cursor));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, cursor);
+  EXPECT_EQ(read->time, 1796560000);
+  EXPECT_EQ(DecodeCursor(EncodeCursor(FeedCursor::AtHorizon(77, 5))), (FeedCursor{77, 0, 0}));
+}
+
+TEST(FeedCursor, ReadsTheFirstVersionWithoutATime) {
+  const auto read = DecodeCursor("1.912345678901.5.42");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, (FeedCursor{912345678901, 5, 42}));
+  EXPECT_EQ(read->time, 0);
+}
+
+TEST(FeedCursor, ItsTimeIsNotPartOfTheOrder) {
+  EXPECT_EQ((FeedCursor{10, 5, 3, 100}), (FeedCursor{10, 5, 3, 200}));
+  EXPECT_LT((FeedCursor{10, 5, 3, 900}), (FeedCursor{10, 5, 4, 100}));
 }
 
 TEST(FeedCursor, RefusesAnythingElse) {
-  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "1.2.2.3", "1.2.6.3", "1.-2.5.3", "1.2.5.3.", "1..5.3",
-                           "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999", "MS4yLjUuMw"})
+  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "2.2.5.3.4.5", "3.2.5.3.4", "1.2.2.3", "1.2.6.3",
+                           "1.-2.5.3", "1.2.5.3.", "1..5.3", "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999",
+                           "MS4yLjUuMw"})
     EXPECT_FALSE(DecodeCursor(text)) << text;
 }
 

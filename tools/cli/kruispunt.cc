@@ -289,7 +289,10 @@ int Fail(const grpc::Status& status) {
     for (const auto& any : details.details()) {
       google::rpc::ErrorInfo info;
       google::rpc::BadRequest bad;
-      if (any.UnpackTo(&info)) std::cerr << "  error reason: " << info.reason() << "\n";
+      if (any.UnpackTo(&info)) {
+        std::cerr << "  error reason: " << info.reason() << "\n";
+        for (const auto& [key, value] : info.metadata()) std::cerr << "  " << key << ": " << value << "\n";
+      }
       else if (any.UnpackTo(&bad))
         for (const auto& v : bad.field_violations())
           std::cerr << "  field " << v.field() << ": " << v.description() << "\n";

@@ -14,13 +14,13 @@ std::pair<int64_t, int64_t> FeedCursor::AfterIn(Source of) const {
 }
 
 std::string EncodeCursor(const FeedCursor& cursor) {
-  return "1." + std::to_string(cursor.transaction) + "." + std::to_string(cursor.source) + "." +
-         std::to_string(cursor.position);
+  return "2." + std::to_string(cursor.transaction) + "." + std::to_string(cursor.source) + "." +
+         std::to_string(cursor.position) + "." + std::to_string(cursor.time);
 }
 
 std::optional<FeedCursor> DecodeCursor(std::string_view text) {
   std::vector<int64_t> parts;
-  while (!text.empty() && parts.size() < 5) {
+  while (!text.empty() && parts.size() < 6) {
     const auto dot = text.find('.');
     const auto part = text.substr(0, dot);
     int64_t value = 0;
@@ -31,12 +31,13 @@ std::optional<FeedCursor> DecodeCursor(std::string_view text) {
     text.remove_prefix(dot + 1);
     if (text.empty()) return std::nullopt;  // a trailing dot
   }
-  if (parts.size() != 4 || parts[0] != 1) return std::nullopt;
+  const bool version_1 = parts.size() == 4 && parts[0] == 1, version_2 = parts.size() == 5 && parts[0] == 2;
+  if (!version_1 && !version_2) return std::nullopt;
   const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kConsent) ||
                             parts[2] == static_cast<int>(Source::kCarePlan) ||
                             parts[2] == static_cast<int>(Source::kAgreements);
   if (!known_source) return std::nullopt;
-  return FeedCursor{parts[1], static_cast<int>(parts[2]), parts[3]};
+  return FeedCursor{parts[1], static_cast<int>(parts[2]), parts[3], version_2 ? parts[4] : 0};
 }
 
 }  // namespace kp::feed

@@ -145,7 +145,17 @@ class ChangeReader {
     Page page;
     page.next = from;
     const int64_t horizon = Horizon(db);
-    if (from >= FeedCursor::AtHorizon(horizon)) return page;  // nothing has committed since: cheap
+    const int64_t now = NowSeconds();
+    const int64_t window_start = now - int64_t{rt_.config->feed_retention_days} * 86400;
+    if (from.time != 0 && from.time < window_start)
+      throw Error(grpc::StatusCode::OUT_OF_RANGE, "CURSOR_EXPIRED",
+                  "the cursor is older than the feed keeps changes (" + std::to_string(rt_.config->feed_retention_days) +
+                      " days): re-read the current state, then continue from the cursor in this error's metadata",
+                  {}, {{"cursor", EncodeCursor(FeedCursor::AtHorizon(horizon, now))}});
+    if (from >= FeedCursor::AtHorizon(horizon)) {  // nothing has committed since: cheap
+      page.next.time = now;  // the position is current now
+      return page;
+    }
     auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, call.caller.organization);
     if (!filters.case_id.empty()) {
       // A case the organisation is not part of reads as one without changes: nothing tells
@@ -173,6 +183,9 @@ class ChangeReader {
     page.more = static_cast<int>(read.size()) > limit;
     if (page.more) read.resize(static_cast<std::size_t>(limit));
     if (!read.empty()) page.next = read.back().at;
+    // Older than the feed serves (read from the first, or written by a very long transaction):
+    // passed over, without asking about them.
+    std::erase_if(read, [&](const Sourced& s) { return s.at.time < window_start; });
     const auto case_readable = case_access_.Permitted(
         call, db, read, [](const Sourced& s) { return *ParseResourceName(s.change.case_(), "cases"); });
     const std::string reader = "organizations/" + call.caller.organization;
@@ -190,13 +203,19 @@ class ChangeReader {
       *page.changes.Add() = std::move(change);
     }
     // Everything below the horizon is read: continue there (a cursor never moves back).
-    if (!page.more) page.next = std::max(page.next, FeedCursor::AtHorizon(horizon));
+    if (!page.more) {
+      page.next = std::max(page.next, FeedCursor::AtHorizon(horizon));
+      page.next.time = now;  // the position is current now
+    }
     WithholdWhatMayNotBeRead(call, db, page.changes);
     return page;
   }
 
   static int64_t Horizon(pqxx::connection& db) {
     return pqxx::nontransaction(db).exec_prepared1("feed.commit_horizon")[0].as<int64_t>();
+  }
+  static int64_t NowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
  private:
@@ -214,7 +233,8 @@ class ChangeReader {
       auto& entry = *change.mutable_entry();
       auto& sourced = out.emplace_back();
       auto& c = sourced.change;
-      sourced.at = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position()};
+      sourced.at = {change.position().transaction(), static_cast<int>(Source::kAgreements), change.position().position(),
+                    entry.event_time().seconds()};
       const auto case_name = entry.agreement().substr(0, entry.agreement().find("/agreements/"));
       c.set_id(case_name + "/agreementLog/" + std::to_string(entry.sequence()));
       c.set_case_(case_name);
@@ -241,7 +261,8 @@ class ChangeReader {
     for (auto& change : *events.mutable_changes()) {
       auto& event = *change.mutable_event();
       auto& [at, c, may_end_access_of] = out.emplace_back();
-      at = {change.position().transaction(), static_cast<int>(Source::kConsent), change.position().position()};
+      at = {change.position().transaction(), static_cast<int>(Source::kConsent), change.position().position(),
+            event.time().seconds()};
       const bool withdrawn = event.kind() == consent_v1::CONSENT_EVENT_KIND_WITHDRAWN;
       if (withdrawn)
         may_end_access_of.assign(change.recipient_organizations().begin(), change.recipient_organizations().end());
@@ -271,7 +292,8 @@ class ChangeReader {
       auto& entry = *change.mutable_change();
       auto& sourced = out.emplace_back();
       auto& c = sourced.change;
-      sourced.at = {change.position().transaction(), static_cast<int>(Source::kCarePlan), change.position().position()};
+      sourced.at = {change.position().transaction(), static_cast<int>(Source::kCarePlan), change.position().position(),
+                    entry.change_time().seconds()};
       c.set_id(change.case_() + "/carePlanHistory/" + std::to_string(entry.revision()));
       c.set_case_(change.case_());
       c.set_kind(KindOf(entry));
@@ -519,7 +541,7 @@ void WatchStream::Tick(std::chrono::steady_clock::time_point now) {
       Page page;
       const auto status = RunMapped("WatchChanges", [&] {
         if (started) page = feed_.reader_.Read(call_, session.conn(), filters_, from, limit);
-        else page.next = FeedCursor::AtHorizon(ChangeReader::Horizon(session.conn()));  // "from now"
+        else page.next = FeedCursor::AtHorizon(ChangeReader::Horizon(session.conn()), ChangeReader::NowSeconds());  // "from now"
       });
       Polled(status, std::move(page));
     });

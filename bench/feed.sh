@@ -7,6 +7,8 @@
 #      proposal must be delivered (missing=0).
 #   2. The feed's cost on the writers: proposals as fast as 8 writers can, for 10 s, without
 #      subscribers and with the 50, in ROUNDS (3) alternating rounds; the medians and their ratio.
+# Each run also reports the CPU time kruispuntd and PostgreSQL spent per write (with the
+# subscribers' reads).
 # One kruispuntd on a scratch cluster, with its defaults (a stream looks every 100 ms).
 #   bench/feed.sh [RATE] [SECONDS] [ROUNDS]        (needs tools/build.sh)
 set -euo pipefail
@@ -25,14 +27,39 @@ for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; don
 admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin-1 --role admin)
 "$cli" --token "$admin" org create bench-owner --name bench-owner --kind other --kbo 0123456749 >/dev/null
 feed() { "$loadgen" --addr "$KRUISPUNT_ADDR" feed --key "$work/key.pem" --org bench-owner "$@"; }
+postgres_pid=$(head -1 "$work/pg/postmaster.pid")
+cpu_ms() {  # PID: CPU time (ms) of the process and its descendants so far
+  python3 - "$1" <<'PY'
+import os, sys
+ticks, parent = {}, {}
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try: f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+    except OSError: continue
+    parent[int(p)], ticks[int(p)] = int(f[1]), int(f[11]) + int(f[12])
+todo, total = [int(sys.argv[1])], 0
+while todo:
+    p = todo.pop(); total += ticks.get(p, 0); todo += [c for c, q in parent.items() if q == p]
+print(total * 1000 // os.sysconf("SC_CLK_TCK"))
+PY
+}
+measured() {  # runs feed "$@" and adds the CPU per write of kruispuntd and PostgreSQL
+  local k0 p0 out writes
+  k0=$(cpu_ms "$pid"); p0=$(cpu_ms "$postgres_pid")
+  out=$(feed "$@")
+  writes=$(sed -E 's/.*writes_per_s=([0-9.]+).*/\1/' <<<"$out")
+  python3 -c "import sys; k,p,w,s=map(float,sys.argv[1:5]); print(sys.argv[5], f'cpu_ms_per_write_kruispuntd={k/(w*s):.2f} cpu_ms_per_write_postgres={p/(w*s):.2f}')" \
+    "$(( $(cpu_ms "$pid") - k0 ))" "$(( $(cpu_ms "$postgres_pid") - p0 ))" "$writes" "$seconds_run" "$out"
+}
+
+feed --rate 0 --seconds 0 --subscribe 0 >/dev/null  # the organisations and their cases, once
 
 echo "== latency: $rate proposals/s for $seconds s, 50 subscribers"
-feed --rate "$rate" --seconds "$seconds" --subscribe 1 | tee "$work/latency"
+seconds_run=$seconds measured --rate "$rate" --seconds "$seconds" --subscribe 1 | tee "$work/latency"
 
 echo "== writers flat out (8), 10 s, without and with 50 subscribers, $rounds alternating rounds"
 for r in $(seq 1 "$rounds"); do
-  feed --rate 0 --seconds 10 --subscribe 0 | tee -a "$work/alone"
-  feed --rate 0 --seconds 10 --subscribe 1 | tee -a "$work/watched"
+  seconds_run=10 measured --rate 0 --seconds 10 --subscribe 0 | tee -a "$work/alone"
+  seconds_run=10 measured --rate 0 --seconds 10 --subscribe 1 | tee -a "$work/watched"
 done
 python3 - "$work/alone" "$work/watched" <<'PY'
 import re, statistics, sys

@@ -762,7 +762,7 @@ int Feed(const std::string& addr, const std::map<std::string, std::string>& f) {
     org.set_organization_id(s.org);
     org.mutable_organization()->set_display_name(s.org);
     org.mutable_organization()->set_kind(team_v1::ORGANIZATION_KIND_OTHER);
-    const long n = 70000000L + p;  // eight digits, then the check digits 97 - n mod 97
+    const long n = 17000000L + p;  // eight digits (a KBO number starts with 0 or 1), then 97 - n mod 97
     const long check = 97 - n % 97;
     org.mutable_organization()->set_kbo_number(std::to_string(n) + (check < 10 ? "0" : "") + std::to_string(check));
     team_v1::Organization made;

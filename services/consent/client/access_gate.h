@@ -23,8 +23,6 @@ class AccessGate {
   AccessGate(Runtime& runtime, std::string service, kruispunt::consent::v1::DataCategory category)
       : runtime_(runtime), service_(std::move(service)), category_(category) {}
 
-  kruispunt::consent::v1::DataCategory category() const { return category_; }
-
   struct Question {
     std::string case_id, org, person, rpc, request_id;
     kruispunt::consent::v1::Action action = kruispunt::consent::v1::ACTION_READ;

@@ -131,9 +131,7 @@ class ChangeReader {
  public:
   explicit ChangeReader(Runtime& runtime)
       : rt_(runtime),
-        case_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CASE),
-        agreements_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_AGREEMENTS),
-        care_plan_access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CARE_PLAN) {}
+        access_(runtime, v1::FeedService::service_full_name(), consent_v1::DATA_CATEGORY_CASE) {}
 
   // The horizon first, then the organisation's cases, then each source's changes after the cursor
   // and below the horizon: every transaction below the horizon ended before the sources read, so
@@ -186,17 +184,21 @@ class ChangeReader {
     // Older than the feed serves (read from the first, or written by a very long transaction):
     // passed over, without asking about them.
     std::erase_if(read, [&](const Sourced& s) { return s.at.time < window_start; });
-    const auto case_readable = case_access_.Permitted(
-        call, db, read, [](const Sourced& s) { return *ParseResourceName(s.change.case_(), "cases"); });
+    const auto [case_readable, content_readable] = Decide(call, db, read);
     const std::string reader = "organizations/" + call.caller.organization;
     for (std::size_t i = 0; i < read.size(); ++i) {
       auto& [at, change, may_end_access_of] = read[i];
+      if (!content_readable[i]) {  // the reader may read the case but not this category of it
+        change.clear_content();
+        change.set_withheld(true);
+      }
       if (!case_readable[i]) {
         const bool ends_readers_access =
             std::find(may_end_access_of.begin(), may_end_access_of.end(), reader) != may_end_access_of.end();
         if (!ends_readers_access) continue;  // of a case the reader may not read: not even that it changed
         change.set_kind(v1::CHANGE_KIND_ACCESS_ENDED);
         change.clear_content();
+        change.set_withheld(false);  // never has content
       }
       if (!filters.kinds.empty() && !filters.kinds.count(change.kind())) continue;  // passed over, the cursor moves on
       change.set_cursor(EncodeCursor(at));
@@ -207,7 +209,6 @@ class ChangeReader {
       page.next = std::max(page.next, FeedCursor::AtHorizon(horizon));
       page.next.time = now;  // the position is current now
     }
-    WithholdWhatMayNotBeRead(call, db, page.changes);
     return page;
   }
 
@@ -306,27 +307,38 @@ class ChangeReader {
     }
   }
 
-  // One decision per case and category of the page (logged by ConsentService as a read through
-  // the feed); a change of a case whose category the caller may not read now keeps its place,
-  // without content.
-  void WithholdWhatMayNotBeRead(const Call& call, pqxx::connection& db,
-                                google::protobuf::RepeatedPtrField<v1::Change>& changes) {
-    for (auto* gate : {&care_plan_access_, &agreements_access_}) {
-      std::vector<v1::Change*> of_category;
-      for (auto& c : changes)
-        if (c.category() == gate->category()) of_category.push_back(&c);
-      const auto permitted = gate->Permitted(
-          call, db, of_category, [](const v1::Change* c) { return *ParseResourceName(c->case_(), "cases"); });
-      for (std::size_t k = 0; k < permitted.size(); ++k) {
-        if (permitted[k]) continue;
-        of_category[k]->clear_content();
-        of_category[k]->set_withheld(true);
+  // The access decisions for a page, asked in one batch at delivery and logged by ConsentService
+  // as reads through the feed: per case, may the reader read the case at all (category case); per
+  // case and category of a change's content, may it read that. Returns, per change, whether its
+  // case and whether its content may be read.
+  std::pair<std::vector<bool>, std::vector<bool>> Decide(const Call& call, pqxx::connection& db,
+                                                        const std::vector<Sourced>& read) {
+    std::vector<consent::AccessGate::Question> questions;
+    std::map<std::pair<std::string, int>, std::size_t> asked;  // (case, category) -> question
+    const auto ask = [&](const std::string& case_id, consent_v1::DataCategory category) {
+      const auto [it, added] = asked.emplace(std::make_pair(case_id, static_cast<int>(category)), questions.size());
+      if (added) {
+        questions.push_back(access_.For(call, case_id));
+        questions.back().category = category;
       }
+      return it->second;
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> of_change;  // (case question, content question)
+    for (const auto& s : read) {
+      const auto case_id = *ParseResourceName(s.change.case_(), "cases");
+      of_change.emplace_back(ask(case_id, consent_v1::DATA_CATEGORY_CASE), ask(case_id, s.change.category()));
     }
+    const auto verdicts = access_.Verdicts(call, db, questions);
+    std::vector<bool> case_readable, content_readable;
+    for (const auto& [case_question, content_question] : of_change) {
+      case_readable.push_back(verdicts[case_question].ok());
+      content_readable.push_back(verdicts[content_question].ok());
+    }
+    return {case_readable, content_readable};
   }
 
   Runtime& rt_;
-  consent::AccessGate case_access_, agreements_access_, care_plan_access_;
+  consent::AccessGate access_;
 };
 
 class FeedServiceImpl;

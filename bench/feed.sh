@@ -11,6 +11,9 @@
 # subscribers' reads).
 # One kruispuntd on a scratch cluster, with its defaults (a stream looks every 100 ms).
 #   bench/feed.sh [RATE] [SECONDS] [ROUNDS]        (needs tools/build.sh)
+#   KP_SERVER=build-bench/services/kruispuntd KP_BENCH_SKIP=decision bench/feed.sh ...
+#                                                  the same with a server that skips the access
+#                                                  decisions (built as bench/run.sh does): their share
 set -euo pipefail
 rate=${1:-200}
 seconds=${2:-20}
@@ -19,7 +22,7 @@ source "$(dirname "$0")/scratch.sh"
 loadgen=$build/bench/kp-loadgen
 scratch_start 54337
 port=$((20000 + RANDOM % 20000))
-"$build/services/kruispuntd" --listen "127.0.0.1:$port" --database-url "$app_url" --migration-database-url "$owner_url" \
+"${KP_SERVER:-$build/services/kruispuntd}" --listen "127.0.0.1:$port" --database-url "$app_url" --migration-database-url "$owner_url" \
   --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/server.log" 2>&1 &
 pid=$!
 export KRUISPUNT_ADDR=127.0.0.1:$port

@@ -253,10 +253,11 @@ TEST_F(AgreementTest, TheScenariosAgreements) {
   changes.set_page_size(100);
   ag::ListAgreementChangesResponse changed;
   // A transaction still running elsewhere (another test's) may hold the last ones back a moment.
-  for (int tries = 0; tries < 100 && changed.entries_size() < 15; ++tries) {
-    if (tries > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (const auto until = std::chrono::steady_clock::now() + kCommitOrderWait;;) {
     changed.Clear();
     ASSERT_TRUE(AgreementStub()->ListAgreementChanges(Ctx(m.ocmw.token).get(), changes, &changed).ok());
+    if (changed.entries_size() >= 15 || std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(changed.entries_size(), 15);
   for (int i = 0; i < 15; ++i) EXPECT_EQ(changed.entries(i).hash(), log[i].hash());
@@ -330,11 +331,12 @@ TEST_F(AgreementTest, ChangesArriveInCommitOrderWithoutAGap) {
     }
   };
   // Other tests' transactions (the other deployment's, on the same database) may hold the
-  // horizon back for a moment: what is due arrives within seconds, never out of order.
+  // horizon back for a moment (kCommitOrderWait): what is due arrives then, never out of order.
   auto poll_until = [&](int expected) {
-    int arrived = 0;
-    for (int i = 0; i < 100 && arrived < expected; ++i) {
-      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    int arrived = poll();
+    for (const auto until = std::chrono::steady_clock::now() + kCommitOrderWait;
+         arrived < expected && std::chrono::steady_clock::now() < until;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
       arrived += poll();
     }
     return arrived;

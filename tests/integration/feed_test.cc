@@ -98,12 +98,12 @@ class FeedTest : public CaseApiTest {
     return out;
   }
 
-  // The changes once at least `count` have arrived: a transaction still running elsewhere (another
-  // test's, on the same database) may hold the latest back for a moment, never reorder them.
+  // The changes once at least `count` have arrived (kCommitOrderWait).
   static feed_v1::ListChangesResponse ListOnce(const std::string& token, const feed_v1::ListChangesRequest& request,
                                                int count) {
     auto out = List(token, request);
-    for (int tries = 0; tries < 100 && out.changes_size() < count; ++tries) {
+    const auto until = std::chrono::steady_clock::now() + kCommitOrderWait;
+    while (out.changes_size() < count && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       out = List(token, request);
     }
@@ -146,11 +146,11 @@ class FeedTest : public CaseApiTest {
       cursor = response.cursor();
       return true;
     }
-    // Reads until `count` changes came (or the stream ended, or 10 s passed).
+    // Reads until `count` changes came (or the stream ended, or kCommitOrderWait passed).
     std::vector<Change> Take(std::size_t count) {
       std::vector<Change> changes;
       feed_v1::WatchChangesResponse response;
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      const auto until = std::chrono::steady_clock::now() + kCommitOrderWait;
       while (changes.size() < count && std::chrono::steady_clock::now() < until && Next(response))
         for (const auto& c : response.changes()) changes.push_back(c);
       return changes;

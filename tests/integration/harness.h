@@ -6,6 +6,7 @@
 // (each service in a server of its own, calling its peers over gRPC): every test holds in both.
 #pragma once
 
+#include <chrono>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -142,6 +143,12 @@ grpc::Status AddParticipant(const std::string& token, const std::string& case_na
 
 // A valid INSZ for the birth date, with a random serial; before or from 2000 by the year.
 std::string MakeInsz(int year, int month, int day);
+
+// How long a test waits for changes a commit-ordered read (the change feed, ListAgreementChanges)
+// still holds back: while any writing transaction runs, the reads stop at its id, and ctest runs
+// other tests at once on the same database (QueryPlans holds one for several seconds). Changes are
+// delayed so, never reordered or lost; a test waits only as long as they are.
+inline constexpr std::chrono::seconds kCommitOrderWait{30};
 
 std::string ErrorReason(const grpc::Status& status);
 // A value of the status's ErrorInfo metadata ("" when absent).

@@ -93,8 +93,8 @@ agreement=$("$cli" --json agreement propose "$case" --text "Huisbezoek elke maan
 "$cli" --json agreement log "$case" --page-size 500 | "$(dirname "$0")/../../tools/verify-agreement-log.py" | grep -q "intact: 2 entries"
 "$cli" agreement verify "$case" | grep -q "intact: true"
 # The organisation's change feed carries the answer (a transaction still running in a test beside
-# this one may hold it back a moment); from its cursor, nothing more.
-for _ in $(seq 1 100); do
+# this one may hold it back for seconds); from its cursor, nothing more.
+for _ in $(seq 1 600); do
   "$cli" --json feed changes "organizations/$org" --kind agreement-answered >"$dir/feed.json"
   grep -q CHANGE_KIND_AGREEMENT_ANSWERED "$dir/feed.json" && break
   sleep 0.05
@@ -188,7 +188,7 @@ print(len(acknowledged), len(missing))
 sys.exit(1 if missing else 0)
 PY
 }
-for _ in $(seq 1 200); do delivered >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do delivered >/dev/null && break; sleep 0.1; done  # (a transaction beside may hold them back)
 delivered >/dev/null || { echo "acknowledged changes the watcher never received"; cat "$dir/watch.err"; exit 1; }
 grep -q "resuming in" "$dir/watch.err" || { echo "the watcher did not reconnect by itself"; exit 1; }
 [ "$(wc -l <"$dir/acknowledged")" -ge 10 ] || { echo "too few proposals were acknowledged"; exit 1; }

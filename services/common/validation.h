@@ -154,4 +154,14 @@ std::string RequireOrganizationName(const std::string& name, std::string_view fi
 // "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
 std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
 
+// The case ids of an internal read of a service's history in commit order (the change feed's
+// ReadLogChanges, ReadPlanChanges, ReadConsentChanges), its limit checked: 1 to 1000.
+template <class Request>
+std::vector<std::string> HistoryReadCaseIds(const Request& request) {
+  std::vector<std::string> case_ids;
+  for (const auto& name : request.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
+  if (request.limit() < 1 || request.limit() > 1000) throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
+  return case_ids;
+}
+
 }  // namespace kp

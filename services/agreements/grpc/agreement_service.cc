@@ -495,10 +495,7 @@ class AgreementServiceImpl final : public v1::AgreementService::CallbackService 
 // with where each stands in commit order and who made the change (from its canonical content).
 void ReadLogChangesOn(pqxx::connection& db, const v1::ReadLogChangesRequest& request,
                       v1::ReadLogChangesResponse& response) {
-  std::vector<std::string> case_ids;
-  for (const auto& name : request.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
-  if (request.limit() < 1 || request.limit() > 1000)
-    throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
+  const auto case_ids = HistoryReadCaseIds(request);
   pqxx::nontransaction tx(db);
   const Position2 after{request.after().transaction(), request.after().position()};
   for (auto& change : ReadChanges(tx, case_ids, after, request.horizon(), request.limit())) {

@@ -70,10 +70,7 @@ void DescribeGoalsOn(pqxx::connection& db, const v1::DescribeGoalsRequest& req, 
 // ReadPlanChanges (the change feed's read of the history), for the gRPC handler and the local
 // client alike.
 void ReadPlanChangesOn(pqxx::connection& db, const v1::ReadPlanChangesRequest& req, v1::ReadPlanChangesResponse& resp) {
-  std::vector<std::string> case_ids;
-  for (const auto& name : req.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
-  if (req.limit() < 1 || req.limit() > 1000) throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
-  ReadChangesAfter(db, case_ids, req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
+  ReadChangesAfter(db, HistoryReadCaseIds(req), req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
 }
 
 class LocalCarePlanClient final : public CarePlanClient {

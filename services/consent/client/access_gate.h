@@ -49,8 +49,9 @@ class AccessGate {
 
   // Whether the caller may read each listed item's case now (each case asked once, each decision
   // logged); no decision at all fails the call. `case_of(item)` gives an item's case id.
-  template <class Items, class CaseOf>
-  std::vector<bool> Permitted(const Call& call, pqxx::connection& db, const Items& items, CaseOf case_of) {
+  template <class Item, class CaseOf>
+  std::vector<bool> Permitted(const Call& call, pqxx::connection& db,
+                              const google::protobuf::RepeatedPtrField<Item>& items, CaseOf case_of) {
     std::vector<std::size_t> question_of;
     std::vector<Question> questions;
     std::map<std::string, std::size_t> asked;

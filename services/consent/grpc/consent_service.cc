@@ -90,10 +90,7 @@ struct Check {
 // local client alike.
 void ReadConsentChangesOn(pqxx::connection& db, const v1::ReadConsentChangesRequest& req,
                           v1::ReadConsentChangesResponse& resp) {
-  std::vector<std::string> case_ids;
-  for (const auto& name : req.cases()) case_ids.push_back(RequireName(name, "cases", "cases"));
-  if (req.limit() < 1 || req.limit() > 1000) throw Error::InvalidArgument({{"limit", "is from 1 to 1000"}});
-  ReadConsentChanges(db, case_ids, req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
+  ReadConsentChanges(db, HistoryReadCaseIds(req), req.after().transaction(), req.after().position(), req.horizon(), req.limit(), resp);
 }
 
 class LocalConsentClient final : public ConsentClient {

@@ -126,6 +126,21 @@ bool Wants(const Filters& filters, std::initializer_list<v1::ChangeKind> kinds) 
   return false;
 }
 
+// A source's read of its history (ReadLogChanges, ReadPlanChanges, ReadConsentChanges: the same
+// fields): these cases' changes after the cursor's place in that source, below the horizon.
+template <class Request>
+Request HistoryRead(const std::vector<std::string>& cases, const FeedCursor& from, Source source, int64_t horizon,
+                    int limit) {
+  Request request;
+  for (const auto& id : cases) request.add_cases("cases/" + id);
+  const auto [after_transaction, after_position] = from.AfterIn(source);
+  request.mutable_after()->set_transaction(after_transaction);
+  request.mutable_after()->set_position(after_position);
+  request.set_horizon(horizon);
+  request.set_limit(limit);
+  return request;
+}
+
 // The one way the feed reads, for a list page and for a stream alike.
 class ChangeReader {
  public:
@@ -222,14 +237,8 @@ class ChangeReader {
  private:
   void ReadAgreements(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
                       int64_t horizon, int limit, std::vector<Sourced>& out) {
-    agreements_v1::ReadLogChangesRequest request;
-    for (const auto& id : cases) request.add_cases("cases/" + id);
-    const auto [after_transaction, after_position] = from.AfterIn(Source::kAgreements);
-    request.mutable_after()->set_transaction(after_transaction);
-    request.mutable_after()->set_position(after_position);
-    request.set_horizon(horizon);
-    request.set_limit(limit);
-    auto log = rt_.clients->agreements->ReadLogChanges(peer, request);
+    auto log = rt_.clients->agreements->ReadLogChanges(
+        peer, HistoryRead<agreements_v1::ReadLogChangesRequest>(cases, from, Source::kAgreements, horizon, limit));
     for (auto& change : *log.mutable_changes()) {
       auto& entry = *change.mutable_entry();
       auto& sourced = out.emplace_back();
@@ -251,14 +260,8 @@ class ChangeReader {
 
   void ReadConsents(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
                     int64_t horizon, int limit, std::vector<Sourced>& out) {
-    consent_v1::ReadConsentChangesRequest request;
-    for (const auto& id : cases) request.add_cases("cases/" + id);
-    const auto [after_transaction, after_seq] = from.AfterIn(Source::kConsent);
-    request.mutable_after()->set_transaction(after_transaction);
-    request.mutable_after()->set_position(after_seq);
-    request.set_horizon(horizon);
-    request.set_limit(limit);
-    auto events = rt_.clients->consent->ReadConsentChanges(peer, request);
+    auto events = rt_.clients->consent->ReadConsentChanges(
+        peer, HistoryRead<consent_v1::ReadConsentChangesRequest>(cases, from, Source::kConsent, horizon, limit));
     for (auto& change : *events.mutable_changes()) {
       auto& event = *change.mutable_event();
       auto& [at, c, may_end_access_of] = out.emplace_back();
@@ -281,14 +284,8 @@ class ChangeReader {
 
   void ReadCarePlans(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
                      int64_t horizon, int limit, std::vector<Sourced>& out) {
-    careplan_v1::ReadPlanChangesRequest request;
-    for (const auto& id : cases) request.add_cases("cases/" + id);
-    const auto [after_transaction, after_revision] = from.AfterIn(Source::kCarePlan);
-    request.mutable_after()->set_transaction(after_transaction);
-    request.mutable_after()->set_position(after_revision);
-    request.set_horizon(horizon);
-    request.set_limit(limit);
-    auto history = rt_.clients->careplan->ReadPlanChanges(peer, request);
+    auto history = rt_.clients->careplan->ReadPlanChanges(
+        peer, HistoryRead<careplan_v1::ReadPlanChangesRequest>(cases, from, Source::kCarePlan, horizon, limit));
     for (auto& change : *history.mutable_changes()) {
       auto& entry = *change.mutable_change();
       auto& sourced = out.emplace_back();

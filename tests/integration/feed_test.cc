@@ -382,6 +382,88 @@ TEST_F(FeedTest, WhenMariaWithdrawsTheOcmwsConsentItGetsTheEndOfItsAccessAndNoth
   EXPECT_EQ(nursing_seen.changes(0).kind(), feed_v1::CHANGE_KIND_CONSENT_WITHDRAWN);
 }
 
+TEST_F(FeedTest, AMutualityThatJoinsLaterSeesMariasCaseFromThenOnAndIsToldWhenItLeaves) {
+  const auto m = Maria();
+  const auto before_goal = AddGoal(m, "Ik wil mijn rekeningen op tijd betalen");
+  Propose(m, "CAW maakt een budgetplan");
+
+  // The owner sees the case open and its team form, with who did it.
+  auto team_kinds = Request(m.caw);
+  team_kinds.set_case_(m.name);
+  for (const auto kind : {feed_v1::CHANGE_KIND_CASE_OPENED, feed_v1::CHANGE_KIND_PARTICIPANT_ADDED,
+                          feed_v1::CHANGE_KIND_PARTICIPATION_ENDED})
+    team_kinds.add_kinds(kind);
+  auto owners = team_kinds;
+  owners.set_parent("organizations/" + org_);
+  const auto formed = ListOnce(token_, owners, 6);
+  ASSERT_EQ(formed.changes_size(), 6) << "opened, then the coordinator, the daughter and three partners";
+  EXPECT_EQ(formed.changes(0).kind(), feed_v1::CHANGE_KIND_CASE_OPENED);
+  EXPECT_EQ(formed.changes(0).resource(), m.name);
+  EXPECT_EQ(formed.changes(0).team_change().participant(), m.client);
+  EXPECT_EQ(formed.changes(0).category(), C::DATA_CATEGORY_CASE);
+  EXPECT_EQ(formed.changes(3).resource(), m.caw_participant);
+  EXPECT_EQ(formed.changes(3).team_change().role(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL);
+  EXPECT_EQ(formed.changes(3).actor_organization(), "organizations/" + org_);
+  EXPECT_EQ(formed.changes(3).id().rfind(m.name + "/teamChanges/", 0), 0u);
+
+  // The mutuality joins, with Maria's consent; then the plan changes again.
+  const auto mutuality = MakePartner("mutualiteit", team_v1::ORGANIZATION_KIND_MUTUALITY_SOCIAL_SERVICE);
+  team_v1::Participant joined;
+  ASSERT_TRUE(AddParticipant(token_, m.name, mutuality.person_name(), team_v1::PARTICIPANT_ROLE_PROFESSIONAL,
+                             {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN}, &joined).ok());
+  GrantConsent(token_, m.name, {mutuality.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_CARE_PLAN});
+  const auto after_goal = AddGoal(m, "Ik wil weten op welke tegemoetkomingen ik recht heb");
+
+  // From the first, the mutuality gets its own joining, its consent and the goal after: nothing
+  // of the case from before it took part (not the first goal, not the agreement).
+  const auto seen = ListOnce(mutuality.token, Request(mutuality), 3);
+  ASSERT_EQ(seen.changes_size(), 3);
+  EXPECT_EQ(seen.changes(0).kind(), feed_v1::CHANGE_KIND_PARTICIPANT_ADDED);
+  EXPECT_EQ(seen.changes(0).resource(), joined.name());
+  EXPECT_EQ(seen.changes(0).team_change().kind(), team_v1::TEAM_CHANGE_KIND_ADDED);
+  EXPECT_EQ(seen.changes(1).kind(), feed_v1::CHANGE_KIND_CONSENT_GRANTED);
+  EXPECT_EQ(seen.changes(2).kind(), feed_v1::CHANGE_KIND_GOAL_CHANGED);
+  EXPECT_EQ(seen.changes(2).resource(), after_goal.name());
+  EXPECT_TRUE(seen.changes(2).has_care_plan_change());
+  for (const auto& c : seen.changes()) EXPECT_NE(c.resource(), before_goal.name());
+
+  // The coordinator ends its participation: the mutuality gets one change that its access ended,
+  // with the end's id and no content, then nothing of the case.
+  team_v1::EndParticipationRequest end;
+  end.set_name(joined.name());
+  end.set_reason("tegemoetkomingen zijn aangevraagd");
+  team_v1::Participant ended;
+  ASSERT_TRUE(TeamStub()->EndParticipation(Ctx(token_).get(), end, &ended).ok());
+  const auto gone = ListOnce(mutuality.token, Request(mutuality, seen.cursor()), 1);
+  ASSERT_EQ(gone.changes_size(), 1);
+  EXPECT_EQ(gone.changes(0).kind(), feed_v1::CHANGE_KIND_ACCESS_ENDED);
+  EXPECT_EQ(gone.changes(0).case_(), m.name);
+  EXPECT_EQ(gone.changes(0).resource(), joined.name());
+  EXPECT_FALSE(gone.changes(0).has_team_change());
+  auto this_case = Request(mutuality, seen.cursor());
+  this_case.set_case_(m.name);
+  EXPECT_EQ(List(mutuality.token, this_case).changes_size(), 1) << "also by the case it left";
+
+  // The CAW, still in the team, sees the team from its own joining on: itself, the OCMW, home
+  // nursing, and the mutuality join and leave, with why.
+  const auto caw = ListOnce(m.caw.token, team_kinds, 5);
+  ASSERT_EQ(caw.changes_size(), 5);
+  EXPECT_EQ(caw.changes(0).id(), formed.changes(3).id());
+  EXPECT_EQ(caw.changes(3).resource(), joined.name());
+  EXPECT_EQ(caw.changes(4).kind(), feed_v1::CHANGE_KIND_PARTICIPATION_ENDED);
+  EXPECT_EQ(caw.changes(4).id(), gone.changes(0).id());
+  EXPECT_EQ(caw.changes(4).team_change().reason(), "tegemoetkomingen zijn aangevraagd");
+
+  // A later change reaches the CAW, not the mutuality.
+  const auto later = AddGoal(m, "Ik wil een budgetmeter");
+  auto goals = Request(m.caw, gone.changes(0).cursor());
+  goals.add_kinds(feed_v1::CHANGE_KIND_GOAL_CHANGED);
+  const auto caw_goals = ListOnce(m.caw.token, goals, 1);
+  ASSERT_EQ(caw_goals.changes_size(), 1);
+  EXPECT_EQ(caw_goals.changes(0).resource(), later.name());
+  EXPECT_TRUE(List(mutuality.token, Request(mutuality, gone.changes(0).cursor())).changes().empty());
+}
+
 TEST_F(FeedTest, PagesAndFilters) {
   const auto m = Maria();
   const auto a = Propose(m, "Eerste afspraak");

@@ -170,6 +170,21 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
                     .as<bool>());
     tx.abort();
   }
+  {  // Nor a consent, nor a team's history entry (of a case made up in the same transaction).
+    pqxx::work tx(conn);
+    EXPECT_TRUE(tx.exec1("WITH c AS (INSERT INTO consent.consents (case_id, granted_by, grantor_role, recipient_orgs, "
+                         "categories, purpose, method, verified_by, verification_note, legal_basis, recorded_by_org, "
+                         "transaction_id) VALUES (gen_random_uuid(), gen_random_uuid(), 1, '{o}', 2, 1, 1, 'p', 'n', 1, "
+                         "'o', '1') RETURNING transaction_id) SELECT transaction_id = pg_current_xact_id() FROM c")[0]
+                    .as<bool>());
+    EXPECT_TRUE(tx.exec1("WITH k AS (INSERT INTO team.cases (case_id, owner_org, client_id, case_state) "
+                         "VALUES (gen_random_uuid(), 'o', gen_random_uuid(), 1) RETURNING case_id), "
+                         "t AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, changed_by_org, "
+                         "changed_by_person, transaction_id) SELECT case_id, gen_random_uuid(), 1, 1, 'o', 'p', '1' "
+                         "FROM k RETURNING transaction_id) SELECT transaction_id = pg_current_xact_id() FROM t")[0]
+                    .as<bool>());
+    tx.abort();
+  }
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
   EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)

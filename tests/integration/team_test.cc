@@ -639,6 +639,30 @@ TEST_F(TeamTest, InternalServicesAreNotOnThePublicPortAndAnswerOnlyServices) {
   ASSERT_TRUE(team->LookUpOrganizations(Ctx(ServiceToken()).get(), look_up, &found).ok());
   ASSERT_EQ(found.organizations_size(), 1);
   EXPECT_EQ(found.organizations(0).name(), "organizations/" + org_);
+  // The change feed's read of the teams' history: services only, its input checked.
+  team_v1::ReadTeamChangesRequest read;
+  team_v1::ReadTeamChangesResponse history;
+  EXPECT_EQ(ErrorReason(team->ReadTeamChanges(Ctx(token_).get(), read, &history)), "SERVICE_ONLY");
+  const auto refused_fields = [&](const team_v1::ReadTeamChangesRequest& r) {
+    const auto status = team->ReadTeamChanges(Ctx(ServiceToken()).get(), r, &history);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+    return ViolationFields(status);
+  };
+  read.add_cases("cases/not-a-uuid");
+  read.set_limit(10);
+  EXPECT_EQ(refused_fields(read), std::vector<std::string>{"cases"});
+  read.set_cases(0, "cases/00000000-0000-4000-8000-000000000000");
+  read.set_limit(0);
+  EXPECT_EQ(refused_fields(read), std::vector<std::string>{"limit"});
+  read.set_limit(10);
+  read.set_ended_for_organization("caw");
+  EXPECT_EQ(refused_fields(read), std::vector<std::string>{"ended_for_organization"});
+  read.set_ended_for_organization("organizations/" + org_);
+  EXPECT_TRUE(team->ReadTeamChanges(Ctx(ServiceToken()).get(), read, &history).ok());
+  list_cases.set_with_since(true);
+  list_cases.set_partner_only(true);
+  const auto both = team->ListOrganizationCases(Ctx(ServiceToken()).get(), list_cases, &cases);
+  EXPECT_EQ(ViolationFields(both), std::vector<std::string>{"with_since"});
   consent_v1::BatchCheckAccessResponse decisions;
   EXPECT_EQ(ErrorReason(ConsentInternalStub()->BatchCheckAccess(Ctx(token_).get(), {}, &decisions)), "SERVICE_ONLY");
   audit_v1::RecordDecisionsResponse recorded;

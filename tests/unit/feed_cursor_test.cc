@@ -31,7 +31,7 @@ TEST(FeedCursor, ItsTimeIsNotPartOfTheOrder) {
 }
 
 TEST(FeedCursor, RefusesAnythingElse) {
-  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "2.2.5.3.4.5", "3.2.5.3.4", "1.2.2.3", "1.2.6.3",
+  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "2.2.5.3.4.5", "3.2.5.3.4", "1.2.1.3", "1.2.6.3",
                            "1.-2.5.3", "1.2.5.3.", "1..5.3", "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999",
                            "MS4yLjUuMw"})
     EXPECT_FALSE(DecodeCursor(text)) << text;
@@ -52,6 +52,11 @@ TEST(FeedCursor, ASourceContinuesAfterWhatWasReadOfTheCursorsTransaction) {
   EXPECT_EQ(in_plan.AfterIn(agreements), std::make_pair(int64_t{10}, int64_t{0}));
   EXPECT_EQ(in_plan.AfterIn(Source::kCarePlan), std::make_pair(int64_t{10}, int64_t{3}));
   EXPECT_EQ(DecodeCursor(EncodeCursor(in_plan)), in_plan);
+  // The team's changes come first in a transaction: a cursor anywhere after them leaves none.
+  EXPECT_EQ(in_plan.AfterIn(Source::kTeam), std::make_pair(int64_t{10}, std::numeric_limits<int64_t>::max()));
+  const FeedCursor in_team{10, static_cast<int>(Source::kTeam), 2};
+  EXPECT_EQ(DecodeCursor(EncodeCursor(in_team)), in_team);
+  EXPECT_LT(in_team, in_plan);
   EXPECT_LT(FeedCursor::AtHorizon(10), (FeedCursor{10, 5, 1}));
   EXPECT_LT((FeedCursor{10, 5, 9}), FeedCursor::AtHorizon(11));
 }

@@ -33,7 +33,8 @@ std::optional<FeedCursor> DecodeCursor(std::string_view text) {
   }
   const bool version_1 = parts.size() == 4 && parts[0] == 1, version_2 = parts.size() == 5 && parts[0] == 2;
   if (!version_1 && !version_2) return std::nullopt;
-  const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kConsent) ||
+  const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kTeam) ||
+                            parts[2] == static_cast<int>(Source::kConsent) ||
                             parts[2] == static_cast<int>(Source::kCarePlan) ||
                             parts[2] == static_cast<int>(Source::kAgreements);
   if (!known_source) return std::nullopt;

@@ -29,6 +29,7 @@ namespace v1 = kruispunt::feed::v1;
 namespace agreements_v1 = kruispunt::agreements::v1;
 namespace consent_v1 = kruispunt::consent::v1;
 namespace careplan_v1 = kruispunt::careplan::v1;
+namespace team_v1 = kruispunt::team::v1;
 
 const std::vector<PreparedStatement> kStatements = {
     // Every transaction below it has ended: no change can still commit there (feed_cursor.h).
@@ -118,6 +119,13 @@ v1::ChangeKind KindOf(const careplan_v1::CarePlanChange& change) {
   }
 }
 
+v1::ChangeKind KindOf(const team_v1::TeamChange& change) {
+  if (change.kind() == team_v1::TEAM_CHANGE_KIND_ENDED) return v1::CHANGE_KIND_PARTICIPATION_ENDED;
+  // A case's one client joins its team when the case is opened (team.client_participation).
+  if (change.role() == team_v1::PARTICIPANT_ROLE_CLIENT) return v1::CHANGE_KIND_CASE_OPENED;
+  return v1::CHANGE_KIND_PARTICIPANT_ADDED;
+}
+
 // Whether a filter of kinds lets any change of these kinds through.
 bool Wants(const Filters& filters, std::initializer_list<v1::ChangeKind> kinds) {
   if (filters.kinds.empty()) return true;
@@ -126,8 +134,8 @@ bool Wants(const Filters& filters, std::initializer_list<v1::ChangeKind> kinds) 
   return false;
 }
 
-// A source's read of its history (ReadLogChanges, ReadPlanChanges, ReadConsentChanges: the same
-// fields): these cases' changes after the cursor's place in that source, below the horizon.
+// A source's read of its history (ReadLogChanges, ReadPlanChanges, ReadConsentChanges,
+// ReadTeamChanges: the same fields): these cases' changes after the cursor's place in that source, below the horizon.
 template <class Request>
 Request HistoryRead(const std::vector<std::string>& cases, const FeedCursor& from, Source source, int64_t horizon,
                     int limit) {
@@ -169,18 +177,21 @@ class ChangeReader {
       page.next.time = now;  // the position is current now
       return page;
     }
-    auto cases = team::OrganizationCases(*rt_.clients->team, {db, call}, call.caller.organization);
-    if (!filters.case_id.empty()) {
-      // A case the organisation is not part of reads as one without changes: nothing tells
-      // whether it exists.
-      const bool ours = std::find(cases.begin(), cases.end(), filters.case_id) != cases.end();
-      cases = ours ? std::vector<std::string>{filters.case_id} : std::vector<std::string>{};
-    }
+    // The organisation's cases, each with the transaction from which it takes part (0: it owns it).
+    const auto since = team::OrganizationCasesSince(*rt_.clients->team, {db, call}, call.caller.organization);
+    std::vector<std::string> cases;
+    for (const auto& [id, from_transaction] : since)
+      if (filters.case_id.empty() || id == filters.case_id) cases.push_back(id);
+    const std::string reader = "organizations/" + call.caller.organization;
     std::vector<Sourced> read;
+    const PeerContext peer{db, call};
+    // Each source gives at most limit + 1: if all of them together give more than `limit`, the
+    // first `limit` in cursor order are complete (no source has an earlier one it did not give).
+    // The team's also gives the ends of the reader's participations in cases it has left.
+    if (Wants(filters, {v1::CHANGE_KIND_CASE_OPENED, v1::CHANGE_KIND_PARTICIPANT_ADDED,
+                        v1::CHANGE_KIND_PARTICIPATION_ENDED, v1::CHANGE_KIND_ACCESS_ENDED}))
+      ReadTeams(peer, cases, reader, from, horizon, limit + 1, read);
     if (!cases.empty()) {
-      const PeerContext peer{db, call};
-      // Each source gives at most limit + 1: if all of them together give more than `limit`, the
-      // first `limit` in cursor order are complete (no source has an earlier one it did not give).
       if (Wants(filters, {v1::CHANGE_KIND_CARE_PLAN_CHANGED, v1::CHANGE_KIND_GOAL_CHANGED,
                           v1::CHANGE_KIND_ACTION_CHANGED, v1::CHANGE_KIND_EVALUATION_RECORDED}))
         ReadCarePlans(peer, cases, from, horizon, limit + 1, read);
@@ -191,16 +202,25 @@ class ChangeReader {
       if (Wants(filters, {v1::CHANGE_KIND_CONSENT_GRANTED, v1::CHANGE_KIND_CONSENT_WITHDRAWN,
                           v1::CHANGE_KIND_ACCESS_ENDED}))
         ReadConsents(peer, cases, from, horizon, limit + 1, read);
-      std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
     }
+    std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
     page.more = static_cast<int>(read.size()) > limit;
     if (page.more) read.resize(static_cast<std::size_t>(limit));
     if (!read.empty()) page.next = read.back().at;
-    // Older than the feed serves (read from the first, or written by a very long transaction):
-    // passed over, without asking about them.
-    std::erase_if(read, [&](const Sourced& s) { return s.at.time < window_start; });
+    // Passed over, without asking about them (the cursor moves on):
+    // - older than the feed serves (read from the first, or written by a very long transaction);
+    // - of another case than the filter's (the end of a participation in a case the reader left);
+    // - from before the reader took part in the case (an organisation that joins a team later
+    //   sees its changes from then on, not its history). Per case, transaction ids are in commit
+    //   order (common/history_order.h).
+    std::erase_if(read, [&](const Sourced& s) {
+      if (s.at.time < window_start) return true;
+      const auto case_id = *ParseResourceName(s.change.case_(), "cases");
+      if (!filters.case_id.empty() && case_id != filters.case_id) return true;
+      const auto it = since.find(case_id);
+      return it != since.end() && s.at.transaction < it->second;
+    });
     const auto [case_readable, content_readable] = Decide(call, db, read);
-    const std::string reader = "organizations/" + call.caller.organization;
     for (std::size_t i = 0; i < read.size(); ++i) {
       auto& [at, change, may_end_access_of] = read[i];
       if (!content_readable[i]) {  // the reader may read the case but not this category of it
@@ -255,6 +275,30 @@ class ChangeReader {
       *c.mutable_time() = entry.event_time();
       c.set_category(consent_v1::DATA_CATEGORY_AGREEMENTS);
       *c.mutable_agreement_log_entry() = std::move(entry);
+    }
+  }
+
+  void ReadTeams(const PeerContext& peer, const std::vector<std::string>& cases, const std::string& reader,
+                 const FeedCursor& from, int64_t horizon, int limit, std::vector<Sourced>& out) {
+    auto request = HistoryRead<team_v1::ReadTeamChangesRequest>(cases, from, Source::kTeam, horizon, limit);
+    request.set_ended_for_organization(reader);
+    auto history = rt_.clients->team->ReadTeamChanges(peer, request);
+    for (auto& change : *history.mutable_changes()) {
+      auto& entry = *change.mutable_change();
+      auto& [at, c, may_end_access_of] = out.emplace_back();
+      at = {change.position().transaction(), static_cast<int>(Source::kTeam), change.position().position(),
+            entry.change_time().seconds()};
+      if (entry.kind() == team_v1::TEAM_CHANGE_KIND_ENDED && !change.participant_organization().empty())
+        may_end_access_of.push_back(change.participant_organization());
+      c.set_id(change.case_() + "/teamChanges/" + std::to_string(change.position().position()));
+      c.set_case_(change.case_());
+      c.set_kind(KindOf(entry));
+      c.set_resource(c.kind() == v1::CHANGE_KIND_CASE_OPENED ? change.case_() : entry.participant());
+      c.set_actor_organization(entry.changed_by_organization());
+      c.set_actor_person(entry.changed_by_person());
+      *c.mutable_time() = entry.change_time();
+      c.set_category(consent_v1::DATA_CATEGORY_CASE);
+      *c.mutable_team_change() = std::move(entry);
     }
   }
 

@@ -65,6 +65,20 @@ std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& 
   return ids;
 }
 
+std::map<std::string, int64_t> OrganizationCasesSince(TeamClient& team, const PeerContext& context,
+                                                      const std::string& org_id) {
+  v1::ListOrganizationCasesRequest request;
+  request.set_organization(OrganizationName(org_id));
+  request.set_with_since(true);
+  const auto response = team.ListOrganizationCases(context, request);
+  RequireOneAnswerEach(response.since_transactions_size(), static_cast<std::size_t>(response.cases_size()),
+                       "the team service");
+  std::map<std::string, int64_t> since;
+  for (int i = 0; i < response.cases_size(); ++i)
+    since.emplace(response.cases(i).substr(std::string_view("cases/").size()), response.since_transactions(i));
+  return since;
+}
+
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(TeamClient& team, const PeerContext& context,
                                                               const std::string& org_id, int64_t after_position,
                                                               int limit) {
@@ -117,6 +131,13 @@ v1::LookUpOrganizationsResponse RemoteTeamClient::LookUpOrganizations(const Peer
                                                                       const v1::LookUpOrganizationsRequest& request) {
   return CallRemote<v1::TeamInternalService, v1::LookUpOrganizationsRequest, v1::LookUpOrganizationsResponse>(
       peers_, context, request, [](auto& stub, auto... args) { return stub.LookUpOrganizations(args...); }, kPeer,
+      kUnavailable);
+}
+
+v1::ReadTeamChangesResponse RemoteTeamClient::ReadTeamChanges(const PeerContext& context,
+                                                              const v1::ReadTeamChangesRequest& request) {
+  return CallRemote<v1::TeamInternalService, v1::ReadTeamChangesRequest, v1::ReadTeamChangesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.ReadTeamChanges(args...); }, kPeer,
       kUnavailable);
 }
 

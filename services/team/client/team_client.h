@@ -35,6 +35,9 @@ class TeamClient {
       const PeerContext& context, const v1::ListOrganizationCasesRequest& request) = 0;
   virtual v1::LookUpOrganizationsResponse LookUpOrganizations(const PeerContext& context,
                                                              const v1::LookUpOrganizationsRequest& request) = 0;
+  // The change feed's read of the teams' history.
+  virtual v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context,
+                                                      const v1::ReadTeamChangesRequest& request) = 0;
   // Whether RegisterCases can write in the caller's transaction (TeamService is hosted in this
   // process, on the same database): then a case and its team commit together.
   virtual bool SharesTransactions() const = 0;
@@ -54,6 +57,10 @@ std::map<std::string, v1::Organization> FindOrganizations(TeamClient& team, cons
                                                           const std::vector<std::string>& org_ids);
 // The ids of the cases the organisation owns or takes part in now.
 std::vector<std::string> OrganizationCases(TeamClient& team, const PeerContext& context, const std::string& org_id);
+// The same, each with the transaction in which the organisation's part in it began (0: it owns it;
+// ListOrganizationCasesResponse.since_transactions).
+std::map<std::string, int64_t> OrganizationCasesSince(TeamClient& team, const PeerContext& context,
+                                                      const std::string& org_id);
 // A page of the cases the organisation takes part in now without owning them, in the order it
 // joined them: (case id, position) after `after_position`, at most `limit` (1 to 1000).
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(TeamClient& team, const PeerContext& context,
@@ -79,6 +86,8 @@ class RemoteTeamClient final : public TeamClient {
                                                           const v1::ListOrganizationCasesRequest& request) override;
   v1::LookUpOrganizationsResponse LookUpOrganizations(const PeerContext& context,
                                                      const v1::LookUpOrganizationsRequest& request) override;
+  v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context,
+                                              const v1::ReadTeamChangesRequest& request) override;
   bool SharesTransactions() const override { return false; }
 
  private:

@@ -70,6 +70,15 @@ void RegisterCasesIn(pqxx::transaction_base& tx, const v1::RegisterCasesRequest&
 void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCasesRequest& req,
                              v1::ListOrganizationCasesResponse& resp) {
   const auto org = RequireOrganizationName(req.organization(), "organization");
+  if (req.with_since() && req.partner_only())
+    throw Error::InvalidField("with_since", "is for every case of the organisation, not with partner_only");
+  if (req.with_since()) {
+    for (const auto& [id, since] : OrganizationCasesSince(db, org)) {
+      resp.add_cases("cases/" + id);
+      resp.add_since_transactions(since);
+    }
+    return;
+  }
   if (!req.partner_only()) {
     for (const auto& id : OrganizationCases(db, org)) resp.add_cases("cases/" + id);
     return;
@@ -82,6 +91,15 @@ void ListOrganizationCasesOn(pqxx::connection& db, const v1::ListOrganizationCas
     resp.add_cases("cases/" + id);
     resp.add_positions(position);
   }
+}
+
+void ReadTeamChangesOn(pqxx::connection& db, const v1::ReadTeamChangesRequest& req, v1::ReadTeamChangesResponse& resp) {
+  const auto case_ids = HistoryReadCaseIds(req);
+  std::string ended_for;
+  if (!req.ended_for_organization().empty())
+    ended_for = RequireOrganizationName(req.ended_for_organization(), "ended_for_organization");
+  ReadTeamChanges(db, case_ids, ended_for, req.after().transaction(), req.after().position(), req.horizon(),
+                  req.limit(), resp);
 }
 
 void DescribeTeamsOn(pqxx::connection& db, const v1::DescribeTeamsRequest& req, v1::DescribeTeamsResponse& resp) {
@@ -174,6 +192,11 @@ class LocalTeamClient final : public TeamClient {
                                                      const v1::LookUpOrganizationsRequest& request) override {
     v1::LookUpOrganizationsResponse response;
     LookUpOrganizationsOn(context.db, request, response);
+    return response;
+  }
+  v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context, const v1::ReadTeamChangesRequest& request) override {
+    v1::ReadTeamChangesResponse response;
+    ReadTeamChangesOn(context.db, request, response);
     return response;
   }
   bool SharesTransactions() const override { return true; }
@@ -419,6 +442,13 @@ class TeamInternalServiceImpl final : public v1::TeamInternalService::CallbackSe
                                           v1::LookUpOrganizationsResponse* resp) override {
     return ServeUnary(rt_, ctx, "LookUpOrganizations", [req, resp](const Call&, pqxx::connection& db) {
       LookUpOrganizationsOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* ReadTeamChanges(CallbackServerContext* ctx, const v1::ReadTeamChangesRequest* req,
+                                      v1::ReadTeamChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ReadTeamChanges", [req, resp](const Call&, pqxx::connection& db) {
+      ReadTeamChangesOn(db, *req, *resp);
     }, Callers::kServices);
   }
 

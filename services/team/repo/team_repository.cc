@@ -1,6 +1,7 @@
 #include "team/repo/team_repository.h"
 
 #include "common/errors.h"
+#include "common/history_order.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
@@ -30,6 +31,10 @@ namespace {
   "WHEN p.valid_from > now() THEN 1 ELSE 2 END, " KP_MICROS("p.end_time") ", p.end_reason, "     \
   "COALESCE(pe.given_name || ' ' || pe.family_name, ''), " KP_MICROS("p.create_time") ", "         \
   "p.participant_seq FROM team.participations p LEFT JOIN team.people pe USING (person_id)"
+
+#define TEAM_CHANGE_COLUMNS                                                                          \
+  "participant_id::text, kind, role, reason, changed_by_org, changed_by_person, " KP_MICROS("change_time") \
+  ", change_seq"
 
 #define PAGE_AFTER(seq) " AND p.participant_seq > " seq " ORDER BY p.participant_seq LIMIT "
 
@@ -64,6 +69,7 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT pe.kind, pe.organization, COALESCE(o.active, false) FROM team.people pe "
      "LEFT JOIN team.organizations o ON o.org_id = pe.organization WHERE pe.person_id = $1"},
 
+    {"team.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
     {"team.case_lock", "SELECT 1 FROM team.cases WHERE case_id = $1::uuid FOR UPDATE"},
     {"team.participation_facts",
      "SELECT role, p.end_time IS NOT NULL OR COALESCE(p.valid_until <= now(), false) "
@@ -104,9 +110,27 @@ const std::vector<PreparedStatement> kStatements = {
      "AND ($2 OR (p.end_time IS NULL AND (p.valid_until IS NULL OR p.valid_until > now())))"
      PAGE_AFTER("$3") "$4"},
     {"team.changes_list",
-     "SELECT participant_id::text, kind, role, reason, changed_by_org, changed_by_person, "
-     KP_MICROS("change_time") ", change_seq FROM team.team_changes "
+     "SELECT " TEAM_CHANGE_COLUMNS " FROM team.team_changes "
      "WHERE case_id = $1::uuid AND change_seq > $2 ORDER BY change_seq LIMIT $3"},
+    // For the change feed: per case, its changes after the position and below the horizon, in
+    // commit order (team_changes_case_commit_idx); with $6, also the endings of that
+    // organisation's participations in any case (team_changes_endings_commit_idx). Whose
+    // participation each change is comes from the participation, which keeps its organisation.
+    {"team.changes_after",
+     "SELECT " TEAM_CHANGE_COLUMNS ", case_id::text, transaction_id::text::bigint, "
+     "COALESCE((SELECT p.organization FROM team.participations p "
+     "          WHERE p.case_id = h.case_id AND p.participant_id = h.participant_id), '') "
+     "FROM (("
+     "  SELECT c.* FROM unnest($1::uuid[]) AS wanted(case_id) CROSS JOIN LATERAL ("
+     "    SELECT * FROM team.team_changes t WHERE t.case_id = wanted.case_id "
+     "    AND (t.transaction_id, t.change_seq) > ($2::text::xid8, $3) AND t.transaction_id < $4::text::xid8 "
+     "    ORDER BY t.transaction_id, t.change_seq LIMIT $5) c"
+     ") UNION ("
+     "  SELECT e.* FROM team.team_changes e JOIN team.participations q USING (case_id, participant_id) "
+     "  WHERE $6 <> '' AND e.kind = 2 AND q.organization = $6 "
+     "  AND (e.transaction_id, e.change_seq) > ($2::text::xid8, $3) AND e.transaction_id < $4::text::xid8 "
+     "  ORDER BY e.transaction_id, e.change_seq LIMIT $5"
+     ")) h ORDER BY h.transaction_id, h.change_seq LIMIT $5"},
     {"team.participations_of_person",
      "SELECT " PARTICIPANT_COLUMNS " WHERE p.person_id = $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())" PAGE_AFTER("$2") "$3"},
@@ -118,6 +142,17 @@ const std::vector<PreparedStatement> kStatements = {
      "SELECT case_id::text FROM team.cases WHERE owner_org = $1 "
      "UNION SELECT p.case_id::text FROM team.participations p WHERE p.organization = $1 AND p.end_time IS NULL "
      "AND (p.valid_until IS NULL OR p.valid_until > now())"},
+    // The same, with the transaction in which the organisation's part in each began: 0 for a case
+    // it owns, else the one that added the earliest of its current participations (each addition
+    // found through its case's history, a handful of rows; a join let the planner scan all of it).
+    {"team.organization_cases_since",
+     "SELECT case_id::text, 0::bigint FROM team.cases WHERE owner_org = $1 "
+     "UNION ALL SELECT p.case_id::text, min(("
+     "  SELECT c.transaction_id FROM team.team_changes c "
+     "  WHERE c.case_id = p.case_id AND c.participant_id = p.participant_id AND c.kind = 1)::text::bigint) "
+     "FROM team.participations p "
+     "WHERE p.organization = $1 AND p.end_time IS NULL AND (p.valid_until IS NULL OR p.valid_until > now()) "
+     "GROUP BY p.case_id"},
     // A page of the cases the organisation takes part in without owning them, in the order it
     // joined them: each case at the organisation's first active participation in it, found
     // through the organisation's participations in order, so that a page reads about a page of
@@ -237,6 +272,18 @@ int64_t ReadParticipantRow(const pqxx::row& r, v1::Participant& out) {
   return r[15].as<int64_t>();
 }
 
+// A row of TEAM_CHANGE_COLUMNS; returns its sequence number.
+int64_t ReadTeamChangeRow(const std::string& case_id, const pqxx::row& r, v1::TeamChange& change) {
+  change.set_participant("cases/" + case_id + "/participants/" + r[0].as<std::string>());
+  change.set_kind(static_cast<v1::TeamChangeKind>(r[1].as<int>()));
+  change.set_role(static_cast<v1::ParticipantRole>(r[2].as<int>()));
+  change.set_reason(r[3].as<std::string>());
+  change.set_changed_by_organization(OrganizationName(r[4].as<std::string>()));
+  change.set_changed_by_person(r[5].as<std::string>());
+  SetTime(change.mutable_change_time(), r[6].as<int64_t>());
+  return r[7].as<int64_t>();
+}
+
 }  // namespace
 
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
@@ -311,6 +358,8 @@ std::optional<TeamCase> LockTeamCase(pqxx::transaction_base& tx, const std::stri
                                      const std::string& caller_org, const std::string& caller_person) {
   // The lock is its own statement: under READ COMMITTED the standing must be read by a statement
   // that starts after the lock is granted, or it would miss what the previous holder committed.
+  // The history lock comes first, before anything assigns the transaction an id.
+  tx.exec_prepared("team.case_order_lock", case_id);
   if (tx.exec_prepared("team.case_lock", case_id).empty()) return std::nullopt;
   auto fact = Describe(tx, {{case_id, caller_org, caller_person, {}}}).at(0);
   if (!fact.case_known) return std::nullopt;
@@ -376,17 +425,22 @@ std::optional<int64_t> ListTeamChanges(pqxx::connection& conn, const std::string
                                        int64_t after_seq, int limit, v1::ListTeamChangesResponse& out) {
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("team.changes_list", case_id, after_seq, limit + 1);
-  return ReadPage(rows, limit, [&](const pqxx::row& r) {
-    auto* change = out.add_changes();
-    change->set_participant("cases/" + case_id + "/participants/" + r[0].as<std::string>());
-    change->set_kind(static_cast<v1::TeamChangeKind>(r[1].as<int>()));
-    change->set_role(static_cast<v1::ParticipantRole>(r[2].as<int>()));
-    change->set_reason(r[3].as<std::string>());
-    change->set_changed_by_organization(OrganizationName(r[4].as<std::string>()));
-    change->set_changed_by_person(r[5].as<std::string>());
-    SetTime(change->mutable_change_time(), r[6].as<int64_t>());
-    return r[7].as<int64_t>();
-  });
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadTeamChangeRow(case_id, r, *out.add_changes()); });
+}
+
+void ReadTeamChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
+                     const std::string& ended_for_org, int64_t after_transaction, int64_t after_seq, int64_t horizon,
+                     int limit, v1::ReadTeamChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& r : tx.exec_prepared("team.changes_after", ArrayLiteral(case_ids), after_transaction, after_seq,
+                                        horizon, limit, ended_for_org)) {
+    auto& change = *out.add_changes();
+    const auto case_id = r[8].as<std::string>();
+    change.set_case_("cases/" + case_id);
+    change.mutable_position()->set_position(ReadTeamChangeRow(case_id, r, *change.mutable_change()));
+    change.mutable_position()->set_transaction(r[9].as<int64_t>());
+    if (const auto org = r[10].as<std::string>(); !org.empty()) change.set_participant_organization(OrganizationName(org));
+  }
 }
 
 std::optional<int64_t> ListParticipationsOfPerson(pqxx::connection& conn, const std::string& person_id,
@@ -406,6 +460,7 @@ std::optional<int64_t> ListParticipationsOfOrganization(pqxx::connection& conn, 
 }
 
 void RegisterCase(pqxx::transaction_base& tx, const CaseRegistration& c) {
+  tx.exec_prepared("team.case_order_lock", c.case_id);  // a new case's team gets its first entry
   auto changed = tx.exec_prepared("team.case_register", c.case_id, c.owner_org, c.client_id, c.case_state);
   tx.exec_prepared("team.client_participation", c.case_id, c.client_id, kClientMandate, c.owner_org,
                    c.created_by);
@@ -472,6 +527,16 @@ std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::st
   for (const auto& row : tx.exec_prepared("team.organization_cases", org_id))
     ids.push_back(row[0].as<std::string>());
   return ids;
+}
+
+std::map<std::string, int64_t> OrganizationCasesSince(pqxx::connection& conn, const std::string& org_id) {
+  pqxx::nontransaction tx(conn);
+  std::map<std::string, int64_t> since;
+  for (const auto& row : tx.exec_prepared("team.organization_cases_since", org_id)) {
+    const auto [it, added] = since.emplace(row[0].as<std::string>(), row[1].as<int64_t>());
+    if (!added) it->second = std::min(it->second, row[1].as<int64_t>());  // owned, and taken part in
+  }
+  return since;
 }
 
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(pqxx::connection& conn, const std::string& org_id,

@@ -3,6 +3,7 @@
 // one team are serialised and the team's rules are checked against what is committed.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,6 +120,12 @@ std::optional<int64_t> ListParticipants(pqxx::connection& conn, const std::strin
                                         v1::ListParticipantsResponse& out);
 std::optional<int64_t> ListTeamChanges(pqxx::connection& conn, const std::string& case_id,
                                        int64_t after_seq, int limit, v1::ListTeamChangesResponse& out);
+// For the change feed: the cases' team changes after (transaction, sequence) and below the horizon,
+// in commit order, at most `limit`; with an organisation id, also the endings of its participations
+// in any case.
+void ReadTeamChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids,
+                     const std::string& ended_for_org, int64_t after_transaction, int64_t after_seq, int64_t horizon,
+                     int limit, v1::ReadTeamChangesResponse& out);
 // Current (active or pending) participations of a person, or of an organisation.
 std::optional<int64_t> ListParticipationsOfPerson(pqxx::connection& conn, const std::string& person_id,
                                                   int64_t after_seq, int limit,
@@ -160,6 +167,8 @@ struct TeamFact {
 std::vector<TeamFact> DescribeTeams(pqxx::connection& conn, const std::vector<TeamQuery>& queries);
 // The cases the organisation owns or has an active participation in (case ids).
 std::vector<std::string> OrganizationCases(pqxx::connection& conn, const std::string& org_id);
+// The same, each with the transaction in which the organisation's part in it began (0: it owns it).
+std::map<std::string, int64_t> OrganizationCasesSince(pqxx::connection& conn, const std::string& org_id);
 // A page of the cases the organisation takes part in now without owning them, in the order it
 // joined them: (case id, position) after `after_position`, at most `limit`.
 std::vector<std::pair<std::string, int64_t>> PartnerCasesPage(pqxx::connection& conn, const std::string& org_id,

@@ -9,7 +9,8 @@
 #      subscribers and with the 50, in ROUNDS (3) alternating rounds; the medians and their ratio.
 # Each run also reports the CPU time kruispuntd and PostgreSQL spent per write (with the
 # subscribers' reads).
-# One kruispuntd on a scratch cluster, with its defaults (a stream looks every 100 ms).
+# One kruispuntd on a scratch cluster, with its defaults (a stream looks every 100 ms; a poll waits
+# for calls waiting for a database worker, up to 1 s: --feed-poll-max-delay-ms).
 #   bench/feed.sh [RATE] [SECONDS] [ROUNDS]        (needs tools/build.sh)
 #   KP_SERVER=build-bench/services/kruispuntd KP_BENCH_SKIP=decision bench/feed.sh ...
 #                                                  the same with a server that skips the access

@@ -63,6 +63,12 @@ ProcessMetricsRegistry::ProcessMetricsRegistry()
                                  .Help("Times a case's agreement log was found broken (it is then never extended)")
                                  .Register(*registry_)
                                  .Add({})),
+      deferred_feed_polls_(prometheus::BuildCounter()
+                               .Name("kruispunt_feed_polls_deferred_total")
+                               .Help("Change-feed polls that waited because calls waited for a database worker "
+                                     "(--feed-poll-max-delay-ms)")
+                               .Register(*registry_)
+                               .Add({})),
       access_log_months_ahead_(prometheus::BuildGauge()
                                    .Name("kruispunt_access_log_months_ahead")
                                    .Help("Months after this one (of the next 12) that the access log has partitions "
@@ -73,6 +79,8 @@ void ProcessMetricsRegistry::ObserveCall(const std::string& method, grpc::Status
   calls_.Add({{"method", method}, {"code", CodeName(code)}}).Increment();
   call_seconds_.Add({{"method", method}}, LatencyBuckets()).Observe(seconds);
 }
+
+void ProcessMetricsRegistry::CountDeferredFeedPoll() { deferred_feed_polls_.Increment(); }
 
 void ProcessMetricsRegistry::CountDecision(const std::string& decision, const std::string& ground,
                                            const std::string& deny_reason) {

@@ -33,6 +33,8 @@ class ProcessMetricsRegistry {
   void ObserveLogAppend(double seconds);
   // A case's agreement log found broken (its entries do not match its chain or its head).
   void CountBrokenAgreementLog();
+  // A change-feed stream's poll that waited because calls waited for a database worker.
+  void CountDeferredFeedPoll();
   // How many of the next twelve months the access log has partitions for (set by the process
   // that hosts AuditService, which creates them; absent elsewhere).
   void SetAccessLogMonthsAhead(int months);
@@ -44,6 +46,7 @@ class ProcessMetricsRegistry {
   prometheus::Family<prometheus::Counter>& decisions_;
   prometheus::Histogram& log_append_seconds_;
   prometheus::Counter& broken_agreement_logs_;
+  prometheus::Counter& deferred_feed_polls_;
   prometheus::Family<prometheus::Gauge>& access_log_months_ahead_;
 };
 

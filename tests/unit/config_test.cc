@@ -48,5 +48,21 @@ TEST(MaintenanceJob, NeedsTheOwnersUrlAndARetentionOfAMonthOrMore) {
   EXPECT_NO_THROW(ValidateConfig(config));
 }
 
+// A feed poll may wait for calls up to a minute, or never (0).
+TEST(FeedSettings, APollWaitsForCallsFromNeverToAMinute) {
+  Config config;
+  config.database_url = "postgresql:///kruispunt";
+  config.token_public_keys = {"key.pem"};
+  config.service_token_file = "service.jwt";
+  for (const int ms : {0, 1000, 60000}) {
+    config.feed_poll_max_delay_ms = ms;
+    EXPECT_NO_THROW(ValidateConfig(config)) << ms;
+  }
+  for (const int ms : {-1, 60001}) {
+    config.feed_poll_max_delay_ms = ms;
+    EXPECT_THROW(ValidateConfig(config), std::invalid_argument) << ms;
+  }
+}
+
 }  // namespace
 }  // namespace kp

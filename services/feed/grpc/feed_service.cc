@@ -1,6 +1,7 @@
 #include "feed/grpc/feed_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -11,6 +12,7 @@
 #include "agreements/client/agreement_client.h"
 #include "careplan/client/careplan_client.h"
 #include "common/errors.h"
+#include "common/metrics.h"
 #include "common/page_token.h"
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
@@ -428,6 +430,7 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchChangesRespon
   int queued_changes_ = 0;   // in queue_, not counting the one being written
   bool writing_ = false;
   bool polling_ = false;
+  bool deferred_ = false;    // its due poll waits for calls (counted once)
   std::optional<grpc::Status> ending_;
   bool finished_ = false, done_ = false, released_ = false;
   std::chrono::steady_clock::time_point next_poll_{}, last_sent_ = start_, write_started_{};
@@ -495,6 +498,7 @@ class FeedServiceImpl final : public v1::FeedService::CallbackService {
     std::unique_lock lock(registry_mutex_);
     while (!stop_) {
       tick_.wait_for(lock, kTick);
+      calls_waiting_ = rt_.db->CurrentLoad().queued > static_cast<std::size_t>(polls_in_flight_.load());
       const auto now = std::chrono::steady_clock::now();
       for (auto* stream : streams_) stream->Tick(now);
     }
@@ -509,6 +513,8 @@ class FeedServiceImpl final : public v1::FeedService::CallbackService {
   bool stop_ = false;
   std::set<WatchStream*> streams_;
   std::map<std::string, int> streams_per_org_;
+  bool calls_waiting_ = false;  // at the last tick, more jobs waited for a database worker than polls
+  std::atomic<int> polls_in_flight_{0};  // submitted to the database workers, not come back
   std::thread ticker_;  // last: it starts once everything it uses is built
 };
 
@@ -585,8 +591,17 @@ void WatchStream::Tick(std::chrono::steady_clock::time_point now) {
   if (feed_.rt_.stopping->load())
     return EndLocked(Error(grpc::StatusCode::UNAVAILABLE, "SHUTTING_DOWN",
                            "the server is stopping; resume from the last cursor you received").ToStatus());
-  if (!polling_ && now >= next_poll_) {
+  // Polls yield to calls: while calls wait for a database worker (more jobs wait than the feed's
+  // own polls), a due poll waits too, at most --feed-poll-max-delay-ms. Under load the feed then
+  // delivers later and in larger pages, instead of taking the writers' workers.
+  const auto max_delay = std::chrono::milliseconds(feed_.rt_.config->feed_poll_max_delay_ms);
+  if (!polling_ && now >= next_poll_ && feed_.calls_waiting_ && now < next_poll_ + max_delay) {
+    if (!deferred_) ProcessMetrics().CountDeferredFeedPoll();
+    deferred_ = true;
+  } else if (!polling_ && now >= next_poll_) {
+    deferred_ = false;
     polling_ = true;
+    ++feed_.polls_in_flight_;
     const FeedCursor from = cursor_;
     const bool started = started_;
     const int limit = std::min(100, feed_.rt_.config->feed_stream_buffer);
@@ -600,6 +615,7 @@ void WatchStream::Tick(std::chrono::steady_clock::time_point now) {
     });
     if (!submitted) {  // the workers are busy: try again at the next poll
       polling_ = false;
+      --feed_.polls_in_flight_;
       next_poll_ = now + std::chrono::milliseconds(feed_.rt_.config->feed_poll_interval_ms);
     }
   }
@@ -610,6 +626,7 @@ void WatchStream::Tick(std::chrono::steady_clock::time_point now) {
 }
 
 void WatchStream::Polled(const grpc::Status& status, Page page) {
+  --feed_.polls_in_flight_;
   {
     std::lock_guard lock(mutex_);
     polling_ = false;

@@ -464,6 +464,40 @@ TEST_F(FeedTest, AMutualityThatJoinsLaterSeesMariasCaseFromThenOnAndIsToldWhenIt
   EXPECT_TRUE(List(mutuality.token, Request(mutuality, gone.changes(0).cursor())).changes().empty());
 }
 
+TEST_F(FeedTest, WhenAParticipationsPeriodRunsOutTheFeedSaysTheAccessEnded) {
+  const auto m = Maria();
+  const auto gp = MakePartner("huisarts", team_v1::ORGANIZATION_KIND_GP_PRACTICE, "huisarts");
+  team_v1::AddParticipantRequest add;
+  add.set_parent(m.name);
+  auto* p = add.mutable_participant();
+  p->set_person(gp.person_name());
+  p->set_role(team_v1::PARTICIPANT_ROLE_PROFESSIONAL);
+  p->add_mandate(P::PERMISSION_READ_CASE);
+  p->mutable_valid_until()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 2);
+  team_v1::Participant added;
+  ASSERT_TRUE(TeamStub()->AddParticipant(Ctx(token_).get(), add, &added).ok());
+  GrantConsent(token_, m.name, {gp.org}, {C::DATA_CATEGORY_CASE});
+  const auto joined = ListOnce(gp.token, Request(gp), 2);  // its joining and its consent
+  ASSERT_EQ(joined.changes_size(), 2);
+
+  // Nobody changes the team: TeamService closes the participation once its period is over
+  // (every second here), and the GP practice is told that its access ended.
+  const auto gone = ListOnce(gp.token, Request(gp, joined.cursor()), 1);
+  ASSERT_EQ(gone.changes_size(), 1);
+  EXPECT_EQ(gone.changes(0).kind(), feed_v1::CHANGE_KIND_ACCESS_ENDED);
+  EXPECT_EQ(gone.changes(0).resource(), added.name());
+  // The owner sees the ending, made by the system: no organisation, no person.
+  auto owners = Request(m.caw, joined.cursor());
+  owners.set_parent("organizations/" + org_);
+  owners.add_kinds(feed_v1::CHANGE_KIND_PARTICIPATION_ENDED);
+  const auto ended = ListOnce(token_, owners, 1);
+  ASSERT_EQ(ended.changes_size(), 1);
+  EXPECT_EQ(ended.changes(0).id(), gone.changes(0).id());
+  EXPECT_EQ(ended.changes(0).team_change().reason(), "validity period ended");
+  EXPECT_EQ(ended.changes(0).actor_organization(), "");
+}
+
 TEST_F(FeedTest, PagesAndFilters) {
   const auto m = Maria();
   const auto a = Propose(m, "Eerste afspraak");

@@ -23,6 +23,11 @@ namespace {
 // has not confirmed yet (emptied as it is worked, read oldest first).
 const std::set<std::string> kSmallTables = {"team.organizations", "cases.team_sync_pending"};
 
+// Statements that read the due rows of a work queue: the oldest first, up to now, through a partial
+// index of what is still to do. What is due is done within a round (TeamService closes the expired
+// participations every minute), so "up to now" bounds the scan though its range has one end.
+const std::set<std::string> kDueWork = {"team.cases_with_expired_participations"};
+
 // Whether an index condition bounds a scan: an equality (also "= ANY"), or a range closed on both
 // ends. A one-sided range (a page cursor, "entry_seq < $1") leaves the scan free to walk the
 // whole index when the other conditions are filters.
@@ -160,6 +165,8 @@ TEST(QueryPlans, EveryStatementFindsItsRowsThroughAnIndex) {
       const auto plan = nlohmann::json::parse(tx.exec1("EXPLAIN (FORMAT JSON, VERBOSE) " + execute)[0].as<std::string>());
       std::vector<std::string> scans;
       FindWholeTableScans(plan[0]["Plan"], growing, scans);
+      if (kDueWork.count(statement.name))  // still no sequential scan, nor a bitmap one
+        std::erase_if(scans, [](const std::string& scan) { return scan.starts_with("Index Scan not bounded"); });
       if (!scans.empty()) {
         std::string text;
         for (const auto& row : tx.exec("EXPLAIN " + execute)) text += row[0].as<std::string>() + "\n";

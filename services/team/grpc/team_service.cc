@@ -1,7 +1,10 @@
 #include "team/grpc/team_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/idempotency.h"
 #include "common/page_token.h"
+#include "common/periodic.h"
 #include "consent/client/access_gate.h"
 #include "team/client/team_client.h"
 #include "team/grpc/team_validation.h"
@@ -205,7 +208,10 @@ class LocalTeamClient final : public TeamClient {
 class TeamServiceImpl final : public v1::TeamService::CallbackService {
  public:
   explicit TeamServiceImpl(Runtime& runtime)
-      : rt_(runtime), access_(runtime, v1::TeamService::service_full_name(), consent_v1::DATA_CATEGORY_CASE) {}
+      : rt_(runtime),
+        access_(runtime, v1::TeamService::service_full_name(), consent_v1::DATA_CATEGORY_CASE),
+        expiries_(std::chrono::seconds(runtime.config->participation_expiry_check_seconds),
+                  std::chrono::seconds(runtime.config->participation_expiry_check_seconds), [this] { CloseExpiries(); }) {}
 
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {
@@ -406,8 +412,21 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
     access_.RequireOrNotFound(call, db, access_.For(call, case_id));
   }
 
+  // A participation whose period ran out grants nothing from that moment (the decision reads the
+  // period); closing it records the ending in the team's history, so that the organisation's change
+  // feed says its access ended. A change to the team closes them too, first (AddParticipant).
+  void CloseExpiries() {
+    rt_.db->Submit([](DbPool::Session& session) {
+      std::size_t cases = 0;
+      const auto status = RunMapped("CloseExpiredParticipations", [&] { cases = CloseDueExpiries(session.conn(), 100); });
+      if (!status.ok()) spdlog::warn("participation_expiry_failed code={}", static_cast<int>(status.error_code()));
+      else if (cases > 0) spdlog::info("participations_expired cases={}", cases);
+    });
+  }
+
   Runtime& rt_;
   consent::AccessGate access_;
+  Periodic expiries_;  // last: stopped first, before the members it uses
 };
 
 // What Kruispunt's services in other processes ask (served on the internal port only).

@@ -103,6 +103,9 @@ const std::vector<PreparedStatement> kStatements = {
      "h AS (INSERT INTO team.team_changes (case_id, participant_id, kind, role, reason, changed_by_org, changed_by_person) "
      "      SELECT case_id, participant_id, 2, role, 'validity period ended', $2, $3 FROM p) "
      "SELECT count(*) FROM p"},
+    {"team.cases_with_expired_participations",
+     "SELECT DISTINCT case_id::text FROM (SELECT case_id FROM team.participations "
+     "  WHERE end_time IS NULL AND valid_until <= now() ORDER BY valid_until LIMIT $1) p"},
     {"team.participant_get",
      "SELECT " PARTICIPANT_COLUMNS " WHERE p.case_id = $1::uuid AND p.participant_id = $2::uuid"},
     {"team.participant_list",
@@ -278,8 +281,8 @@ int64_t ReadTeamChangeRow(const std::string& case_id, const pqxx::row& r, v1::Te
   change.set_kind(static_cast<v1::TeamChangeKind>(r[1].as<int>()));
   change.set_role(static_cast<v1::ParticipantRole>(r[2].as<int>()));
   change.set_reason(r[3].as<std::string>());
-  change.set_changed_by_organization(OrganizationName(r[4].as<std::string>()));
-  change.set_changed_by_person(r[5].as<std::string>());
+  if (const auto by = r[4].as<std::string>(); !by.empty()) change.set_changed_by_organization(OrganizationName(by));
+  change.set_changed_by_person(r[5].as<std::string>());  // both empty: by the system (CloseDueExpiries)
   SetTime(change.mutable_change_time(), r[6].as<int64_t>());
   return r[7].as<int64_t>();
 }
@@ -405,6 +408,20 @@ bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
 void CloseExpiredParticipations(pqxx::transaction_base& tx, const std::string& case_id, const std::string& by_org,
                                 const std::string& by_person) {
   tx.exec_prepared("team.participations_close_expired", case_id, by_org, by_person);
+}
+
+std::size_t CloseDueExpiries(pqxx::connection& conn, int limit) {
+  std::vector<std::string> cases;
+  for (const auto& r : pqxx::nontransaction(conn).exec_prepared("team.cases_with_expired_participations", limit))
+    cases.push_back(r[0].as<std::string>());
+  for (const auto& case_id : cases) {
+    pqxx::work tx(conn);
+    tx.exec_prepared("team.case_order_lock", case_id);  // as every change to a team
+    tx.exec_prepared("team.case_lock", case_id);
+    CloseExpiredParticipations(tx, case_id, "", "");  // by the system: no organisation, no person
+    tx.commit();
+  }
+  return cases.size();
 }
 
 void ReadParticipant(pqxx::transaction_base& tx, const std::string& case_id,

@@ -109,6 +109,9 @@ std::string InsertParticipation(pqxx::transaction_base& tx, const NewParticipati
 // as changes by the caller whose change to the team came first.
 void CloseExpiredParticipations(pqxx::transaction_base& tx, const std::string& case_id, const std::string& by_org,
                                 const std::string& by_person);
+// Closes, as the system, the expired participations of at most `limit` of the cases that have some,
+// each case in a transaction of its own; returns how many cases it looked at.
+std::size_t CloseDueExpiries(pqxx::connection& conn, int limit);
 bool EndParticipation(pqxx::transaction_base& tx, const std::string& case_id,
                       const std::string& participant_id, const std::string& reason,
                       const std::string& by_org, const std::string& by_person);

@@ -81,10 +81,10 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.access_log_archive_dir = v; }},
       {"feed-poll-interval-ms", "how often each change-feed stream looks for new changes, in ms (default 100)",
        [](Config& c, const std::string& v) { c.feed_poll_interval_ms = ParseInt("feed-poll-interval-ms", v); }},
-      {"participation-expiry-check-seconds", "how often TeamService closes the participations whose period "
-       "ran out, recording each ending (default 60)",
+      {"expiry-check-seconds", "how often TeamService and ConsentService record the participations and the "
+       "consents whose period ran out (default 60)",
        [](Config& c, const std::string& v) {
-         c.participation_expiry_check_seconds = ParseInt("participation-expiry-check-seconds", v);
+         c.expiry_check_seconds = ParseInt("expiry-check-seconds", v);
        }},
       {"feed-poll-max-delay-ms", "a change-feed poll that falls due while calls wait for a database worker waits "
        "for them, at most this long in ms; 0: never (default 1000)",
@@ -227,8 +227,8 @@ void ValidateConfig(const Config& config) {
     throw std::invalid_argument("--access-log-retention-months must be at least 1");
   if (config.feed_poll_interval_ms < 10 || config.feed_poll_interval_ms > 60000)
     throw std::invalid_argument("--feed-poll-interval-ms must be from 10 to 60000");
-  if (config.participation_expiry_check_seconds < 1 || config.participation_expiry_check_seconds > 86400)
-    throw std::invalid_argument("--participation-expiry-check-seconds must be from 1 to 86400");
+  if (config.expiry_check_seconds < 1 || config.expiry_check_seconds > 86400)
+    throw std::invalid_argument("--expiry-check-seconds must be from 1 to 86400");
   if (config.feed_poll_max_delay_ms < 0 || config.feed_poll_max_delay_ms > 60000)
     throw std::invalid_argument("--feed-poll-max-delay-ms must be from 0 to 60000");
   if (config.feed_retention_days < 1 || config.feed_retention_days > 3650)

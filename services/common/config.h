@@ -36,9 +36,9 @@ struct Config {
   // how many changes one may hold for a subscriber that reads slowly before it ends (the subscriber
   // resumes from its cursor), and how many one organisation may have open on this server.
   int feed_poll_interval_ms = 100;
-  // How often TeamService closes the participations whose period ran out (recording each ending,
-  // which the change feed reports), in seconds.
-  int participation_expiry_check_seconds = 60;
+  // How often TeamService and ConsentService record the participations and consents whose period
+  // ran out (the change feed reports each as the end of an organisation's access), in seconds.
+  int expiry_check_seconds = 60;
   // A stream's poll that falls due while calls wait for a database worker waits for them, at most
   // this long (0: never): under load the feed's deliveries slow down, not the writes.
   int feed_poll_max_delay_ms = 1000;

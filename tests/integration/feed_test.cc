@@ -498,6 +498,43 @@ TEST_F(FeedTest, WhenAParticipationsPeriodRunsOutTheFeedSaysTheAccessEnded) {
   EXPECT_EQ(ended.changes(0).actor_organization(), "");
 }
 
+TEST_F(FeedTest, WhenTheOcmwsConsentRunsOutItIsToldItsAccessEnded) {
+  const auto m = Maria();
+  auto grant = ConsentRequest(token_, m.name, {m.ocmw.org}, {C::DATA_CATEGORY_CASE});
+  grant.mutable_consent()->mutable_valid_until()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 2);
+  consent_v1::Consent granted;
+  ASSERT_TRUE(ConsentStub()->GrantConsent(Ctx(token_).get(), grant, &granted).ok());
+  auto ocmw = Request(m.ocmw);
+  ocmw.add_kinds(feed_v1::CHANGE_KIND_CONSENT_GRANTED);
+  const auto start = ListOnce(m.ocmw.token, ocmw, 3);  // the CAW's, home nursing's, its own
+  ASSERT_EQ(start.changes_size(), 3);
+  EXPECT_EQ(start.changes(2).resource(), granted.name());
+
+  // Nobody withdraws it: ConsentService records its end once the period is over (every second
+  // here). The OCMW is told its access ended; the CAW sees the consent expire.
+  const auto gone = ListOnce(m.ocmw.token, Request(m.ocmw, start.cursor()), 1);
+  ASSERT_EQ(gone.changes_size(), 1);
+  EXPECT_EQ(gone.changes(0).kind(), feed_v1::CHANGE_KIND_ACCESS_ENDED);
+  EXPECT_EQ(gone.changes(0).resource(), granted.name());
+  auto caw = Request(m.caw, start.cursor());
+  caw.add_kinds(feed_v1::CHANGE_KIND_CONSENT_EXPIRED);
+  const auto expired = ListOnce(m.caw.token, caw, 1);
+  ASSERT_EQ(expired.changes_size(), 1);
+  EXPECT_EQ(expired.changes(0).id(), gone.changes(0).id());
+  EXPECT_EQ(expired.changes(0).consent_event().kind(), consent_v1::CONSENT_EVENT_KIND_EXPIRED);
+  EXPECT_EQ(expired.changes(0).consent_event().time().seconds(), grant.consent().valid_until().seconds());
+  EXPECT_EQ(expired.changes(0).actor_organization(), "");
+  // The case's consent history shows it too, once.
+  consent_v1::ListConsentEventsRequest list;
+  list.set_parent(m.name);
+  consent_v1::ListConsentEventsResponse events;
+  ASSERT_TRUE(ConsentStub()->ListConsentEvents(Ctx(token_).get(), list, &events).ok());
+  int expiries = 0;
+  for (const auto& e : events.events()) expiries += e.kind() == consent_v1::CONSENT_EVENT_KIND_EXPIRED;
+  EXPECT_EQ(expiries, 1);
+}
+
 TEST_F(FeedTest, PagesAndFilters) {
   const auto m = Maria();
   const auto a = Propose(m, "Eerste afspraak");

@@ -146,7 +146,7 @@ Config TestServerConfig() {
   // (FeedTest.ASlowSubscriberIsToldToResume fills it).
   config.feed_poll_interval_ms = 20;
   config.feed_stream_buffer = 40;
-  config.participation_expiry_check_seconds = 1;  // FeedTest waits for a participation's period to end
+  config.expiry_check_seconds = 1;  // FeedTest waits for a participation's and a consent's period to end
   config.service_token_file = Harness::Get().service_token_file();
   config.credentials_recheck_seconds = 0;  // a test may renew keys or the token and see them used at once
   return config;

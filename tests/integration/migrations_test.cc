@@ -70,6 +70,7 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
 // Every table the domain calls append-only history.
 const std::vector<std::string> kHistoryTables = {
     "cases.case_status_changes", "team.team_changes", "consent.consents", "consent.withdrawals",
+    "consent.expiries",
     "audit.access_log", "audit.access_log_expiries", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions"};
 
 // The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to

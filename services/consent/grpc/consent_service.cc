@@ -1,8 +1,11 @@
 #include "consent/grpc/consent_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/batcher.h"
 #include "common/idempotency.h"
 #include "common/page_token.h"
+#include "common/periodic.h"
 #include "consent/grpc/access_decider.h"
 #include "consent/client/access_gate.h"
 #include "consent/client/consent_client.h"
@@ -116,7 +119,9 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   explicit ConsentServiceImpl(Runtime& runtime)
       : rt_(runtime),
         access_(runtime, v1::ConsentService::service_full_name(), v1::DATA_CATEGORY_CASE),
-        checks_(*runtime.db, [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }) {}
+        checks_(*runtime.db, [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }),
+        expiries_(std::chrono::seconds(runtime.config->expiry_check_seconds),
+                  std::chrono::seconds(runtime.config->expiry_check_seconds), [this] { RecordExpiries(); }) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
                                    v1::Consent* resp) override {
@@ -261,9 +266,25 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
     grant.grantor_role = grantor.role();
   }
 
+  // A consent whose period ended covers nobody from that moment (the decision reads the period);
+  // recording its end puts it in the case's consent history, and the change feed tells the
+  // organisations it named that their access ended. Ends older than the feed serves are told to
+  // nobody and not recorded.
+  void RecordExpiries() {
+    const int lookback_days = rt_.config->feed_retention_days;
+    rt_.db->Submit([lookback_days](DbPool::Session& session) {
+      std::size_t consents = 0;
+      const auto status =
+          RunMapped("RecordConsentExpiries", [&] { consents = RecordDueExpiries(session.conn(), lookback_days, 100); });
+      if (!status.ok()) spdlog::warn("consent_expiry_failed code={}", static_cast<int>(status.error_code()));
+      else if (consents > 0) spdlog::info("consents_expired consents={}", consents);
+    });
+  }
+
   Runtime& rt_;
   AccessGate access_;
   Batcher<Check> checks_;
+  Periodic expiries_;  // last: stopped first, before the members it uses
 };
 
 // What Kruispunt's services in other processes ask (served on the internal port only).

@@ -54,6 +54,9 @@ const std::vector<PreparedStatement> kStatements = {
      "  UNION ALL "
      "  SELECT consent_id::text, 2, withdrawn_by::text, recorded_by_person, recorded_by_org, reason, "
      KP_MICROS("withdraw_time") ", event_seq FROM consent.withdrawals WHERE case_id = $1::uuid AND event_seq > $2"
+     "  UNION ALL "
+     "  SELECT consent_id::text, 3, '', '', '', 'validity period ended', " KP_MICROS("expire_time") ", event_seq "
+     "  FROM consent.expiries WHERE case_id = $1::uuid AND event_seq > $2"
      ") e ORDER BY event_seq LIMIT $3"},
     // The change feed's read: the events of these cases after (transaction, event_seq) and below
     // the horizon, in commit order; each case's grants and withdrawals through their commit indexes.
@@ -71,9 +74,30 @@ const std::vector<PreparedStatement> kStatements = {
      KP_MICROS("w.withdraw_time") ", w.event_seq, w.transaction_id "
      "   FROM consent.withdrawals w WHERE w.case_id = wanted.case_id "
      "   AND (w.transaction_id, w.event_seq) > ($2::text::xid8, $3) AND w.transaction_id < $4::text::xid8 "
-     "   ORDER BY w.transaction_id, w.event_seq LIMIT $5)) e "
+     "   ORDER BY w.transaction_id, w.event_seq LIMIT $5) "
+     "  UNION ALL "
+     "  (SELECT x.case_id, x.consent_id, 3, NULL::uuid, '', '', 'validity period ended', " KP_MICROS("x.expire_time") ", "
+     "          x.event_seq, x.transaction_id "
+     "   FROM consent.expiries x WHERE x.case_id = wanted.case_id "
+     "   AND (x.transaction_id, x.event_seq) > ($2::text::xid8, $3) AND x.transaction_id < $4::text::xid8 "
+     "   ORDER BY x.transaction_id, x.event_seq LIMIT $5)) e "
      "JOIN consent.consents k ON k.case_id = e.case_id AND k.consent_id = e.consent_id "
      "ORDER BY e.transaction_id, e.event_seq LIMIT $5"},
+    // The consents whose period ended (in the last $1 days: an older end is told to nobody) and
+    // that are not recorded as expired or withdrawn yet, the oldest first.
+    {"consent.due_expiries",
+     "SELECT c.case_id::text, c.consent_id::text FROM consent.consents c "
+     "WHERE c.valid_until <= now() AND c.valid_until > now() - make_interval(days => $1) "
+     "AND NOT EXISTS (SELECT FROM consent.expiries x WHERE x.case_id = c.case_id AND x.consent_id = c.consent_id) "
+     "AND NOT EXISTS (SELECT FROM consent.withdrawals w WHERE w.case_id = c.case_id AND w.consent_id = c.consent_id) "
+     "ORDER BY c.valid_until LIMIT $2"},
+    // Run after the case's history lock: a withdrawal committed meanwhile is seen, and wins.
+    {"consent.expiry_insert",
+     "INSERT INTO consent.expiries (case_id, consent_id, expire_time) "
+     "SELECT c.case_id, c.consent_id, c.valid_until FROM consent.consents c "
+     "WHERE c.case_id = $1::uuid AND c.consent_id = $2::uuid AND c.valid_until <= now() "
+     "AND NOT EXISTS (SELECT FROM consent.withdrawals w WHERE w.case_id = c.case_id AND w.consent_id = c.consent_id) "
+     "ON CONFLICT DO NOTHING"},
     // Per case, what is in force now; the C++ decision filters by organisation, data and purpose.
     // Each case's consents are read through the primary key; OFFSET 0 keeps the planner from
     // turning this into a scan of every consent (the generic plan did).
@@ -114,6 +138,19 @@ int64_t ReadConsent(const pqxx::row& r, v1::Consent& out) {
   }
   out.set_withdraw_reason(r[20].as<std::string>());
   return r[21].as<int64_t>();
+}
+
+// The first seven columns of consent.events and consent.events_after: consent, kind, participant,
+// person, organisation, reason, time. An expiry has no participant, person or organisation.
+void ReadEventRow(const std::string& case_name, const pqxx::row& r, v1::ConsentEvent& e) {
+  e.set_consent(case_name + "/consents/" + r[0].as<std::string>());
+  e.set_kind(static_cast<v1::ConsentEventKind>(r[1].as<int>()));
+  if (const auto participant = r[2].as<std::string>(""); !participant.empty())
+    e.set_participant(case_name + "/participants/" + participant);
+  e.set_recorded_by_person(r[3].as<std::string>());
+  if (const auto org = r[4].as<std::string>(); !org.empty()) e.set_recorded_by_organization("organizations/" + org);
+  e.set_reason(r[5].as<std::string>());
+  SetTime(e.mutable_time(), r[6].as<int64_t>());
 }
 
 }  // namespace
@@ -174,14 +211,7 @@ std::optional<int64_t> ListConsentEvents(pqxx::connection& conn, const std::stri
   auto rows = tx.exec_prepared("consent.events", case_id, after_seq, limit + 1);
   const std::string case_name = "cases/" + case_id;
   return ReadPage(rows, limit, [&](const pqxx::row& r) {
-    auto* e = out.add_events();
-    e->set_consent(case_name + "/consents/" + r[0].as<std::string>());
-    e->set_kind(static_cast<v1::ConsentEventKind>(r[1].as<int>()));
-    e->set_participant(case_name + "/participants/" + r[2].as<std::string>());
-    e->set_recorded_by_person(r[3].as<std::string>());
-    e->set_recorded_by_organization("organizations/" + r[4].as<std::string>());
-    e->set_reason(r[5].as<std::string>());
-    SetTime(e->mutable_time(), r[6].as<int64_t>());
+    ReadEventRow(case_name, r, *out.add_events());
     return r[7].as<int64_t>();
   });
 }
@@ -194,18 +224,23 @@ void ReadConsentChanges(pqxx::connection& conn, const std::vector<std::string>& 
     auto& change = *out.add_changes();
     const std::string case_name = "cases/" + r[8].as<std::string>();
     change.set_case_(case_name);
-    auto& e = *change.mutable_event();
-    e.set_consent(case_name + "/consents/" + r[0].as<std::string>());
-    e.set_kind(static_cast<v1::ConsentEventKind>(r[1].as<int>()));
-    e.set_participant(case_name + "/participants/" + r[2].as<std::string>());
-    e.set_recorded_by_person(r[3].as<std::string>());
-    e.set_recorded_by_organization("organizations/" + r[4].as<std::string>());
-    e.set_reason(r[5].as<std::string>());
-    SetTime(e.mutable_time(), r[6].as<int64_t>());
+    ReadEventRow(case_name, r, *change.mutable_event());
     change.mutable_position()->set_position(r[7].as<int64_t>());
     change.mutable_position()->set_transaction(r[9].as<int64_t>());
     for (const auto& org : SplitList(r[10].as<std::string>())) change.add_recipient_organizations("organizations/" + org);
   }
+}
+
+std::size_t RecordDueExpiries(pqxx::connection& conn, int lookback_days, int limit) {
+  const auto due = pqxx::nontransaction(conn).exec_prepared("consent.due_expiries", lookback_days, limit);
+  for (const auto& r : due) {
+    const auto case_id = r[0].as<std::string>();
+    pqxx::work tx(conn);
+    tx.exec_prepared("consent.case_order_lock", case_id);  // before any write (common/history_order.h)
+    tx.exec_prepared("consent.expiry_insert", case_id, r[1].as<std::string>());
+    tx.commit();
+  }
+  return due.size();
 }
 
 std::unordered_map<std::string, std::vector<ConsentInForce>> ConsentsInForce(

@@ -49,6 +49,10 @@ std::optional<int64_t> ListConsentEvents(pqxx::connection& conn, const std::stri
                                          int64_t after_seq, int limit, v1::ListConsentEventsResponse& out);
 // The change feed's read: the consent events of these cases that committed after (transaction,
 // event_seq) and below the horizon, in commit order, at most `limit`.
+// Records as expired, each in a transaction of its own, at most `limit` of the consents whose period
+// ended in the last `lookback_days` and that are neither recorded as expired nor withdrawn; returns
+// how many it looked at.
+std::size_t RecordDueExpiries(pqxx::connection& conn, int lookback_days, int limit);
 void ReadConsentChanges(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
                         int64_t after_seq, int64_t horizon, int limit, v1::ReadConsentChangesResponse& out);
 

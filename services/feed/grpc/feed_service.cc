@@ -108,7 +108,8 @@ struct Page {
 struct Sourced {
   FeedCursor at;
   v1::Change change;
-  // A consent's withdrawal: the organisations it named, whose access to the case it may end.
+  // A consent's withdrawal or expiry: the organisations it named; a participation's end: its
+  // organisation. Those whose access to the case it may end.
   std::vector<std::string> may_end_access_of;
 };
 
@@ -137,7 +138,8 @@ bool Wants(const Filters& filters, std::initializer_list<v1::ChangeKind> kinds) 
 }
 
 // A source's read of its history (ReadLogChanges, ReadPlanChanges, ReadConsentChanges,
-// ReadTeamChanges: the same fields): these cases' changes after the cursor's place in that source, below the horizon.
+// ReadTeamChanges: the same fields): these cases' changes after the cursor's place in that source,
+// below the horizon.
 template <class Request>
 Request HistoryRead(const std::vector<std::string>& cases, const FeedCursor& from, Source source, int64_t horizon,
                     int limit) {
@@ -202,7 +204,7 @@ class ChangeReader {
                           v1::CHANGE_KIND_AGREEMENT_ENDED}))
         ReadAgreements(peer, cases, from, horizon, limit + 1, read);
       if (Wants(filters, {v1::CHANGE_KIND_CONSENT_GRANTED, v1::CHANGE_KIND_CONSENT_WITHDRAWN,
-                          v1::CHANGE_KIND_ACCESS_ENDED}))
+                          v1::CHANGE_KIND_CONSENT_EXPIRED, v1::CHANGE_KIND_ACCESS_ENDED}))
         ReadConsents(peer, cases, from, horizon, limit + 1, read);
     }
     std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
@@ -313,12 +315,14 @@ class ChangeReader {
       auto& [at, c, may_end_access_of] = out.emplace_back();
       at = {change.position().transaction(), static_cast<int>(Source::kConsent), change.position().position(),
             event.time().seconds()};
-      const bool withdrawn = event.kind() == consent_v1::CONSENT_EVENT_KIND_WITHDRAWN;
-      if (withdrawn)
+      const bool granted = event.kind() == consent_v1::CONSENT_EVENT_KIND_GRANTED;
+      if (!granted)  // a withdrawal or an expiry
         may_end_access_of.assign(change.recipient_organizations().begin(), change.recipient_organizations().end());
       c.set_id(change.case_() + "/consentEvents/" + std::to_string(change.position().position()));
       c.set_case_(change.case_());
-      c.set_kind(withdrawn ? v1::CHANGE_KIND_CONSENT_WITHDRAWN : v1::CHANGE_KIND_CONSENT_GRANTED);
+      c.set_kind(granted ? v1::CHANGE_KIND_CONSENT_GRANTED
+                         : event.kind() == consent_v1::CONSENT_EVENT_KIND_EXPIRED ? v1::CHANGE_KIND_CONSENT_EXPIRED
+                                                                                  : v1::CHANGE_KIND_CONSENT_WITHDRAWN);
       c.set_resource(event.consent());
       c.set_actor_organization(event.recorded_by_organization());
       c.set_actor_person(event.recorded_by_person());

@@ -210,8 +210,8 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   explicit TeamServiceImpl(Runtime& runtime)
       : rt_(runtime),
         access_(runtime, v1::TeamService::service_full_name(), consent_v1::DATA_CATEGORY_CASE),
-        expiries_(std::chrono::seconds(runtime.config->participation_expiry_check_seconds),
-                  std::chrono::seconds(runtime.config->participation_expiry_check_seconds), [this] { CloseExpiries(); }) {}
+        expiries_(std::chrono::seconds(runtime.config->expiry_check_seconds),
+                  std::chrono::seconds(runtime.config->expiry_check_seconds), [this] { CloseExpiries(); }) {}
 
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {

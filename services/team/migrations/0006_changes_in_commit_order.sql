@@ -25,6 +25,6 @@ CREATE INDEX team_changes_case_commit_idx ON team.team_changes (case_id, transac
 -- among its cases, and the feed still tells it that its access ended.
 CREATE INDEX team_changes_endings_commit_idx ON team.team_changes (transaction_id, change_seq) WHERE kind = 2;
 -- The participations whose period has run out and that are not closed yet: TeamService closes them
--- (and records the ending) within --participation-expiry-check-seconds, so that the feed tells the
+-- (and records the ending) within --expiry-check-seconds, so that the feed tells the
 -- organisation that its access ended without waiting for the team's next change.
 CREATE INDEX participations_expiring_idx ON team.participations (valid_until) WHERE end_time IS NULL;

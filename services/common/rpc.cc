@@ -91,6 +91,22 @@ grpc::Status OverloadedStatus() {
                "the server is overloaded or shutting down; retry later").ToStatus();
 }
 
+std::unique_ptr<Periodic> EveryOnAWorker(DbPool& pool, const char* task, std::chrono::milliseconds every,
+                                         std::function<void(pqxx::connection&)> work) {
+  // A round is skipped while the last one still waits or runs (a database that hangs holds it):
+  // rounds never pile up in the pool's queue.
+  auto busy = std::make_shared<std::atomic<bool>>(false);
+  return std::make_unique<Periodic>(every, every, [&pool, task, work = std::move(work), busy] {
+    if (busy->exchange(true)) return;
+    const bool submitted = pool.Submit([task, work, busy](DbPool::Session& session) {
+      const auto status = RunMapped(task, [&] { work(session.conn()); });
+      if (!status.ok()) spdlog::warn("{}_failed code={}", task, static_cast<int>(status.error_code()));
+      busy->store(false);
+    });
+    if (!submitted) busy->store(false);
+  });
+}
+
 namespace {
 // Runs the handler on a worker of `pool` and answers the call.
 void RunOnWorker(DbPool& pool, PendingCall pending, UnaryHandler handler) {

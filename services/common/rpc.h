@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "common/db_pool.h"
 #include "common/peer_clients.h"
 #include "common/peers.h"
+#include "common/periodic.h"
 
 namespace kp {
 
@@ -114,5 +116,12 @@ grpc::Status RunMapped(const char* method, const std::function<void()>& fn);
 
 // The status for work the pool refused (queue full or shutting down).
 grpc::Status OverloadedStatus();
+
+// A service's upkeep (re-sending what failed, recording what ran out): every `every`, `work` runs
+// on a worker of `pool`, retried and mapped as a call's handler is (RunMapped); a failure is logged
+// as "{task}_failed" and tried again next time; a round is skipped while the last one still waits
+// or runs. It stops when the returned object is destroyed.
+std::unique_ptr<Periodic> EveryOnAWorker(DbPool& pool, const char* task, std::chrono::milliseconds every,
+                                         std::function<void(pqxx::connection&)> work);
 
 }  // namespace kp

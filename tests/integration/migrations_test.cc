@@ -171,12 +171,16 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
                     .as<bool>());
     tx.abort();
   }
-  {  // Nor a consent, nor a team's history entry (of a case made up in the same transaction).
+  {  // Nor a consent or its expiry, nor a team's history entry (of a case made up in the same transaction).
     pqxx::work tx(conn);
     EXPECT_TRUE(tx.exec1("WITH c AS (INSERT INTO consent.consents (case_id, granted_by, grantor_role, recipient_orgs, "
                          "categories, purpose, method, verified_by, verification_note, legal_basis, recorded_by_org, "
                          "transaction_id) VALUES (gen_random_uuid(), gen_random_uuid(), 1, '{o}', 2, 1, 1, 'p', 'n', 1, "
-                         "'o', '1') RETURNING transaction_id) SELECT transaction_id = pg_current_xact_id() FROM c")[0]
+                         "'o', '1') RETURNING case_id, consent_id, transaction_id), "
+                         "x AS (INSERT INTO consent.expiries (case_id, consent_id, expire_time, transaction_id) "
+                         "SELECT case_id, consent_id, now(), '1' FROM c RETURNING transaction_id) "
+                         "SELECT bool_and(transaction_id = pg_current_xact_id()) FROM (SELECT transaction_id FROM c "
+                         "UNION ALL SELECT transaction_id FROM x) t")[0]
                     .as<bool>());
     EXPECT_TRUE(tx.exec1("WITH k AS (INSERT INTO team.cases (case_id, owner_org, client_id, case_state) "
                          "VALUES (gen_random_uuid(), 'o', gen_random_uuid(), 1) RETURNING case_id), "

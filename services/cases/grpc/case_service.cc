@@ -70,7 +70,8 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
         reads_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseRead>& batch) { ReadCases(db, batch); }),
         creates_(*runtime.db, [this](pqxx::connection& db, std::vector<CaseCreate>& batch) { CreateCases(db, batch); }) {
     if (!rt_.clients->team->SharesTransactions())
-      reconciler_ = std::make_unique<Periodic>(kTeamSyncEvery, kTeamSyncEvery, [this] { ReconcileTeamSync(); });
+      reconciler_ = EveryOnAWorker(*rt_.db, "team_sync_reconcile", kTeamSyncEvery,
+                                   [this](pqxx::connection& db) { SendDueTeamSyncs(db); });
   }
 
   ServerUnaryReactor* CreateClient(CallbackServerContext* ctx, const v1::CreateClientRequest* req,
@@ -328,13 +329,6 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
   // Re-sends to TeamService (in another process) the cases whose registration is unconfirmed: a
   // create or state change whose call to TeamService failed, or whose process stopped in between.
-  void ReconcileTeamSync() {
-    rt_.db->Submit([this](DbPool::Session& session) {
-      const auto status = RunMapped("ReconcileTeamSync", [&] { SendDueTeamSyncs(session.conn()); });
-      if (!status.ok()) spdlog::warn("team_sync_reconcile_failed code={}", static_cast<int>(status.error_code()));
-    });
-  }
-
   void SendDueTeamSyncs(pqxx::connection& db) {
     Call reconciler;
     reconciler.request_id = "team-sync";

@@ -120,8 +120,10 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
       : rt_(runtime),
         access_(runtime, v1::ConsentService::service_full_name(), v1::DATA_CATEGORY_CASE),
         checks_(*runtime.db, [this](pqxx::connection& db, std::vector<Check>& batch) { DecideChecks(db, batch); }),
-        expiries_(std::chrono::seconds(runtime.config->expiry_check_seconds),
-                  std::chrono::seconds(runtime.config->expiry_check_seconds), [this] { RecordExpiries(); }) {}
+        expiries_(EveryOnAWorker(*runtime.db, "consent_expiry", std::chrono::seconds(runtime.config->expiry_check_seconds),
+                                 [lookback_days = runtime.config->feed_retention_days](pqxx::connection& db) {
+                                   RecordExpiries(db, lookback_days);
+                                 })) {}
 
   ServerUnaryReactor* GrantConsent(CallbackServerContext* ctx, const v1::GrantConsentRequest* req,
                                    v1::Consent* resp) override {
@@ -270,21 +272,14 @@ class ConsentServiceImpl final : public v1::ConsentService::CallbackService {
   // recording its end puts it in the case's consent history, and the change feed tells the
   // organisations it named that their access ended. Ends older than the feed serves are told to
   // nobody and not recorded.
-  void RecordExpiries() {
-    const int lookback_days = rt_.config->feed_retention_days;
-    rt_.db->Submit([lookback_days](DbPool::Session& session) {
-      std::size_t consents = 0;
-      const auto status =
-          RunMapped("RecordConsentExpiries", [&] { consents = RecordDueExpiries(session.conn(), lookback_days, 100); });
-      if (!status.ok()) spdlog::warn("consent_expiry_failed code={}", static_cast<int>(status.error_code()));
-      else if (consents > 0) spdlog::info("consents_expired consents={}", consents);
-    });
+  static void RecordExpiries(pqxx::connection& db, int lookback_days) {
+    if (const auto consents = RecordDueExpiries(db, lookback_days, 100)) spdlog::info("consents_expired consents={}", consents);
   }
 
   Runtime& rt_;
   AccessGate access_;
   Batcher<Check> checks_;
-  Periodic expiries_;  // last: stopped first, before the members it uses
+  std::unique_ptr<Periodic> expiries_;  // last: stopped first, before the members it uses
 };
 
 // What Kruispunt's services in other processes ask (served on the internal port only).

@@ -210,8 +210,8 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   explicit TeamServiceImpl(Runtime& runtime)
       : rt_(runtime),
         access_(runtime, v1::TeamService::service_full_name(), consent_v1::DATA_CATEGORY_CASE),
-        expiries_(std::chrono::seconds(runtime.config->expiry_check_seconds),
-                  std::chrono::seconds(runtime.config->expiry_check_seconds), [this] { CloseExpiries(); }) {}
+        expiries_(EveryOnAWorker(*runtime.db, "participation_expiry",
+                                 std::chrono::seconds(runtime.config->expiry_check_seconds), CloseExpiries)) {}
 
   ServerUnaryReactor* CreateOrganization(CallbackServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                          v1::Organization* resp) override {
@@ -415,18 +415,13 @@ class TeamServiceImpl final : public v1::TeamService::CallbackService {
   // A participation whose period ran out grants nothing from that moment (the decision reads the
   // period); closing it records the ending in the team's history, so that the organisation's change
   // feed says its access ended. A change to the team closes them too, first (AddParticipant).
-  void CloseExpiries() {
-    rt_.db->Submit([](DbPool::Session& session) {
-      std::size_t cases = 0;
-      const auto status = RunMapped("CloseExpiredParticipations", [&] { cases = CloseDueExpiries(session.conn(), 100); });
-      if (!status.ok()) spdlog::warn("participation_expiry_failed code={}", static_cast<int>(status.error_code()));
-      else if (cases > 0) spdlog::info("participations_expired cases={}", cases);
-    });
+  static void CloseExpiries(pqxx::connection& db) {
+    if (const auto cases = CloseDueExpiries(db, 100)) spdlog::info("participations_expired cases={}", cases);
   }
 
   Runtime& rt_;
   consent::AccessGate access_;
-  Periodic expiries_;  // last: stopped first, before the members it uses
+  std::unique_ptr<Periodic> expiries_;  // last: stopped first, before the members it uses
 };
 
 // What Kruispunt's services in other processes ask (served on the internal port only).

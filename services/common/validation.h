@@ -155,7 +155,7 @@ std::string RequireOrganizationName(const std::string& name, std::string_view fi
 std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
 
 // The case ids of an internal read of a service's history in commit order (the change feed's
-// ReadLogChanges, ReadPlanChanges, ReadConsentChanges), its limit checked: 1 to 1000.
+// ReadLogChanges, ReadPlanChanges, ReadConsentChanges, ReadTeamChanges), its limit checked: 1 to 1000.
 template <class Request>
 std::vector<std::string> HistoryReadCaseIds(const Request& request) {
   std::vector<std::string> case_ids;

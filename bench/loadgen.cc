@@ -6,7 +6,7 @@
 //   kp-loadgen --addr ... --token JWT seed-plan --cases 20 --goals 10 --actions 3 --evaluations 5
 //   kp-loadgen --addr ... --token JWT seed-agreements --parties 16
 //   kp-loadgen --addr ... --token JWT run --scenario get|check|create|plan|health|search|respond-same|
-//              respond-different|list-cases|list-participations|case-log --concurrency 16 --seconds 5
+//              respond-different|list-cases|list-participations|case-log|map-search --concurrency 16 --seconds 5
 //              [--list-token JWT | --names-file FILE] [--key PEM] [--org ORG]
 //              [--cpu kruispuntd=PID,postgres=PID]
 //   kp-loadgen --addr ... feed --key PEM --org OWNER [--partners 50] [--rate 200] [--seconds 20]
@@ -30,7 +30,8 @@
 // participations of organisation --org (the caller's own), first page; "case-log" reads a case's
 // access log, first page. --names-file gives the cases that get, check, plan and case-log read (a
 // case name per line) instead of listing them with --list-token: a large database's reads then
-// spread over more cases than its first listed pages.
+// spread over more cases than its first listed pages. "map-search" searches the social map that
+// bench/socialmap.sh seeds (Slot::MapSearch).
 #include <grpcpp/grpcpp.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 
 namespace {
@@ -398,7 +400,8 @@ class Slot {
         plan_stub_(kruispunt::careplan::v1::CarePlanService::NewStub(channel)),
         deal_stub_(kruispunt::agreements::v1::AgreementService::NewStub(channel)),
         audit_stub_(kruispunt::audit::v1::AuditService::NewStub(channel)),
-        team_stub_(kruispunt::team::v1::TeamService::NewStub(channel)) {}
+        team_stub_(kruispunt::team::v1::TeamService::NewStub(channel)),
+        map_stub_(kruispunt::socialmap::v1::SocialMapService::NewStub(channel)) {}
 
   void Issue() {
     ctx_ = std::make_unique<grpc::ClientContext>();
@@ -442,6 +445,9 @@ class Slot {
                  ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no participations")
                  : s);
       });
+    } else if (scenario_ == "map-search") {  // the social map as bench/socialmap.sh seeds it
+      MapSearch();
+      map_stub_->async()->SearchServices(ctx_.get(), &map_search_, &services_, [this](grpc::Status s) { Done(s); });
     } else if (scenario_ == "case-log") {
       list_log_.set_parent((*names_)[random_() % names_->size()]);
       audit_stub_->async()->ListCaseAccessLog(ctx_.get(), &list_log_, &log_, [this](grpc::Status s) { Done(s); });
@@ -480,6 +486,29 @@ class Slot {
   std::string last_error;
 
  private:
+  // One of three searches a casemanager makes, on bench/socialmap.sh's map (postal codes 1500 to
+  // 2399, its vocabulary): a domain for an age near the client; a word near the client; a domain in
+  // French near the client. A page of 20.
+  void MapSearch() {
+    static const char* kWords[] = {"schulden", "woning", "begeleiding", "jongeren", "ouderen",
+                                   "thuiszorg", "budget", "psychisch", "werk", "vrijwilligers"};
+    map_search_.Clear();
+    map_search_.set_page_size(20);
+    map_search_.set_postal_code(std::to_string(1500 + random_() % 900));
+    switch (random_() % 3) {
+      case 0:
+        map_search_.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(1 + random_() % 13));
+        map_search_.set_age(static_cast<int>(random_() % 90));
+        break;
+      case 1:
+        map_search_.set_query(kWords[random_() % std::size(kWords)]);
+        break;
+      default:
+        map_search_.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(1 + random_() % 13));
+        map_search_.set_language("fr");
+    }
+  }
+
   void Done(const grpc::Status& status) {
     const auto now = Clock::now();
     if (start_ >= measure_from_ && now <= end_) {
@@ -520,6 +549,9 @@ class Slot {
   std::unique_ptr<kruispunt::agreements::v1::AgreementService::Stub> deal_stub_;
   std::unique_ptr<kruispunt::audit::v1::AuditService::Stub> audit_stub_;
   std::unique_ptr<kruispunt::team::v1::TeamService::Stub> team_stub_;
+  std::unique_ptr<kruispunt::socialmap::v1::SocialMapService::Stub> map_stub_;
+  kruispunt::socialmap::v1::SearchServicesRequest map_search_;
+  kruispunt::socialmap::v1::SearchServicesResponse services_;
   kruispunt::audit::v1::SearchAccessLogRequest search_;
   kruispunt::audit::v1::ListCaseAccessLogRequest list_log_;
   v1::ListCasesRequest list_cases_;
@@ -606,7 +638,7 @@ int Run(const std::string& addr, const std::string& token, const std::map<std::s
   for (auto& ch : channels) stubs.push_back(v1::CaseService::NewStub(ch));
   std::vector<std::string> names;
   std::vector<Answering> answering;
-  if (scenario == "health" || scenario == "search" || scenario == "list-cases") {
+  if (scenario == "health" || scenario == "search" || scenario == "list-cases" || scenario == "map-search") {
   } else if (scenario == "list-participations") {
     if (org.empty()) {
       std::cerr << "run: list-participations needs --org (the caller's organisation)\n";
@@ -958,7 +990,7 @@ int main(int argc, char** argv) {
   if (i >= argc) {
     std::cerr << "usage: kp-loadgen --addr A --token T seed --cases N [--partner organizations/ORG/people/ID --partner-org ORG] | "
                  "seed-plan --cases N --goals G --actions A --evaluations E | seed-agreements --parties N | "
-                 "run --scenario get|check|create|plan|health|search|list-cases|list-participations|case-log "
+                 "run --scenario get|check|create|plan|health|search|list-cases|list-participations|case-log|map-search "
                  "--concurrency N --seconds S [--client clients/ID] [--org ORG] [--channels 4] "
                  "[--list-token T | --names-file FILE] | feed --key PEM --org OWNER [--partners 50] [--rate 200] "
                  "[--seconds 20] [--concurrency 8] [--subscribe 1]\n";

@@ -16,6 +16,7 @@
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
 #include "integration/split_deployment.h"
+#include "socialmap/grpc/socialmap_service.h"
 #include "team/grpc/team_service.h"
 #include "common/jwt.h"
 #include "common/logging.h"
@@ -130,7 +131,8 @@ void Harness::Stop() {
 std::vector<ServiceModule> AllModules() {
   return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
           audit::AuditServiceModule(), careplan::CarePlanServiceModule(),
-          agreements::AgreementServiceModule(), feed::FeedServiceModule()};
+          agreements::AgreementServiceModule(), feed::FeedServiceModule(),
+          socialmap::SocialMapServiceModule()};
 }
 
 Config TestServerConfig() {
@@ -324,6 +326,11 @@ std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
 
 std::unique_ptr<feed_v1::FeedService::Stub> FeedStub() {
   return feed_v1::FeedService::NewStub(Harness::Get().Channel(feed_v1::FeedService::service_full_name()));
+}
+
+std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub() {
+  return socialmap_v1::SocialMapService::NewStub(
+      Harness::Get().Channel(socialmap_v1::SocialMapService::service_full_name()));
 }
 
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub() {

@@ -25,6 +25,7 @@
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
 #include "kruispunt/audit/v1/audit_internal.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
@@ -40,6 +41,7 @@ namespace consent_v1 = kruispunt::consent::v1;
 namespace audit_v1 = kruispunt::audit::v1;
 namespace careplan_v1 = kruispunt::careplan::v1;
 namespace agreements_v1 = kruispunt::agreements::v1;
+namespace socialmap_v1 = kruispunt::socialmap::v1;
 namespace feed_v1 = kruispunt::feed::v1;
 
 class Harness {
@@ -162,6 +164,7 @@ std::unique_ptr<audit_v1::AuditService::Stub> AuditStub();
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub();
 std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub();
 std::unique_ptr<feed_v1::FeedService::Stub> FeedStub();
+std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub();
 // The internal services, on the internal port of the server that hosts each.
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub();
 std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();

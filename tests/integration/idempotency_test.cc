@@ -127,6 +127,15 @@ TEST_F(IdempotencyTest, EveryCreateBindsItsRequestIdToItsContent) {
   ExpectBoundToContent<agreements_v1::ProposeAgreementRequest, agreements_v1::Agreement>(
       "ProposeAgreement", agreement, Sender(AgreementStub().get(), &agreements_v1::AgreementService::Stub::ProposeAgreement),
       [](auto& r) { r.mutable_content()->set_text("Tweewekelijks huisbezoek"); });
+
+  socialmap_v1::CreateServiceRequest service;
+  service.set_parent("organizations/" + org_);
+  service.mutable_service()->set_display_name("Schuldbemiddeling");
+  service.mutable_service()->add_life_domains(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  service.mutable_service()->add_postal_codes("8000");
+  ExpectBoundToContent<socialmap_v1::CreateServiceRequest, socialmap_v1::Service>(
+      "CreateService", service, Sender(SocialMapStub().get(), &socialmap_v1::SocialMapService::Stub::CreateService),
+      [](auto& r) { r.mutable_service()->add_postal_codes("8200"); });
 }
 
 }  // namespace

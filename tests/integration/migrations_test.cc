@@ -208,13 +208,13 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
   const std::set<std::string> kWithoutCase = {
       "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
       "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids",
-      "audit.access_log_expiries"};
+      "audit.access_log_expiries", "socialmap.services", "socialmap.request_ids"};
   const auto tables = tx.exec(
       "SELECT n.nspname || '.' || c.relname, "
       "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-      "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements')");
+      "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements', 'socialmap')");
   ASSERT_GT(tables.size(), 20u);
   for (const auto& table : tables) {
     const auto name = table[0].as<std::string>();

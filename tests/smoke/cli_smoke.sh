@@ -44,6 +44,7 @@ start_server "$dir/log"
 "$cli" services >"$dir/services"
 grep -qx "grpc.health.v1.Health/Check" "$dir/services"
 grep -qx "kruispunt.cases.v1.CaseService/GetCase" "$dir/services"
+grep -qx "kruispunt.socialmap.v1.SocialMapService/SearchServices" "$dir/services"
 # The internal services are not on the public port.
 if grep -q "InternalService" "$dir/services"; then echo "the public port lists an internal service"; exit 1; fi
 
@@ -107,6 +108,24 @@ assert feed["changes"][0]["agreement_log_entry"]["sequence"] == "2", feed
 PY
 cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cursor"])' "$dir/feed.json")
 [ "$("$cli" --json feed changes "organizations/$org" --after-cursor "$cursor" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("changes", [])))')" = 0 ]
+
+# The social map: the organisation describes a service; a search by domain, age, postal code and a
+# word finds it (the word is this run's own: other tests share the database).
+word=smokewoord$RANDOM$RANDOM
+service=$("$cli" --json socialmap create "organizations/$org" --name "Schuldbemiddeling" --domain finances \
+  --min-age 18 --postal-code 8000 --postal-code 8200 --language nl --description "Hulp bij schulden ($word)" \
+  --location "Onthaal|Hauwerstraat 3|8000|Brugge" --website https://dmw.example/schulden |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+"$cli" --json socialmap search --domain finances --age 67 --postal-code 8200 --query "schulden $word" >"$dir/found.json"
+python3 - "$dir/found.json" "$service" <<'PY'
+import json, sys
+found = json.load(open(sys.argv[1]))["services"]
+assert [s["name"] for s in found] == [sys.argv[2]], found
+assert found[0]["locations"][0]["city"] == "Brugge", found
+PY
+"$cli" socialmap update "$service" --status temporarily-closed | grep -q SERVICE_STATUS_TEMPORARILY_CLOSED
+"$cli" socialmap confirm "$service" | grep -q 'etag: "3"'
+"$cli" socialmap list "organizations/$org" | grep -q "$service"
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

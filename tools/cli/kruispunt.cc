@@ -29,6 +29,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
@@ -45,6 +46,7 @@ namespace audit = kruispunt::audit::v1;
 namespace careplan = kruispunt::careplan::v1;
 namespace agreements = kruispunt::agreements::v1;
 namespace feed = kruispunt::feed::v1;
+namespace socialmap = kruispunt::socialmap::v1;
 
 constexpr int kUsage = 64;
 
@@ -143,6 +145,17 @@ Commands:
       [--heartbeat-seconds N]                        the same as they commit, one per line (--json:
                                                      JSON lines); keeps its place in F and resumes
                                                      from it, also after a reconnect
+  socialmap create organizations/ID --name N --domain D [--domain ...] --postal-code P [--postal-code ...]
+        [--description D] [--min-age N] [--max-age N] [--eligibility E] [--language L ...]
+        [--location "DESCRIPTION|STREET|POSTAL CODE|CITY" ...] [--email E] [--phone P] [--website URL]
+        [--how-to-apply H] [--cost C] [--status active|temporarily-closed|inactive] [--request-id UUID]
+                                                     a service your organisation offers
+  socialmap get organizations/ID/services/ID
+  socialmap list organizations/ID [--page-size N] [--page-token T]
+  socialmap update organizations/ID/services/ID (any option of create) [--etag E]
+  socialmap confirm organizations/ID/services/ID [--etag E]     the record is still right
+  socialmap search [--domain D] [--age N] [--postal-code P] [--language L] [--query WORDS]
+        [--page-size N] [--page-token T]             active and temporarily closed services
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -493,6 +506,7 @@ int main(int argc, char** argv) {
   auto plans = careplan::CarePlanService::NewStub(channel);
   auto deals = agreements::AgreementService::NewStub(channel);
   auto changes = feed::FeedService::NewStub(channel);
+  auto map = socialmap::SocialMapService::NewStub(channel);
   auto party = [](const std::string& name) {
     agreements::Party p;
     if (name.rfind("organizations/", 0) == 0) p.set_organization(name);
@@ -551,6 +565,48 @@ int main(int argc, char** argv) {
       if (mask) mask->add_paths("life_domains");
     }
     if (a.Has("etag")) c->set_etag(a.Get("etag"));
+  };
+
+  // The options of `socialmap create` and `update`: each one given is set, and named in the mask.
+  auto service_fields = [&](socialmap::Service* s, google::protobuf::FieldMask* mask) {
+    auto set = [&](const char* opt, const char* path, auto setter) {
+      if (!a.Has(opt)) return;
+      setter(a.Get(opt));
+      if (mask) mask->add_paths(path);
+    };
+    auto set_all = [&](const char* opt, const char* path, auto adder) {
+      if (!a.Has(opt)) return;
+      for (const auto& v : a.All(opt)) adder(v);
+      if (mask) mask->add_paths(path);
+    };
+    set("name", "display_name", [&](const std::string& v) { s->set_display_name(v); });
+    set("description", "description", [&](const std::string& v) { s->set_description(v); });
+    set_all("domain", "life_domains", [&](const std::string& v) { s->add_life_domains(ParseDomain(v)); });
+    set("min-age", "minimum_age", [&](const std::string& v) { s->set_minimum_age(ParseInt(v)); });
+    set("max-age", "maximum_age", [&](const std::string& v) { s->set_maximum_age(ParseInt(v)); });
+    set("eligibility", "eligibility", [&](const std::string& v) { s->set_eligibility(v); });
+    set_all("postal-code", "postal_codes", [&](const std::string& v) { s->add_postal_codes(v); });
+    set_all("location", "locations", [&](const std::string& v) {
+      std::vector<std::string> parts;
+      std::stringstream in(v);
+      for (std::string part; std::getline(in, part, '|');) parts.push_back(part);
+      if (parts.size() != 4) Usage("--location is \"DESCRIPTION|STREET|POSTAL CODE|CITY\"");
+      auto* l = s->add_locations();
+      l->set_description(parts[0]);
+      l->set_street(parts[1]);
+      l->set_postal_code(parts[2]);
+      l->set_city(parts[3]);
+    });
+    set("email", "email", [&](const std::string& v) { s->set_email(v); });
+    set("phone", "phone", [&](const std::string& v) { s->set_phone(v); });
+    set("website", "website", [&](const std::string& v) { s->set_website(v); });
+    set("how-to-apply", "how_to_apply", [&](const std::string& v) { s->set_how_to_apply(v); });
+    set_all("language", "languages", [&](const std::string& v) { s->add_languages(v); });
+    set("cost", "cost", [&](const std::string& v) { s->set_cost(v); });
+    set("status", "status", [&](const std::string& v) {
+      s->set_status(ParseEnum<socialmap::ServiceStatus>(v, "SERVICE_STATUS_", "service status"));
+    });
+    if (a.Has("etag")) s->set_etag(a.Get("etag"));
   };
 
   if (group == "client" && verb == "create") {
@@ -1072,6 +1128,54 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<feed::ListChangesResponse>();
     status = changes->ListChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "create") {
+    socialmap::CreateServiceRequest r;
+    r.set_parent(name);
+    service_fields(r.mutable_service(), nullptr);
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<socialmap::Service>();
+    status = map->CreateService(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "get") {
+    socialmap::GetServiceRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<socialmap::Service>();
+    status = map->GetService(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "list") {
+    socialmap::ListServicesRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<socialmap::ListServicesResponse>();
+    status = map->ListServices(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "update") {
+    socialmap::UpdateServiceRequest r;
+    r.mutable_service()->set_name(name);
+    service_fields(r.mutable_service(), r.mutable_update_mask());
+    auto out = std::make_unique<socialmap::Service>();
+    status = map->UpdateService(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "confirm") {
+    socialmap::ConfirmServiceRequest r;
+    r.set_name(name);
+    r.set_etag(a.Get("etag"));
+    auto out = std::make_unique<socialmap::Service>();
+    status = map->ConfirmService(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "search") {
+    socialmap::SearchServicesRequest r;
+    if (a.Has("domain")) r.set_life_domain(ParseDomain(a.Get("domain")));
+    if (a.Has("age")) r.set_age(ParseInt(a.Get("age")));
+    r.set_postal_code(a.Get("postal-code"));
+    r.set_language(a.Get("language"));
+    r.set_query(a.Get("query"));
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<socialmap::SearchServicesResponse>();
+    status = map->SearchServices(&ctx, r, out.get());
     result = std::move(out);
   } else if (group == "agreement" && verb == "log") {
     agreements::ListAgreementLogRequest r;

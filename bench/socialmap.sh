@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The social map's search at Flanders' size (issue 22, item 7): SERVICES services (default
+# 20,000) of 300 organisations, written by SQL into a scratch cluster this build migrated (every
+# constraint kept): 60 zones of 15 postal codes each (1500 to 2399); most services serve their
+# zone, 1 in 50 ten zones; 1 to 3 life domains; age ranges of every kind; Dutch, and French,
+# English or Flemish Sign Language for some; 5 % temporarily closed, 5 % inactive; a description
+# of 25 words from a vocabulary of 60. Then kp-loadgen's map-search at concurrency 16 (a domain
+# for an age near the client, a word near the client, a domain in French near the client; pages
+# of 20) through kruispuntd, ROUNDS rounds (default 3) of 10 s, with the CPU per call of
+# kruispuntd and PostgreSQL.
+#   bench/socialmap.sh [SERVICES] [ROUNDS]   (needs tools/build.sh)
+set -euo pipefail
+services=${1:-20000}
+rounds=${2:-3}
+source "$(dirname "$0")/scratch.sh"
+scratch_start 54336
+"$build/services/kruispuntd" --migrate-only 1 --database-url "$app_url" --migration-database-url "$owner_url" 2>/dev/null
+
+echo "describing $services services ..."
+psql -X -q -v ON_ERROR_STOP=1 -v n="$services" "$owner_url" <<'SQL'
+SET synchronous_commit = off;
+CREATE TEMP TABLE words AS SELECT w, row_number() OVER () - 1 AS i FROM unnest(ARRAY[
+  'schulden', 'woning', 'begeleiding', 'jongeren', 'ouderen', 'thuiszorg', 'budget', 'psychisch', 'werk',
+  'vrijwilligers', 'gezin', 'kinderen', 'onthaal', 'advies', 'huur', 'energie', 'armoede', 'rechten',
+  'verslaving', 'hulp', 'opvoeding', 'mantelzorg', 'dagbesteding', 'vervoer', 'taal', 'inburgering',
+  'gezondheid', 'zorg', 'steun', 'groep', 'gesprek', 'afspraak', 'dienst', 'centrum', 'buurt', 'wijk',
+  'sociale', 'financiële', 'administratie', 'premies', 'leefloon', 'voedselhulp', 'kledij', 'school',
+  'studie', 'vorming', 'sport', 'cultuur', 'eenzaamheid', 'contact', 'bezoek', 'telefoon', 'crisis',
+  'veiligheid', 'geweld', 'relatie', 'scheiding', 'rouw', 'zingeving', 'mobiliteit']) AS w;
+INSERT INTO socialmap.services (organization, display_name, description, life_domains, minimum_age, maximum_age,
+                                eligibility, postal_codes, languages, status, email, website)
+SELECT 'bench-org-' || (g % 300),
+       initcap((SELECT w FROM words WHERE i = g % 60)) || ' ' || (g % 60 + 1),
+       (SELECT string_agg(w, ' ') FROM words WHERE i IN (SELECT abs(hashint4(g * 31 + k)) % 60 FROM generate_series(1, 25) k)),
+       ARRAY(SELECT DISTINCT 1 + (g * 5 + k * 3) % 13 FROM generate_series(1, 1 + g % 3) k)::smallint[],
+       (ARRAY[0, 0, 12, 18, 18, 65])[1 + g % 6],
+       (ARRAY[NULL, 25, 25, NULL, 64, NULL])[1 + g % 6],
+       'Inwoners van de zone',
+       ARRAY(SELECT (1500 + zone * 15 + p)::text
+             FROM generate_series(0, 59) zone, generate_series(0, 14) p
+             WHERE zone = g % 60 OR (g % 50 = 0 AND (zone - g % 60 + 60) % 60 < 10)),
+       ARRAY['nl'] || CASE WHEN g % 5 = 0 THEN ARRAY['fr'] ELSE '{}' END || CASE WHEN g % 7 = 0 THEN ARRAY['en'] ELSE '{}' END
+                   || CASE WHEN g % 50 = 1 THEN ARRAY['vgt'] ELSE '{}' END,
+       CASE WHEN g % 20 = 0 THEN 2 WHEN g % 20 = 1 THEN 3 ELSE 1 END,
+       'onthaal@bench.example', 'https://bench.example/' || g
+FROM generate_series(1, :n) AS g;
+VACUUM ANALYZE socialmap.services;
+SQL
+echo "$(psql -X -At "$owner_url" -c "SELECT count(*) || ' services, ' || pg_size_pretty(pg_total_relation_size('socialmap.services')) || ' with indexes' FROM socialmap.services")"
+
+port=$((20000 + RANDOM % 20000))
+export KRUISPUNT_ADDR=127.0.0.1:$port
+"$build/services/kruispuntd" --listen "$KRUISPUNT_ADDR" --database-url "$app_url" --migrate 0 \
+  --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
+admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin-1 --role admin --ttl 86400)
+postmaster=$(head -1 "$work/pg/postmaster.pid")
+
+# What a page looks like: how many services each shape finds (the first page's size, up to 20).
+echo "a domain for 67 in 1510:    $("$cli" --token "$admin" --json socialmap search --domain finances --age 67 --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
+echo "'schulden' in 1510:         $("$cli" --token "$admin" --json socialmap search --query schulden --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
+echo "a domain in French in 1510: $("$cli" --token "$admin" --json socialmap search --domain housing --language fr --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
+
+loadgen=$build/bench/kp-loadgen
+for round in $(seq 1 "$rounds"); do
+  "$loadgen" --addr "$KRUISPUNT_ADDR" --token "$admin" run --scenario map-search --concurrency 16 --seconds 10 \
+    --cpu "kruispuntd=$pid,postgres=$postmaster"
+done

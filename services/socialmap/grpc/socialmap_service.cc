@@ -1,0 +1,137 @@
+#include "socialmap/grpc/socialmap_service.h"
+
+#include "common/idempotency.h"
+#include "common/page_token.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "socialmap/grpc/socialmap_validation.h"
+#include "team/client/team_client.h"
+
+namespace kp::socialmap {
+
+const kp::MigrationSet& Migrations();  // generated from services/socialmap/migrations
+
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+// The map holds no client data: every authenticated caller reads it, platform roles too.
+constexpr Callers kAnyCaller = Callers::kOrganizationsAndPlatform;
+
+// Who may change an organisation's services: its own professionals, or a platform administrator.
+// The one place this is decided.
+void RequireMaintainer(const Call& call, const std::string& org_id) {
+  if (call.caller.role == "admin") return;
+  if (!IsPlatformRole(call.caller.role) && call.caller.organization == org_id) return;
+  throw Error::PermissionDenied("NOT_SERVICE_MAINTAINER",
+                                "only the organisation's own people or a platform administrator change its services");
+}
+
+Error ServiceNotFound() { return Error::NotFound("SERVICE_NOT_FOUND", "no such service on the social map"); }
+
+Error EtagMismatch() {
+  return Error::Aborted("ETAG_MISMATCH", "the service changed since you read it; read it again");
+}
+
+ServiceKey RequireServiceName(const std::string& name, const char* field) {
+  auto key = ParseServiceName(name);
+  if (!key) throw Error::InvalidField(field, "must be 'organizations/{organization_id}/services/{service_id}'");
+  return *key;
+}
+
+class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService {
+ public:
+  explicit SocialMapServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* CreateService(CallbackServerContext* ctx, const v1::CreateServiceRequest* req,
+                                    v1::Service* resp) override {
+    return ServeUnary(rt_, ctx, "CreateService", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto service = ValidateCreate(*req);
+      RequireMaintainer(call, service.org_id);
+      // A professional's organisation is in the directory (every call checks it); the one an
+      // administrator names must be too.
+      if (call.caller.role == "admin" && team::FindOrganizations(*rt_.clients->team, {db, call}, {service.org_id}).empty())
+        throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
+      BindRequestId(db, "socialmap", call, req->request_id(), RequestFingerprint(*req));
+      InsertService(db, service.org_id, service.values, service.request_id, *resp);
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* GetService(CallbackServerContext* ctx, const v1::GetServiceRequest* req,
+                                 v1::Service* resp) override {
+    return ServeUnary(rt_, ctx, "GetService", [req, resp](const Call&, pqxx::connection& db) {
+      const auto key = RequireServiceName(req->name(), "name");
+      pqxx::nontransaction tx(db);
+      if (!socialmap::GetService(tx, key.org_id, key.service_id, *resp)) throw ServiceNotFound();
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* ListServices(CallbackServerContext* ctx, const v1::ListServicesRequest* req,
+                                   v1::ListServicesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListServices", [req, resp](const Call&, pqxx::connection& db) {
+      const auto org_id = RequireOrganizationName(req->parent(), "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "services|" + org_id);
+      resp->set_next_page_token(NextToken(socialmap::ListServices(db, org_id, page.after, page.size, *resp), page));
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* UpdateService(CallbackServerContext* ctx, const v1::UpdateServiceRequest* req,
+                                    v1::Service* resp) override {
+    return ServeUnary(rt_, ctx, "UpdateService", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto update = ValidateUpdate(*req);
+      RequireMaintainer(call, update.key.org_id);
+      pqxx::work tx(db);
+      v1::Service current;
+      if (!socialmap::GetService(tx, update.key.org_id, update.key.service_id, current, /*for_update=*/true))
+        throw ServiceNotFound();
+      const int version = std::stoi(current.etag());
+      if (update.etag && *update.etag != version) throw EtagMismatch();
+      const auto values = UpdatedFields(current, *req, update);
+      ReplaceService(tx, update.key.org_id, update.key.service_id, version, values, *resp);
+      tx.commit();
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* ConfirmService(CallbackServerContext* ctx, const v1::ConfirmServiceRequest* req,
+                                     v1::Service* resp) override {
+    return ServeUnary(rt_, ctx, "ConfirmService", [req, resp](const Call& call, pqxx::connection& db) {
+      const auto key = RequireServiceName(req->name(), "name");
+      const auto etag = ParseEtag(req->etag());
+      RequireMaintainer(call, key.org_id);
+      if (socialmap::ConfirmService(db, key.org_id, key.service_id, etag, *resp)) return;
+      pqxx::nontransaction tx(db);
+      v1::Service current;
+      if (!socialmap::GetService(tx, key.org_id, key.service_id, current)) throw ServiceNotFound();
+      throw EtagMismatch();
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* SearchServices(CallbackServerContext* ctx, const v1::SearchServicesRequest* req,
+                                     v1::SearchServicesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "SearchServices", [req, resp](const Call&, pqxx::connection& db) {
+      const auto filters = ValidateSearch(*req);
+      const Page page = DecodePage(req->page_size(), req->page_token(), filters.canonical);
+      const Search search{filters.keys, filters.age, filters.text};
+      resp->set_next_page_token(NextToken(socialmap::SearchServices(db, search, page.after, page.size, *resp), page));
+      // A text of stop words alone matches nothing: say why, rather than answer an empty page.
+      if (filters.text && resp->services_size() == 0 && !HasSearchWords(db, *filters.text))
+        throw Error::InvalidField("query", "holds no word to search for (only stop words or punctuation)");
+    }, kAnyCaller);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
+}  // namespace
+
+ServiceModule SocialMapServiceModule() {
+  return ServiceModule{v1::SocialMapService::service_full_name(), &Migrations(), Statements(),
+                       [](Runtime& runtime) { return std::make_unique<SocialMapServiceImpl>(runtime); },
+                       {team::v1::TeamService::service_full_name()},
+                       nullptr,   // no other service calls it yet
+                       nullptr,
+                       {}};  // no jobs
+}
+
+}  // namespace kp::socialmap

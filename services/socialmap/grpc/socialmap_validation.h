@@ -1,0 +1,58 @@
+// Turns SocialMapService requests into validated inputs, collecting every field violation (throws
+// kp::Error INVALID_ARGUMENT). Pure: no database, unit-tested directly.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/validation.h"
+#include "socialmap/repo/service_repository.h"
+
+namespace kp::socialmap {
+
+// "organizations/{org}/services/{uuid}".
+struct ServiceKey {
+  std::string org_id, service_id;
+};
+std::optional<ServiceKey> ParseServiceName(std::string_view name);
+std::string ServiceName(const ServiceKey& key);
+
+// A service's fields as stored, each checked, violations named under `prefix` ("service.postal_codes").
+// An UNSPECIFIED status is ACTIVE when `creating`, refused otherwise.
+ServiceValues ServiceFields(Violations& v, const std::string& prefix, const v1::Service& service, bool creating);
+
+struct NewService {
+  std::string org_id;
+  ServiceValues values;
+  std::optional<std::string> request_id;
+};
+NewService ValidateCreate(const v1::CreateServiceRequest& request);
+
+struct ServiceUpdate {
+  ServiceKey key;
+  google::protobuf::FieldMask mask;  // the fields to take from the request ("*" expanded)
+  std::optional<int> etag;
+};
+// The update's name, mask and etag; the new values are checked once applied (UpdatedFields).
+ServiceUpdate ValidateUpdate(const v1::UpdateServiceRequest& request);
+// The current service with the update's fields applied, checked as a whole.
+ServiceValues UpdatedFields(const v1::Service& current, const v1::UpdateServiceRequest& request,
+                            const ServiceUpdate& update);
+
+// A search's filters: the keys every match carries, the age, the free text (nullopt: none); and the
+// filters as text, to bind a page token to them.
+struct SearchFilters {
+  std::string keys;
+  std::optional<int> age;
+  std::optional<std::string> text;
+  std::string canonical;
+};
+SearchFilters ValidateSearch(const v1::SearchServicesRequest& request);
+
+// A Belgian postal code: four digits, not starting with 0.
+bool IsPostalCode(std::string_view code);
+// An ISO 639 language code in lower case: two or three letters.
+bool IsLanguageCode(std::string_view code);
+
+}  // namespace kp::socialmap

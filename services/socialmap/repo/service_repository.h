@@ -1,0 +1,62 @@
+// SocialMapService's table (schema socialmap): one row per service, its search keys and words
+// derived by the database (migrations/0001_social_map.sql), so that what is stored and what search
+// matches on cannot disagree.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/db_pool.h"
+#include "kruispunt/socialmap/v1/socialmap.pb.h"
+
+namespace kp::socialmap {
+
+namespace v1 = kruispunt::socialmap::v1;
+
+const std::vector<PreparedStatement>& Statements();
+
+// A service's fields as stored, validated (socialmap_validation.h): arrays as SQL literals of
+// validated values, locations as a JSON array.
+struct ServiceValues {
+  std::string display_name, description, life_domains, eligibility, postal_codes, locations, email, phone,
+      website, how_to_apply, languages, cost;
+  int minimum_age = 0;
+  std::optional<int> maximum_age;  // nullopt: no upper limit
+  int status = v1::SERVICE_STATUS_ACTIVE;
+};
+
+// Adds a service of `org_id`; with a request_id already used by the organisation, returns the
+// service that request made instead.
+void InsertService(pqxx::connection& conn, const std::string& org_id, const ServiceValues& values,
+                   const std::optional<std::string>& request_id, v1::Service& out);
+bool GetService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
+                v1::Service& out, bool for_update = false);
+// Replaces every field of the service at `version`; false when it is not at that version.
+bool ReplaceService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
+                    int version, const ServiceValues& values, v1::Service& out);
+// Marks the record confirmed now; false when there is no such service or it is not at `version`
+// (when given).
+bool ConfirmService(pqxx::connection& conn, const std::string& org_id, const std::string& service_id,
+                    std::optional<int> version, v1::Service& out);
+// The organisation's services after position `after`, at most `limit`; the position to continue
+// after, or nullopt at the end.
+std::optional<int64_t> ListServices(pqxx::connection& conn, const std::string& org_id, int64_t after, int limit,
+                                    v1::ListServicesResponse& out);
+
+// A search: the keys every service found carries (SQL literal), an age its range must include, a
+// text whose words it must contain (each as the start of a word, after Dutch stemming).
+struct Search {
+  std::string keys;
+  std::optional<int> age;
+  std::optional<std::string> text;
+};
+// Whether a text holds a word to search for (not only stop words or punctuation).
+bool HasSearchWords(pqxx::connection& conn, const std::string& text);
+std::optional<int64_t> SearchServices(pqxx::connection& conn, const Search& search, int64_t after, int limit,
+                                      v1::SearchServicesResponse& out);
+
+}  // namespace kp::socialmap

@@ -7,6 +7,8 @@
 // otherwise be found too.
 #include <google/protobuf/util/time_util.h>
 
+#include <nlohmann/json.hpp>
+
 #include <random>
 
 #include "integration/harness.h"
@@ -103,6 +105,9 @@ sm::SearchServicesRequest Filters(D domain, std::optional<int> age, const std::s
 }
 
 using Names = std::vector<std::string>;
+
+// "organizations/{org}/services/{id}" -> the id.
+std::string ParseName(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 // The scenario: before the consultation, the coordinator looks up debt mediation for people over
 // 65 in Maria's postal code (8200), and finds the CAW's service, not one for young people, not one
@@ -357,6 +362,102 @@ TEST_F(SocialMapTest, AnUpdateChangesWhatTheMaskNamesAtTheEtagItWasReadAt) {
   status = stub_->UpdateService(Ctx(caw_token_).get(), update, &out);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
   EXPECT_EQ(ErrorReason(status), "SERVICE_NOT_FOUND");
+}
+
+// HSDS 3: the CAW's services exported a page at a time, imported into another organisation's map
+// as they were, and imported there again without a copy; an import that is not valid stores none.
+TEST_F(SocialMapTest, AnHsdsExportImportsAsItWasAndAgainWithoutCopies) {
+  auto debt = Offer("Schuldbemiddeling", {D::LIFE_DOMAIN_FINANCES, D::LIFE_DOMAIN_ADMINISTRATION_AND_RIGHTS},
+                    {"3000", "3010"}, 18);
+  debt.add_languages("nl");
+  debt.add_languages("fr");
+  auto* office = debt.add_locations();
+  office->set_description("Onthaal CAW");
+  office->set_street("Vaartstraat 5");
+  office->set_postal_code("3000");
+  office->set_city("Leuven");
+  debt.set_phone("+32 16 12 34 56");
+  debt.set_email("onthaal@caw.example");
+  debt.set_website("https://caw.example/schulden");
+  debt.set_how_to_apply("Bel op weekdagen.");
+  debt.set_cost("gratis");
+  debt.set_eligibility("Inwoners met schulden ✓");
+  const auto first = MustCreate(debt);
+  auto youth = Offer("Jongerenpunt", {D::LIFE_DOMAIN_EDUCATION}, {"3000"}, 12, 25);
+  youth.set_status(sm::SERVICE_STATUS_TEMPORARILY_CLOSED);
+  const auto second = MustCreate(youth);
+
+  sm::ExportServicesRequest request;
+  request.set_parent("organizations/" + caw_);
+  request.set_page_size(1);
+  auto exported = nlohmann::json::array();
+  for (int page = 0; page < 3; ++page) {
+    sm::ExportServicesResponse response;
+    ASSERT_TRUE(stub_->ExportServices(Ctx(AdminToken()).get(), request, &response).ok());
+    for (auto& service : nlohmann::json::parse(response.hsds_json())) exported.push_back(service);
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  ASSERT_EQ(exported.size(), 2u);
+  EXPECT_EQ(exported[0]["id"], ParseName(first.name()));
+  EXPECT_EQ(exported[0]["organization"]["name"], "Test organisation caw") << "the directory's name";
+  EXPECT_EQ(exported[1]["status"], "temporarily closed");
+
+  const std::string other = UniqueOrg("caw-copy", true, team_v1::ORGANIZATION_KIND_CAW);
+  sm::ImportServicesRequest import;
+  import.set_parent("organizations/" + other);
+  import.set_hsds_json(exported.dump());
+  sm::ImportServicesResponse imported;
+  auto status = stub_->ImportServices(Ctx(Token(other)).get(), import, &imported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(imported.created_count(), 2);
+  EXPECT_EQ(imported.replaced_count(), 0);
+  ASSERT_EQ(imported.services_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    const auto& original = i == 0 ? first : second;
+    auto copy = imported.services(i);
+    EXPECT_EQ(copy.name(), "organizations/" + other + "/services/" + ParseName(original.name()));
+    // Everything but the name and the record's own times and etag is as it was.
+    sm::Service a = original, b = copy;
+    for (auto* s : {&a, &b}) {
+      s->clear_name();
+      s->clear_etag();
+      s->clear_assure_time();
+      s->clear_create_time();
+      s->clear_update_time();
+    }
+    EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString()) << a.DebugString() << "\n" << b.DebugString();
+  }
+
+  // Again: the same two, replaced, nothing added.
+  status = stub_->ImportServices(Ctx(Token(other)).get(), import, &imported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(imported.created_count(), 0);
+  EXPECT_EQ(imported.replaced_count(), 2);
+  sm::ListServicesRequest list;
+  list.set_parent("organizations/" + other);
+  sm::ListServicesResponse listed;
+  ASSERT_TRUE(stub_->ListServices(Ctx(Token(other)).get(), list, &listed).ok());
+  EXPECT_EQ(listed.services_size(), 2);
+
+  // Not valid: nothing of it is stored, and each mistake is named by where it is.
+  exported[0]["service_areas"][0]["extent"] = "30000";
+  exported[1].erase("name");
+  import.set_hsds_json(exported.dump());
+  status = stub_->ImportServices(Ctx(Token(other)).get(), import, &imported);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status), (Names{"services[1].name", "services[0].postal_codes", "services[1].display_name"}));
+  import.set_hsds_json("{not json");
+  status = stub_->ImportServices(Ctx(Token(other)).get(), import, &imported);
+  EXPECT_EQ(ViolationFields(status), Names{"hsds_json"});
+  ASSERT_TRUE(stub_->ListServices(Ctx(Token(other)).get(), list, &listed).ok());
+  for (const auto& service : listed.services()) EXPECT_NE(service.postal_codes(0), "30000");
+
+  // Only the organisation itself (or an administrator) imports into its map.
+  import.set_hsds_json("[]");
+  status = stub_->ImportServices(Ctx(caw_token_).get(), import, &imported);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(status), "NOT_SERVICE_MAINTAINER");
 }
 
 TEST_F(SocialMapTest, BadInputIsRefusedFieldByFieldAndNothingIsStored) {

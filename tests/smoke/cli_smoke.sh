@@ -126,6 +126,10 @@ PY
 "$cli" socialmap update "$service" --status temporarily-closed | grep -q SERVICE_STATUS_TEMPORARILY_CLOSED
 "$cli" socialmap confirm "$service" | grep -q 'etag: "3"'
 "$cli" socialmap list "organizations/$org" | grep -q "$service"
+# Its map as HSDS 3 JSON, imported again: the same service, replaced.
+"$cli" socialmap export "organizations/$org" >"$dir/map.json"
+python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); assert [s["name"] for s in m] == ["Schuldbemiddeling"], m' "$dir/map.json"
+"$cli" socialmap import "organizations/$org" --file "$dir/map.json" | grep -q "replaced_count: 1"
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

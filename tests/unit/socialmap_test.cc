@@ -1,7 +1,10 @@
 // The social map's request validation as pure functions: codes, names, what an update applies,
-// and the keys a search asks for.
+// and the keys a search asks for; its HSDS 3 form, against the HSDS schema files' required fields.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "socialmap/domain/hsds.h"
 #include "socialmap/grpc/socialmap_validation.h"
 #include "support/refusals.h"
 
@@ -100,6 +103,136 @@ TEST(SocialMapValidation, ASearchAsksForOneKeyPerFilterOrForEveryListedService) 
   EXPECT_NE(ValidateSearch(request).canonical, filters.canonical) << "a page token is bound to the age";
   request.set_query("schulden");
   EXPECT_EQ(ValidateSearch(request).text, "schulden");
+}
+
+// The "required" lists of the HSDS 3 schema files (openreferral/specification, schema/*.json) for
+// each object an export holds, by the key it is found under.
+const std::map<std::string, Fields> kHsdsRequired = {
+    {"service", {"id", "name", "status"}},
+    {"organization", {"id", "name", "description"}},
+    {"phones", {"id", "number"}},
+    {"languages", {"id"}},
+    {"service_areas", {"id"}},
+    {"service_at_locations", {"id"}},
+    {"location", {"id", "location_type"}},
+    {"addresses", {"id", "address_1", "city", "state_province", "postal_code", "country", "address_type"}},
+    {"attributes", {"id"}},
+    {"taxonomy_term", {"id", "name", "description"}},
+};
+
+// Every object of `object` (found under `key`) has the fields its schema requires, and every id is
+// a UUID; counts the objects checked.
+void ExpectRequiredFields(const nlohmann::json& object, const std::string& key, std::map<std::string, int>& seen) {
+  ++seen[key];
+  for (const auto& field : kHsdsRequired.at(key)) EXPECT_TRUE(object.contains(field)) << key << " lacks " << field;
+  EXPECT_TRUE(IsUuid(object.value("id", ""))) << key << ".id " << object.value("id", "");
+  for (const auto& [child, value] : object.items()) {
+    if (!kHsdsRequired.count(child)) continue;
+    if (value.is_array())
+      for (const auto& item : value) ExpectRequiredFields(item, child, seen);
+    else
+      ExpectRequiredFields(value, child, seen);
+  }
+}
+
+v1::Service Full() {
+  auto s = Valid();
+  s.set_name("organizations/caw-ob/services/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
+  s.set_description("Hulp bij schulden");
+  s.add_life_domains(D::LIFE_DOMAIN_DAILY_ACTIVITIES_AND_WORK);
+  s.set_minimum_age(18);
+  s.set_maximum_age(0);
+  s.set_eligibility("Inwoners van Leuven");
+  s.add_postal_codes("3000");
+  auto* place = s.add_locations();
+  place->set_description("Onthaal");
+  place->set_street("Vaartstraat 5");
+  place->set_postal_code("3000");
+  place->set_city("Leuven");
+  s.set_email("onthaal@caw.example");
+  s.set_phone("+32 16 12 34 56");
+  s.set_website("https://caw.example");
+  s.set_how_to_apply("Bel ons");
+  s.add_languages("nl");
+  s.add_languages("fr");
+  s.set_cost("gratis");
+  s.set_status(v1::SERVICE_STATUS_TEMPORARILY_CLOSED);
+  s.mutable_assure_time()->set_seconds(1796083200);  // 2026-12-01
+  return s;
+}
+
+TEST(Hsds, AnExportHoldsWhatEachHsdsSchemaRequires) {
+  const auto json = ToHsds(Full(), "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f", "caw-ob", "CAW Oost-Brabant");
+  std::map<std::string, int> seen;
+  ExpectRequiredFields(json, "service", seen);
+  EXPECT_EQ(seen, (std::map<std::string, int>{{"service", 1}, {"organization", 1}, {"phones", 1}, {"languages", 2},
+                                              {"service_areas", 2}, {"service_at_locations", 1}, {"location", 1},
+                                              {"addresses", 1}, {"attributes", 2}, {"taxonomy_term", 2}}))
+      << "every kind of object was checked";
+  EXPECT_EQ(json["status"], "temporarily closed");
+  EXPECT_EQ(json["assured_date"], "2026-12-01");
+  EXPECT_EQ(json["organization"]["name"], "CAW Oost-Brabant");
+  EXPECT_FALSE(json.contains("maximum_age")) << "no upper limit";
+  const auto& address = json["service_at_locations"][0]["location"]["addresses"][0];
+  EXPECT_EQ(address["state_province"], "Vlaams-Brabant");
+  EXPECT_EQ(address["country"], "BE");
+  EXPECT_EQ(json["attributes"][0]["taxonomy_term"]["code"], "finances");
+  EXPECT_EQ(json["attributes"][1]["taxonomy_term"]["code"], "daily-activities-and-work");
+  EXPECT_EQ(json["attributes"][0]["taxonomy_term"]["taxonomy"], kLifeDomainTaxonomy);
+  EXPECT_EQ(ToHsds(Full(), "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f", "caw-ob", "CAW Oost-Brabant"), json)
+      << "the same ids every time";
+}
+
+TEST(Hsds, AServiceComesBackAsItWasExported) {
+  const auto original = Full();
+  Violations v;
+  const auto back = FromHsds(v, nlohmann::json::array({ToHsds(original, "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f", "caw-ob", "CAW")}));
+  ASSERT_TRUE(v.empty());
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].service_id, "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
+  auto expected = original;
+  expected.clear_name();
+  expected.clear_assure_time();  // the import's own time
+  EXPECT_EQ(back[0].service.SerializeAsString(), expected.SerializeAsString()) << back[0].service.DebugString();
+}
+
+TEST(Hsds, WhatCannotBeReadIsNamedByWhereItIs) {
+  const auto json = nlohmann::json::parse(R"([
+    {"id": "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f", "name": "Schuldbemiddeling", "status": "active",
+     "minimum_age": 17.5, "service_areas": [{"id": "x", "name": 3000}],
+     "attributes": [{"taxonomy_term": {"taxonomy": "kruispunt-levensdomeinen", "code": "gardening"}},
+                    {"taxonomy_term": {"taxonomy": "another", "code": "gardening"}}]},
+    {"id": "not-a-uuid", "status": "open"},
+    "a string"])");
+  Violations v;
+  FromHsds(v, json);
+  EXPECT_EQ(kp::test::RefusedFields([&] { v.ThrowIfAny(); }),
+            (Fields{"services[0].minimum_age", "services[0].service_areas[0].name",
+                    "services[0].attributes[0].taxonomy_term.code", "services[1].id", "services[1].name",
+                    "services[1].status", "services[2]"}))
+      << "a term of another taxonomy is left out, not refused";
+  Violations not_a_list;
+  FromHsds(not_a_list, nlohmann::json::object());
+  EXPECT_EQ(kp::test::RefusedFields([&] { not_a_list.ThrowIfAny(); }), Fields{"hsds_json"});
+}
+
+TEST(Hsds, DerivedIdsAndProvinces) {
+  const auto id = DerivedUuid("organization", "caw-ob");
+  EXPECT_TRUE(IsUuid(id)) << id;
+  EXPECT_EQ(id[14], '8') << "version 8";
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << "RFC 9562 variant";
+  EXPECT_EQ(DerivedUuid("organization", "caw-ob"), id);
+  EXPECT_NE(DerivedUuid("location", "caw-ob"), id);
+  EXPECT_EQ(ProvinceOf("1000"), "Brussel");
+  EXPECT_EQ(ProvinceOf("1500"), "Vlaams-Brabant");
+  EXPECT_EQ(ProvinceOf("2018"), "Antwerpen");
+  EXPECT_EQ(ProvinceOf("3000"), "Vlaams-Brabant");
+  EXPECT_EQ(ProvinceOf("3500"), "Limburg");
+  EXPECT_EQ(ProvinceOf("8000"), "West-Vlaanderen");
+  EXPECT_EQ(ProvinceOf("9000"), "Oost-Vlaanderen");
+  EXPECT_EQ(ProvinceOf("6700"), "Luxemburg");
+  EXPECT_EQ(ProvinceOf(""), "");
+  EXPECT_EQ(ProvinceOf("80a0"), "");
 }
 
 }  // namespace

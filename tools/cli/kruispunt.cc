@@ -156,6 +156,8 @@ Commands:
   socialmap confirm organizations/ID/services/ID [--etag E]     the record is still right
   socialmap search [--domain D] [--age N] [--postal-code P] [--language L] [--query WORDS]
         [--page-size N] [--page-token T]             active and temporarily closed services
+  socialmap export organizations/ID               the organisation's services as HSDS 3 JSON (every page)
+  socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -1164,6 +1166,33 @@ int main(int argc, char** argv) {
     r.set_etag(a.Get("etag"));
     auto out = std::make_unique<socialmap::Service>();
     status = map->ConfirmService(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "socialmap" && verb == "export") {
+    // Every page, printed as one JSON array: what `socialmap import` and other HSDS tools read.
+    socialmap::ExportServicesRequest r;
+    r.set_parent(name);
+    r.set_page_size(500);
+    std::string all = "[";
+    for (;;) {
+      grpc::ClientContext page_ctx;
+      if (!token.empty()) page_ctx.AddMetadata("authorization", "Bearer " + token);
+      socialmap::ExportServicesResponse page;
+      status = map->ExportServices(&page_ctx, r, &page);
+      if (!status.ok()) return Fail(status);
+      const std::string items = page.hsds_json().substr(1, page.hsds_json().size() - 2);  // without [ ]
+      if (!items.empty()) all += (all.size() > 1 ? "," : "") + items;
+      if (page.next_page_token().empty()) break;
+      r.set_page_token(page.next_page_token());
+    }
+    std::cout << all << "]\n";
+    return 0;
+  } else if (group == "socialmap" && verb == "import") {
+    socialmap::ImportServicesRequest r;
+    r.set_parent(name);
+    if (!a.Has("file")) Usage("socialmap import needs --file F");
+    r.set_hsds_json(ReadFile(a.Get("file")));
+    auto out = std::make_unique<socialmap::ImportServicesResponse>();
+    status = map->ImportServices(&ctx, r, out.get());
     result = std::move(out);
   } else if (group == "socialmap" && verb == "search") {
     socialmap::SearchServicesRequest r;

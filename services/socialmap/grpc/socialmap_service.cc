@@ -1,8 +1,11 @@
 #include "socialmap/grpc/socialmap_service.h"
 
+#include <set>
+
 #include "common/idempotency.h"
 #include "common/page_token.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "socialmap/domain/hsds.h"
 #include "socialmap/grpc/socialmap_validation.h"
 #include "team/client/team_client.h"
 
@@ -27,10 +30,20 @@ void RequireMaintainer(const Call& call, const std::string& org_id) {
                                 "only the organisation's own people or a platform administrator change its services");
 }
 
+// At most this many services in one import.
+constexpr std::size_t kMaxImport = 500;
+
 Error ServiceNotFound() { return Error::NotFound("SERVICE_NOT_FOUND", "no such service on the social map"); }
 
 Error EtagMismatch() {
   return Error::Aborted("ETAG_MISMATCH", "the service changed since you read it; read it again");
+}
+
+// A professional's organisation is in the directory (every call checks it); the one an
+// administrator names must be too.
+void RequireInDirectory(Runtime& rt, const Call& call, pqxx::connection& db, const std::string& org_id) {
+  if (call.caller.role == "admin" && team::FindOrganizations(*rt.clients->team, {db, call}, {org_id}).empty())
+    throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
 }
 
 ServiceKey RequireServiceName(const std::string& name, const char* field) {
@@ -48,10 +61,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
     return ServeUnary(rt_, ctx, "CreateService", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto service = ValidateCreate(*req);
       RequireMaintainer(call, service.org_id);
-      // A professional's organisation is in the directory (every call checks it); the one an
-      // administrator names must be too.
-      if (call.caller.role == "admin" && team::FindOrganizations(*rt_.clients->team, {db, call}, {service.org_id}).empty())
-        throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
+      RequireInDirectory(rt_, call, db, service.org_id);
       BindRequestId(db, "socialmap", call, req->request_id(), RequestFingerprint(*req));
       InsertService(db, service.org_id, service.values, service.request_id, *resp);
     }, kAnyCaller);
@@ -116,6 +126,52 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       // A text of stop words alone matches nothing: say why, rather than answer an empty page.
       if (filters.text && resp->services_size() == 0 && !HasSearchWords(db, *filters.text))
         throw Error::InvalidField("query", "holds no word to search for (only stop words or punctuation)");
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* ExportServices(CallbackServerContext* ctx, const v1::ExportServicesRequest* req,
+                                     v1::ExportServicesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ExportServices", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto org_id = RequireOrganizationName(req->parent(), "parent");
+      const Page page = DecodePage(req->page_size(), req->page_token(), "export|" + org_id);
+      v1::ListServicesResponse listed;
+      const auto last = socialmap::ListServices(db, org_id, page.after, page.size, listed);
+      const auto found = team::FindOrganizations(*rt_.clients->team, {db, call}, {org_id});
+      const std::string org_name = found.count(org_id) ? found.at(org_id).display_name() : "";
+      auto services = nlohmann::json::array();
+      for (const auto& service : listed.services())
+        services.push_back(ToHsds(service, ParseServiceName(service.name())->service_id, org_id, org_name));
+      resp->set_hsds_json(services.dump());
+      resp->set_next_page_token(NextToken(last, page));
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* ImportServices(CallbackServerContext* ctx, const v1::ImportServicesRequest* req,
+                                     v1::ImportServicesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ImportServices", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto org_id = RequireOrganizationName(req->parent(), "parent");
+      RequireMaintainer(call, org_id);
+      RequireInDirectory(rt_, call, db, org_id);
+      Violations v;
+      const auto parsed = nlohmann::json::parse(req->hsds_json(), nullptr, /*allow_exceptions=*/false);
+      if (parsed.is_discarded()) v.Add("hsds_json", "is not JSON");
+      const auto imported = parsed.is_discarded() ? std::vector<Imported>{} : FromHsds(v, parsed);
+      if (imported.size() > kMaxImport) v.Add("hsds_json", "holds more than 500 services; import them in parts");
+      std::set<std::string> ids;
+      std::vector<ServiceValues> values;
+      for (std::size_t i = 0; i < imported.size() && i < kMaxImport; ++i) {
+        const std::string path = "services[" + std::to_string(i) + "]";
+        if (!ids.insert(imported[i].service_id).second) v.Add(path + ".id", "is the id of an earlier service too");
+        values.push_back(ServiceFields(v, path, imported[i].service, /*creating=*/true));
+      }
+      v.ThrowIfAny();
+      pqxx::work tx(db);
+      for (std::size_t i = 0; i < imported.size(); ++i) {
+        const bool created = UpsertService(tx, org_id, imported[i].service_id, values[i], *resp->add_services());
+        resp->set_created_count(resp->created_count() + (created ? 1 : 0));
+        resp->set_replaced_count(resp->replaced_count() + (created ? 0 : 1));
+      }
+      tx.commit();
     }, kAnyCaller);
   }
 

@@ -58,6 +58,17 @@ const std::vector<PreparedStatement> kStatements = {
     {"socialmap.confirm",
      "UPDATE socialmap.services SET assure_time = now(), version = version + 1 "
      "WHERE organization = $1 AND service_id = $2 AND ($3::int IS NULL OR version = $3) RETURNING " SERVICE_COLUMNS},
+    // An import: the service with its id, new or replacing the one with that id. xmax is 0 on a row
+    // this statement inserted, and set on one it updated (the row's old version).
+    {"socialmap.upsert",
+     "INSERT INTO socialmap.services (organization, service_id, " SERVICE_FIELDS ") "
+     "VALUES ($1, $2::uuid, $3, $4, $5::smallint[], $6, $7, $8, $9::text[], $10::jsonb, $11, $12, $13, $14, "
+     "$15::text[], $16, $17) ON CONFLICT ON CONSTRAINT services_pkey DO UPDATE SET (" SERVICE_FIELDS ") = "
+     "(EXCLUDED.display_name, EXCLUDED.description, EXCLUDED.life_domains, EXCLUDED.minimum_age, "
+     "EXCLUDED.maximum_age, EXCLUDED.eligibility, EXCLUDED.postal_codes, EXCLUDED.locations, EXCLUDED.email, "
+     "EXCLUDED.phone, EXCLUDED.website, EXCLUDED.how_to_apply, EXCLUDED.languages, EXCLUDED.cost, EXCLUDED.status), "
+     "version = socialmap.services.version + 1, update_time = now(), assure_time = now() "
+     "RETURNING " SERVICE_COLUMNS ", xmax = 0"},
     {"socialmap.list",
      "SELECT " SERVICE_COLUMNS " FROM socialmap.services WHERE organization = $1 AND position > $2 "
      "ORDER BY position LIMIT $3"},
@@ -130,6 +141,16 @@ bool ReplaceService(pqxx::transaction_base& tx, const std::string& org_id, const
   if (rows.empty()) return false;
   ReadService(rows[0], out);
   return true;
+}
+
+bool UpsertService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
+                   const ServiceValues& s, v1::Service& out) {
+  const auto row = tx.exec_prepared1("socialmap.upsert", org_id, service_id, s.display_name, s.description,
+                                     s.life_domains, s.minimum_age, s.maximum_age, s.eligibility, s.postal_codes,
+                                     s.locations, s.email, s.phone, s.website, s.how_to_apply, s.languages, s.cost,
+                                     s.status);
+  ReadService(row, out);
+  return row[22].as<bool>();
 }
 
 bool ConfirmService(pqxx::connection& conn, const std::string& org_id, const std::string& service_id,

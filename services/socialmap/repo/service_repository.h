@@ -38,6 +38,10 @@ bool GetService(pqxx::transaction_base& tx, const std::string& org_id, const std
 // Replaces every field of the service at `version`; false when it is not at that version.
 bool ReplaceService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
                     int version, const ServiceValues& values, v1::Service& out);
+// Stores the service under `service_id`: new, or replacing every field of the organisation's service
+// with that id (which is then confirmed now). True when it was new.
+bool UpsertService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
+                   const ServiceValues& values, v1::Service& out);
 // Marks the record confirmed now; false when there is no such service or it is not at `version`
 // (when given).
 bool ConfirmService(pqxx::connection& conn, const std::string& org_id, const std::string& service_id,

@@ -4,7 +4,8 @@
 # constraint kept): 60 zones of 15 postal codes each (1500 to 2399); most services serve their
 # zone, 1 in 50 ten zones; 1 to 3 life domains; age ranges of every kind; Dutch, and French,
 # English or Flemish Sign Language for some; 5 % temporarily closed, 5 % inactive; a description
-# of 25 words from a vocabulary of 60. Then kp-loadgen's map-search at concurrency 16 (a domain
+# of 25 words from a vocabulary of 60. Then the gap matrix of a zone of 15 postal codes (the median
+# time in the server of 5 calls), and kp-loadgen's map-search at concurrency 16 (a domain
 # for an age near the client, a word near the client, a domain in French near the client; pages
 # of 20) through kruispuntd, ROUNDS rounds (default 3) of 10 s, with the CPU per call of
 # kruispuntd and PostgreSQL.
@@ -27,21 +28,23 @@ CREATE TEMP TABLE words AS SELECT w, row_number() OVER () - 1 AS i FROM unnest(A
   'sociale', 'financiële', 'administratie', 'premies', 'leefloon', 'voedselhulp', 'kledij', 'school',
   'studie', 'vorming', 'sport', 'cultuur', 'eenzaamheid', 'contact', 'bezoek', 'telefoon', 'crisis',
   'veiligheid', 'geweld', 'relatie', 'scheiding', 'rouw', 'zingeving', 'mobiliteit']) AS w;
+-- Each trait from a hash of its own of the service's number, so that none follows the zone.
 INSERT INTO socialmap.services (organization, display_name, description, life_domains, minimum_age, maximum_age,
                                 eligibility, postal_codes, languages, status, email, website)
 SELECT 'bench-org-' || (g % 300),
        initcap((SELECT w FROM words WHERE i = g % 60)) || ' ' || (g % 60 + 1),
-       (SELECT string_agg(w, ' ') FROM words WHERE i IN (SELECT abs(hashint4(g * 31 + k)) % 60 FROM generate_series(1, 25) k)),
-       ARRAY(SELECT DISTINCT 1 + (g * 5 + k * 3) % 13 FROM generate_series(1, 1 + g % 3) k)::smallint[],
-       (ARRAY[0, 0, 12, 18, 18, 65])[1 + g % 6],
-       (ARRAY[NULL, 25, 25, NULL, 64, NULL])[1 + g % 6],
+       (SELECT string_agg(w, ' ') FROM words WHERE i IN (SELECT (2147483647 & hashint4(g * 31 + k)) % 60 FROM generate_series(1, 25) k)),
+       ARRAY(SELECT DISTINCT 1 + (2147483647 & hashint4(g * 3 + k + 7)) % 13 FROM generate_series(1, 1 + (2147483647 & hashint4(g)) % 3) k)::smallint[],
+       (ARRAY[0, 0, 12, 18, 18, 65])[1 + (2147483647 & hashint4(g + 1)) % 6],
+       (ARRAY[NULL, 25, 25, NULL, 64, NULL])[1 + (2147483647 & hashint4(g + 1)) % 6],
        'Inwoners van de zone',
        ARRAY(SELECT (1500 + zone * 15 + p)::text
              FROM generate_series(0, 59) zone, generate_series(0, 14) p
              WHERE zone = g % 60 OR (g % 50 = 0 AND (zone - g % 60 + 60) % 60 < 10)),
-       ARRAY['nl'] || CASE WHEN g % 5 = 0 THEN ARRAY['fr'] ELSE '{}' END || CASE WHEN g % 7 = 0 THEN ARRAY['en'] ELSE '{}' END
-                   || CASE WHEN g % 50 = 1 THEN ARRAY['vgt'] ELSE '{}' END,
-       CASE WHEN g % 20 = 0 THEN 2 WHEN g % 20 = 1 THEN 3 ELSE 1 END,
+       ARRAY['nl'] || CASE WHEN (2147483647 & hashint4(g + 2)) % 5 = 0 THEN ARRAY['fr'] ELSE '{}' END
+                   || CASE WHEN (2147483647 & hashint4(g + 3)) % 7 = 0 THEN ARRAY['en'] ELSE '{}' END
+                   || CASE WHEN (2147483647 & hashint4(g + 4)) % 50 = 0 THEN ARRAY['vgt'] ELSE '{}' END,
+       CASE (2147483647 & hashint4(g + 5)) % 20 WHEN 0 THEN 2 WHEN 1 THEN 3 ELSE 1 END,
        'onthaal@bench.example', 'https://bench.example/' || g
 FROM generate_series(1, :n) AS g;
 VACUUM ANALYZE socialmap.services;
@@ -51,7 +54,7 @@ echo "$(psql -X -At "$owner_url" -c "SELECT count(*) || ' services, ' || pg_size
 port=$((20000 + RANDOM % 20000))
 export KRUISPUNT_ADDR=127.0.0.1:$port
 "$build/services/kruispuntd" --listen "$KRUISPUNT_ADDR" --database-url "$app_url" --migrate 0 \
-  --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" >"$work/log" 2>&1 &
+  --token-public-keys "$work/pub.pem" --service-token-file "$work/service.jwt" --log-format json >"$work/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
 admin=$("$cli" token --key "$work/key.pem" --org kruispunt-platform --sub admin-1 --role admin --ttl 86400)
@@ -61,6 +64,20 @@ postmaster=$(head -1 "$work/pg/postmaster.pid")
 echo "a domain for 67 in 1510:    $("$cli" --token "$admin" --json socialmap search --domain finances --age 67 --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
 echo "'schulden' in 1510:         $("$cli" --token "$admin" --json socialmap search --query schulden --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
 echo "a domain in French in 1510: $("$cli" --token "$admin" --json socialmap search --domain housing --language fr --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
+
+# The gap matrix of a zone of 15 postal codes (1500 to 1514): the median of 5 calls' time in the
+# server (its log line's duration_us).
+"$cli" --token "$admin" zone create elz-bench --name "ELZ Bench" $(for p in $(seq 1500 1514); do echo --postal-code $p; done) >/dev/null
+times=()
+for _ in 1 2 3 4 5; do
+  "$cli" --token "$admin" zone matrix zones/elz-bench >"$work/matrix"
+  sleep 1.1  # the server flushes its log every second
+  times+=($(python3 -c 'import json,sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if "\"msg\":\"rpc\"" in l]
+print(next(l["duration_us"] for l in reversed(lines) if l["method"] == "GetGapMatrix"))' "$work/log"))
+done
+echo "gap matrix of a zone ($(grep -c . "$work/matrix") lines): $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }') ms in the server (median of 5)"
+head -4 "$work/matrix"
 
 loadgen=$build/bench/kp-loadgen
 for round in $(seq 1 "$rounds"); do

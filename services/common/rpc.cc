@@ -164,6 +164,10 @@ grpc::ServerUnaryReactor* BeginCall(Runtime& runtime, grpc::CallbackServerContex
   return reactor;
 }
 
+void RequireAdmin(const Call& call, const char* what) {
+  if (call.caller.role != "admin") throw Error::PermissionDenied("ADMIN_ONLY", what);
+}
+
 grpc::ServerUnaryReactor* ServeUnary(Runtime& runtime, grpc::CallbackServerContext* context,
                                      const char* method, UnaryHandler handler, Callers callers) {
   DbPool& pool = callers == Callers::kServices ? *runtime.internal_db : *runtime.db;

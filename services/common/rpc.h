@@ -81,6 +81,10 @@ class PendingCall {
 // for a peer in another process can never keep that peer from answering them.
 enum class Callers { kOrganizations, kOrganizationsAndPlatform, kServices };
 
+// For a method of Callers::kOrganizationsAndPlatform that only a platform administrator may call:
+// PERMISSION_DENIED ADMIN_ONLY, saying `what`, for anyone else.
+void RequireAdmin(const Call& call, const char* what);
+
 using UnaryHandler = std::function<void(const Call&, pqxx::connection&)>;
 
 // Serves a unary call: authenticates the caller and checks its organisation (UNAUTHENTICATED,

@@ -208,7 +208,8 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
   const std::set<std::string> kWithoutCase = {
       "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
       "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids",
-      "audit.access_log_expiries", "socialmap.services", "socialmap.request_ids"};
+      "audit.access_log_expiries", "socialmap.services", "socialmap.request_ids",
+      "socialmap.zones"};
   const auto tables = tx.exec(
       "SELECT n.nspname || '.' || c.relname, "
       "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "

@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <random>
+#include <set>
 
 #include "integration/harness.h"
 
@@ -458,6 +460,113 @@ TEST_F(SocialMapTest, AnHsdsExportImportsAsItWasAndAgainWithoutCopies) {
   status = stub_->ImportServices(Ctx(caw_token_).get(), import, &imported);
   EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ErrorReason(status), "NOT_SERVICE_MAINTAINER");
+}
+
+// The zone's matrix (seed 002): per life domain and age group, the services that serve some part of
+// the zone; a gap is a cell of zeros. Postal codes of its own (in Wallonia, which no other test
+// uses), so that other tests' services stay out of its counts.
+TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
+  std::set<std::string> codes;
+  while (codes.size() < 3) codes.insert(std::to_string(4000 + std::random_device{}() % 4000));
+  const std::vector<std::string> zone_codes(codes.begin(), codes.end());  // A, B, C
+  std::string outside = zone_codes[0];
+  while (codes.count(outside)) outside = std::to_string(4000 + std::random_device{}() % 4000);
+
+  const std::string zone_id = UniqueId("elz");
+  sm::CreateZoneRequest create;
+  create.set_zone_id(zone_id);
+  create.mutable_zone()->set_display_name("ELZ Test");
+  create.mutable_zone()->add_postal_codes(zone_codes[0]);
+  create.mutable_zone()->add_postal_codes(zone_codes[1]);
+  sm::Zone zone;
+  auto status = stub_->CreateZone(Ctx(caw_token_).get(), create, &zone);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ErrorReason(status), "ADMIN_ONLY");
+  ASSERT_TRUE(stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone).ok());
+  EXPECT_EQ(zone.name(), "zones/" + zone_id);
+  EXPECT_EQ(stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone).error_code(), StatusCode::ALREADY_EXISTS);
+
+  MustCreate(Offer("Schuldbemiddeling", {D::LIFE_DOMAIN_FINANCES}, {zone_codes[0]}, 18));
+  MustCreate(Offer("Zakgeld", {D::LIFE_DOMAIN_FINANCES}, {zone_codes[1]}, 0, 17));
+  auto housing = Offer("Woonwinkel", {D::LIFE_DOMAIN_HOUSING}, {zone_codes[0]});
+  housing.set_status(sm::SERVICE_STATUS_TEMPORARILY_CLOSED);
+  MustCreate(housing);
+  auto ended = Offer("Seniorenbudget", {D::LIFE_DOMAIN_FINANCES}, {zone_codes[0]}, 65);
+  ended.set_status(sm::SERVICE_STATUS_INACTIVE);
+  MustCreate(ended);
+  MustCreate(Offer("Elders", {D::LIFE_DOMAIN_FINANCES}, {outside}, 18));
+  MustCreate(Offer("Praatgroep", {D::LIFE_DOMAIN_MENTAL_HEALTH}, {zone_codes[0], zone_codes[1]}));
+  MustCreate(Offer("Werkzoekenden 60+", {D::LIFE_DOMAIN_PSYCHOSOCIAL_SUPPORT}, {zone_codes[1], zone_codes[2]}, 60, 70));
+
+  // (domain, age group) -> (active, temporarily closed), the cells that are not zero.
+  using Counts = std::map<std::pair<int, int>, std::pair<int, int>>;
+  const auto matrix = [&] {
+    sm::GetGapMatrixRequest request;
+    request.set_zone("zones/" + zone_id);
+    sm::GapMatrix out;
+    const auto s = stub_->GetGapMatrix(Ctx(Token(UniqueOrg("reader"))).get(), request, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(out.cells_size(), 13 * 3) << "every domain with every age group";
+    Counts counts;
+    for (const auto& c : out.cells())
+      if (c.active_services() || c.temporarily_closed_services())
+        counts[{c.life_domain(), c.age_group()}] = {c.active_services(), c.temporarily_closed_services()};
+    return counts;
+  };
+  const int kYoung = sm::AGE_GROUP_0_TO_17, kAdult = sm::AGE_GROUP_18_TO_64, kOld = sm::AGE_GROUP_65_AND_OLDER;
+  EXPECT_EQ(matrix(), (Counts{{{D::LIFE_DOMAIN_FINANCES, kYoung}, {1, 0}},
+                              {{D::LIFE_DOMAIN_FINANCES, kAdult}, {1, 0}},
+                              {{D::LIFE_DOMAIN_FINANCES, kOld}, {1, 0}},
+                              {{D::LIFE_DOMAIN_HOUSING, kYoung}, {0, 1}},
+                              {{D::LIFE_DOMAIN_HOUSING, kAdult}, {0, 1}},
+                              {{D::LIFE_DOMAIN_HOUSING, kOld}, {0, 1}},
+                              {{D::LIFE_DOMAIN_MENTAL_HEALTH, kYoung}, {1, 0}},
+                              {{D::LIFE_DOMAIN_MENTAL_HEALTH, kAdult}, {1, 0}},
+                              {{D::LIFE_DOMAIN_MENTAL_HEALTH, kOld}, {1, 0}},
+                              {{D::LIFE_DOMAIN_PSYCHOSOCIAL_SUPPORT, kAdult}, {1, 0}},
+                              {{D::LIFE_DOMAIN_PSYCHOSOCIAL_SUPPORT, kOld}, {1, 0}}}))
+      << "not the inactive service, not the one elsewhere; the group for two postal codes once";
+
+  // Shrunk to its first postal code, the zone no longer has the pocket money nor the 60+ service.
+  sm::UpdateZoneRequest update;
+  update.mutable_zone()->set_name(zone.name());
+  update.mutable_zone()->add_postal_codes(zone_codes[0]);
+  update.mutable_zone()->set_etag(zone.etag());
+  update.mutable_update_mask()->add_paths("postal_codes");
+  status = stub_->UpdateZone(Ctx(caw_token_).get(), update, &zone);
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->UpdateZone(Ctx(AdminToken()).get(), update, &zone).ok());
+  EXPECT_EQ(zone.display_name(), "ELZ Test") << "not in the mask";
+  const auto narrowed = matrix();
+  EXPECT_EQ(narrowed.count({D::LIFE_DOMAIN_FINANCES, kYoung}), 0u);
+  EXPECT_EQ(narrowed.count({D::LIFE_DOMAIN_PSYCHOSOCIAL_SUPPORT, kAdult}), 0u);
+  EXPECT_EQ(narrowed.at({D::LIFE_DOMAIN_FINANCES, kAdult}), std::make_pair(1, 0));
+  status = stub_->UpdateZone(Ctx(AdminToken()).get(), update, &zone);
+  EXPECT_EQ(status.error_code(), StatusCode::ABORTED) << "the etag read before is stale";
+
+  bool listed = false;
+  sm::ListZonesRequest list;
+  list.set_page_size(500);
+  for (int page = 0; page < 100 && !listed; ++page) {
+    sm::ListZonesResponse zones;
+    ASSERT_TRUE(stub_->ListZones(Ctx(caw_token_).get(), list, &zones).ok());
+    for (const auto& z : zones.zones()) listed = listed || (z.name() == zone.name() && z.postal_codes_size() == 1);
+    if (zones.next_page_token().empty()) break;
+    list.set_page_token(zones.next_page_token());
+  }
+  EXPECT_TRUE(listed);
+
+  sm::GetGapMatrixRequest missing;
+  missing.set_zone("zones/" + UniqueId("nowhere"));
+  sm::GapMatrix none;
+  status = stub_->GetGapMatrix(Ctx(caw_token_).get(), missing, &none);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(ErrorReason(status), "ZONE_NOT_FOUND");
+  create.set_zone_id("bad id");
+  create.mutable_zone()->add_postal_codes("0999");
+  status = stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status), (Names{"zone_id", "zone.postal_codes"}));
 }
 
 TEST_F(SocialMapTest, BadInputIsRefusedFieldByFieldAndNothingIsStored) {

@@ -130,6 +130,17 @@ PY
 "$cli" socialmap export "organizations/$org" >"$dir/map.json"
 python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); assert [s["name"] for s in m] == ["Schuldbemiddeling"], m' "$dir/map.json"
 "$cli" socialmap import "organizations/$org" --file "$dir/map.json" | grep -q "replaced_count: 1"
+# A zone around 8200 and its matrix: the (temporarily closed) service counts for finances from 18 on.
+zone=zone-$RANDOM$RANDOM
+"$cli" --token "$("$cli" token --key "$dir/key.pem" --org kruispunt-platform --sub admin-1 --role admin)" \
+  zone create $zone --name "ELZ Smoke" --postal-code 8200 | grep -q "zones/$zone"
+"$cli" zone matrix zones/$zone >"$dir/matrix"
+python3 - "$dir/matrix" <<'PY' || { echo "the zone's matrix lacks the service:"; cat "$dir/matrix"; exit 1; }
+import sys
+row = next(line for line in open(sys.argv[1]) if line.startswith("finances "))
+adults, seniors = row[40:50], row[51:61]  # the columns 18-64 and 65+
+assert "(+" in adults and "(+" in seniors, row
+PY
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

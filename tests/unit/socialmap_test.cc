@@ -105,6 +105,32 @@ TEST(SocialMapValidation, ASearchAsksForOneKeyPerFilterOrForEveryListedService) 
   EXPECT_EQ(ValidateSearch(request).text, "schulden");
 }
 
+TEST(SocialMapValidation, Zones) {
+  v1::CreateZoneRequest create;
+  create.set_zone_id("elz-brugge");
+  create.mutable_zone()->set_display_name("ELZ Brugge");
+  create.mutable_zone()->add_postal_codes("8000");
+  create.mutable_zone()->add_postal_codes("8200");
+  EXPECT_EQ(ValidateCreateZone(create).postal_codes, "{\"8000\",\"8200\"}");
+  create.mutable_zone()->add_postal_codes("8000");
+  create.set_zone_id("elz brugge");
+  create.mutable_zone()->clear_display_name();
+  EXPECT_EQ(RefusedFields([&] { ValidateCreateZone(create); }),
+            (Fields{"zone_id", "zone.display_name", "zone.postal_codes"}));
+  EXPECT_EQ(RequireZoneName("zones/elz-brugge", "zone"), "elz-brugge");
+  EXPECT_EQ(RefusedFields([&] { RequireZoneName("elz-brugge", "zone"); }), Fields{"zone"});
+
+  v1::UpdateZoneRequest update;
+  update.mutable_zone()->set_name("zones/elz-brugge");
+  update.mutable_zone()->set_display_name("ELZ Brugge-Oost");
+  update.mutable_update_mask()->add_paths("display_name");
+  const auto changes = ValidateUpdateZone(update);
+  EXPECT_EQ(changes.display_name, "ELZ Brugge-Oost");
+  EXPECT_FALSE(changes.postal_codes) << "not in the mask: unchanged";
+  update.mutable_update_mask()->add_paths("postal_codes");
+  EXPECT_EQ(RefusedFields([&] { ValidateUpdateZone(update); }), Fields{"zone.postal_codes"}) << "a zone covers some";
+}
+
 // The "required" lists of the HSDS 3 schema files (openreferral/specification, schema/*.json) for
 // each object an export holds, by the key it is found under.
 const std::map<std::string, Fields> kHsdsRequired = {

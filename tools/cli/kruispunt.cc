@@ -157,6 +157,12 @@ Commands:
   socialmap search [--domain D] [--age N] [--postal-code P] [--language L] [--query WORDS]
         [--page-size N] [--page-token T]             active and temporarily closed services
   socialmap export organizations/ID               the organisation's services as HSDS 3 JSON (every page)
+  zone create ID --name N --postal-code P [--postal-code ...]    a first-line zone (platform administrators)
+  zone get zones/ID
+  zone list [--page-size N] [--page-token T]
+  zone update zones/ID [--name N] [--postal-code P ...] [--etag E]  (platform administrators)
+  zone matrix zones/ID                            the zone's offer per life domain and age group (a table;
+                                                  --json: the cells)
   socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
@@ -1193,6 +1199,64 @@ int main(int argc, char** argv) {
     r.set_hsds_json(ReadFile(a.Get("file")));
     auto out = std::make_unique<socialmap::ImportServicesResponse>();
     status = map->ImportServices(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "zone" && verb == "create") {
+    socialmap::CreateZoneRequest r;
+    r.set_zone_id(name);
+    r.mutable_zone()->set_display_name(a.Get("name"));
+    for (const auto& code : a.All("postal-code")) r.mutable_zone()->add_postal_codes(code);
+    auto out = std::make_unique<socialmap::Zone>();
+    status = map->CreateZone(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "zone" && verb == "get") {
+    socialmap::GetZoneRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<socialmap::Zone>();
+    status = map->GetZone(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "zone" && verb == "list") {
+    socialmap::ListZonesRequest r;
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<socialmap::ListZonesResponse>();
+    status = map->ListZones(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "zone" && verb == "update") {
+    socialmap::UpdateZoneRequest r;
+    r.mutable_zone()->set_name(name);
+    if (a.Has("name")) {
+      r.mutable_zone()->set_display_name(a.Get("name"));
+      r.mutable_update_mask()->add_paths("display_name");
+    }
+    if (a.Has("postal-code")) {
+      for (const auto& code : a.All("postal-code")) r.mutable_zone()->add_postal_codes(code);
+      r.mutable_update_mask()->add_paths("postal_codes");
+    }
+    r.mutable_zone()->set_etag(a.Get("etag"));
+    auto out = std::make_unique<socialmap::Zone>();
+    status = map->UpdateZone(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "zone" && verb == "matrix") {
+    socialmap::GetGapMatrixRequest r;
+    r.set_zone(name);
+    auto out = std::make_unique<socialmap::GapMatrix>();
+    status = map->GetGapMatrix(&ctx, r, out.get());
+    if (status.ok() && !json) {
+      // Seed 002's table: a row per life domain, a column per age group; "2 (+1)": two active
+      // services and one temporarily closed; "-": none, a gap.
+      std::printf("%-28s %-10s %-10s %-10s\n", "", "0-17", "18-64", "65+");
+      for (int i = 0; i < out->cells_size(); i += 3) {
+        std::printf("%-28s", Slug(kruispunt::type::v1::LifeDomain_Name(out->cells(i).life_domain()), "LIFE_DOMAIN_").c_str());
+        for (int g = 0; g < 3 && i + g < out->cells_size(); ++g) {
+          const auto& cell = out->cells(i + g);
+          std::string text = cell.active_services() ? std::to_string(cell.active_services()) : "-";
+          if (cell.temporarily_closed_services()) text += " (+" + std::to_string(cell.temporarily_closed_services()) + ")";
+          std::printf(" %-10s", text.c_str());
+        }
+        std::printf("\n");
+      }
+      return 0;
+    }
     result = std::move(out);
   } else if (group == "socialmap" && verb == "search") {
     socialmap::SearchServicesRequest r;

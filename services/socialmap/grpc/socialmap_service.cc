@@ -1,5 +1,8 @@
 #include "socialmap/grpc/socialmap_service.h"
 
+#include <google/protobuf/util/time_util.h>
+
+#include <map>
 #include <set>
 
 #include "common/idempotency.h"
@@ -32,6 +35,8 @@ void RequireMaintainer(const Call& call, const std::string& org_id) {
 
 // At most this many services in one import.
 constexpr std::size_t kMaxImport = 500;
+
+Error ZoneNotFound() { return Error::NotFound("ZONE_NOT_FOUND", "no such zone"); }
 
 Error ServiceNotFound() { return Error::NotFound("SERVICE_NOT_FOUND", "no such service on the social map"); }
 
@@ -172,6 +177,69 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
         resp->set_replaced_count(resp->replaced_count() + (created ? 0 : 1));
       }
       tx.commit();
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* CreateZone(CallbackServerContext* ctx, const v1::CreateZoneRequest* req,
+                                 v1::Zone* resp) override {
+    return ServeUnary(rt_, ctx, "CreateZone", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireAdmin(call, "only a platform administrator adds zones");
+      const auto zone = ValidateCreateZone(*req);
+      if (!InsertZone(db, zone.zone_id, zone.display_name, zone.postal_codes, *resp))
+        throw Error::AlreadyExists("ZONE_EXISTS", "a zone with this id exists");
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* GetZone(CallbackServerContext* ctx, const v1::GetZoneRequest* req, v1::Zone* resp) override {
+    return ServeUnary(rt_, ctx, "GetZone", [req, resp](const Call&, pqxx::connection& db) {
+      if (!socialmap::GetZone(db, RequireZoneName(req->name(), "name"), *resp)) throw ZoneNotFound();
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* ListZones(CallbackServerContext* ctx, const v1::ListZonesRequest* req,
+                                v1::ListZonesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ListZones", [req, resp](const Call&, pqxx::connection& db) {
+      const Page page = DecodePage(req->page_size(), req->page_token(), "zones");
+      resp->set_next_page_token(NextToken(socialmap::ListZones(db, page.after, page.size, *resp), page));
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* UpdateZone(CallbackServerContext* ctx, const v1::UpdateZoneRequest* req,
+                                 v1::Zone* resp) override {
+    return ServeUnary(rt_, ctx, "UpdateZone", [req, resp](const Call& call, pqxx::connection& db) {
+      RequireAdmin(call, "only a platform administrator changes zones");
+      const auto update = ValidateUpdateZone(*req);
+      if (socialmap::UpdateZone(db, update.zone_id, update.display_name, update.postal_codes, update.etag, *resp))
+        return;
+      v1::Zone current;
+      if (!socialmap::GetZone(db, update.zone_id, current)) throw ZoneNotFound();
+      throw Error::Aborted("ETAG_MISMATCH", "the zone changed since you read it; read it again");
+    }, kAnyCaller);
+  }
+
+  ServerUnaryReactor* GetGapMatrix(CallbackServerContext* ctx, const v1::GetGapMatrixRequest* req,
+                                   v1::GapMatrix* resp) override {
+    return ServeUnary(rt_, ctx, "GetGapMatrix", [req, resp](const Call&, pqxx::connection& db) {
+      const auto zone_id = RequireZoneName(req->zone(), "zone");
+      v1::Zone zone;
+      if (!socialmap::GetZone(db, zone_id, zone)) throw ZoneNotFound();
+      resp->set_zone(zone.name());
+      *resp->mutable_compute_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      // Every cell, zeros too: a cell without a service is the gap the matrix is for.
+      std::map<std::pair<int, int>, v1::GapCell*> cells;
+      for (int domain = 1; kruispunt::type::v1::LifeDomain_IsValid(domain); ++domain)
+        for (int group = 1; v1::AgeGroup_IsValid(group); ++group) {
+          auto* cell = resp->add_cells();
+          cell->set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(domain));
+          cell->set_age_group(static_cast<v1::AgeGroup>(group));
+          cells[{domain, group}] = cell;
+        }
+      for (const auto& count : CountZoneOffer(db, zone_id)) {
+        const auto cell = cells.find({count.life_domain, count.age_group});
+        if (cell == cells.end()) continue;  // a domain this build does not know
+        cell->second->set_active_services(count.active);
+        cell->second->set_temporarily_closed_services(count.temporarily_closed);
+      }
     }, kAnyCaller);
   }
 

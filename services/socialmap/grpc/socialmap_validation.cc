@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/auth.h"
 #include "common/pg_values.h"
 
 namespace kp::socialmap {
@@ -188,6 +189,59 @@ SearchFilters ValidateSearch(const v1::SearchServicesRequest& request) {
   out.keys = ArrayLiteral(keys);
   // The query's own text goes into the page token's fingerprint only as a hash (FilterFingerprint).
   out.canonical = "search|" + out.keys + "|" + (out.age ? std::to_string(*out.age) : "-") + "|" + request.query();
+  return out;
+}
+
+namespace {
+
+// "zones/{zone_id}" -> the id (1..64 of [A-Za-z0-9._:-]).
+std::optional<std::string> ParseZoneName(std::string_view name) {
+  const std::string_view prefix = "zones/";
+  if (!name.starts_with(prefix) || !IsValidPrincipalId(name.substr(prefix.size()))) return std::nullopt;
+  return std::string(name.substr(prefix.size()));
+}
+
+constexpr int kMaxZonePostalCodes = 500;
+
+std::string ZonePostalCodes(Violations& v, const v1::Zone& zone) {
+  if (zone.postal_codes_size() == 0) v.Add("zone.postal_codes", "is required: the postal codes the zone covers");
+  v.AtMost("zone.postal_codes", zone.postal_codes_size(), kMaxZonePostalCodes, "postal codes");
+  return Codes(v, "zone.postal_codes", zone.postal_codes(), IsPostalCode, "a Belgian postal code (four digits)");
+}
+
+}  // namespace
+
+std::string RequireZoneName(const std::string& name, std::string_view field) {
+  auto zone_id = ParseZoneName(name);
+  if (!zone_id) throw Error::InvalidField(std::string(field), "must be 'zones/{zone_id}'");
+  return *zone_id;
+}
+
+NewZone ValidateCreateZone(const v1::CreateZoneRequest& request) {
+  Violations v;
+  NewZone out;
+  if (!IsValidPrincipalId(request.zone_id())) v.Add("zone_id", "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', ':', '-'");
+  out.zone_id = request.zone_id();
+  v.Text("zone.display_name", request.zone().display_name(), 1, 200);
+  out.display_name = request.zone().display_name();
+  out.postal_codes = ZonePostalCodes(v, request.zone());
+  v.ThrowIfAny();
+  return out;
+}
+
+ZoneUpdate ValidateUpdateZone(const v1::UpdateZoneRequest& request) {
+  Violations v;
+  ZoneUpdate out;
+  if (auto zone_id = ParseZoneName(request.zone().name())) out.zone_id = *zone_id;
+  else v.Add("zone.name", "must be 'zones/{zone_id}'");
+  const auto paths = MaskPaths(v, request.update_mask(), {"display_name", "postal_codes"});
+  if (paths.count("display_name")) {
+    v.Text("zone.display_name", request.zone().display_name(), 1, 200);
+    out.display_name = request.zone().display_name();
+  }
+  if (paths.count("postal_codes")) out.postal_codes = ZonePostalCodes(v, request.zone());
+  out.etag = ParseEtag(request.zone().etag());
+  v.ThrowIfAny();
   return out;
 }
 

@@ -50,6 +50,19 @@ struct SearchFilters {
 };
 SearchFilters ValidateSearch(const v1::SearchServicesRequest& request);
 
+// Zones: "zones/{zone_id}" -> the id, or INVALID_ARGUMENT on `field`.
+std::string RequireZoneName(const std::string& name, std::string_view field);
+struct NewZone {
+  std::string zone_id, display_name, postal_codes;  // postal codes as a SQL array literal
+};
+NewZone ValidateCreateZone(const v1::CreateZoneRequest& request);
+struct ZoneUpdate {
+  std::string zone_id;
+  std::optional<std::string> display_name, postal_codes;  // nullopt: unchanged
+  std::optional<int> etag;
+};
+ZoneUpdate ValidateUpdateZone(const v1::UpdateZoneRequest& request);
+
 // A Belgian postal code: four digits, not starting with 0.
 bool IsPostalCode(std::string_view code);
 // An ISO 639 language code in lower case: two or three letters.

@@ -40,6 +40,10 @@ namespace {
   "AND position > $3 ORDER BY position LIMIT $4) page JOIN socialmap.services USING (organization, service_id) " \
   "ORDER BY found_position"
 
+#define ZONE_COLUMNS                                                                              \
+  "zone_id, display_name, array_to_string(postal_codes, ','), " KP_MICROS("create_time") ", "         \
+  KP_MICROS("update_time") ", version, position"
+
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("socialmap"),
     {"socialmap.insert",
@@ -76,7 +80,39 @@ const std::vector<PreparedStatement> kStatements = {
     // One statement per shape.
     {"socialmap.search", SEARCH("")},
     {"socialmap.search_words_and_keys", SEARCH("AND search_text @@ " WORDS_QUERY("$5::text") " ")},
+
+    {"socialmap.zone_insert",
+     "INSERT INTO socialmap.zones (zone_id, display_name, postal_codes) VALUES ($1, $2, $3::text[]) "
+     "ON CONFLICT ON CONSTRAINT zones_pkey DO NOTHING RETURNING " ZONE_COLUMNS},
+    {"socialmap.zone_get", "SELECT " ZONE_COLUMNS " FROM socialmap.zones WHERE zone_id = $1"},
+    {"socialmap.zone_list",
+     "SELECT " ZONE_COLUMNS " FROM socialmap.zones WHERE position > $1 ORDER BY position LIMIT $2"},
+    {"socialmap.zone_update",
+     "UPDATE socialmap.zones SET display_name = COALESCE($2, display_name), "
+     "postal_codes = COALESCE($3::text[], postal_codes), version = version + 1, update_time = now() "
+     "WHERE zone_id = $1 AND ($4::int IS NULL OR version = $4) RETURNING " ZONE_COLUMNS},
+    // The services that serve some postal code of the zone (any of its 'p:' keys: an inactive one
+    // has none), per life domain and per age group whose range their own overlaps. The age groups'
+    // numbers are AgeGroup's.
+    {"socialmap.zone_offer",
+     "SELECT domain, grp.age_group, count(*) FILTER (WHERE s.status = 1), "
+     "count(*) FILTER (WHERE s.status = 2) FROM socialmap.zones z "
+     "JOIN socialmap.services s ON s.search_keys && ARRAY(SELECT 'p:' || code FROM unnest(z.postal_codes) code) "
+     "CROSS JOIN LATERAL unnest(s.life_domains) domain "
+     "CROSS JOIN (VALUES (1, 0, 17), (2, 18, 64), (3, 65, 120)) AS grp(age_group, youngest, oldest) "
+     "WHERE z.zone_id = $1 AND s.minimum_age <= grp.oldest AND (s.maximum_age IS NULL OR s.maximum_age >= grp.youngest) "
+     "GROUP BY domain, grp.age_group"},
 };
+
+int64_t ReadZone(const pqxx::row& r, v1::Zone& out) {
+  out.set_name("zones/" + r[0].as<std::string>());
+  out.set_display_name(r[1].as<std::string>());
+  for (auto& code : SplitList(r[2].as<std::string>())) out.add_postal_codes(std::move(code));
+  SetTime(out.mutable_create_time(), r[3].as<int64_t>());
+  SetTime(out.mutable_update_time(), r[4].as<int64_t>());
+  out.set_etag(std::to_string(r[5].as<int>()));
+  return r[6].as<int64_t>();
+}
 
 int64_t ReadService(const pqxx::row& r, v1::Service& out) {
   out.set_name(OrganizationName(r[0].as<std::string>()) + "/services/" + r[1].as<std::string>());
@@ -181,6 +217,46 @@ std::optional<int64_t> SearchServices(pqxx::connection& conn, const Search& sear
                                              limit + 1, *search.text)
                           : tx.exec_prepared("socialmap.search", search.keys, search.age, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadService(r, *out.add_services()); });
+}
+
+bool InsertZone(pqxx::connection& conn, const std::string& zone_id, const std::string& display_name,
+                const std::string& postal_codes, v1::Zone& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("socialmap.zone_insert", zone_id, display_name, postal_codes);
+  if (rows.empty()) return false;
+  ReadZone(rows[0], out);
+  return true;
+}
+
+bool GetZone(pqxx::connection& conn, const std::string& zone_id, v1::Zone& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("socialmap.zone_get", zone_id);
+  if (rows.empty()) return false;
+  ReadZone(rows[0], out);
+  return true;
+}
+
+std::optional<int64_t> ListZones(pqxx::connection& conn, int64_t after, int limit, v1::ListZonesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("socialmap.zone_list", after, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& r) { return ReadZone(r, *out.add_zones()); });
+}
+
+bool UpdateZone(pqxx::connection& conn, const std::string& zone_id, const std::optional<std::string>& display_name,
+                const std::optional<std::string>& postal_codes, std::optional<int> version, v1::Zone& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("socialmap.zone_update", zone_id, display_name, postal_codes, version);
+  if (rows.empty()) return false;
+  ReadZone(rows[0], out);
+  return true;
+}
+
+std::vector<CellCount> CountZoneOffer(pqxx::connection& conn, const std::string& zone_id) {
+  pqxx::nontransaction tx(conn);
+  std::vector<CellCount> cells;
+  for (const auto& row : tx.exec_prepared("socialmap.zone_offer", zone_id))
+    cells.push_back({row[0].as<int>(), row[1].as<int>(), row[2].as<int>(), row[3].as<int>()});
+  return cells;
 }
 
 }  // namespace kp::socialmap

@@ -63,4 +63,20 @@ bool HasSearchWords(pqxx::connection& conn, const std::string& text);
 std::optional<int64_t> SearchServices(pqxx::connection& conn, const Search& search, int64_t after, int limit,
                                       v1::SearchServicesResponse& out);
 
+// Zones: the insert (false: the id is taken), a read, a page, a change (false: no such zone at
+// the version given).
+bool InsertZone(pqxx::connection& conn, const std::string& zone_id, const std::string& display_name,
+                const std::string& postal_codes, v1::Zone& out);
+bool GetZone(pqxx::connection& conn, const std::string& zone_id, v1::Zone& out);
+std::optional<int64_t> ListZones(pqxx::connection& conn, int64_t after, int limit, v1::ListZonesResponse& out);
+bool UpdateZone(pqxx::connection& conn, const std::string& zone_id, const std::optional<std::string>& display_name,
+                const std::optional<std::string>& postal_codes, std::optional<int> version, v1::Zone& out);
+
+// The gap matrix's counts: for each (life domain, age group) with any service, the active and the
+// temporarily closed services of the zone.
+struct CellCount {
+  int life_domain, age_group, active, temporarily_closed;
+};
+std::vector<CellCount> CountZoneOffer(pqxx::connection& conn, const std::string& zone_id);
+
 }  // namespace kp::socialmap

@@ -22,10 +22,6 @@ namespace consent_v1 = kruispunt::consent::v1;
 
 constexpr Callers kPlatformToo = Callers::kOrganizationsAndPlatform;
 
-void RequireAdmin(const Call& call, const char* what) {
-  if (call.caller.role != "admin") throw Error::PermissionDenied("ADMIN_ONLY", what);
-}
-
 std::string ParticipantName(const std::string& case_id, const std::string& participant_id) {
   return "cases/" + case_id + "/participants/" + participant_id;
 }

@@ -135,6 +135,8 @@ TEST_F(SocialMapTest, TheCoordinatorFindsDebtMediationForMariaInHerPostalCode) {
   EXPECT_EQ(created.status(), sm::SERVICE_STATUS_ACTIVE) << "ACTIVE when not set";
   EXPECT_EQ(created.etag(), "1");
   EXPECT_GT(created.assure_time().seconds(), 0);
+  EXPECT_EQ(created.changed_by_organization(), "organizations/" + caw_);
+  EXPECT_EQ(created.changed_by_person(), "caw-pro");
 
   MustCreate(Offer("Budgetbegeleiding jongeren", {D::LIFE_DOMAIN_FINANCES}, {"8200"}, 12, 25));
   MustCreate(Offer("Schuldbemiddeling Oostende", {D::LIFE_DOMAIN_FINANCES}, {"8400"}, 18));
@@ -285,7 +287,10 @@ TEST_F(SocialMapTest, OnlyTheOrganisationItselfOrAnAdministratorChangesItsServic
   update.mutable_service()->set_display_name("Schuldbemiddeling en budgetbeheer");
   ASSERT_TRUE(stub_->UpdateService(Ctx(Token(caw_, "caw-colleague")).get(), update, &out).ok());
   EXPECT_EQ(out.display_name(), "Schuldbemiddeling en budgetbeheer");
+  EXPECT_EQ(out.changed_by_person(), "caw-colleague") << "who made the last change";
   ASSERT_TRUE(stub_->ConfirmService(Ctx(AdminToken()).get(), confirm, &out).ok());
+  EXPECT_EQ(out.changed_by_organization(), "organizations/kruispunt-platform");
+  EXPECT_EQ(out.changed_by_person(), "platform-admin-1");
   EXPECT_TRUE(Create(AdminToken(), other, Offer("Leefloon", {D::LIFE_DOMAIN_FINANCES}, {"8000"}), &out).ok());
   EXPECT_TRUE(out.name().starts_with("organizations/" + other + "/services/"));
 
@@ -424,6 +429,8 @@ TEST_F(SocialMapTest, AnHsdsExportImportsAsItWasAndAgainWithoutCopies) {
     for (auto* s : {&a, &b}) {
       s->clear_name();
       s->clear_etag();
+      s->clear_changed_by_organization();
+      s->clear_changed_by_person();
       s->clear_assure_time();
       s->clear_create_time();
       s->clear_update_time();

@@ -33,6 +33,8 @@ void RequireMaintainer(const Call& call, const std::string& org_id) {
                                 "only the organisation's own people or a platform administrator change its services");
 }
 
+Actor ActorOf(const Call& call) { return {call.caller.organization, call.caller.person}; }
+
 // At most this many services in one import.
 constexpr std::size_t kMaxImport = 500;
 
@@ -68,7 +70,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       RequireMaintainer(call, service.org_id);
       RequireInDirectory(rt_, call, db, service.org_id);
       BindRequestId(db, "socialmap", call, req->request_id(), RequestFingerprint(*req));
-      InsertService(db, service.org_id, service.values, service.request_id, *resp);
+      InsertService(db, service.org_id, service.values, service.request_id, ActorOf(call), *resp);
     }, kAnyCaller);
   }
 
@@ -102,7 +104,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       const int version = std::stoi(current.etag());
       if (update.etag && *update.etag != version) throw EtagMismatch();
       const auto values = UpdatedFields(current, *req, update);
-      ReplaceService(tx, update.key.org_id, update.key.service_id, version, values, *resp);
+      ReplaceService(tx, update.key.org_id, update.key.service_id, version, values, ActorOf(call), *resp);
       tx.commit();
     }, kAnyCaller);
   }
@@ -113,7 +115,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       const auto key = RequireServiceName(req->name(), "name");
       const auto etag = ParseEtag(req->etag());
       RequireMaintainer(call, key.org_id);
-      if (socialmap::ConfirmService(db, key.org_id, key.service_id, etag, *resp)) return;
+      if (socialmap::ConfirmService(db, key.org_id, key.service_id, etag, ActorOf(call), *resp)) return;
       pqxx::nontransaction tx(db);
       v1::Service current;
       if (!socialmap::GetService(tx, key.org_id, key.service_id, current)) throw ServiceNotFound();
@@ -172,7 +174,8 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       v.ThrowIfAny();
       pqxx::work tx(db);
       for (std::size_t i = 0; i < imported.size(); ++i) {
-        const bool created = UpsertService(tx, org_id, imported[i].service_id, values[i], *resp->add_services());
+        const bool created =
+            UpsertService(tx, org_id, imported[i].service_id, values[i], ActorOf(call), *resp->add_services());
         resp->set_created_count(resp->created_count() + (created ? 1 : 0));
         resp->set_replaced_count(resp->replaced_count() + (created ? 0 : 1));
       }

@@ -14,7 +14,7 @@ namespace {
   "organization, service_id, display_name, description, array_to_string(life_domains, ','), minimum_age, " \
   "maximum_age, eligibility, array_to_string(postal_codes, ','), locations::text, email, phone, website, " \
   "how_to_apply, array_to_string(languages, ','), cost, status, " KP_MICROS("assure_time") ", "            \
-  KP_MICROS("create_time") ", " KP_MICROS("update_time") ", version, position"
+  KP_MICROS("create_time") ", " KP_MICROS("update_time") ", version, position, changed_by_org, changed_by_person"
 
 // The parameters $n .. $n+14 of a service's fields, in ServiceValues' order.
 #define SERVICE_FIELDS                                                                                    \
@@ -47,9 +47,9 @@ namespace {
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("socialmap"),
     {"socialmap.insert",
-     "INSERT INTO socialmap.services (organization, request_id, " SERVICE_FIELDS ") "
+     "INSERT INTO socialmap.services (organization, request_id, " SERVICE_FIELDS ", changed_by_org, changed_by_person) "
      "VALUES ($1, $2::uuid, $3, $4, $5::smallint[], $6, $7, $8, $9::text[], $10::jsonb, $11, $12, $13, $14, "
-     "$15::text[], $16, $17) ON CONFLICT ON CONSTRAINT uniq_service_request DO NOTHING RETURNING " SERVICE_COLUMNS},
+     "$15::text[], $16, $17, $18, $19) ON CONFLICT ON CONSTRAINT uniq_service_request DO NOTHING RETURNING " SERVICE_COLUMNS},
     {"socialmap.by_request",
      "SELECT " SERVICE_COLUMNS " FROM socialmap.services WHERE organization = $1 AND request_id = $2::uuid"},
     {"socialmap.get", "SELECT " SERVICE_COLUMNS " FROM socialmap.services WHERE organization = $1 AND service_id = $2"},
@@ -58,20 +58,22 @@ const std::vector<PreparedStatement> kStatements = {
     {"socialmap.replace",
      "UPDATE socialmap.services SET (" SERVICE_FIELDS ") = ($4, $5, $6::smallint[], $7, $8, $9, $10::text[], "
      "$11::jsonb, $12, $13, $14, $15, $16::text[], $17, $18), version = version + 1, update_time = now(), "
-     "assure_time = now() WHERE organization = $1 AND service_id = $2 AND version = $3 RETURNING " SERVICE_COLUMNS},
+     "assure_time = now(), changed_by_org = $19, changed_by_person = $20 "
+     "WHERE organization = $1 AND service_id = $2 AND version = $3 RETURNING " SERVICE_COLUMNS},
     {"socialmap.confirm",
-     "UPDATE socialmap.services SET assure_time = now(), version = version + 1 "
-     "WHERE organization = $1 AND service_id = $2 AND ($3::int IS NULL OR version = $3) RETURNING " SERVICE_COLUMNS},
+     "UPDATE socialmap.services SET assure_time = now(), version = version + 1, changed_by_org = $4, "
+     "changed_by_person = $5 WHERE organization = $1 AND service_id = $2 AND ($3::int IS NULL OR version = $3) RETURNING " SERVICE_COLUMNS},
     // An import: the service with its id, new or replacing the one with that id. xmax is 0 on a row
     // this statement inserted, and set on one it updated (the row's old version).
     {"socialmap.upsert",
-     "INSERT INTO socialmap.services (organization, service_id, " SERVICE_FIELDS ") "
+     "INSERT INTO socialmap.services (organization, service_id, " SERVICE_FIELDS ", changed_by_org, changed_by_person) "
      "VALUES ($1, $2::uuid, $3, $4, $5::smallint[], $6, $7, $8, $9::text[], $10::jsonb, $11, $12, $13, $14, "
-     "$15::text[], $16, $17) ON CONFLICT ON CONSTRAINT services_pkey DO UPDATE SET (" SERVICE_FIELDS ") = "
+     "$15::text[], $16, $17, $18, $19) ON CONFLICT ON CONSTRAINT services_pkey DO UPDATE SET (" SERVICE_FIELDS ") = "
      "(EXCLUDED.display_name, EXCLUDED.description, EXCLUDED.life_domains, EXCLUDED.minimum_age, "
      "EXCLUDED.maximum_age, EXCLUDED.eligibility, EXCLUDED.postal_codes, EXCLUDED.locations, EXCLUDED.email, "
      "EXCLUDED.phone, EXCLUDED.website, EXCLUDED.how_to_apply, EXCLUDED.languages, EXCLUDED.cost, EXCLUDED.status), "
-     "version = socialmap.services.version + 1, update_time = now(), assure_time = now() "
+     "version = socialmap.services.version + 1, update_time = now(), assure_time = now(), "
+     "changed_by_org = EXCLUDED.changed_by_org, changed_by_person = EXCLUDED.changed_by_person "
      "RETURNING " SERVICE_COLUMNS ", xmax = 0"},
     {"socialmap.list",
      "SELECT " SERVICE_COLUMNS " FROM socialmap.services WHERE organization = $1 AND position > $2 "
@@ -142,6 +144,8 @@ int64_t ReadService(const pqxx::row& r, v1::Service& out) {
   SetTime(out.mutable_create_time(), r[18].as<int64_t>());
   SetTime(out.mutable_update_time(), r[19].as<int64_t>());
   out.set_etag(std::to_string(r[20].as<int>()));
+  if (const auto org = r[22].as<std::string>(); !org.empty()) out.set_changed_by_organization(OrganizationName(org));
+  out.set_changed_by_person(r[23].as<std::string>());
   return r[21].as<int64_t>();
 }
 
@@ -150,12 +154,12 @@ int64_t ReadService(const pqxx::row& r, v1::Service& out) {
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
 void InsertService(pqxx::connection& conn, const std::string& org_id, const ServiceValues& s,
-                   const std::optional<std::string>& request_id, v1::Service& out) {
+                   const std::optional<std::string>& request_id, const Actor& actor, v1::Service& out) {
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("socialmap.insert", org_id, request_id, s.display_name, s.description,
                                s.life_domains, s.minimum_age, s.maximum_age, s.eligibility, s.postal_codes,
                                s.locations, s.email, s.phone, s.website, s.how_to_apply, s.languages, s.cost,
-                               s.status);
+                               s.status, actor.org, actor.person);
   if (rows.empty()) rows = tx.exec_prepared("socialmap.by_request", org_id, request_id);
   ReadService(rows.at(0), out);
 }
@@ -169,30 +173,30 @@ bool GetService(pqxx::transaction_base& tx, const std::string& org_id, const std
 }
 
 bool ReplaceService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
-                    int version, const ServiceValues& s, v1::Service& out) {
+                    int version, const ServiceValues& s, const Actor& actor, v1::Service& out) {
   auto rows = tx.exec_prepared("socialmap.replace", org_id, service_id, version, s.display_name, s.description,
                                s.life_domains, s.minimum_age, s.maximum_age, s.eligibility, s.postal_codes,
                                s.locations, s.email, s.phone, s.website, s.how_to_apply, s.languages, s.cost,
-                               s.status);
+                               s.status, actor.org, actor.person);
   if (rows.empty()) return false;
   ReadService(rows[0], out);
   return true;
 }
 
 bool UpsertService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
-                   const ServiceValues& s, v1::Service& out) {
+                   const ServiceValues& s, const Actor& actor, v1::Service& out) {
   const auto row = tx.exec_prepared1("socialmap.upsert", org_id, service_id, s.display_name, s.description,
                                      s.life_domains, s.minimum_age, s.maximum_age, s.eligibility, s.postal_codes,
                                      s.locations, s.email, s.phone, s.website, s.how_to_apply, s.languages, s.cost,
-                                     s.status);
+                                     s.status, actor.org, actor.person);
   ReadService(row, out);
-  return row[22].as<bool>();
+  return row[24].as<bool>();
 }
 
 bool ConfirmService(pqxx::connection& conn, const std::string& org_id, const std::string& service_id,
-                    std::optional<int> version, v1::Service& out) {
+                    std::optional<int> version, const Actor& actor, v1::Service& out) {
   pqxx::nontransaction tx(conn);
-  auto rows = tx.exec_prepared("socialmap.confirm", org_id, service_id, version);
+  auto rows = tx.exec_prepared("socialmap.confirm", org_id, service_id, version, actor.org, actor.person);
   if (rows.empty()) return false;
   ReadService(rows[0], out);
   return true;

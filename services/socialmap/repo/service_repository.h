@@ -29,23 +29,29 @@ struct ServiceValues {
   int status = v1::SERVICE_STATUS_ACTIVE;
 };
 
+// Who makes a change or confirmation: the caller's organisation (its id) and person (its token
+// subject).
+struct Actor {
+  std::string org, person;
+};
+
 // Adds a service of `org_id`; with a request_id already used by the organisation, returns the
 // service that request made instead.
 void InsertService(pqxx::connection& conn, const std::string& org_id, const ServiceValues& values,
-                   const std::optional<std::string>& request_id, v1::Service& out);
+                   const std::optional<std::string>& request_id, const Actor& actor, v1::Service& out);
 bool GetService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
                 v1::Service& out, bool for_update = false);
 // Replaces every field of the service at `version`; false when it is not at that version.
 bool ReplaceService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
-                    int version, const ServiceValues& values, v1::Service& out);
+                    int version, const ServiceValues& values, const Actor& actor, v1::Service& out);
 // Stores the service under `service_id`: new, or replacing every field of the organisation's service
 // with that id (which is then confirmed now). True when it was new.
 bool UpsertService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
-                   const ServiceValues& values, v1::Service& out);
+                   const ServiceValues& values, const Actor& actor, v1::Service& out);
 // Marks the record confirmed now; false when there is no such service or it is not at `version`
 // (when given).
 bool ConfirmService(pqxx::connection& conn, const std::string& org_id, const std::string& service_id,
-                    std::optional<int> version, v1::Service& out);
+                    std::optional<int> version, const Actor& actor, v1::Service& out);
 // The organisation's services after position `after`, at most `limit`; the position to continue
 // after, or nullopt at the end.
 std::optional<int64_t> ListServices(pqxx::connection& conn, const std::string& org_id, int64_t after, int limit,

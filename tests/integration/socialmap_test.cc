@@ -576,6 +576,49 @@ TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
   EXPECT_EQ(ViolationFields(status), (Names{"zone_id", "zone.postal_codes"}));
 }
 
+// An organisation that leaves the directory (an administrator deactivates it) takes no referral:
+// its services are no longer found nor counted, and are again once it is active.
+TEST_F(SocialMapTest, TheServicesOfAnOrganisationNoLongerActiveAreNeitherFoundNorCounted) {
+  const std::string code = std::to_string(4000 + std::random_device{}() % 4000);
+  const std::string zone_id = UniqueId("elz");
+  sm::CreateZoneRequest create;
+  create.set_zone_id(zone_id);
+  create.mutable_zone()->set_display_name("ELZ Test");
+  create.mutable_zone()->add_postal_codes(code);
+  sm::Zone zone;
+  ASSERT_TRUE(stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone).ok());
+  const std::string leaving = UniqueOrg("leaving", true, team_v1::ORGANIZATION_KIND_OTHER);
+  MustCreate(Offer("Blijvend", {D::LIFE_DOMAIN_MOBILITY}, {code}));
+  MustCreate(Offer("Vertrekkend", {D::LIFE_DOMAIN_MOBILITY}, {code}), Token(leaving), leaving);
+
+  const auto adults_counted = [&] {
+    sm::GetGapMatrixRequest request;
+    request.set_zone(zone.name());
+    sm::GapMatrix matrix;
+    EXPECT_TRUE(stub_->GetGapMatrix(Ctx(caw_token_).get(), request, &matrix).ok());
+    for (const auto& cell : matrix.cells())
+      if (cell.life_domain() == D::LIFE_DOMAIN_MOBILITY && cell.age_group() == sm::AGE_GROUP_18_TO_64)
+        return cell.active_services();
+    return -1;
+  };
+  const auto set_active = [&](bool active) {
+    team_v1::UpdateOrganizationRequest update;
+    update.mutable_organization()->set_name("organizations/" + leaving);
+    update.mutable_organization()->set_active(active);
+    update.mutable_update_mask()->add_paths("active");
+    team_v1::Organization out;
+    ASSERT_TRUE(TeamStub()->UpdateOrganization(Ctx(AdminToken()).get(), update, &out).ok());
+  };
+  EXPECT_EQ(Found(Filters(D::LIFE_DOMAIN_MOBILITY, {}, code)), (Names{"Blijvend", "Vertrekkend"}));
+  EXPECT_EQ(adults_counted(), 2);
+  set_active(false);
+  EXPECT_EQ(Found(Filters(D::LIFE_DOMAIN_MOBILITY, {}, code)), Names{"Blijvend"});
+  EXPECT_EQ(adults_counted(), 1);
+  set_active(true);
+  EXPECT_EQ(Found(Filters(D::LIFE_DOMAIN_MOBILITY, {}, code)), (Names{"Blijvend", "Vertrekkend"}));
+  EXPECT_EQ(adults_counted(), 2);
+}
+
 TEST_F(SocialMapTest, BadInputIsRefusedFieldByFieldAndNothingIsStored) {
   sm::Service bad;
   bad.set_display_name("");

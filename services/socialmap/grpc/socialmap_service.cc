@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -51,6 +52,26 @@ Error EtagMismatch() {
 void RequireInDirectory(Runtime& rt, const Call& call, pqxx::connection& db, const std::string& org_id) {
   if (call.caller.role == "admin" && team::FindOrganizations(*rt.clients->team, {db, call}, {org_id}).empty())
     throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
+}
+
+// The organisations among `org_ids` that are active in the partner directory, asked 100 at a time.
+// The map leaves out the services of one that is not, from search and from the gap matrix: it takes
+// no referral, and its people can no longer sign in.
+std::set<std::string> ActiveOrganizations(Runtime& rt, const Call& call, pqxx::connection& db,
+                                          const std::set<std::string>& org_ids) {
+  std::set<std::string> active;
+  std::vector<std::string> batch;
+  const auto ask = [&] {
+    for (const auto& [id, org] : team::FindOrganizations(*rt.clients->team, {db, call}, batch))
+      if (org.active()) active.insert(id);
+    batch.clear();
+  };
+  for (const auto& id : org_ids) {
+    batch.push_back(id);
+    if (batch.size() == 100) ask();
+  }
+  if (!batch.empty()) ask();
+  return active;
 }
 
 ServiceKey RequireServiceName(const std::string& name, const char* field) {
@@ -125,11 +146,19 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
 
   ServerUnaryReactor* SearchServices(CallbackServerContext* ctx, const v1::SearchServicesRequest* req,
                                      v1::SearchServicesResponse* resp) override {
-    return ServeUnary(rt_, ctx, "SearchServices", [req, resp](const Call&, pqxx::connection& db) {
+    return ServeUnary(rt_, ctx, "SearchServices", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto filters = ValidateSearch(*req);
       const Page page = DecodePage(req->page_size(), req->page_token(), filters.canonical);
       const Search search{filters.keys, filters.age, filters.text};
       resp->set_next_page_token(NextToken(socialmap::SearchServices(db, search, page.after, page.size, *resp), page));
+      // A page may come out shorter than asked, or empty with a next page (AIP-158 allows both).
+      std::set<std::string> orgs;
+      for (const auto& service : resp->services()) orgs.insert(ParseServiceName(service.name())->org_id);
+      const auto active = ActiveOrganizations(rt_, call, db, orgs);
+      auto& services = *resp->mutable_services();
+      services.erase(std::remove_if(services.begin(), services.end(),
+                                    [&](const v1::Service& s) { return !active.count(ParseServiceName(s.name())->org_id); }),
+                     services.end());
       // A text of stop words alone matches nothing: say why, rather than answer an empty page.
       if (filters.text && resp->services_size() == 0 && !HasSearchWords(db, *filters.text))
         throw Error::InvalidField("query", "holds no word to search for (only stop words or punctuation)");
@@ -222,7 +251,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
 
   ServerUnaryReactor* GetGapMatrix(CallbackServerContext* ctx, const v1::GetGapMatrixRequest* req,
                                    v1::GapMatrix* resp) override {
-    return ServeUnary(rt_, ctx, "GetGapMatrix", [req, resp](const Call&, pqxx::connection& db) {
+    return ServeUnary(rt_, ctx, "GetGapMatrix", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto zone_id = RequireZoneName(req->zone(), "zone");
       v1::Zone zone;
       if (!socialmap::GetZone(db, zone_id, zone)) throw ZoneNotFound();
@@ -237,11 +266,17 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
           cell->set_age_group(static_cast<v1::AgeGroup>(group));
           cells[{domain, group}] = cell;
         }
-      for (const auto& count : CountZoneOffer(db, zone_id)) {
+      const auto counts = CountZoneOffer(db, zone_id);
+      std::set<std::string> orgs;
+      for (const auto& count : counts) orgs.insert(count.organization);
+      const auto active = ActiveOrganizations(rt_, call, db, orgs);
+      for (const auto& count : counts) {
         const auto cell = cells.find({count.life_domain, count.age_group});
-        if (cell == cells.end()) continue;  // a domain this build does not know
-        cell->second->set_active_services(count.active);
-        cell->second->set_temporarily_closed_services(count.temporarily_closed);
+        // A domain this build does not know, or an organisation no longer active: not counted.
+        if (cell == cells.end() || !active.count(count.organization)) continue;
+        cell->second->set_active_services(cell->second->active_services() + count.active);
+        cell->second->set_temporarily_closed_services(cell->second->temporarily_closed_services() +
+                                                      count.temporarily_closed);
       }
     }, kAnyCaller);
   }

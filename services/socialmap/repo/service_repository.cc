@@ -94,16 +94,16 @@ const std::vector<PreparedStatement> kStatements = {
      "postal_codes = COALESCE($3::text[], postal_codes), version = version + 1, update_time = now() "
      "WHERE zone_id = $1 AND ($4::int IS NULL OR version = $4) RETURNING " ZONE_COLUMNS},
     // The services that serve some postal code of the zone (any of its 'p:' keys: an inactive one
-    // has none), per life domain and per age group whose range their own overlaps. The age groups'
-    // numbers are AgeGroup's.
+    // has none), per life domain, per age group whose range their own overlaps, and per organisation
+    // (for the caller to leave out those no longer active). The age groups' numbers are AgeGroup's.
     {"socialmap.zone_offer",
-     "SELECT domain, grp.age_group, count(*) FILTER (WHERE s.status = 1), "
+     "SELECT domain, grp.age_group, s.organization, count(*) FILTER (WHERE s.status = 1), "
      "count(*) FILTER (WHERE s.status = 2) FROM socialmap.zones z "
      "JOIN socialmap.services s ON s.search_keys && ARRAY(SELECT 'p:' || code FROM unnest(z.postal_codes) code) "
      "CROSS JOIN LATERAL unnest(s.life_domains) domain "
      "CROSS JOIN (VALUES (1, 0, 17), (2, 18, 64), (3, 65, 120)) AS grp(age_group, youngest, oldest) "
      "WHERE z.zone_id = $1 AND s.minimum_age <= grp.oldest AND (s.maximum_age IS NULL OR s.maximum_age >= grp.youngest) "
-     "GROUP BY domain, grp.age_group"},
+     "GROUP BY domain, grp.age_group, s.organization"},
 };
 
 int64_t ReadZone(const pqxx::row& r, v1::Zone& out) {
@@ -259,7 +259,7 @@ std::vector<CellCount> CountZoneOffer(pqxx::connection& conn, const std::string&
   pqxx::nontransaction tx(conn);
   std::vector<CellCount> cells;
   for (const auto& row : tx.exec_prepared("socialmap.zone_offer", zone_id))
-    cells.push_back({row[0].as<int>(), row[1].as<int>(), row[2].as<int>(), row[3].as<int>()});
+    cells.push_back({row[0].as<int>(), row[1].as<int>(), row[2].as<std::string>(), row[3].as<int>(), row[4].as<int>()});
   return cells;
 }
 

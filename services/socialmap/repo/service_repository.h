@@ -78,10 +78,12 @@ std::optional<int64_t> ListZones(pqxx::connection& conn, int64_t after, int limi
 bool UpdateZone(pqxx::connection& conn, const std::string& zone_id, const std::optional<std::string>& display_name,
                 const std::optional<std::string>& postal_codes, std::optional<int> version, v1::Zone& out);
 
-// The gap matrix's counts: for each (life domain, age group) with any service, the active and the
-// temporarily closed services of the zone.
+// The gap matrix's counts: for each (life domain, age group, organisation) with any service, the
+// active and the temporarily closed services of the zone.
 struct CellCount {
-  int life_domain, age_group, active, temporarily_closed;
+  int life_domain, age_group;
+  std::string organization;
+  int active, temporarily_closed;
 };
 std::vector<CellCount> CountZoneOffer(pqxx::connection& conn, const std::string& zone_id);
 

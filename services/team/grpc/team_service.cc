@@ -160,10 +160,7 @@ void LookUpOrganizationsOn(pqxx::connection& db, const v1::LookUpOrganizationsRe
   if (req.names_size() > 100) throw Error::InvalidField("names", "at most 100");
   std::vector<std::string> ids;
   for (const auto& name : req.names()) ids.push_back(RequireOrganizationName(name, "names"));
-  for (const auto& id : ids) {
-    v1::Organization found;
-    if (team::GetOrganization(db, id, found)) *resp.add_organizations() = std::move(found);
-  }
+  team::LookUpOrganizations(db, ids, resp);
 }
 
 // TeamService as a direct call, for the services hosted with it: on the caller's connection, in

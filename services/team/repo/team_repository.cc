@@ -44,6 +44,7 @@ const std::vector<PreparedStatement> kStatements = {
      "INSERT INTO team.organizations (org_id, kbo_number, display_name, kind, email, phone, street, "
      "postal_code, city) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " ORG_COLUMNS},
     {"team.org_get", "SELECT " ORG_COLUMNS " FROM team.organizations WHERE org_id = $1"},
+    {"team.org_look_up", "SELECT " ORG_COLUMNS " FROM team.organizations WHERE org_id = ANY($1::text[])"},
     {"team.org_list",
      "SELECT " ORG_COLUMNS " FROM team.organizations WHERE org_seq > $1 "
      "AND ($2::smallint IS NULL OR kind = $2) AND (NOT $3 OR active) ORDER BY org_seq LIMIT $4"},
@@ -305,6 +306,13 @@ bool GetOrganization(pqxx::connection& conn, const std::string& org_id, v1::Orga
   if (rows.empty()) return false;
   ReadOrganization(rows[0], out);
   return true;
+}
+
+void LookUpOrganizations(pqxx::connection& conn, const std::vector<std::string>& org_ids,
+                         v1::LookUpOrganizationsResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& row : tx.exec_prepared("team.org_look_up", ArrayLiteral(org_ids)))
+    ReadOrganization(row, *out.add_organizations());
 }
 
 std::optional<int64_t> ListOrganizations(pqxx::connection& conn, std::optional<int> kind,

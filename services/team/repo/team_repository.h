@@ -77,6 +77,9 @@ struct ParticipationFacts {
 // --- directory ---
 void InsertOrganization(pqxx::connection& conn, const NewOrganization& org, v1::Organization& out);
 bool GetOrganization(pqxx::connection& conn, const std::string& org_id, v1::Organization& out);
+// Those of the organisations (validated ids) that are in the directory, in one statement.
+void LookUpOrganizations(pqxx::connection& conn, const std::vector<std::string>& org_ids,
+                         v1::LookUpOrganizationsResponse& out);
 std::optional<int64_t> ListOrganizations(pqxx::connection& conn, std::optional<int> kind,
                                          bool active_only, int64_t after_seq, int limit,
                                          v1::ListOrganizationsResponse& out);

@@ -36,7 +36,7 @@ TEST(SocialMapValidation, ServiceNames) {
   const auto key = ParseServiceName("organizations/caw-brugge/services/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->org_id, "caw-brugge");
-  EXPECT_EQ(ServiceName(*key), "organizations/caw-brugge/services/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
+  EXPECT_EQ(key->service_id, "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
   for (const char* bad : {"", "services/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f", "organizations/caw/services/42",
                           "organizations/c w/services/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
                           "organizations/caw/goals/6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f"})

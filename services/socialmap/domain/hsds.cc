@@ -4,8 +4,8 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <ctime>
 
+#include "common/calendar.h"
 #include "common/sha256.h"
 
 namespace kp::socialmap {
@@ -51,15 +51,6 @@ std::string StatusText(v1::ServiceStatus status) {
     case v1::SERVICE_STATUS_INACTIVE: return "inactive";
     default: return "active";
   }
-}
-
-std::string IsoDate(const google::protobuf::Timestamp& time) {
-  const std::time_t seconds = time.seconds();
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[11];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-  return text;
 }
 
 // Reads one HSDS object's fields, naming a violation by where it is.
@@ -116,7 +107,6 @@ class Reader {
     else fn(Reader(v_, *it, path_ + "." + key));
   }
   const std::string& path() const { return path_; }
-  bool Has(const char* key) const { return o_.contains(key) && !o_.at(key).is_null(); }
 
  private:
   Violations& v_;
@@ -168,7 +158,8 @@ json ToHsds(const v1::Service& s, const std::string& service_id, const std::stri
               {"minimum_age", s.minimum_age()},
               {"application_process", s.how_to_apply()},
               {"fees_description", s.cost()},
-              {"assured_date", IsoDate(s.assure_time())}};
+              {"assured_date", IsoText(BelgianDate(std::chrono::system_clock::time_point(
+                                                std::chrono::seconds(s.assure_time().seconds()))))}};
   if (s.maximum_age() != 0) out["maximum_age"] = s.maximum_age();
   out["phones"] = json::array();
   if (!s.phone().empty()) out["phones"].push_back({{"id", DerivedUuid("phone", service_id)}, {"number", s.phone()}});

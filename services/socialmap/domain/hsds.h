@@ -4,7 +4,7 @@
 // How Kruispunt's fields map (HSDS 3 schema files, schema/*.json of openreferral/specification):
 //   name, description, email, status ("temporarily closed" with a space), eligibility_description,
 //   minimum_age and maximum_age (absent: no limit), application_process (how_to_apply),
-//   fees_description (cost), url (website), assured_date (the date of assure_time) as they are;
+//   fees_description (cost), url (website) as they are; assured_date: assure_time's day in Belgium;
 //   phone: phones[0].number; languages[].code; each postal code a service_areas[] entry (name and
 //   extent: the code, extent_type "text"); each location a service_at_locations[].location of
 //   location_type "physical" with one address (country BE, state_province the province of its

@@ -74,12 +74,6 @@ std::set<std::string> ActiveOrganizations(Runtime& rt, const Call& call, pqxx::c
   return active;
 }
 
-ServiceKey RequireServiceName(const std::string& name, const char* field) {
-  auto key = ParseServiceName(name);
-  if (!key) throw Error::InvalidField(field, "must be 'organizations/{organization_id}/services/{service_id}'");
-  return *key;
-}
-
 class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService {
  public:
   explicit SocialMapServiceImpl(Runtime& runtime) : rt_(runtime) {}

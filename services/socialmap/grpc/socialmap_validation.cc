@@ -66,7 +66,12 @@ std::optional<ServiceKey> ParseServiceName(std::string_view name) {
   return ServiceKey{*org, std::string(id)};
 }
 
-std::string ServiceName(const ServiceKey& key) { return OrganizationName(key.org_id) + "/services/" + key.service_id; }
+ServiceKey RequireServiceName(const std::string& name, std::string_view field) {
+  auto key = ParseServiceName(name);
+  if (!key)
+    throw Error::InvalidField(std::string(field), "must be 'organizations/{organization_id}/services/{service_id}'");
+  return *key;
+}
 
 ServiceValues ServiceFields(Violations& v, const std::string& prefix, const v1::Service& s, bool creating) {
   const auto field = [&](const char* name) { return prefix + "." + name; };

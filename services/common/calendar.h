@@ -21,4 +21,17 @@ std::string IsoText(std::chrono::year_month_day date);
 // Today in Belgium, as ISO text.
 std::string BelgianTodayIso();
 
+// Whether `date` is one of Belgium's ten legal public holidays (the law of 4 January 1974):
+// New Year, Easter Monday, Labour Day, Ascension, Whit Monday, the National Day (21 July),
+// Assumption, All Saints, Armistice (11 November) and Christmas. Regional and community holidays
+// (11 July in Flanders) are not legal holidays and do not count.
+bool IsBelgianPublicHoliday(std::chrono::year_month_day date);
+
+// Monday to Friday and not a public holiday.
+bool IsWorkingDay(std::chrono::year_month_day date);
+
+// The `count`-th working day after `from` (`from` itself not counted): the day by which an answer
+// "within `count` working days" is due.
+std::chrono::year_month_day AddWorkingDays(std::chrono::year_month_day from, int count);
+
 }  // namespace kp

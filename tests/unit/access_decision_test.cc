@@ -36,6 +36,33 @@ TEST(AccessDecision, AnOutsiderIsToldTheSameWhetherTheCaseExistsOrNot) {
   EXPECT_EQ(ToldToAsker(DenyReason::kNoConsent), DenyReason::kNoConsent);
 }
 
+TEST(AccessDecision, AReferralsReceiverNeedsAConsentNamingItsOrganisationNothingElse) {
+  const std::string kCawDebt = "caw-schuld";
+  const Question receive{kCawDebt, Category::kFinancial, Action::kReceive, 1};
+  const TeamFacts outside{true, kOwner, 0, {}};  // the receiver takes no part in the team
+  EXPECT_EQ(Decide(receive, {false, "", 0, {}}, {Consent({kCawDebt}, {Category::kFinancial})}).deny,
+            DenyReason::kCaseUnknown);
+  EXPECT_EQ(Decide(receive, outside, {}).deny, DenyReason::kNoConsent);
+  EXPECT_EQ(Decide(receive, outside, {Consent({kCaw}, {Category::kFinancial})}).deny, DenyReason::kNoConsent)
+      << "another organisation's consent";
+  EXPECT_EQ(Decide(receive, outside, {Consent({kCawDebt}, {Category::kHousing})}).deny, DenyReason::kNoConsent)
+      << "another kind of data";
+  auto other_purpose = Consent({kCawDebt}, {Category::kFinancial});
+  other_purpose.purpose = 2;
+  EXPECT_EQ(Decide(receive, outside, {other_purpose}).deny, DenyReason::kNoConsent);
+  EXPECT_EQ(Decide(receive, {true, kOwner, 0, {"p-1"}}, {Consent({}, {Category::kFinancial}, {"p-1"})}).deny,
+            DenyReason::kNoConsent)
+      << "a consent to a participant is not one to the receiving organisation";
+  EXPECT_EQ(Decide({kOwner, Category::kFinancial, Action::kReceive, 1}, Team(0), {}).ground, Ground::kOwner)
+      << "a referral within the owning organisation discloses nothing";
+  const auto v = Decide(receive, outside, {Consent({kCaw, kCawDebt}, {Category::kFinancial})});
+  EXPECT_TRUE(v.permit);
+  EXPECT_EQ(v.ground, Ground::kConsentToReceiver);
+  EXPECT_EQ(v.consents, std::vector<std::string>{"k1"});
+  EXPECT_EQ(v.permission, 0);
+  EXPECT_EQ(PermissionsFor(Category::kFinancial, Action::kReceive), 0);
+}
+
 TEST(AccessDecision, APartnerNeedsParticipationMandateAndConsent) {
   const int32_t read_plan = PermissionBit(kReadCarePlan);
   const Question plan{kCaw, Category::kCarePlan, Action::kRead, 1};

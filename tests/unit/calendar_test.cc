@@ -50,3 +50,35 @@ TEST(Calendar, IsoTextPadsEveryPart) {
   EXPECT_EQ(IsoText(year{987} / month{3} / day{4}), "0987-03-04");
   EXPECT_EQ(IsoText(year{2026} / month{11} / day{24}), "2026-11-24");
 }
+
+namespace kp {
+namespace {
+
+using namespace std::chrono;
+
+TEST(WorkingDays, BelgiumsTenPublicHolidaysAndNoOther) {
+  // 2026: Easter 5 April, so Easter Monday 6 April, Ascension 14 May, Whit Monday 25 May.
+  int holidays = 0;
+  for (sys_days d = sys_days{2026y / January / 1}; d <= sys_days{2026y / December / 31}; d += days{1})
+    holidays += IsBelgianPublicHoliday(year_month_day{d}) ? 1 : 0;
+  EXPECT_EQ(holidays, 10);
+  EXPECT_TRUE(IsBelgianPublicHoliday(2026y / April / 6));
+  EXPECT_TRUE(IsBelgianPublicHoliday(2026y / May / 14));
+  EXPECT_TRUE(IsBelgianPublicHoliday(2026y / May / 25));
+  EXPECT_TRUE(IsBelgianPublicHoliday(2027y / March / 29)) << "Easter 2027 is 28 March";
+  EXPECT_TRUE(IsBelgianPublicHoliday(2025y / April / 21)) << "Easter 2025 is 20 April";
+  EXPECT_FALSE(IsBelgianPublicHoliday(2026y / July / 11)) << "the Flemish holiday is not a legal one";
+  EXPECT_FALSE(IsWorkingDay(2026y / December / 5)) << "a Saturday";
+}
+
+TEST(WorkingDays, AnAnswerDueInTwoWorkingDaysSkipsWeekendsAndHolidays) {
+  EXPECT_EQ(AddWorkingDays(2026y / December / 7, 2), 2026y / December / 9);   // Monday → Wednesday
+  EXPECT_EQ(AddWorkingDays(2026y / December / 4, 2), 2026y / December / 8);   // Friday → Tuesday
+  EXPECT_EQ(AddWorkingDays(2026y / December / 5, 1), 2026y / December / 7);   // asked on a Saturday
+  EXPECT_EQ(AddWorkingDays(2026y / December / 23, 2), 2026y / December / 28);  // over Christmas
+  EXPECT_EQ(AddWorkingDays(2026y / April / 3, 1), 2026y / April / 7);         // over Easter Monday
+  EXPECT_EQ(AddWorkingDays(2026y / December / 7, 14), 2026y / December / 28);
+}
+
+}  // namespace
+}  // namespace kp

@@ -30,8 +30,17 @@ std::vector<grpc::Status> AccessGate::Verdicts(const Call& call, pqxx::connectio
   const auto response = runtime_.clients->consent->BatchCheckAccess({db, call}, request);
   RequireOneAnswerEach(response.decisions_size(), questions.size(), "the consent service");
   std::vector<grpc::Status> verdicts;
-  for (const auto& d : response.decisions()) {
+  for (int i = 0; i < response.decisions_size(); ++i) {
+    const auto& d = response.decisions(i);
+    const auto& q = request.questions(i);
     if (d.decision() == v1::DECISION_PERMIT) verdicts.push_back(grpc::Status::OK);
+    // Whoever discloses may know the case: they are told which consent is missing.
+    else if (q.action() == v1::ACTION_RECEIVE && d.deny_reason() == v1::DENY_REASON_NO_CONSENT)
+      verdicts.push_back(Error(grpc::StatusCode::FAILED_PRECONDITION, "NO_CONSENT_FOR_RECEIVER",
+                               "no consent in force names the receiving organisation for " +
+                                   v1::DataCategory_Name(q.category()) + " data",
+                               {}, {{"category", v1::DataCategory_Name(q.category())}})
+                             .ToStatus());
     else if (d.deny_reason() == v1::DENY_REASON_MANDATE)
       verdicts.push_back(
           Error::PermissionDenied("NOT_ALLOWED", "your organisation's mandate in this case does not allow this").ToStatus());

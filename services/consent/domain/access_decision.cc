@@ -5,6 +5,7 @@
 namespace kp::consent {
 
 int32_t PermissionsFor(Category category, Action action) {
+  if (action == Action::kReceive) return 0;  // no mandate: a receiver is outside the team
   switch (category) {
     case Category::kCarePlan:
       return action == Action::kRead
@@ -52,6 +53,15 @@ Verdict Decide(const Question& q, const TeamFacts& team, const std::vector<Conse
   if (q.org == team.owner_org) {
     v.permit = true;
     v.ground = Ground::kOwner;
+    return v;
+  }
+  if (q.action == Action::kReceive) {
+    for (const auto& c : consents)
+      if (c.purpose == q.purpose && (c.categories & CategoryBit(q.category)) != 0 && Contains(c.recipient_orgs, q.org))
+        v.consents.push_back(c.consent_id);
+    v.permit = !v.consents.empty();
+    v.ground = v.permit ? Ground::kConsentToReceiver : Ground::kNone;
+    v.deny = v.permit ? DenyReason::kNone : DenyReason::kNoConsent;
     return v;
   }
   if (team.org_permissions == 0) {

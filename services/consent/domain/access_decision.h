@@ -13,8 +13,8 @@ namespace kp::consent {
 // Values equal the proto enums of kruispunt.consent.v1.
 enum class Category { kIdentityAndContact = 1, kCase, kCarePlan, kAgreements, kMedical, kPsychosocial,
                       kFinancial, kHousing };
-enum class Action { kRead = 1, kWrite = 2 };
-enum class Ground { kNone = 0, kOwner = 1, kParticipationAndConsent = 2 };
+enum class Action { kRead = 1, kWrite = 2, kReceive = 3 };
+enum class Ground { kNone = 0, kOwner = 1, kParticipationAndConsent = 2, kConsentToReceiver = 3 };
 enum class DenyReason { kNone = 0, kCaseUnknown = 1, kNotInTeam = 2, kMandate = 3, kNoConsent = 4 };
 
 // Team permissions (kruispunt.team.v1.Permission) as bits: bit n holds permission n.
@@ -69,6 +69,10 @@ struct Verdict {
 // The owning organisation by its ownership; a partner organisation only by an active
 // participation whose mandate allows this access and a consent in force that covers the
 // organisation (or one of the caller's own participations), this kind of data and this purpose.
+// RECEIVE is the disclosure to an organisation outside the team, the receiver of a referral
+// (team/grpc/referrals.cc): permitted to the owner (nothing leaves it), to anyone else only by a
+// consent in force that names that organisation itself, for this kind of data and this purpose,
+// whether or not it takes part in the team. Who discloses asks READ for the same data first.
 Verdict Decide(const Question& question, const TeamFacts& team, const std::vector<ConsentInForce>& consents);
 
 // What the asker of CheckAccess is told of a denial. An organisation that neither owns the case

@@ -54,7 +54,7 @@ std::vector<Ask> ValidateBatch(const v1::BatchCheckAccessRequest& req) {
     if (!IsValidPrincipalId(q.subject().organization())) v.Add(at + ".subject.organization", "must be an organisation id");
     if (!IsValidPrincipalId(q.subject().person())) v.Add(at + ".subject.person", "must be a person id");
     if (q.category() == 0 || !v1::DataCategory_IsValid(q.category())) v.Add(at + ".category", "must be a data category");
-    if (q.action() == 0 || !v1::Action_IsValid(q.action())) v.Add(at + ".action", "must be READ or WRITE");
+    if (q.action() == 0 || !v1::Action_IsValid(q.action())) v.Add(at + ".action", "must be READ, WRITE or RECEIVE");
     if (q.purpose() == 0 || !v1::Purpose_IsValid(q.purpose())) v.Add(at + ".purpose", "must be a purpose");
     if (!IsValidPrincipalId(q.request_id())) v.Add(at + ".request_id", "must be a request id");
     CheckNarrowedPermission(v, at + ".permission", q.permission(), q.category(), q.action());

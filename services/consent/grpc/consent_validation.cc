@@ -99,7 +99,8 @@ OwnQuestion ValidateCheckAccess(const v1::CheckAccessRequest& request) {
   q.case_id = RequireName(request.case_(), "cases", "case");
   Violations v;
   CheckCategory(v, "category", request.category());
-  if (request.action() == 0 || !v1::Action_IsValid(request.action())) v.Add("action", "must be READ or WRITE");
+  if (request.action() != v1::ACTION_READ && request.action() != v1::ACTION_WRITE)
+    v.Add("action", "must be READ or WRITE (RECEIVE is decided for a referral's receiver only)");
   CheckPurpose(v, "purpose", request.purpose());
   CheckNarrowedPermission(v, "permission", request.permission(), request.category(), request.action());
   v.ThrowIfAny();

@@ -141,6 +141,12 @@ v1::ReadTeamChangesResponse RemoteTeamClient::ReadTeamChanges(const PeerContext&
       kUnavailable);
 }
 
+v1::Participant RemoteTeamClient::JoinFromReferral(const PeerContext& context, const v1::JoinFromReferralRequest& request) {
+  return CallRemote<v1::TeamInternalService, v1::JoinFromReferralRequest, v1::Participant>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.JoinFromReferral(args...); }, kPeer,
+      kUnavailable);
+}
+
 grpc::Status DirectoryGate::Verdict(const Entry& entry) {
   if (!entry.exists)
     return Error::PermissionDenied("ORGANIZATION_UNKNOWN",

@@ -38,6 +38,9 @@ class TeamClient {
   // The change feed's read of the teams' history.
   virtual v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context,
                                                       const v1::ReadTeamChangesRequest& request) = 0;
+  // A professional of an accepted referral's receiver joins the team. Hosted here, the join
+  // joins context.transaction when there is one.
+  virtual v1::Participant JoinFromReferral(const PeerContext& context, const v1::JoinFromReferralRequest& request) = 0;
   // Whether RegisterCases can write in the caller's transaction (TeamService is hosted in this
   // process, on the same database): then a case and its team commit together.
   virtual bool SharesTransactions() const = 0;
@@ -88,6 +91,7 @@ class RemoteTeamClient final : public TeamClient {
                                                      const v1::LookUpOrganizationsRequest& request) override;
   v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context,
                                               const v1::ReadTeamChangesRequest& request) override;
+  v1::Participant JoinFromReferral(const PeerContext& context, const v1::JoinFromReferralRequest& request) override;
   bool SharesTransactions() const override { return false; }
 
  private:

@@ -165,6 +165,44 @@ void LookUpOrganizationsOn(pqxx::connection& db, const v1::LookUpOrganizationsRe
 
 // TeamService as a direct call, for the services hosted with it: on the caller's connection, in
 // the caller's transaction when it has one.
+// JoinFromReferral, for the gRPC handler and LocalTeamClient alike: in `tx`, so that hosted here
+// the join commits with the referral's acceptance.
+void JoinFromReferralIn(pqxx::transaction_base& tx, const v1::JoinFromReferralRequest& req, v1::Participant& resp) {
+  Violations v;
+  const auto referral = ParseChildName(req.referral(), "referrals");
+  if (!referral) v.Add("referral", "must be 'cases/{case}/referrals/{uuid}'");
+  const auto person = PersonKey(req.person());
+  if (!person || req.person().rfind("organizations/", 0) != 0)
+    v.Add("person", "must be a professional: 'organizations/{org}/people/{id}'");
+  NewParticipation n;
+  n.role = Role::kProfessional;
+  n.permissions = 0;
+  for (int permission : req.mandate()) {
+    if (permission == 0 || !v1::Permission_IsValid(permission)) v.Add("mandate", "contains an unknown permission");
+    else n.permissions |= Bit(static_cast<Permission>(permission));
+  }
+  if (n.permissions == 0) v.Add("mandate", "must name at least one permission");
+  n.life_domains = LifeDomains(v, "life_domains", req.life_domains());
+  if (!IsValidPrincipalId(req.accepted_by_organization())) v.Add("accepted_by_organization", "must be an organisation id");
+  if (!IsValidPrincipalId(req.accepted_by_person())) v.Add("accepted_by_person", "must be a person id");
+  v.ThrowIfAny();
+  n.case_id = referral->first;
+  n.person_id = *person;
+  n.request_id = referral->second;  // one join per referral
+  n.reason = "accepted the referral " + req.referral();
+  n.added_by_org = req.accepted_by_organization();
+  n.added_by_person = req.accepted_by_person();
+  const auto team = LockTeamCase(tx, n.case_id, n.added_by_org, n.added_by_person);
+  if (!team) throw CaseNotFound();
+  if (auto earlier = ParticipantByRequest(tx, n.case_id, *n.request_id)) return ReadParticipant(tx, n.case_id, *earlier, resp);
+  RequireCaseOpen(team->case_state);
+  const auto facts = FindPerson(tx, n.person_id);
+  if (!facts || facts->kind != PersonKind::kProfessional || facts->organization != n.added_by_org)
+    throw Error::FailedPrecondition("PERSON_NOT_FOUND", "join_as names no registered professional of your organisation");
+  CloseExpiredParticipations(tx, n.case_id, n.added_by_org, n.added_by_person);
+  ReadParticipant(tx, n.case_id, InsertParticipation(tx, n), resp);
+}
+
 class LocalTeamClient final : public TeamClient {
  public:
   void RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) override {
@@ -193,6 +231,17 @@ class LocalTeamClient final : public TeamClient {
   v1::ReadTeamChangesResponse ReadTeamChanges(const PeerContext& context, const v1::ReadTeamChangesRequest& request) override {
     v1::ReadTeamChangesResponse response;
     ReadTeamChangesOn(context.db, request, response);
+    return response;
+  }
+  v1::Participant JoinFromReferral(const PeerContext& context, const v1::JoinFromReferralRequest& request) override {
+    v1::Participant response;
+    if (context.transaction) {
+      JoinFromReferralIn(*context.transaction, request, response);
+      return response;
+    }
+    pqxx::work tx(context.db);
+    JoinFromReferralIn(tx, request, response);
+    tx.commit();
     return response;
   }
   bool SharesTransactions() const override { return true; }
@@ -456,6 +505,15 @@ class TeamInternalServiceImpl final : public v1::TeamInternalService::CallbackSe
                                       v1::ReadTeamChangesResponse* resp) override {
     return ServeUnary(rt_, ctx, "ReadTeamChanges", [req, resp](const Call&, pqxx::connection& db) {
       ReadTeamChangesOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* JoinFromReferral(CallbackServerContext* ctx, const v1::JoinFromReferralRequest* req,
+                                       v1::Participant* resp) override {
+    return ServeUnary(rt_, ctx, "JoinFromReferral", [req, resp](const Call&, pqxx::connection& db) {
+      pqxx::work tx(db);
+      JoinFromReferralIn(tx, *req, *resp);
+      tx.commit();
     }, Callers::kServices);
   }
 

@@ -267,4 +267,20 @@ std::optional<int64_t> TimeMicros(Violations& v, std::string_view field, const g
   return ts.seconds() * 1000000 + ts.nanos() / 1000;
 }
 
+std::optional<ServiceKey> ParseServiceName(std::string_view name) {
+  const auto split = name.find("/services/");
+  if (split == std::string_view::npos) return std::nullopt;
+  auto org = ParseOrganizationName(name.substr(0, split));
+  const auto id = name.substr(split + std::string_view("/services/").size());
+  if (!org || !IsUuid(id)) return std::nullopt;
+  return ServiceKey{*org, std::string(id)};
+}
+
+ServiceKey RequireServiceName(const std::string& name, std::string_view field) {
+  auto key = ParseServiceName(name);
+  if (!key)
+    throw Error::InvalidField(std::string(field), "must be 'organizations/{organization_id}/services/{service_id}'");
+  return *key;
+}
+
 }  // namespace kp

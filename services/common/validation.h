@@ -151,6 +151,15 @@ std::optional<std::string> ParseOrganizationName(std::string_view name);
 // The same, or INVALID_ARGUMENT on `field`.
 std::string RequireOrganizationName(const std::string& name, std::string_view field);
 
+// A service on the social map: "organizations/{org}/services/{uuid}" (SocialMapService's, and a
+// referral's).
+struct ServiceKey {
+  std::string org_id, service_id;
+};
+std::optional<ServiceKey> ParseServiceName(std::string_view name);
+// The same, or INVALID_ARGUMENT on `field`.
+ServiceKey RequireServiceName(const std::string& name, std::string_view field);
+
 // "cases/{uuid}" -> uuid, or INVALID_ARGUMENT on `field`.
 std::string RequireName(const std::string& name, std::string_view collection, std::string_view field);
 

@@ -7,6 +7,7 @@
 #include "consent/grpc/consent_service.h"
 #include "feed/grpc/feed_service.h"
 #include "host/server.h"
+#include "referrals/grpc/referral_service.h"
 #include "socialmap/grpc/socialmap_service.h"
 #include "team/grpc/team_service.h"
 
@@ -15,5 +16,6 @@ int main(int argc, char** argv) {
                            {kp::cases::CaseServiceModule(), kp::team::TeamServiceModule(),
                             kp::consent::ConsentServiceModule(), kp::audit::AuditServiceModule(),
                             kp::careplan::CarePlanServiceModule(), kp::agreements::AgreementServiceModule(),
-                            kp::feed::FeedServiceModule(), kp::socialmap::SocialMapServiceModule()});
+                            kp::feed::FeedServiceModule(), kp::socialmap::SocialMapServiceModule(),
+                            kp::referrals::ReferralServiceModule()});
 }

@@ -16,6 +16,7 @@
 #include "consent/grpc/consent_service.h"
 #include "host/server.h"
 #include "integration/split_deployment.h"
+#include "referrals/grpc/referral_service.h"
 #include "socialmap/grpc/socialmap_service.h"
 #include "team/grpc/team_service.h"
 #include "common/jwt.h"
@@ -132,7 +133,7 @@ std::vector<ServiceModule> AllModules() {
   return {cases::CaseServiceModule(), team::TeamServiceModule(), consent::ConsentServiceModule(),
           audit::AuditServiceModule(), careplan::CarePlanServiceModule(),
           agreements::AgreementServiceModule(), feed::FeedServiceModule(),
-          socialmap::SocialMapServiceModule()};
+          socialmap::SocialMapServiceModule(), referrals::ReferralServiceModule()};
 }
 
 Config TestServerConfig() {
@@ -192,6 +193,17 @@ std::string UniqueId(const std::string& prefix) {
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(Random()()));
   return prefix + "-" + suffix;
+}
+
+std::string UniqueUuid() {
+  const auto high = Random()(), low = Random()();
+  char text[37];
+  // Version 4, variant 10: a UUID the services accept as a request id or a resource id.
+  std::snprintf(text, sizeof text, "%08llx-%04llx-4%03llx-%04llx-%012llx", static_cast<unsigned long long>(high >> 32),
+                static_cast<unsigned long long>((high >> 16) & 0xffff), static_cast<unsigned long long>(high & 0xfff),
+                static_cast<unsigned long long>(0x8000 | (low >> 48 & 0x3fff)),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
 }
 
 std::string UniqueOrg(const std::string& prefix, bool registered, team_v1::OrganizationKind kind) {
@@ -326,6 +338,11 @@ std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub() {
 
 std::unique_ptr<feed_v1::FeedService::Stub> FeedStub() {
   return feed_v1::FeedService::NewStub(Harness::Get().Channel(feed_v1::FeedService::service_full_name()));
+}
+
+std::unique_ptr<referrals_v1::ReferralService::Stub> ReferralStub() {
+  return referrals_v1::ReferralService::NewStub(
+      Harness::Get().Channel(referrals_v1::ReferralService::service_full_name()));
 }
 
 std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub() {

@@ -25,6 +25,7 @@
 #include "kruispunt/audit/v1/audit.grpc.pb.h"
 #include "kruispunt/audit/v1/audit_internal.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
@@ -42,6 +43,7 @@ namespace audit_v1 = kruispunt::audit::v1;
 namespace careplan_v1 = kruispunt::careplan::v1;
 namespace agreements_v1 = kruispunt::agreements::v1;
 namespace socialmap_v1 = kruispunt::socialmap::v1;
+namespace referrals_v1 = kruispunt::referrals::v1;
 namespace feed_v1 = kruispunt::feed::v1;
 
 class Harness {
@@ -113,6 +115,8 @@ std::string MakeKbo();
 
 // A unique id (for people, whose ids are global token subjects).
 std::string UniqueId(const std::string& prefix);
+// A random UUID (version 4), for request ids and names of what does not exist.
+std::string UniqueUuid();
 
 // Registers person `person_id` as a professional of the organisation in `token` (whose subject
 // it need not be). Expects success.
@@ -165,6 +169,7 @@ std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub();
 std::unique_ptr<agreements_v1::AgreementService::Stub> AgreementStub();
 std::unique_ptr<feed_v1::FeedService::Stub> FeedStub();
 std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub();
+std::unique_ptr<referrals_v1::ReferralService::Stub> ReferralStub();
 // The internal services, on the internal port of the server that hosts each.
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub();
 std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();

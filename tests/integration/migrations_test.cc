@@ -71,7 +71,8 @@ TEST_F(MigrationsTest, RefusesToRunWhenAnAppliedMigrationWasEdited) {
 const std::vector<std::string> kHistoryTables = {
     "cases.case_status_changes", "team.team_changes", "consent.consents", "consent.withdrawals",
     "consent.expiries",
-    "audit.access_log", "audit.access_log_expiries", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions"};
+    "audit.access_log", "audit.access_log_expiries", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions",
+    "referrals.changes"};
 
 // The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to
 // SQL run by hand as the tables' owner: emptying the withdrawals would bring every withdrawn
@@ -190,6 +191,25 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
                     .as<bool>());
     tx.abort();
   }
+  {  // Nor date a referral's change back or place it in an older transaction, nor erase a referral.
+    pqxx::work tx(conn);
+    EXPECT_TRUE(tx.exec1("WITH r AS (INSERT INTO referrals.referrals (case_id, referring_org, referring_person, "
+                         "receiving_org, kind, question, life_domain, shared_categories, answer_days, due_date) "
+                         "VALUES (gen_random_uuid(), 'o', 'p', 'r', 1, 'q', 1, 4, 2, current_date) "
+                         "RETURNING case_id, referral_id), "
+                         "c AS (INSERT INTO referrals.changes (case_id, referral_id, revision, status, outcome, on_hold, "
+                         "due_date, by_org, by_person, change_time, transaction_id) SELECT case_id, referral_id, 1, 1, 0, "
+                         "false, current_date, 'o', 'p', now() - interval '1 year', '1' FROM r "
+                         "RETURNING change_time, transaction_id) "
+                         "SELECT change_time = now() AND transaction_id = pg_current_xact_id() FROM c")[0]
+                    .as<bool>());
+    tx.abort();
+  }
+  {
+    pqxx::work tx(conn);
+    EXPECT_THROW(tx.exec("DELETE FROM referrals.referrals WHERE false"), pqxx::insufficient_privilege);
+    tx.abort();
+  }
   pqxx::work tx(conn);
   EXPECT_NO_THROW(tx.exec("DELETE FROM cases.team_sync_pending WHERE false"));
   EXPECT_EQ(tx.exec1("SELECT audit.create_access_log_partitions_ahead()")[0].as<int>(), 0)
@@ -209,13 +229,13 @@ TEST(CaseData, EveryTableOfACaseIsKeyedByItsCase) {
       "cases.clients",       "team.organizations",    "team.people",          "cases.request_ids",
       "team.request_ids",    "consent.request_ids",   "careplan.request_ids", "agreements.request_ids",
       "audit.access_log_expiries", "socialmap.services", "socialmap.request_ids",
-      "socialmap.zones"};
+      "socialmap.zones", "referrals.request_ids"};
   const auto tables = tx.exec(
       "SELECT n.nspname || '.' || c.relname, "
       "       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'case_id') "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-      "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements', 'socialmap')");
+      "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements', 'socialmap', 'referrals')");
   ASSERT_GT(tables.size(), 20u);
   for (const auto& table : tables) {
     const auto name = table[0].as<std::string>();

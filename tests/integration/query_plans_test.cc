@@ -145,7 +145,7 @@ TEST(QueryPlans, EveryStatementFindsItsRowsThroughAnIndex) {
                                  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                  "LEFT JOIN LATERAL pg_partition_tree(c.oid) p ON true WHERE c.relkind IN ('r', 'p') "
                                  "AND NOT c.relispartition "
-                                 "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements', 'socialmap')")) {
+                                 "AND n.nspname IN ('cases', 'team', 'consent', 'audit', 'careplan', 'agreements', 'socialmap', 'referrals')")) {
     const auto table = row[0].as<std::string>();
     if (kSmallTables.count(table)) continue;
     tables.insert(table);

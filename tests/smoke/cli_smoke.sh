@@ -141,6 +141,12 @@ row = next(line for line in open(sys.argv[1]) if line.startswith("finances "))
 adults, seniors = row[40:50], row[51:61]  # the columns 18-64 and 65+
 assert "(+" in adults and "(+" in seniors, row
 PY
+# A referral to that service (within the organisation, so no consent names another), answered.
+referral=$("$cli" --json referral create "$case" --service "$service" --kind guided --domain finances \
+  --question "Ik wil hulp bij mijn schulden" --share financial | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+"$cli" referral incoming open | grep -q "$referral"
+"$cli" referral accept "$referral" | grep -q REFERRAL_STATUS_ACCEPTED
+[ "$("$cli" referral changes "$referral" | grep -c "status: REFERRAL_STATUS_")" = 2 ]
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

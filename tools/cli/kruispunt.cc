@@ -29,6 +29,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
@@ -47,6 +48,7 @@ namespace careplan = kruispunt::careplan::v1;
 namespace agreements = kruispunt::agreements::v1;
 namespace feed = kruispunt::feed::v1;
 namespace socialmap = kruispunt::socialmap::v1;
+namespace referrals = kruispunt::referrals::v1;
 
 constexpr int kUsage = 64;
 
@@ -164,6 +166,22 @@ Commands:
   zone matrix zones/ID                            the zone's offer per life domain and age group (a table;
                                                   --json: the cells)
   socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
+  referral create cases/ID (--service organizations/ID/services/ID | --to organizations/ID)
+        --kind referral|guided|accompanied --question Q --domain D [--share CATEGORY ...] [--goal G ...]
+        [--propose PERMISSION ...] [--answer-within N] [--request-id UUID]
+                                                  refer the client (the question is always shared;
+                                                  sent only with a consent naming the receiver)
+  referral get cases/ID/referrals/ID
+  referral list cases/ID [--page-size N] [--page-token T]
+  referral incoming [open] [--page-size N] [--page-token T]     referrals sent to your organisation
+                                                  (open: only those requested, accepted, wait-listed
+                                                  or in progress)
+  referral accept|waitlist|start|complete cases/ID/referrals/ID [--join-as organizations/ORG/people/ID]
+        [--etag E]                                the receiver's answers (--join-as: accept, joining the team)
+  referral reject|fail cases/ID/referrals/ID --outcome O --reason R [--etag E]
+  referral cancel|hold|resume cases/ID/referrals/ID [--reason R] [--outcome O] [--etag E]
+                                                  the referring side (hold: at the client's pace)
+  referral changes cases/ID/referrals/ID [--page-size N] [--page-token T]
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -175,6 +193,7 @@ Roles: legal-representative, informal-carer, trusted-person, peer-expert, care-c
 Permissions: read-case, read-care-plan, edit-care-plan, propose-agreements, answer-agreements,
   record-evaluations, manage-team.
 Times: RFC 3339 (2026-12-01T09:00:00Z).
+Referral outcomes: service-started, client-declined, client-not-reachable, not-eligible, no-capacity.
 Life domains: finances, housing, physical-health, mental-health, daily-activities-and-work,
   social-network, administration-and-rights, safety, mobility, meaning, addiction, education,
   psychosocial-support.
@@ -515,6 +534,7 @@ int main(int argc, char** argv) {
   auto deals = agreements::AgreementService::NewStub(channel);
   auto changes = feed::FeedService::NewStub(channel);
   auto map = socialmap::SocialMapService::NewStub(channel);
+  auto referral_stub = referrals::ReferralService::NewStub(channel);
   auto party = [](const std::string& name) {
     agreements::Party p;
     if (name.rfind("organizations/", 0) == 0) p.set_organization(name);
@@ -1269,6 +1289,76 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<socialmap::SearchServicesResponse>();
     status = map->SearchServices(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "referral" && verb == "create") {
+    referrals::CreateReferralRequest r;
+    r.set_parent(name);
+    auto* f = r.mutable_referral();
+    f->set_service(a.Get("service"));
+    f->set_receiving_organization(a.Get("to"));
+    if (a.Has("kind")) f->set_kind(ParseEnum<referrals::ReferralKind>(a.Get("kind"), "REFERRAL_KIND_", "referral kind"));
+    f->set_question(a.Get("question"));
+    if (a.Has("domain")) f->set_life_domain(ParseDomain(a.Get("domain")));
+    for (const auto& c : a.All("share"))
+      f->add_shared_categories(ParseEnum<consent::DataCategory>(c, "DATA_CATEGORY_", "data category"));
+    for (const auto& g : a.All("goal")) f->add_goals(g);
+    for (const auto& p : a.All("propose")) f->add_proposed_mandate(ParseEnum<team::Permission>(p, "PERMISSION_", "permission"));
+    f->set_answer_within_working_days(ParseInt(a.Get("answer-within", "0")));
+    r.set_request_id(a.Get("request-id"));
+    auto out = std::make_unique<referrals::Referral>();
+    status = referral_stub->CreateReferral(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "referral" && verb == "get") {
+    referrals::GetReferralRequest r;
+    r.set_name(name);
+    auto out = std::make_unique<referrals::Referral>();
+    status = referral_stub->GetReferral(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "referral" && (verb == "list" || verb == "incoming")) {
+    auto out = std::make_unique<referrals::ListReferralsResponse>();
+    if (verb == "list") {
+      referrals::ListReferralsRequest r;
+      r.set_parent(name);
+      r.set_page_size(ParseInt(a.Get("page-size", "0")));
+      r.set_page_token(a.Get("page-token"));
+      status = referral_stub->ListReferrals(&ctx, r, out.get());
+    } else {
+      referrals::ListIncomingReferralsRequest r;
+      if (!name.empty() && name != "open") Usage("referral incoming takes 'open' or nothing");
+      r.set_open_only(name == "open");
+      r.set_page_size(ParseInt(a.Get("page-size", "0")));
+      r.set_page_token(a.Get("page-token"));
+      status = referral_stub->ListIncomingReferrals(&ctx, r, out.get());
+    }
+    result = std::move(out);
+  } else if (group == "referral" && verb == "changes") {
+    referrals::ListReferralChangesRequest r;
+    r.set_parent(name);
+    r.set_page_size(ParseInt(a.Get("page-size", "0")));
+    r.set_page_token(a.Get("page-token"));
+    auto out = std::make_unique<referrals::ListReferralChangesResponse>();
+    status = referral_stub->ListReferralChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "referral") {
+    using Method = grpc::Status (referrals::ReferralService::Stub::*)(grpc::ClientContext*,
+                                                                      const referrals::ChangeReferralRequest&,
+                                                                      referrals::Referral*);
+    using Stub = referrals::ReferralService::Stub;
+    const std::map<std::string, Method> methods = {
+        {"accept", &Stub::AcceptReferral}, {"waitlist", &Stub::WaitlistReferral}, {"reject", &Stub::RejectReferral},
+        {"start", &Stub::StartReferral},   {"complete", &Stub::CompleteReferral}, {"fail", &Stub::FailReferral},
+        {"cancel", &Stub::CancelReferral}, {"hold", &Stub::HoldReferral},         {"resume", &Stub::ResumeReferral}};
+    const auto method = methods.find(verb);
+    if (method == methods.end()) Usage("unknown command 'referral " + verb + "'");
+    referrals::ChangeReferralRequest r;
+    r.set_name(name);
+    r.set_etag(a.Get("etag"));
+    r.set_reason(a.Get("reason"));
+    if (a.Has("outcome"))
+      r.set_outcome(ParseEnum<referrals::ReferralOutcome>(a.Get("outcome"), "REFERRAL_OUTCOME_", "referral outcome"));
+    r.set_join_as(a.Get("join-as"));
+    auto out = std::make_unique<referrals::Referral>();
+    status = ((*referral_stub).*(method->second))(&ctx, r, out.get());
     result = std::move(out);
   } else if (group == "agreement" && verb == "log") {
     agreements::ListAgreementLogRequest r;

@@ -57,22 +57,6 @@ bool IsLanguageCode(std::string_view code) {
          std::all_of(code.begin(), code.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
-std::optional<ServiceKey> ParseServiceName(std::string_view name) {
-  const auto split = name.find("/services/");
-  if (split == std::string_view::npos) return std::nullopt;
-  auto org = ParseOrganizationName(name.substr(0, split));
-  const auto id = name.substr(split + std::string_view("/services/").size());
-  if (!org || !IsUuid(id)) return std::nullopt;
-  return ServiceKey{*org, std::string(id)};
-}
-
-ServiceKey RequireServiceName(const std::string& name, std::string_view field) {
-  auto key = ParseServiceName(name);
-  if (!key)
-    throw Error::InvalidField(std::string(field), "must be 'organizations/{organization_id}/services/{service_id}'");
-  return *key;
-}
-
 ServiceValues ServiceFields(Violations& v, const std::string& prefix, const v1::Service& s, bool creating) {
   const auto field = [&](const char* name) { return prefix + "." + name; };
   ServiceValues out;

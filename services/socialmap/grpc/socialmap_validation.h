@@ -11,13 +11,6 @@
 
 namespace kp::socialmap {
 
-// "organizations/{org}/services/{uuid}".
-struct ServiceKey {
-  std::string org_id, service_id;
-};
-std::optional<ServiceKey> ParseServiceName(std::string_view name);
-// The same, or INVALID_ARGUMENT on `field`.
-ServiceKey RequireServiceName(const std::string& name, std::string_view field);
 
 // A service's fields as stored, each checked, violations named under `prefix` ("service.postal_codes").
 // An UNSPECIFIED status is ACTIVE when `creating`, refused otherwise.

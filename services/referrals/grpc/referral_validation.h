@@ -1,0 +1,48 @@
+// ReferralService's request validation: every field checked, every violation reported at once
+// (INVALID_ARGUMENT with field violations).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kruispunt/referrals/v1/referrals.pb.h"
+#include "referrals/domain/referral_rules.h"
+
+namespace kp::referrals {
+
+namespace v1 = kruispunt::referrals::v1;
+
+// At most this many goals on one referral.
+inline constexpr int kMaxGoals = 20;
+
+struct NewReferral {
+  std::string case_id, receiving_org;
+  std::optional<std::string> service_id;
+  int kind = 0, life_domain = 0, answer_days = 2;
+  std::string question;
+  std::vector<std::string> goal_ids;   // uuids of the case's goals
+  std::vector<int> shared_categories;  // kruispunt.consent.v1.DataCategory, CASE first
+  int32_t proposed_mandate = 0;        // bit n: kruispunt.team.v1.Permission n
+  std::vector<int> proposed_permissions;
+  std::optional<std::string> request_id;
+};
+NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request);
+
+// "cases/{case}/referrals/{uuid}".
+struct ReferralKey {
+  std::string case_id, referral_id;
+};
+ReferralKey RequireReferralName(const std::string& name, const char* field);
+
+struct ChangeRequest {
+  ReferralKey key;
+  std::optional<int> etag;
+  std::string reason;
+  Outcome outcome = Outcome::kNone;
+  std::optional<std::string> join_as;  // the professional's key ("org/subject")
+};
+ChangeRequest ValidateChangeReferral(const v1::ChangeReferralRequest& request, Change change);
+
+}  // namespace kp::referrals

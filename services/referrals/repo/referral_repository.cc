@@ -1,0 +1,194 @@
+#include "referrals/repo/referral_repository.h"
+
+#include "common/idempotency.h"
+#include "common/pg_values.h"
+#include "common/validation.h"
+
+namespace kp::referrals {
+
+namespace {
+
+#define REFERRAL_COLUMNS                                                                                    \
+  "case_id, referral_id, referring_org, referring_person, receiving_org, service_id, kind, question, "      \
+  "life_domain, array_to_string(goals, ','), shared_categories, proposed_mandate, answer_days, "             \
+  "due_date::text, status, outcome, status_reason, on_hold, participant_id, " KP_MICROS("create_time") ", " \
+  KP_MICROS("update_time") ", version, position"
+
+// The change a statement's referral row `r` records, by $by_org and $by_person with $reason.
+#define RECORD_CHANGE(by_org, by_person, reason)                                                             \
+  "INSERT INTO referrals.changes (case_id, referral_id, revision, status, outcome, on_hold, reason, due_date, " \
+  "by_org, by_person) SELECT case_id, referral_id, version, status, outcome, on_hold, " reason ", due_date, "    \
+  by_org ", " by_person " FROM r"
+
+const std::vector<PreparedStatement> kStatements = {
+    KP_REQUEST_ID_STATEMENT("referrals"),
+    {"referrals.insert",
+     "WITH r AS (INSERT INTO referrals.referrals (case_id, referring_org, referring_person, receiving_org, "
+     "service_id, kind, question, life_domain, goals, shared_categories, proposed_mandate, answer_days, due_date, "
+     "request_id) VALUES ($1::uuid, $2, $3, $4, $5::uuid, $6, $7, $8, $9::uuid[], $10, $11, $12, $13::date, $14::uuid) "
+     "ON CONFLICT ON CONSTRAINT uniq_referral_request DO NOTHING RETURNING *), "
+     "c AS (" RECORD_CHANGE("$2", "$3", "''") ") SELECT " REFERRAL_COLUMNS " FROM r"},
+    {"referrals.by_request",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE case_id = $1::uuid AND referring_org = $2 "
+     "AND request_id = $3::uuid"},
+    {"referrals.get",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE case_id = $1::uuid AND referral_id = $2::uuid"},
+    {"referrals.get_for_update",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE case_id = $1::uuid AND referral_id = $2::uuid "
+     "FOR UPDATE"},
+    {"referrals.change",
+     "WITH r AS (UPDATE referrals.referrals SET status = $4, outcome = $5, on_hold = $6, status_reason = "
+     "CASE WHEN status <> $4 THEN $7 ELSE status_reason END, due_date = $8::date, "
+     "participant_id = coalesce($9::uuid, participant_id), version = version + 1, update_time = now() "
+     "WHERE case_id = $1::uuid AND referral_id = $2::uuid AND version = $3 RETURNING *), "
+     "c AS (" RECORD_CHANGE("$10", "$11", "$7") ") SELECT " REFERRAL_COLUMNS " FROM r"},
+    {"referrals.list_case",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE case_id = $1::uuid AND position > $2 "
+     "ORDER BY position LIMIT $3"},
+    {"referrals.list_incoming",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE receiving_org = $1 AND position > $2 "
+     "ORDER BY position LIMIT $3"},
+    {"referrals.list_incoming_open",
+     "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE receiving_org = $1 AND position > $2 "
+     "AND status IN (1, 2, 3, 5) ORDER BY position LIMIT $3"},
+    {"referrals.changes",
+     "SELECT revision, status, outcome, on_hold, reason, due_date::text, by_org, by_person, "
+     KP_MICROS("change_time") " FROM referrals.changes WHERE case_id = $1::uuid AND referral_id = $2::uuid "
+     "AND revision > $3 ORDER BY revision LIMIT $4"},
+};
+
+std::vector<int> Bits(int32_t set) {
+  std::vector<int> values;
+  for (int n = 1; n < 31; ++n)
+    if (set & (int32_t{1} << n)) values.push_back(n);
+  return values;
+}
+
+int32_t BitSet(const std::vector<int>& values) {
+  int32_t set = 0;
+  for (int n : values) set |= int32_t{1} << n;
+  return set;
+}
+
+std::chrono::year_month_day ParseIso(const std::string& iso) {
+  kruispunt::type::v1::Date date;
+  SetDate(&date, iso);
+  return std::chrono::year{date.year()} / std::chrono::month{static_cast<unsigned>(date.month())} /
+         std::chrono::day{static_cast<unsigned>(date.day())};
+}
+
+int64_t Read(const pqxx::row& row, std::chrono::year_month_day today, StoredReferral& out) {
+  auto& r = out.referral;
+  out.case_id = row[0].as<std::string>();
+  out.referral_id = row[1].as<std::string>();
+  r.set_name("cases/" + out.case_id + "/referrals/" + out.referral_id);
+  out.referring_org = row[2].as<std::string>();
+  r.set_referring_organization(OrganizationName(out.referring_org));
+  r.set_referring_person(row[3].as<std::string>());
+  out.receiving_org = row[4].as<std::string>();
+  r.set_receiving_organization(OrganizationName(out.receiving_org));
+  if (!row[5].is_null()) r.set_service(OrganizationName(out.receiving_org) + "/services/" + row[5].as<std::string>());
+  r.set_kind(static_cast<v1::ReferralKind>(row[6].as<int>()));
+  r.set_question(row[7].as<std::string>());
+  out.life_domain = row[8].as<int>();
+  r.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(out.life_domain));
+  for (const auto& goal : SplitList(row[9].as<std::string>())) r.add_goals("cases/" + out.case_id + "/goals/" + goal);
+  out.shared_categories = Bits(row[10].as<int32_t>());
+  for (int c : out.shared_categories) r.add_shared_categories(static_cast<kruispunt::consent::v1::DataCategory>(c));
+  out.proposed_mandate = Bits(row[11].as<int32_t>());
+  for (int p : out.proposed_mandate) r.add_proposed_mandate(static_cast<kruispunt::team::v1::Permission>(p));
+  out.answer_days = row[12].as<int>();
+  r.set_answer_within_working_days(out.answer_days);
+  const auto due = row[13].as<std::string>();
+  SetDate(r.mutable_due_date(), due);
+  out.standing = {static_cast<Status>(row[14].as<int>()), static_cast<Outcome>(row[15].as<int>()), row[17].as<bool>()};
+  r.set_status(static_cast<v1::ReferralStatus>(out.standing.status));
+  r.set_outcome(static_cast<v1::ReferralOutcome>(out.standing.outcome));
+  r.set_status_reason(row[16].as<std::string>());
+  r.set_on_hold(out.standing.on_hold);
+  r.set_overdue(IsOverdue(out.standing, ParseIso(due), today));
+  if (!row[18].is_null()) r.set_participant("cases/" + out.case_id + "/participants/" + row[18].as<std::string>());
+  SetTime(r.mutable_create_time(), row[19].as<int64_t>());
+  SetTime(r.mutable_update_time(), row[20].as<int64_t>());
+  out.version = row[21].as<int>();
+  r.set_etag(std::to_string(out.version));
+  return row[22].as<int64_t>();
+}
+
+std::optional<int64_t> ReadList(const pqxx::result& rows, int limit, std::chrono::year_month_day today,
+                                std::vector<StoredReferral>& out) {
+  return ReadPage(rows, limit, [&](const pqxx::row& row) { return Read(row, today, out.emplace_back()); });
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& Statements() { return kStatements; }
+
+StoredReferral InsertReferral(pqxx::transaction_base& tx, const NewReferral& n, const Actor& by,
+                              const std::string& due_iso, std::chrono::year_month_day today) {
+  auto rows = tx.exec_prepared("referrals.insert", n.case_id, by.org, by.person, n.receiving_org, n.service_id, n.kind,
+                               n.question, n.life_domain, ArrayLiteral(n.goal_ids), BitSet(n.shared_categories),
+                               n.proposed_mandate, n.answer_days, due_iso, n.request_id);
+  if (rows.empty()) rows = tx.exec_prepared("referrals.by_request", n.case_id, by.org, n.request_id);
+  StoredReferral out;
+  Read(rows.at(0), today, out);
+  return out;
+}
+
+std::optional<StoredReferral> GetReferral(pqxx::transaction_base& tx, const std::string& case_id,
+                                          const std::string& referral_id, std::chrono::year_month_day today,
+                                          bool for_update) {
+  const auto rows = tx.exec_prepared(for_update ? "referrals.get_for_update" : "referrals.get", case_id, referral_id);
+  if (rows.empty()) return std::nullopt;
+  StoredReferral out;
+  Read(rows[0], today, out);
+  return out;
+}
+
+StoredReferral ChangeReferral(pqxx::transaction_base& tx, const StoredReferral& current, const Standing& next,
+                              const std::string& reason, const std::string& due_iso,
+                              const std::optional<std::string>& participant_id, const Actor& by,
+                              std::chrono::year_month_day today) {
+  const auto row = tx.exec_prepared1("referrals.change", current.case_id, current.referral_id, current.version,
+                                     static_cast<int>(next.status), static_cast<int>(next.outcome), next.on_hold, reason,
+                                     due_iso, participant_id, by.org, by.person);
+  StoredReferral out;
+  Read(row, today, out);
+  return out;
+}
+
+std::optional<int64_t> ListCaseReferrals(pqxx::connection& conn, const std::string& case_id, int64_t after, int limit,
+                                         std::chrono::year_month_day today, std::vector<StoredReferral>& out) {
+  pqxx::nontransaction tx(conn);
+  return ReadList(tx.exec_prepared("referrals.list_case", case_id, after, limit + 1), limit, today, out);
+}
+
+std::optional<int64_t> ListIncomingReferrals(pqxx::connection& conn, const std::string& org_id, bool open_only,
+                                             int64_t after, int limit, std::chrono::year_month_day today,
+                                             std::vector<StoredReferral>& out) {
+  pqxx::nontransaction tx(conn);
+  return ReadList(tx.exec_prepared(open_only ? "referrals.list_incoming_open" : "referrals.list_incoming", org_id,
+                                   after, limit + 1),
+                  limit, today, out);
+}
+
+std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,
+                                           const std::string& referral_id, int64_t after, int limit,
+                                           v1::ListReferralChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec_prepared("referrals.changes", case_id, referral_id, after, limit + 1);
+  return ReadPage(rows, limit, [&](const pqxx::row& row) {
+    auto& c = *out.add_changes();
+    c.set_status(static_cast<v1::ReferralStatus>(row[1].as<int>()));
+    c.set_outcome(static_cast<v1::ReferralOutcome>(row[2].as<int>()));
+    c.set_on_hold(row[3].as<bool>());
+    c.set_reason(row[4].as<std::string>());
+    SetDate(c.mutable_due_date(), row[5].as<std::string>());
+    c.set_organization(OrganizationName(row[6].as<std::string>()));
+    c.set_person(row[7].as<std::string>());
+    SetTime(c.mutable_time(), row[8].as<int64_t>());
+    return row[0].as<int64_t>();
+  });
+}
+
+}  // namespace kp::referrals

@@ -1,0 +1,352 @@
+// ReferralService through the gRPC API on PostgreSQL: the scenario's referral (the coordinator
+// refers Maria to the CAW's debt mediation, the CAW accepts and joins the team), a referral without
+// the consent it needs, a rejected and an overdue one, the client's pace (hold), who may do what,
+// and bad input field by field.
+#include <pqxx/pqxx>
+
+#include "common/calendar.h"
+#include "integration/harness.h"
+
+namespace kp::test {
+namespace {
+
+using grpc::StatusCode;
+namespace rf = referrals_v1;
+using C = consent_v1::DataCategory;
+using P = team_v1::Permission;
+using D = kruispunt::type::v1::LifeDomain;
+
+std::string DueIso(const rf::Referral& r) {
+  return IsoText(std::chrono::year{r.due_date().year()} / std::chrono::month{static_cast<unsigned>(r.due_date().month())} /
+                 std::chrono::day{static_cast<unsigned>(r.due_date().day())});
+}
+
+class ReferralTest : public CaseApiTest {
+ protected:
+  void SetUp() override {
+    CaseApiTest::SetUp();
+    referrals_ = ReferralStub();
+    debt_ = MakePartner("cawschuld", team_v1::ORGANIZATION_KIND_CAW);
+  }
+
+  // Maria's case; the CAW in the team reads the case with her consent, the OCMW too.
+  MariasCase Maria() {
+    auto m = OpenMariasCase({P::PERMISSION_READ_CASE}, {P::PERMISSION_READ_CASE}, {P::PERMISSION_READ_CASE});
+    GrantConsent(token_, m.name, {m.caw.org, m.ocmw.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+    return m;
+  }
+
+  // The coordinator's referral of Maria to the debt mediation of `debt_`, sharing her finances.
+  rf::CreateReferralRequest DebtReferral(const std::string& case_name) const {
+    rf::CreateReferralRequest request;
+    request.set_parent(case_name);
+    auto* r = request.mutable_referral();
+    r->set_receiving_organization("organizations/" + debt_.org);
+    r->set_kind(rf::REFERRAL_KIND_ACCOMPANIED);
+    r->set_question("Ik raak niet meer uit mijn schulden en durf de brieven niet meer te openen.");
+    r->set_life_domain(D::LIFE_DOMAIN_FINANCES);
+    r->add_shared_categories(C::DATA_CATEGORY_FINANCIAL);
+    return request;
+  }
+
+  grpc::Status Create(const std::string& token, const rf::CreateReferralRequest& request, rf::Referral* out) {
+    return referrals_->CreateReferral(Ctx(token).get(), request, out);
+  }
+
+  rf::Referral Sent(const rf::CreateReferralRequest& request) {
+    rf::Referral referral;
+    const auto status = Create(token_, request, &referral);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return referral;
+  }
+
+  using ChangeMethod = grpc::Status (rf::ReferralService::Stub::*)(grpc::ClientContext*, const rf::ChangeReferralRequest&,
+                                                                  rf::Referral*);
+  grpc::Status Change(ChangeMethod method, const std::string& token, const std::string& name,
+                      const std::string& reason = "", rf::ReferralOutcome outcome = rf::REFERRAL_OUTCOME_UNSPECIFIED,
+                      rf::Referral* out = nullptr, const std::string& join_as = "") {
+    rf::ChangeReferralRequest request;
+    request.set_name(name);
+    request.set_reason(reason);
+    request.set_outcome(outcome);
+    request.set_join_as(join_as);
+    rf::Referral ignored;
+    return ((*referrals_).*method)(Ctx(token).get(), request, out ? out : &ignored);
+  }
+
+  grpc::Status Get(const std::string& token, const std::string& name, rf::Referral* out) {
+    rf::GetReferralRequest request;
+    request.set_name(name);
+    return referrals_->GetReferral(Ctx(token).get(), request, out);
+  }
+
+  std::vector<std::string> Incoming(const std::string& token, bool open_only = false) {
+    rf::ListIncomingReferralsRequest request;
+    request.set_open_only(open_only);
+    rf::ListReferralsResponse response;
+    EXPECT_TRUE(referrals_->ListIncomingReferrals(Ctx(token).get(), request, &response).ok());
+    std::vector<std::string> names;
+    for (const auto& r : response.referrals()) names.push_back(r.name());
+    return names;
+  }
+
+  std::unique_ptr<rf::ReferralService::Stub> referrals_;
+  Partner debt_;
+};
+
+TEST_F(ReferralTest, TheCoordinatorRefersMariaToDebtMediationAndTheCawAcceptsAndJoinsTheTeam) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  // A service of the CAW on the social map; the referral names it.
+  socialmap_v1::CreateServiceRequest offer;
+  offer.set_parent("organizations/" + debt_.org);
+  offer.mutable_service()->set_display_name("Schuldbemiddeling");
+  offer.mutable_service()->add_life_domains(D::LIFE_DOMAIN_FINANCES);
+  offer.mutable_service()->add_postal_codes("9000");
+  socialmap_v1::Service service;
+  ASSERT_TRUE(SocialMapStub()->CreateService(Ctx(debt_.token).get(), offer, &service).ok());
+  careplan_v1::CreateGoalRequest goal_request;
+  goal_request.set_parent(m.name);
+  goal_request.mutable_goal()->set_statement("Ik wil mijn schulden afbetalen zonder deurwaarder.");
+  goal_request.mutable_goal()->set_life_domain(D::LIFE_DOMAIN_FINANCES);
+  goal_request.mutable_goal()->set_held_by(m.client);
+  goal_request.mutable_goal()->set_priority(1);
+  careplan_v1::Goal goal;
+  ASSERT_TRUE(CarePlanStub()->CreateGoal(Ctx(token_).get(), goal_request, &goal).ok());
+
+  auto request = DebtReferral(m.name);
+  request.mutable_referral()->clear_receiving_organization();
+  request.mutable_referral()->set_service(service.name());
+  request.mutable_referral()->add_goals(goal.name());
+  request.mutable_referral()->add_proposed_mandate(P::PERMISSION_READ_CASE);
+  request.mutable_referral()->add_proposed_mandate(P::PERMISSION_READ_CARE_PLAN);
+  request.set_request_id(UniqueUuid());
+  const auto referral = Sent(request);
+  EXPECT_EQ(referral.status(), rf::REFERRAL_STATUS_REQUESTED);
+  EXPECT_EQ(referral.receiving_organization(), "organizations/" + debt_.org) << "the service's organisation";
+  EXPECT_EQ(referral.referring_organization(), "organizations/" + org_);
+  ASSERT_EQ(referral.shared_categories_size(), 2);
+  EXPECT_EQ(referral.shared_categories(0), C::DATA_CATEGORY_CASE) << "the question itself";
+  EXPECT_EQ(referral.shared_categories(1), C::DATA_CATEGORY_FINANCIAL);
+  EXPECT_EQ(referral.answer_within_working_days(), 2);
+  EXPECT_EQ(DueIso(referral), IsoText(AddWorkingDays(BelgianDate(std::chrono::system_clock::now()), 2)));
+  EXPECT_FALSE(referral.overdue());
+  rf::Referral again;
+  ASSERT_TRUE(Create(token_, request, &again).ok());
+  EXPECT_EQ(again.name(), referral.name()) << "a retry returns the first referral";
+
+  // The CAW sees it, reads it; an organisation outside the case learns nothing.
+  EXPECT_EQ(Incoming(debt_.token, /*open_only=*/true), std::vector<std::string>{referral.name()});
+  rf::Referral read;
+  ASSERT_TRUE(Get(debt_.token, referral.name(), &read).ok());
+  EXPECT_EQ(read.question(), referral.question());
+  const auto stranger = MakePartner("vreemd", team_v1::ORGANIZATION_KIND_OTHER);
+  const auto hidden = Get(stranger.token, referral.name(), &read);
+  const auto missing = Get(stranger.token, m.name + "/referrals/" + UniqueUuid(), &read);
+  EXPECT_EQ(hidden.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(ErrorReason(hidden), ErrorReason(missing)) << "an existing referral and a missing one look the same";
+  EXPECT_TRUE(Incoming(stranger.token).empty());
+
+  // The CAW accepts, and its professional joins the team with the proposed mandate.
+  rf::Referral accepted;
+  auto status = Change(&rf::ReferralService::Stub::AcceptReferral, debt_.token, referral.name(), "", {}, &accepted,
+                       debt_.person_name());
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(accepted.status(), rf::REFERRAL_STATUS_ACCEPTED);
+  ASSERT_FALSE(accepted.participant().empty());
+  team_v1::ListParticipantsRequest team_request;
+  team_request.set_parent(m.name);
+  team_v1::ListParticipantsResponse team;
+  ASSERT_TRUE(TeamStub()->ListParticipants(Ctx(token_).get(), team_request, &team).ok());
+  bool joined = false;
+  for (const auto& p : team.participants())
+    if (p.name() == accepted.participant()) {
+      joined = true;
+      EXPECT_EQ(p.person(), debt_.person_name());
+      EXPECT_EQ(p.mandate_size(), 2);
+    }
+  EXPECT_TRUE(joined) << "the CAW's professional is in the team";
+
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::StartReferral, debt_.token, referral.name()).ok());
+  rf::Referral completed;
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::CompleteReferral, debt_.token, referral.name(), "", {}, &completed).ok());
+  EXPECT_EQ(completed.status(), rf::REFERRAL_STATUS_COMPLETED);
+  EXPECT_EQ(completed.outcome(), rf::REFERRAL_OUTCOME_SERVICE_STARTED);
+  EXPECT_TRUE(Incoming(debt_.token, /*open_only=*/true).empty()) << "no longer open";
+
+  // Every change kept: who, in order.
+  rf::ListReferralChangesRequest changes_request;
+  changes_request.set_parent(referral.name());
+  rf::ListReferralChangesResponse changes;
+  ASSERT_TRUE(referrals_->ListReferralChanges(Ctx(token_).get(), changes_request, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 4);
+  EXPECT_EQ(changes.changes(0).status(), rf::REFERRAL_STATUS_REQUESTED);
+  EXPECT_EQ(changes.changes(0).organization(), "organizations/" + org_);
+  EXPECT_EQ(changes.changes(1).status(), rf::REFERRAL_STATUS_ACCEPTED);
+  EXPECT_EQ(changes.changes(1).organization(), "organizations/" + debt_.org);
+  EXPECT_EQ(changes.changes(3).status(), rf::REFERRAL_STATUS_COMPLETED);
+
+  // The case's access log names the disclosures to the CAW and the consent that allowed them.
+  audit_v1::ListCaseAccessLogRequest log_request;
+  log_request.set_parent(m.name);
+  log_request.set_page_size(500);
+  audit_v1::ListAccessLogResponse log;
+  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
+  int disclosures = 0;
+  for (const auto& e : log.entries())
+    if (e.action() == consent_v1::ACTION_RECEIVE && e.organization() == "organizations/" + debt_.org &&
+        e.category() == C::DATA_CATEGORY_FINANCIAL && e.rpc() == "kruispunt.referrals.v1.ReferralService/CreateReferral") {
+      ++disclosures;
+      EXPECT_EQ(e.ground(), consent_v1::GROUND_CONSENT_TO_RECEIVER);
+      EXPECT_EQ(e.consents_size(), 1);
+    }
+  EXPECT_EQ(disclosures, 2) << "a decision for the finances when the referral was sent, and one for its retry";
+}
+
+TEST_F(ReferralTest, WithoutTheConsentItNeedsTheReferralIsNotSentAndNamesWhatIsMissing) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE});  // not her finances
+  rf::Referral referral;
+  const auto status = Create(token_, DebtReferral(m.name), &referral);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "NO_CONSENT_FOR_RECEIVER");
+  EXPECT_EQ(ErrorMetadata(status, "category"), "DATA_CATEGORY_FINANCIAL");
+  rf::ListReferralsRequest list;
+  list.set_parent(m.name);
+  rf::ListReferralsResponse listed;
+  ASSERT_TRUE(referrals_->ListReferrals(Ctx(token_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.referrals_size(), 0) << "nothing sent";
+  EXPECT_TRUE(Incoming(debt_.token).empty());
+
+  // A partner may not pass on what it may not read; an outsider learns nothing of the case.
+  const auto by_nursing = Create(m.nursing.token, DebtReferral(m.name), &referral);
+  EXPECT_EQ(by_nursing.error_code(), StatusCode::NOT_FOUND) << "home nursing has no consent for the case";
+  const auto by_stranger = Create(debt_.token, DebtReferral(m.name), &referral);
+  EXPECT_EQ(by_stranger.error_code(), StatusCode::NOT_FOUND);
+
+  // Kruispunt's services ask RECEIVE; a caller of CheckAccess cannot.
+  consent_v1::CheckAccessRequest check;
+  check.set_case_(m.name);
+  check.set_category(C::DATA_CATEGORY_CASE);
+  check.set_action(consent_v1::ACTION_RECEIVE);
+  check.set_purpose(consent_v1::PURPOSE_CARE_COORDINATION);
+  consent_v1::AccessDecision decision;
+  const auto checked = ConsentStub()->CheckAccess(Ctx(debt_.token).get(), check, &decision);
+  EXPECT_EQ(checked.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(checked), std::vector<std::string>{"action"});
+}
+
+TEST_F(ReferralTest, ARejectedReferralSaysWhyAndStaysClosed) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  const auto referral = Sent(DebtReferral(m.name));
+  const auto no_outcome = Change(&rf::ReferralService::Stub::RejectReferral, debt_.token, referral.name(), "Vol");
+  EXPECT_EQ(ViolationFields(no_outcome), std::vector<std::string>{"outcome"});
+  const auto started = Change(&rf::ReferralService::Stub::RejectReferral, debt_.token, referral.name(), "Vol",
+                              rf::REFERRAL_OUTCOME_SERVICE_STARTED);
+  EXPECT_EQ(ViolationFields(started), std::vector<std::string>{"outcome"}) << "not a reason to reject";
+  rf::Referral rejected;
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::RejectReferral, debt_.token, referral.name(),
+                     "Geen plaats voor nieuwe dossiers tot maart.", rf::REFERRAL_OUTCOME_NO_CAPACITY, &rejected)
+                  .ok());
+  EXPECT_EQ(rejected.status(), rf::REFERRAL_STATUS_REJECTED);
+  EXPECT_EQ(rejected.outcome(), rf::REFERRAL_OUTCOME_NO_CAPACITY);
+  EXPECT_EQ(rejected.status_reason(), "Geen plaats voor nieuwe dossiers tot maart.");
+  const auto accept = Change(&rf::ReferralService::Stub::AcceptReferral, debt_.token, referral.name());
+  EXPECT_EQ(accept.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(accept), "REFERRAL_CLOSED");
+  rf::Referral seen;
+  ASSERT_TRUE(Get(token_, referral.name(), &seen).ok());
+  EXPECT_EQ(seen.status(), rf::REFERRAL_STATUS_REJECTED) << "the referring side sees the answer";
+}
+
+TEST_F(ReferralTest, AnUnansweredReferralIsOverdueForBothSidesUntilTheClientPutsItOnHold) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  const auto referral = Sent(DebtReferral(m.name));
+  {  // Sent three weeks ago, as the schemas' owner may set it.
+    pqxx::connection owner(Harness::Get().database_url());
+    pqxx::work tx(owner);
+    tx.exec_params("UPDATE referrals.referrals SET due_date = due_date - 21 WHERE referral_id = $1::uuid",
+                   referral.name().substr(referral.name().rfind('/') + 1));
+    tx.commit();
+  }
+  rf::Referral seen;
+  ASSERT_TRUE(Get(token_, referral.name(), &seen).ok());
+  EXPECT_TRUE(seen.overdue()) << "for the referring side";
+  ASSERT_TRUE(Get(debt_.token, referral.name(), &seen).ok());
+  EXPECT_TRUE(seen.overdue()) << "for the receiver";
+
+  // The client wants time: only the referring side holds it; the receiver waits meanwhile.
+  const auto by_receiver = Change(&rf::ReferralService::Stub::HoldReferral, debt_.token, referral.name(), "Even niet");
+  EXPECT_EQ(ErrorReason(by_receiver), "NOT_REFERRER");
+  rf::Referral held;
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::HoldReferral, token_, referral.name(),
+                     "Maria wil eerst de verhuis afronden.", {}, &held)
+                  .ok());
+  EXPECT_TRUE(held.on_hold());
+  EXPECT_FALSE(held.overdue()) << "not due while on hold";
+  const auto accept = Change(&rf::ReferralService::Stub::AcceptReferral, debt_.token, referral.name());
+  EXPECT_EQ(ErrorReason(accept), "REFERRAL_ON_HOLD");
+  rf::Referral resumed;
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::ResumeReferral, token_, referral.name(), "", {}, &resumed).ok());
+  EXPECT_FALSE(resumed.on_hold());
+  EXPECT_FALSE(resumed.overdue()) << "the receiver has its working days again";
+  EXPECT_EQ(DueIso(resumed), IsoText(AddWorkingDays(BelgianDate(std::chrono::system_clock::now()), 2)));
+}
+
+TEST_F(ReferralTest, EachSideMakesOnlyItsOwnChanges) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  // Proposing a mandate is changing the team: the CAW in the team may read the case, not manage it.
+  auto proposing = DebtReferral(m.name);
+  proposing.mutable_referral()->add_proposed_mandate(P::PERMISSION_READ_CASE);
+  rf::Referral refused;
+  EXPECT_EQ(ErrorReason(Create(m.caw.token, proposing, &refused)), "NOT_TEAM_MANAGER");
+  rf::Referral by_caw;
+  ASSERT_TRUE(Create(m.caw.token, DebtReferral(m.name), &by_caw).ok()) << "without a mandate any reader refers";
+  EXPECT_EQ(ErrorReason(Change(&rf::ReferralService::Stub::AcceptReferral, m.caw.token, by_caw.name())),
+            "NOT_RECEIVER");
+  EXPECT_EQ(ErrorReason(Change(&rf::ReferralService::Stub::CancelReferral, m.ocmw.token, by_caw.name(), "Dubbel")),
+            "NOT_REFERRER");
+  EXPECT_EQ(ErrorReason(Change(&rf::ReferralService::Stub::CancelReferral, debt_.token, by_caw.name(), "Dubbel")),
+            "NOT_REFERRER");
+  EXPECT_EQ(ViolationFields(Change(&rf::ReferralService::Stub::AcceptReferral, debt_.token, by_caw.name(), "", {},
+                                   nullptr, debt_.person_name())),
+            std::vector<std::string>{"join_as"})
+      << "nothing was proposed to join the team with";
+  rf::Referral accepted;
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::AcceptReferral, debt_.token, by_caw.name(), "", {}, &accepted).ok());
+  EXPECT_TRUE(accepted.participant().empty());
+}
+
+TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
+  const auto m = Maria();
+  rf::CreateReferralRequest request;
+  request.set_parent(m.name);
+  auto* r = request.mutable_referral();
+  r->set_service("organizations/x/services/not-a-uuid");
+  r->set_kind(static_cast<rf::ReferralKind>(9));
+  r->add_goals("cases/" + UniqueUuid() + "/goals/" + UniqueUuid());
+  r->add_shared_categories(C::DATA_CATEGORY_MEDICAL);
+  r->add_shared_categories(C::DATA_CATEGORY_MEDICAL);
+  r->add_proposed_mandate(static_cast<P>(42));
+  r->set_answer_within_working_days(15);
+  request.set_request_id("again");
+  rf::Referral out;
+  const auto status = Create(token_, request, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFields(status),
+            (std::vector<std::string>{"referral.service", "referral.kind", "referral.question", "referral.life_domain",
+                                      "referral.goals[0]", "referral.shared_categories", "referral.proposed_mandate",
+                                      "referral.answer_within_working_days", "request_id"}));
+  rf::ChangeReferralRequest change;
+  change.set_name("cases/x/referrals/y");
+  change.set_outcome(rf::REFERRAL_OUTCOME_NO_CAPACITY);
+  change.set_join_as("people/someone");
+  const auto changed = referrals_->HoldReferral(Ctx(token_).get(), change, &out);
+  EXPECT_EQ(ViolationFields(changed), (std::vector<std::string>{"name", "reason", "outcome", "join_as"}));
+}
+
+}  // namespace
+}  // namespace kp::test

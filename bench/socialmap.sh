@@ -4,15 +4,18 @@
 # constraint kept): 60 zones of 15 postal codes each (1500 to 2399); most services serve their
 # zone, 1 in 50 ten zones; 1 to 3 life domains; age ranges of every kind; Dutch, and French,
 # English or Flemish Sign Language for some; 5 % temporarily closed, 5 % inactive; a description
-# of 25 words from a vocabulary of 60. Then the gap matrix of a zone of 15 postal codes (the median
-# time in the server of 5 calls), and kp-loadgen's map-search at concurrency 16 (a domain
-# for an age near the client, a word near the client, a domain in French near the client; pages
-# of 20) through kruispuntd, ROUNDS rounds (default 3) of 10 s, with the CPU per call of
-# kruispuntd and PostgreSQL.
-#   bench/socialmap.sh [SERVICES] [ROUNDS]   (needs tools/build.sh)
+# of 25 words from a vocabulary of 60. REFERRALS referrals (default 100,000) of clients living in
+# the zone 1500 to 1514, each with its first change, in every status, 1 in 5 wait-listed at some
+# point, and as many elsewhere, with one unmet need per 20 referrals. Then the gap matrix of that
+# zone (the median time in the server of 5 calls), and kp-loadgen's map-search at concurrency 16
+# (a domain for an age near the client, a word near the client, a domain in French near the
+# client; pages of 20) through kruispuntd, ROUNDS rounds (default 3) of 10 s, with the CPU per
+# call of kruispuntd and PostgreSQL.
+#   bench/socialmap.sh [SERVICES] [ROUNDS] [REFERRALS]   (needs tools/build.sh)
 set -euo pipefail
 services=${1:-20000}
 rounds=${2:-3}
+referrals=${3:-100000}
 source "$(dirname "$0")/scratch.sh"
 scratch_start 54336
 "$build/services/kruispuntd" --migrate-only 1 --database-url "$app_url" --migration-database-url "$owner_url" 2>/dev/null
@@ -51,6 +54,33 @@ VACUUM ANALYZE socialmap.services;
 SQL
 echo "$(psql -X -At "$owner_url" -c "SELECT count(*) || ' services, ' || pg_size_pretty(pg_total_relation_size('socialmap.services')) || ' with indexes' FROM socialmap.services")"
 
+echo "sending $referrals referrals in the zone 1500-1514 and as many elsewhere ..."
+psql -X -q -v ON_ERROR_STOP=1 -v n="$referrals" "$owner_url" <<'SQL'
+SET synchronous_commit = off;
+-- Each trait from a hash of its own of the referral's number; the first n in the zone (1500 to
+-- 1514), the next n in the other zones.
+INSERT INTO referrals.referrals (case_id, referring_org, referring_person, receiving_org, kind, question, life_domain,
+                                 shared_categories, answer_days, due_date, status, outcome, ever_waitlisted,
+                                 client_postal_code, client_age_group)
+SELECT gen_random_uuid(), 'bench-org-' || (g % 300), 'bench-person', 'bench-org-' || ((g * 7 + 1) % 300),
+       1 + g % 3, 'Hulp gevraagd', 1 + (2147483647 & hashint4(g)) % 13, 4, 2, current_date,
+       1 + (2147483647 & hashint4(g + 1)) % 8, 0, (2147483647 & hashint4(g + 2)) % 5 = 0,
+       CASE WHEN g <= :n THEN 1500 + (2147483647 & hashint4(g + 3)) % 15
+            ELSE 1515 + (2147483647 & hashint4(g + 3)) % 885 END::text,
+       1 + (2147483647 & hashint4(g + 4)) % 3
+FROM generate_series(1, 2 * :n) AS g;
+INSERT INTO referrals.changes (case_id, referral_id, revision, status, outcome, on_hold, due_date, by_org, by_person)
+SELECT case_id, referral_id, 1, 1, 0, false, due_date, referring_org, referring_person FROM referrals.referrals;
+INSERT INTO referrals.unmet_needs (case_id, life_domain, client_postal_code, client_age_group, by_org, by_person)
+SELECT gen_random_uuid(), 1 + (2147483647 & hashint4(g + 5)) % 13,
+       CASE WHEN g <= :n / 20 THEN 1500 + g % 15 ELSE 1515 + g % 885 END::text,
+       1 + (2147483647 & hashint4(g + 6)) % 3, 'bench-org-' || (g % 300), 'bench-person'
+FROM generate_series(1, :n / 10) AS g;
+VACUUM ANALYZE referrals.referrals;
+VACUUM ANALYZE referrals.unmet_needs;
+SQL
+echo "$(psql -X -At "$owner_url" -c "SELECT count(*) || ' referrals, ' || pg_size_pretty(pg_total_relation_size('referrals.referrals')) || ' with indexes' FROM referrals.referrals")"
+
 port=$((20000 + RANDOM % 20000))
 export KRUISPUNT_ADDR=127.0.0.1:$port
 "$build/services/kruispuntd" --listen "$KRUISPUNT_ADDR" --database-url "$app_url" --migrate 0 \
@@ -65,8 +95,8 @@ echo "a domain for 67 in 1510:    $("$cli" --token "$admin" --json socialmap sea
 echo "'schulden' in 1510:         $("$cli" --token "$admin" --json socialmap search --query schulden --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
 echo "a domain in French in 1510: $("$cli" --token "$admin" --json socialmap search --domain housing --language fr --postal-code 1510 --page-size 20 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("services", [])))') services on the first page"
 
-# The gap matrix of a zone of 15 postal codes (1500 to 1514): the median of 5 calls' time in the
-# server (its log line's duration_us).
+# The gap matrix of a zone of 15 postal codes (1500 to 1514), its offer and its demand: the median
+# of 5 calls' time in the server (its log line's duration_us).
 "$cli" --token "$admin" zone create elz-bench --name "ELZ Bench" $(for p in $(seq 1500 1514); do echo --postal-code $p; done) >/dev/null
 times=()
 for _ in 1 2 3 4 5; do
@@ -78,6 +108,7 @@ print(next(l["duration_us"] for l in reversed(lines) if l["method"] == "GetGapMa
 done
 echo "gap matrix of a zone ($(grep -c . "$work/matrix") lines): $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }') ms in the server (median of 5)"
 head -4 "$work/matrix"
+sed -n '/^referrals/,+3p' "$work/matrix"
 
 loadgen=$build/bench/kp-loadgen
 for round in $(seq 1 "$rounds"); do

@@ -136,6 +136,8 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.careplan_address = v; }},
       {"agreements-address", "AgreementService's internal address; empty: the AgreementService hosted in this process",
        [](Config& c, const std::string& v) { c.agreements_address = v; }},
+      {"referrals-address", "ReferralService's internal address; empty: the ReferralService hosted in this process",
+       [](Config& c, const std::string& v) { c.referrals_address = v; }},
       {"peer-tls-ca", "PEM CA bundle: reach peer services over TLS (with --tls-cert/--tls-key as client certificate)",
        [](Config& c, const std::string& v) { c.peer_tls_ca = v; }},
   };

@@ -13,6 +13,7 @@ namespace consent { class ConsentClient; }
 namespace audit { class AuditClient; }
 namespace careplan { class CarePlanClient; }
 namespace agreements { class AgreementClient; }
+namespace referrals { class ReferralClient; }
 
 struct PeerClients {
   std::shared_ptr<team::TeamClient> team;
@@ -20,6 +21,7 @@ struct PeerClients {
   std::shared_ptr<audit::AuditClient> audit;
   std::shared_ptr<careplan::CarePlanClient> careplan;
   std::shared_ptr<agreements::AgreementClient> agreements;
+  std::shared_ptr<referrals::ReferralClient> referrals;
 };
 
 }  // namespace kp

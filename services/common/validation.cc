@@ -267,6 +267,11 @@ std::optional<int64_t> TimeMicros(Violations& v, std::string_view field, const g
   return ts.seconds() * 1000000 + ts.nanos() / 1000;
 }
 
+bool IsPostalCode(std::string_view code) {
+  return code.size() == 4 && code[0] >= '1' && code[0] <= '9' &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::optional<ServiceKey> ParseServiceName(std::string_view name) {
   const auto split = name.find("/services/");
   if (split == std::string_view::npos) return std::nullopt;

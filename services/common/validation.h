@@ -151,6 +151,9 @@ std::optional<std::string> ParseOrganizationName(std::string_view name);
 // The same, or INVALID_ARGUMENT on `field`.
 std::string RequireOrganizationName(const std::string& name, std::string_view field);
 
+// A Belgian postal code: four digits, not starting with 0.
+bool IsPostalCode(std::string_view code);
+
 // A service on the social map: "organizations/{org}/services/{uuid}" (SocialMapService's, and a
 // referral's).
 struct ServiceKey {

@@ -31,6 +31,8 @@
 #include "common/version.h"
 #include "consent/client/consent_client.h"
 #include "host/unparseable_requests.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "referrals/client/referral_client.h"
 
 namespace kp {
 
@@ -269,6 +271,11 @@ const std::vector<PeerAddressSetting>& PeerAddressSettings() {
        kruispunt::agreements::v1::AgreementInternalService::service_full_name(), &Config::agreements_address,
        "--agreements-address", [](PeerClients& clients, Peers& peers) {
          clients.agreements = std::make_shared<agreements::RemoteAgreementClient>(peers);
+       }},
+      {kruispunt::referrals::v1::ReferralService::service_full_name(),
+       kruispunt::referrals::v1::ReferralInternalService::service_full_name(), &Config::referrals_address,
+       "--referrals-address", [](PeerClients& clients, Peers& peers) {
+         clients.referrals = std::make_shared<referrals::RemoteReferralClient>(peers);
        }}};
   return settings;
 }

@@ -72,7 +72,7 @@ const std::vector<std::string> kHistoryTables = {
     "cases.case_status_changes", "team.team_changes", "consent.consents", "consent.withdrawals",
     "consent.expiries",
     "audit.access_log", "audit.access_log_expiries", "careplan.changes", "careplan.evaluations", "agreements.log", "agreements.versions",
-    "referrals.changes"};
+    "referrals.changes", "referrals.unmet_needs"};
 
 // The history the domain calls append-only refuses TRUNCATE as well as UPDATE and DELETE, even to
 // SQL run by hand as the tables' owner: emptying the withdrawals would bring every withdrawn

@@ -4,6 +4,9 @@
 // and bad input field by field.
 #include <pqxx/pqxx>
 
+#include <map>
+#include <random>
+
 #include "common/calendar.h"
 #include "integration/harness.h"
 
@@ -46,6 +49,8 @@ class ReferralTest : public CaseApiTest {
     r->set_question("Ik raak niet meer uit mijn schulden en durf de brieven niet meer te openen.");
     r->set_life_domain(D::LIFE_DOMAIN_FINANCES);
     r->add_shared_categories(C::DATA_CATEGORY_FINANCIAL);
+    r->set_client_postal_code("9000");
+    r->set_client_age_group(socialmap_v1::AGE_GROUP_65_AND_OLDER);
     return request;
   }
 
@@ -320,6 +325,86 @@ TEST_F(ReferralTest, EachSideMakesOnlyItsOwnChanges) {
   EXPECT_TRUE(accepted.participant().empty());
 }
 
+TEST_F(ReferralTest, TheZonesMatrixCountsTheDemandAndWithholdsWhatCouldPointToAClient) {
+  // A postal code of this test's own: the database is shared with the other tests.
+  std::random_device random;
+  const std::string code = std::to_string(4000 + random() % 4000);
+  const std::string zone_id = UniqueId("elz");
+  socialmap_v1::CreateZoneRequest zone;
+  zone.set_zone_id(zone_id);
+  zone.mutable_zone()->set_display_name("ELZ vraag");
+  zone.mutable_zone()->add_postal_codes(code);
+  socialmap_v1::Zone created;
+  ASSERT_TRUE(SocialMapStub()->CreateZone(Ctx(AdminToken()).get(), zone, &created).ok());
+  const auto case_name = CreateCase(token_, CreateClient(token_).name()).name();
+  AppointCoordinator(case_name);
+  // Referrals within the organisation (no other organisation is given anything).
+  const auto send = [&](D domain, socialmap_v1::AgeGroup group) {
+    rf::CreateReferralRequest request;
+    request.set_parent(case_name);
+    auto* r = request.mutable_referral();
+    r->set_receiving_organization("organizations/" + org_);
+    r->set_kind(rf::REFERRAL_KIND_REFERRAL);
+    r->set_question("Hulp gevraagd");
+    r->set_life_domain(domain);
+    r->set_client_postal_code(code);
+    r->set_client_age_group(group);
+    return Sent(request).name();
+  };
+  using G = socialmap_v1::AgeGroup;
+  for (int i = 0; i < 6; ++i) send(D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_18_TO_64);
+  std::vector<std::string> seniors;
+  for (int i = 0; i < 6; ++i) seniors.push_back(send(D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER));
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(Change(&rf::ReferralService::Stub::RejectReferral, token_, seniors[i], "Vol",
+                       rf::REFERRAL_OUTCOME_NO_CAPACITY).ok());
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::WaitlistReferral, token_, seniors[2]).ok());
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::AcceptReferral, token_, seniors[2]).ok());
+  rf::RecordUnmetNeedRequest need;
+  need.set_parent(case_name);
+  need.mutable_unmet_need()->set_life_domain(D::LIFE_DOMAIN_FINANCES);
+  need.mutable_unmet_need()->set_client_postal_code(code);
+  need.mutable_unmet_need()->set_client_age_group(G::AGE_GROUP_65_AND_OLDER);
+  rf::UnmetNeed recorded;
+  ASSERT_TRUE(referrals_->RecordUnmetNeed(Ctx(token_).get(), need, &recorded).ok());
+  for (int i = 0; i < 2; ++i) send(D::LIFE_DOMAIN_HOUSING, G::AGE_GROUP_65_AND_OLDER);
+
+  socialmap_v1::GetGapMatrixRequest request;
+  request.set_zone("zones/" + zone_id);
+  socialmap_v1::GapMatrix matrix;
+  ASSERT_TRUE(SocialMapStub()->GetGapMatrix(Ctx(debt_.token).get(), request, &matrix).ok());
+  std::map<std::pair<int, int>, socialmap_v1::GapCell> cells;
+  for (const auto& cell : matrix.cells()) {
+    cells[{cell.life_domain(), cell.age_group()}] = cell;
+    if (!cell.demand_suppressed()) {
+      EXPECT_GE(cell.referrals(), 5) << "a small count shown";
+    } else {
+      EXPECT_EQ(cell.referrals() + cell.rejected() + cell.waitlisted() + cell.no_service(), 0);
+    }
+  }
+  const auto cell = [&](int domain, int group) { return cells[{domain, group}]; };
+  const auto& seen = cells[{D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER}];
+  EXPECT_FALSE(seen.demand_suppressed());
+  EXPECT_EQ(seen.referrals(), 7) << "six referrals and the need without a service";
+  EXPECT_EQ(seen.rejected(), 2);
+  EXPECT_EQ(seen.waitlisted(), 1) << "wait-listed once, accepted since";
+  EXPECT_EQ(seen.no_service(), 1);
+  EXPECT_TRUE(cell(D::LIFE_DOMAIN_HOUSING, G::AGE_GROUP_65_AND_OLDER).demand_suppressed()) << "2 referrals";
+  EXPECT_TRUE(cell(D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_18_TO_64).demand_suppressed())
+      << "6 referrals, but 0-17 (none) is withheld and the finances total 13 less 7 less 6 would give it away";
+  std::map<std::pair<int, int>, socialmap_v1::DemandTotal> totals;
+  for (const auto& t : matrix.demand_totals()) {
+    totals[{t.life_domain(), t.age_group()}] = t;
+    if (!t.suppressed()) { EXPECT_GE(t.referrals(), 5); }
+  }
+  const auto total = [&](int domain, int group) { return totals[{domain, group}]; };
+  EXPECT_EQ(totals.size(), 13u + 3u + 1u);
+  EXPECT_EQ(total(D::LIFE_DOMAIN_FINANCES, 0).referrals(), 13);
+  EXPECT_TRUE(total(D::LIFE_DOMAIN_HOUSING, 0).suppressed());
+  EXPECT_EQ(total(0, G::AGE_GROUP_65_AND_OLDER).referrals(), 9);
+  EXPECT_EQ(total(0, 0).referrals(), 15);
+}
+
 TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
   const auto m = Maria();
   rf::CreateReferralRequest request;
@@ -339,6 +424,7 @@ TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
   EXPECT_EQ(ViolationFields(status),
             (std::vector<std::string>{"referral.service", "referral.kind", "referral.question", "referral.life_domain",
                                       "referral.goals[0]", "referral.shared_categories", "referral.proposed_mandate",
+                                      "referral.client_postal_code", "referral.client_age_group",
                                       "referral.answer_within_working_days", "request_id"}));
   rf::ChangeReferralRequest change;
   change.set_name("cases/x/referrals/y");

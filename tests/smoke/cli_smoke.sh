@@ -143,7 +143,7 @@ assert "(+" in adults and "(+" in seniors, row
 PY
 # A referral to that service (within the organisation, so no consent names another), answered.
 referral=$("$cli" --json referral create "$case" --service "$service" --kind guided --domain finances \
-  --question "Ik wil hulp bij mijn schulden" --share financial | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+  --postal-code 8200 --age-group 65-and-older --question "Ik wil hulp bij mijn schulden" --share financial | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 "$cli" referral incoming open | grep -q "$referral"
 "$cli" referral accept "$referral" | grep -q REFERRAL_STATUS_ACCEPTED
 [ "$("$cli" referral changes "$referral" | grep -c "status: REFERRAL_STATUS_")" = 2 ]

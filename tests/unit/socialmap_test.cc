@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
+#include "socialmap/domain/demand_suppression.h"
 #include "socialmap/domain/hsds.h"
 #include "socialmap/grpc/socialmap_validation.h"
 #include "support/refusals.h"
@@ -259,6 +261,75 @@ TEST(Hsds, DerivedIdsAndProvinces) {
   EXPECT_EQ(ProvinceOf("6700"), "Luxemburg");
   EXPECT_EQ(ProvinceOf(""), "");
   EXPECT_EQ(ProvinceOf("80a0"), "");
+}
+
+}  // namespace
+}  // namespace kp::socialmap
+
+namespace kp::socialmap {
+namespace {
+
+// Every entry below 5 withheld, and no row or column (totals included) withholding exactly one.
+void ExpectNothingGivenAway(const DemandTable& table, const Withheld& w) {
+  const auto rows = table.referrals.size();
+  std::array<int, kAgeGroups> columns{};
+  int whole = 0;
+  std::array<int, kAgeGroups> column_hidden{};
+  for (std::size_t r = 0; r < rows; ++r) {
+    int row = 0, row_hidden = w.row_totals[r] ? 1 : 0;
+    for (int g = 0; g < kAgeGroups; ++g) {
+      const int n = table.referrals[r][g];
+      if (n < 5) { EXPECT_TRUE(w.cells[r][g]) << "row " << r << " group " << g; }
+      row += n;
+      columns[g] += n;
+      row_hidden += w.cells[r][g] ? 1 : 0;
+      column_hidden[g] += w.cells[r][g] ? 1 : 0;
+    }
+    whole += row;
+    if (row < 5) { EXPECT_TRUE(w.row_totals[r]); }
+    EXPECT_NE(row_hidden, 1) << "row " << r << " would give its hidden entry away";
+  }
+  int totals_hidden = w.total ? 1 : 0;
+  for (int g = 0; g < kAgeGroups; ++g) {
+    if (columns[g] < 5) { EXPECT_TRUE(w.column_totals[g]); }
+    EXPECT_NE(column_hidden[g] + (w.column_totals[g] ? 1 : 0), 1) << "column " << g;
+    totals_hidden += w.column_totals[g] ? 1 : 0;
+  }
+  int row_totals_hidden = w.total ? 1 : 0;
+  for (bool hidden : w.row_totals) row_totals_hidden += hidden ? 1 : 0;
+  EXPECT_NE(totals_hidden, 1) << "the column totals and the whole";
+  EXPECT_NE(row_totals_hidden, 1) << "the row totals and the whole";
+  if (whole < 5) { EXPECT_TRUE(w.total); }
+}
+
+TEST(DemandSuppression, SmallCountsAndTheOneATotalWouldRevealAreWithheld) {
+  DemandTable table;
+  table.referrals.assign(13, {0, 0, 0});
+  table.referrals[0] = {0, 6, 7};   // finances: 0-17 small, so the next smallest (6) goes too
+  table.referrals[1] = {0, 0, 2};   // housing: all small
+  const auto w = SuppressSmallCounts(table);
+  ExpectNothingGivenAway(table, w);
+  EXPECT_FALSE(w.cells[0][2]) << "7 referrals are shown";
+  EXPECT_TRUE(w.cells[0][1]) << "6 would follow from the row's total 13 minus 7";
+  EXPECT_FALSE(w.row_totals[0]);
+  EXPECT_TRUE(w.cells[1][2]);
+}
+
+TEST(DemandSuppression, HoldsForManyTables) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 500; ++round) {
+    DemandTable table;
+    for (int r = 0; r < 13; ++r) {
+      table.referrals.push_back({});
+      for (int g = 0; g < kAgeGroups; ++g) table.referrals.back()[g] = static_cast<int>(random() % (round % 3 == 0 ? 8 : 40));
+    }
+    ExpectNothingGivenAway(table, SuppressSmallCounts(table));
+  }
+  DemandTable large;
+  large.referrals.assign(13, {50, 60, 70});
+  const auto w = SuppressSmallCounts(large);
+  for (const auto& row : w.cells) EXPECT_EQ(row, (std::array<bool, kAgeGroups>{false, false, false}));
+  EXPECT_FALSE(w.total);
 }
 
 }  // namespace

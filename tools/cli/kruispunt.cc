@@ -167,8 +167,8 @@ Commands:
                                                   --json: the cells)
   socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
   referral create cases/ID (--service organizations/ID/services/ID | --to organizations/ID)
-        --kind referral|guided|accompanied --question Q --domain D [--share CATEGORY ...] [--goal G ...]
-        [--propose PERMISSION ...] [--answer-within N] [--request-id UUID]
+        --kind referral|guided|accompanied --question Q --domain D --postal-code P --age-group G
+        [--share CATEGORY ...] [--goal G ...] [--propose PERMISSION ...] [--answer-within N] [--request-id UUID]
                                                   refer the client (the question is always shared;
                                                   sent only with a consent naming the receiver)
   referral get cases/ID/referrals/ID
@@ -182,6 +182,8 @@ Commands:
   referral cancel|hold|resume cases/ID/referrals/ID [--reason R] [--outcome O] [--etag E]
                                                   the referring side (hold: at the client's pace)
   referral changes cases/ID/referrals/ID [--page-size N] [--page-token T]
+  referral unmet cases/ID --domain D --postal-code P --age-group G   no service found for this need
+                                                  (counted in the zone's matrix)
 Parties: organizations/ID or cases/ID/participants/ID. People: organizations/ORG/people/ID (a professional,
 ID their token subject) or people/ID (anyone else).
 Data categories: identity-and-contact, case, care-plan, agreements, medical, psychosocial,
@@ -193,6 +195,7 @@ Roles: legal-representative, informal-carer, trusted-person, peer-expert, care-c
 Permissions: read-case, read-care-plan, edit-care-plan, propose-agreements, answer-agreements,
   record-evaluations, manage-team.
 Times: RFC 3339 (2026-12-01T09:00:00Z).
+Age groups (the client's, where a referral is counted): 0-to-17, 18-to-64, 65-and-older.
 Referral outcomes: service-started, client-declined, client-not-reachable, not-eligible, no-capacity.
 Life domains: finances, housing, physical-health, mental-health, daily-activities-and-work,
   social-network, administration-and-rights, safety, mobility, meaning, addiction, education,
@@ -1275,6 +1278,21 @@ int main(int argc, char** argv) {
         }
         std::printf("\n");
       }
+      // The demand: "12: 3/2/1" is 12 referrals of which 3 rejected, 2 wait-listed, 1 without any
+      // service; "<5": withheld.
+      std::printf("\nreferrals: rejected/wait-listed/no service\n");
+      for (int i = 0; i < out->cells_size(); i += 3) {
+        std::printf("%-28s", Slug(kruispunt::type::v1::LifeDomain_Name(out->cells(i).life_domain()), "LIFE_DOMAIN_").c_str());
+        for (int g = 0; g < 3 && i + g < out->cells_size(); ++g) {
+          const auto& c = out->cells(i + g);
+          const std::string text = c.demand_suppressed() ? "<5"
+                                                         : std::to_string(c.referrals()) + ": " + std::to_string(c.rejected()) +
+                                                               "/" + std::to_string(c.waitlisted()) + "/" +
+                                                               std::to_string(c.no_service());
+          std::printf(" %-14s", text.c_str());
+        }
+        std::printf("\n");
+      }
       return 0;
     }
     result = std::move(out);
@@ -1304,6 +1322,9 @@ int main(int argc, char** argv) {
     for (const auto& g : a.All("goal")) f->add_goals(g);
     for (const auto& p : a.All("propose")) f->add_proposed_mandate(ParseEnum<team::Permission>(p, "PERMISSION_", "permission"));
     f->set_answer_within_working_days(ParseInt(a.Get("answer-within", "0")));
+    f->set_client_postal_code(a.Get("postal-code"));
+    if (a.Has("age-group"))
+      f->set_client_age_group(ParseEnum<socialmap::AgeGroup>(a.Get("age-group"), "AGE_GROUP_", "age group"));
     r.set_request_id(a.Get("request-id"));
     auto out = std::make_unique<referrals::Referral>();
     status = referral_stub->CreateReferral(&ctx, r, out.get());
@@ -1338,6 +1359,16 @@ int main(int argc, char** argv) {
     r.set_page_token(a.Get("page-token"));
     auto out = std::make_unique<referrals::ListReferralChangesResponse>();
     status = referral_stub->ListReferralChanges(&ctx, r, out.get());
+    result = std::move(out);
+  } else if (group == "referral" && verb == "unmet") {
+    referrals::RecordUnmetNeedRequest r;
+    r.set_parent(name);
+    if (a.Has("domain")) r.mutable_unmet_need()->set_life_domain(ParseDomain(a.Get("domain")));
+    r.mutable_unmet_need()->set_client_postal_code(a.Get("postal-code"));
+    if (a.Has("age-group"))
+      r.mutable_unmet_need()->set_client_age_group(ParseEnum<socialmap::AgeGroup>(a.Get("age-group"), "AGE_GROUP_", "age group"));
+    auto out = std::make_unique<referrals::UnmetNeed>();
+    status = referral_stub->RecordUnmetNeed(&ctx, r, out.get());
     result = std::move(out);
   } else if (group == "referral") {
     using Method = grpc::Status (referrals::ReferralService::Stub::*)(grpc::ClientContext*,

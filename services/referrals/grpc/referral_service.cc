@@ -7,6 +7,7 @@
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "referrals/client/referral_client.h"
 #include "referrals/repo/referral_repository.h"
 #include "team/client/team_client.h"
 
@@ -29,6 +30,22 @@ year_month_day Today() { return BelgianDate(std::chrono::system_clock::now()); }
 std::string DueAfter(year_month_day from, int working_days) { return IsoText(AddWorkingDays(from, working_days)); }
 
 Actor ActorOf(const Call& call) { return {call.caller.organization, call.caller.person}; }
+
+// CountReferralDemand, for the gRPC handler and LocalReferralClient alike.
+void CountReferralDemandOn(pqxx::connection& db, const v1::CountReferralDemandRequest& req,
+                           v1::CountReferralDemandResponse& resp) {
+  CountDemand(db, ValidateDemandPostalCodes(req.postal_codes()), resp);
+}
+
+class LocalReferralClient final : public ReferralClient {
+ public:
+  v1::CountReferralDemandResponse CountReferralDemand(const PeerContext& context,
+                                                      const v1::CountReferralDemandRequest& request) override {
+    v1::CountReferralDemandResponse response;
+    CountReferralDemandOn(context.db, request, response);
+    return response;
+  }
+};
 
 class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
  public:
@@ -157,6 +174,15 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
       Readable(call, db, key);
       resp->set_next_page_token(NextToken(
           kp::referrals::ListReferralChanges(db, key.case_id, key.referral_id, page.after, page.size, *resp), page));
+    });
+  }
+
+  ServerUnaryReactor* RecordUnmetNeed(CallbackServerContext* ctx, const v1::RecordUnmetNeedRequest* req,
+                                      v1::UnmetNeed* resp) override {
+    return ServeUnary(rt_, ctx, "RecordUnmetNeed", [this, req, resp](const Call& call, pqxx::connection& db) {
+      const auto need = ValidateRecordUnmetNeed(*req);
+      access_.RequireOrNotFound(call, db, access_.For(call, need.case_id));
+      InsertUnmetNeed(db, need, ActorOf(call), *resp);
     });
   }
 
@@ -314,6 +340,22 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
   consent::AccessGate access_;
 };
 
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class ReferralInternalServiceImpl final : public v1::ReferralInternalService::CallbackService {
+ public:
+  explicit ReferralInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* CountReferralDemand(CallbackServerContext* ctx, const v1::CountReferralDemandRequest* req,
+                                          v1::CountReferralDemandResponse* resp) override {
+    return ServeUnary(rt_, ctx, "CountReferralDemand", [req, resp](const Call&, pqxx::connection& db) {
+      CountReferralDemandOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule ReferralServiceModule() {
@@ -322,8 +364,8 @@ ServiceModule ReferralServiceModule() {
                        {kruispunt::team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
                         kruispunt::careplan::v1::CarePlanService::service_full_name()},
-                       nullptr,  // no other service calls it yet
-                       nullptr,
+                       [](PeerClients& clients) { clients.referrals = std::make_shared<LocalReferralClient>(); },
+                       [](Runtime& runtime) { return std::make_unique<ReferralInternalServiceImpl>(runtime); },
                        {}};  // no jobs
 }
 

@@ -6,6 +6,7 @@
 #include "common/errors.h"
 #include "common/validation.h"
 #include "kruispunt/consent/v1/consent.pb.h"
+#include "kruispunt/socialmap/v1/socialmap.pb.h"
 #include "kruispunt/team/v1/team.pb.h"
 #include "kruispunt/type/v1/life_domain.pb.h"
 #include "team/client/team_client.h"
@@ -14,6 +15,39 @@ namespace kp::referrals {
 
 namespace {
 constexpr std::size_t kQuestionMax = 2000, kReasonMax = 1000;
+constexpr int kMaxDemandPostalCodes = 500;
+
+// What the zone's gap matrix counts a referral or an unmet need by.
+void CheckWhereAndAge(Violations& v, const std::string& prefix, const std::string& postal_code, int age_group) {
+  if (!IsPostalCode(postal_code)) v.Add(prefix + "client_postal_code", "must be a Belgian postal code (four digits)");
+  if (age_group == 0 || !kruispunt::socialmap::v1::AgeGroup_IsValid(age_group))
+    v.Add(prefix + "client_age_group", "must be an age group");
+}
+}  // namespace
+
+NewUnmetNeed ValidateRecordUnmetNeed(const v1::RecordUnmetNeedRequest& request) {
+  NewUnmetNeed out;
+  out.case_id = RequireName(request.parent(), "cases", "parent");
+  const auto& n = request.unmet_need();
+  Violations v;
+  if (n.life_domain() == 0 || !kruispunt::type::v1::LifeDomain_IsValid(n.life_domain()))
+    v.Add("unmet_need.life_domain", "must be a life domain");
+  CheckWhereAndAge(v, "unmet_need.", n.client_postal_code(), n.client_age_group());
+  v.ThrowIfAny();
+  out.life_domain = n.life_domain();
+  out.client_postal_code = n.client_postal_code();
+  out.client_age_group = n.client_age_group();
+  return out;
+}
+
+std::vector<std::string> ValidateDemandPostalCodes(const google::protobuf::RepeatedPtrField<std::string>& codes) {
+  Violations v;
+  if (codes.empty()) v.Add("postal_codes", "must name at least one postal code");
+  v.AtMost("postal_codes", codes.size(), kMaxDemandPostalCodes, "postal codes");
+  for (const auto& code : codes)
+    if (!IsPostalCode(code)) v.Add("postal_codes", "must be Belgian postal codes (four digits)");
+  v.ThrowIfAny();
+  return {codes.begin(), codes.end()};
 }
 
 NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request) {
@@ -72,7 +106,9 @@ NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request) {
     else if (!permissions.insert(permission).second) v.Add("referral.proposed_mandate", "contains a permission twice");
     else out.proposed_mandate |= int32_t{1} << permission;
   }
-  out.proposed_permissions.assign(permissions.begin(), permissions.end());
+  CheckWhereAndAge(v, "referral.", r.client_postal_code(), r.client_age_group());
+  out.client_postal_code = r.client_postal_code();
+  out.client_age_group = r.client_age_group();
   if (r.answer_within_working_days() < 0 || r.answer_within_working_days() > 14)
     v.Add("referral.answer_within_working_days", "is from 1 to 14 (0: the default of 2)");
   else if (r.answer_within_working_days() > 0) out.answer_days = r.answer_within_working_days();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kruispunt/referrals/v1/referrals.pb.h"
+#include "kruispunt/referrals/v1/referrals_internal.pb.h"
 #include "referrals/domain/referral_rules.h"
 
 namespace kp::referrals {
@@ -25,10 +26,20 @@ struct NewReferral {
   std::vector<std::string> goal_ids;   // uuids of the case's goals
   std::vector<int> shared_categories;  // kruispunt.consent.v1.DataCategory, CASE first
   int32_t proposed_mandate = 0;        // bit n: kruispunt.team.v1.Permission n
-  std::vector<int> proposed_permissions;
+  std::string client_postal_code;
+  int client_age_group = 0;  // kruispunt.socialmap.v1.AgeGroup
   std::optional<std::string> request_id;
 };
 NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request);
+
+struct NewUnmetNeed {
+  std::string case_id, client_postal_code;
+  int life_domain = 0, client_age_group = 0;
+};
+NewUnmetNeed ValidateRecordUnmetNeed(const v1::RecordUnmetNeedRequest& request);
+
+// The postal codes of a demand count, each checked (INVALID_ARGUMENT on postal_codes).
+std::vector<std::string> ValidateDemandPostalCodes(const google::protobuf::RepeatedPtrField<std::string>& codes);
 
 // "cases/{case}/referrals/{uuid}".
 struct ReferralKey {

@@ -12,7 +12,7 @@ namespace {
   "case_id, referral_id, referring_org, referring_person, receiving_org, service_id, kind, question, "      \
   "life_domain, array_to_string(goals, ','), shared_categories, proposed_mandate, answer_days, "             \
   "due_date::text, status, outcome, status_reason, on_hold, participant_id, " KP_MICROS("create_time") ", " \
-  KP_MICROS("update_time") ", version, position"
+  KP_MICROS("update_time") ", version, position, client_postal_code, client_age_group"
 
 // The change a statement's referral row `r` records, by $by_org and $by_person with $reason.
 #define RECORD_CHANGE(by_org, by_person, reason)                                                             \
@@ -25,7 +25,8 @@ const std::vector<PreparedStatement> kStatements = {
     {"referrals.insert",
      "WITH r AS (INSERT INTO referrals.referrals (case_id, referring_org, referring_person, receiving_org, "
      "service_id, kind, question, life_domain, goals, shared_categories, proposed_mandate, answer_days, due_date, "
-     "request_id) VALUES ($1::uuid, $2, $3, $4, $5::uuid, $6, $7, $8, $9::uuid[], $10, $11, $12, $13::date, $14::uuid) "
+     "request_id, client_postal_code, client_age_group) VALUES ($1::uuid, $2, $3, $4, $5::uuid, $6, $7, $8, $9::uuid[], "
+     "$10, $11, $12, $13::date, $14::uuid, $15, $16) "
      "ON CONFLICT ON CONSTRAINT uniq_referral_request DO NOTHING RETURNING *), "
      "c AS (" RECORD_CHANGE("$2", "$3", "''") ") SELECT " REFERRAL_COLUMNS " FROM r"},
     {"referrals.by_request",
@@ -39,7 +40,8 @@ const std::vector<PreparedStatement> kStatements = {
     {"referrals.change",
      "WITH r AS (UPDATE referrals.referrals SET status = $4, outcome = $5, on_hold = $6, status_reason = "
      "CASE WHEN status <> $4 THEN $7 ELSE status_reason END, due_date = $8::date, "
-     "participant_id = coalesce($9::uuid, participant_id), version = version + 1, update_time = now() "
+     "participant_id = coalesce($9::uuid, participant_id), ever_waitlisted = ever_waitlisted OR $4 = 3, "
+     "version = version + 1, update_time = now() "
      "WHERE case_id = $1::uuid AND referral_id = $2::uuid AND version = $3 RETURNING *), "
      "c AS (" RECORD_CHANGE("$10", "$11", "$7") ") SELECT " REFERRAL_COLUMNS " FROM r"},
     {"referrals.list_case",
@@ -51,6 +53,20 @@ const std::vector<PreparedStatement> kStatements = {
     {"referrals.list_incoming_open",
      "SELECT " REFERRAL_COLUMNS " FROM referrals.referrals WHERE receiving_org = $1 AND position > $2 "
      "AND status IN (1, 2, 3, 5) ORDER BY position LIMIT $3"},
+    {"referrals.unmet_need_insert",
+     "INSERT INTO referrals.unmet_needs (case_id, life_domain, client_postal_code, client_age_group, by_org, by_person) "
+     "VALUES ($1::uuid, $2, $3, $4, $5, $6) RETURNING need_id, " KP_MICROS("create_time")},
+    // A zone's demand per cell: its referrals (those sent before the demand was recorded have no
+    // age group and are left out) and its unmet needs, from the two indexes alone.
+    {"referrals.count_demand",
+     "SELECT life_domain, age_group, sum(referrals)::int, sum(rejected)::int, sum(waitlisted)::int, "
+     "sum(no_service)::int FROM ("
+     "SELECT life_domain, client_age_group AS age_group, count(*) AS referrals, "
+     "count(*) FILTER (WHERE status = 4) AS rejected, count(*) FILTER (WHERE ever_waitlisted) AS waitlisted, "
+     "0 AS no_service FROM referrals.referrals WHERE client_postal_code = ANY ($1::text[]) AND client_age_group > 0 "
+     "GROUP BY 1, 2 UNION ALL "
+     "SELECT life_domain, client_age_group, count(*), 0, 0, count(*) FROM referrals.unmet_needs "
+     "WHERE client_postal_code = ANY ($1::text[]) GROUP BY 1, 2) counted GROUP BY 1, 2"},
     {"referrals.changes",
      "SELECT revision, status, outcome, on_hold, reason, due_date::text, by_org, by_person, "
      KP_MICROS("change_time") " FROM referrals.changes WHERE case_id = $1::uuid AND referral_id = $2::uuid "
@@ -112,6 +128,8 @@ int64_t Read(const pqxx::row& row, std::chrono::year_month_day today, StoredRefe
   SetTime(r.mutable_update_time(), row[20].as<int64_t>());
   out.version = row[21].as<int>();
   r.set_etag(std::to_string(out.version));
+  r.set_client_postal_code(row[23].as<std::string>());
+  r.set_client_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(row[24].as<int>()));
   return row[22].as<int64_t>();
 }
 
@@ -128,7 +146,8 @@ StoredReferral InsertReferral(pqxx::transaction_base& tx, const NewReferral& n, 
                               const std::string& due_iso, std::chrono::year_month_day today) {
   auto rows = tx.exec_prepared("referrals.insert", n.case_id, by.org, by.person, n.receiving_org, n.service_id, n.kind,
                                n.question, n.life_domain, ArrayLiteral(n.goal_ids), BitSet(n.shared_categories),
-                               n.proposed_mandate, n.answer_days, due_iso, n.request_id);
+                               n.proposed_mandate, n.answer_days, due_iso, n.request_id, n.client_postal_code,
+                               n.client_age_group);
   if (rows.empty()) rows = tx.exec_prepared("referrals.by_request", n.case_id, by.org, n.request_id);
   StoredReferral out;
   Read(rows.at(0), today, out);
@@ -170,6 +189,33 @@ std::optional<int64_t> ListIncomingReferrals(pqxx::connection& conn, const std::
   return ReadList(tx.exec_prepared(open_only ? "referrals.list_incoming_open" : "referrals.list_incoming", org_id,
                                    after, limit + 1),
                   limit, today, out);
+}
+
+void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& n, const Actor& by, v1::UnmetNeed& out) {
+  pqxx::nontransaction tx(conn);
+  const auto row = tx.exec_prepared1("referrals.unmet_need_insert", n.case_id, n.life_domain, n.client_postal_code,
+                                     n.client_age_group, by.org, by.person);
+  out.set_name("cases/" + n.case_id + "/unmetNeeds/" + row[0].as<std::string>());
+  out.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(n.life_domain));
+  out.set_client_postal_code(n.client_postal_code);
+  out.set_client_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(n.client_age_group));
+  out.set_organization(OrganizationName(by.org));
+  out.set_person(by.person);
+  SetTime(out.mutable_create_time(), row[1].as<int64_t>());
+}
+
+void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_codes,
+                 v1::CountReferralDemandResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& row : tx.exec_prepared("referrals.count_demand", ArrayLiteral(postal_codes))) {
+    auto& c = *out.add_counts();
+    c.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(row[0].as<int>()));
+    c.set_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(row[1].as<int>()));
+    c.set_referrals(row[2].as<int>());
+    c.set_rejected(row[3].as<int>());
+    c.set_waitlisted(row[4].as<int>());
+    c.set_no_service(row[5].as<int>());
+  }
 }
 
 std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,

@@ -56,6 +56,13 @@ std::optional<int64_t> ListCaseReferrals(pqxx::connection& conn, const std::stri
 std::optional<int64_t> ListIncomingReferrals(pqxx::connection& conn, const std::string& org_id, bool open_only,
                                              int64_t after, int limit, std::chrono::year_month_day today,
                                              std::vector<StoredReferral>& out);
+// Records a need for which no service was found.
+void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& need, const Actor& by, v1::UnmetNeed& out);
+
+// The demand of clients living in the postal codes, per life domain and age group.
+void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_codes,
+                 v1::CountReferralDemandResponse& out);
+
 std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,
                                            const std::string& referral_id, int64_t after, int limit,
                                            v1::ListReferralChangesResponse& out);

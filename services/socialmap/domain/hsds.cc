@@ -7,6 +7,7 @@
 
 #include "common/calendar.h"
 #include "common/sha256.h"
+#include "common/validation.h"
 
 namespace kp::socialmap {
 
@@ -125,10 +126,8 @@ std::string DerivedUuid(std::string_view kind, std::string_view key) {
 }
 
 std::string ProvinceOf(std::string_view postal_code) {
-  if (postal_code.size() != 4 || !std::all_of(postal_code.begin(), postal_code.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return "";
+  if (!IsPostalCode(postal_code)) return "";
   const int code = std::stoi(std::string(postal_code));
-  if (code < 1000) return "";
   if (code < 1300) return "Brussel";
   if (code < 1500) return "Waals-Brabant";
   if (code < 2000) return "Vlaams-Brabant";

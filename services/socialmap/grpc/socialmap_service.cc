@@ -9,6 +9,9 @@
 #include "common/idempotency.h"
 #include "common/page_token.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "referrals/client/referral_client.h"
+#include "socialmap/domain/demand_suppression.h"
 #include "socialmap/domain/hsds.h"
 #include "socialmap/grpc/socialmap_validation.h"
 #include "team/client/team_client.h"
@@ -272,10 +275,62 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
         cell->second->set_temporarily_closed_services(cell->second->temporarily_closed_services() +
                                                       count.temporarily_closed);
       }
+      AddDemand(call, db, zone, cells, *resp);
     }, kAnyCaller);
   }
 
  private:
+  // The demand side: the referrals of clients living in the zone, per cell, from ReferralService;
+  // each count and total below 5 withheld, and a second one where a total would give it away.
+  void AddDemand(const Call& call, pqxx::connection& db, const v1::Zone& zone,
+                 const std::map<std::pair<int, int>, v1::GapCell*>& cells, v1::GapMatrix& matrix) {
+    kruispunt::referrals::v1::CountReferralDemandRequest request;
+    *request.mutable_postal_codes() = zone.postal_codes();
+    const auto demand = rt_.clients->referrals->CountReferralDemand({db, call}, request);
+    for (const auto& count : demand.counts()) {
+      const auto cell = cells.find({count.life_domain(), count.age_group()});
+      if (cell == cells.end()) continue;  // a domain this build does not know
+      cell->second->set_referrals(count.referrals());
+      cell->second->set_rejected(count.rejected());
+      cell->second->set_waitlisted(count.waitlisted());
+      cell->second->set_no_service(count.no_service());
+    }
+    DemandTable table;
+    for (int domain = 1; kruispunt::type::v1::LifeDomain_IsValid(domain); ++domain) {
+      table.referrals.emplace_back();
+      for (int group = 1; group <= kAgeGroups; ++group)
+        table.referrals.back()[group - 1] = cells.at({domain, group})->referrals();
+    }
+    const auto withheld = SuppressSmallCounts(table);
+    const auto total = [&](int domain, int group, int referrals, bool suppressed) {
+      auto& t = *matrix.add_demand_totals();
+      t.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(domain));
+      t.set_age_group(static_cast<v1::AgeGroup>(group));
+      t.set_suppressed(suppressed);
+      t.set_referrals(suppressed ? 0 : referrals);
+    };
+    int whole = 0;
+    std::array<int, kAgeGroups> columns{};
+    for (std::size_t d = 0; d < table.referrals.size(); ++d) {
+      int row = 0;
+      for (int g = 0; g < kAgeGroups; ++g) {
+        row += table.referrals[d][g];
+        columns[g] += table.referrals[d][g];
+        if (!withheld.cells[d][g]) continue;
+        auto* cell = cells.at({static_cast<int>(d) + 1, g + 1});
+        cell->set_demand_suppressed(true);
+        cell->set_referrals(0);
+        cell->set_rejected(0);
+        cell->set_waitlisted(0);
+        cell->set_no_service(0);
+      }
+      whole += row;
+      total(static_cast<int>(d) + 1, 0, row, withheld.row_totals[d]);
+    }
+    for (int g = 0; g < kAgeGroups; ++g) total(0, g + 1, columns[g], withheld.column_totals[g]);
+    total(0, 0, whole, withheld.total);
+  }
+
   Runtime& rt_;
 };
 
@@ -284,7 +339,8 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
 ServiceModule SocialMapServiceModule() {
   return ServiceModule{v1::SocialMapService::service_full_name(), &Migrations(), Statements(),
                        [](Runtime& runtime) { return std::make_unique<SocialMapServiceImpl>(runtime); },
-                       {team::v1::TeamService::service_full_name()},
+                       {team::v1::TeamService::service_full_name(),
+                        kruispunt::referrals::v1::ReferralService::service_full_name()},
                        nullptr,   // no other service calls it yet
                        nullptr,
                        {}};  // no jobs

@@ -47,11 +47,6 @@ std::string Codes(Violations& v, const std::string& field, const google::protobu
 
 }  // namespace
 
-bool IsPostalCode(std::string_view code) {
-  return code.size() == 4 && code[0] >= '1' && code[0] <= '9' &&
-         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool IsLanguageCode(std::string_view code) {
   return (code.size() == 2 || code.size() == 3) &&
          std::all_of(code.begin(), code.end(), [](char c) { return c >= 'a' && c <= 'z'; });

@@ -57,8 +57,6 @@ struct ZoneUpdate {
 };
 ZoneUpdate ValidateUpdateZone(const v1::UpdateZoneRequest& request);
 
-// A Belgian postal code: four digits, not starting with 0.
-bool IsPostalCode(std::string_view code);
 // An ISO 639 language code in lower case: two or three letters.
 bool IsLanguageCode(std::string_view code);
 

@@ -1,0 +1,14 @@
+#include "referrals/client/referral_client.h"
+
+namespace kp::referrals {
+
+namespace v1 = kruispunt::referrals::v1;
+
+v1::CountReferralDemandResponse RemoteReferralClient::CountReferralDemand(
+    const PeerContext& context, const v1::CountReferralDemandRequest& request) {
+  return CallRemote<v1::ReferralInternalService, v1::CountReferralDemandRequest, v1::CountReferralDemandResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.CountReferralDemand(args...); },
+      "the referral service", "REFERRALS_UNAVAILABLE");
+}
+
+}  // namespace kp::referrals

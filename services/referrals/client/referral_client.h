@@ -1,0 +1,29 @@
+// How other services ask ReferralService for a zone's demand (SocialMapService's gap matrix): one
+// interface, implemented by a direct call into ReferralService's code when this process hosts it
+// (referrals/grpc/referral_service.cc, LocalReferralClient) and over gRPC when it runs elsewhere
+// (RemoteReferralClient).
+#pragma once
+
+#include "common/peer_call.h"
+#include "kruispunt/referrals/v1/referrals_internal.grpc.pb.h"
+
+namespace kp::referrals {
+
+class ReferralClient {
+ public:
+  virtual ~ReferralClient() = default;
+  virtual kruispunt::referrals::v1::CountReferralDemandResponse CountReferralDemand(
+      const PeerContext& context, const kruispunt::referrals::v1::CountReferralDemandRequest& request) = 0;
+};
+
+class RemoteReferralClient final : public ReferralClient {
+ public:
+  explicit RemoteReferralClient(Peers& peers) : peers_(peers) {}
+  kruispunt::referrals::v1::CountReferralDemandResponse CountReferralDemand(
+      const PeerContext& context, const kruispunt::referrals::v1::CountReferralDemandRequest& request) override;
+
+ private:
+  Peers& peers_;
+};
+
+}  // namespace kp::referrals

@@ -108,7 +108,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
                                             v1::ListReferralsResponse* resp) override {
     return ServeUnary(rt_, ctx, "ListIncomingReferrals", [this, req, resp](const Call& call, pqxx::connection& db) {
       const Page page = DecodePage(req->page_size(), req->page_token(),
-                                   std::string("incoming|") + (req->open_only() ? "open" : "all"));
+                                   "incoming|" + call.caller.organization + (req->open_only() ? "|open" : "|all"));
       std::vector<StoredReferral> found;
       resp->set_next_page_token(NextToken(kp::referrals::ListIncomingReferrals(db, call.caller.organization,
                                                                                req->open_only(), page.after,
@@ -276,7 +276,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
         throw Error::FailedPrecondition(std::string(*refusal), RefusalMessage(*refusal));
       const auto next = After(change, current->standing, request.outcome);
       // Resuming a referral still unanswered gives the receiver its working days again.
-      std::string due = DueIso(*current);
+      std::string due = current->due_iso;
       if (change == Change::kResume && current->standing.status == Status::kRequested)
         due = DueAfter(today, current->answer_days);
       std::optional<std::string> participant_id;
@@ -286,12 +286,6 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     });
   }
 
-  static std::string DueIso(const StoredReferral& r) {
-    const auto& d = r.referral.due_date();
-    return IsoText(std::chrono::year{d.year()} / std::chrono::month{static_cast<unsigned>(d.month())} /
-                   std::chrono::day{static_cast<unsigned>(d.day())});
-  }
-
   static std::string RefusalMessage(std::string_view refusal) {
     if (refusal == "REFERRAL_CLOSED") return "the referral is closed: rejected, completed, cancelled or failed";
     if (refusal == "REFERRAL_ON_HOLD") return "the referral is on hold at the client's pace; it is resumed first";
@@ -299,8 +293,9 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     return "the referral's status does not allow this change (see the method's description)";
   }
 
-  // The receiver's professional joins the team with the proposed mandate (in the acceptance's
-  // transaction when TeamService is hosted here; else, asked first, idempotent by the referral).
+  // The receiver's professional joins the team with the proposed mandate: in the acceptance's
+  // transaction when TeamService is hosted here; else TeamService commits the join itself, and a
+  // retried acceptance gets the same participant back (one join per referral).
   std::string Join(const Call& call, pqxx::connection& db, pqxx::work& tx, const StoredReferral& r,
                    const std::string& person_key) {
     if (r.proposed_mandate.empty())

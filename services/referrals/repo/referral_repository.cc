@@ -115,14 +115,14 @@ int64_t Read(const pqxx::row& row, std::chrono::year_month_day today, StoredRefe
   for (int p : out.proposed_mandate) r.add_proposed_mandate(static_cast<kruispunt::team::v1::Permission>(p));
   out.answer_days = row[12].as<int>();
   r.set_answer_within_working_days(out.answer_days);
-  const auto due = row[13].as<std::string>();
-  SetDate(r.mutable_due_date(), due);
+  out.due_iso = row[13].as<std::string>();
+  SetDate(r.mutable_due_date(), out.due_iso);
   out.standing = {static_cast<Status>(row[14].as<int>()), static_cast<Outcome>(row[15].as<int>()), row[17].as<bool>()};
   r.set_status(static_cast<v1::ReferralStatus>(out.standing.status));
   r.set_outcome(static_cast<v1::ReferralOutcome>(out.standing.outcome));
   r.set_status_reason(row[16].as<std::string>());
   r.set_on_hold(out.standing.on_hold);
-  r.set_overdue(IsOverdue(out.standing, ParseIso(due), today));
+  r.set_overdue(IsOverdue(out.standing, ParseIso(out.due_iso), today));
   if (!row[18].is_null()) r.set_participant("cases/" + out.case_id + "/participants/" + row[18].as<std::string>());
   SetTime(r.mutable_create_time(), row[19].as<int64_t>());
   SetTime(r.mutable_update_time(), row[20].as<int64_t>());

@@ -30,6 +30,7 @@ struct StoredReferral {
   std::string case_id, referral_id, referring_org, receiving_org;
   std::vector<int> shared_categories;  // kruispunt.consent.v1.DataCategory
   std::vector<int> proposed_mandate;   // kruispunt.team.v1.Permission
+  std::string due_iso;  // the due date as ISO text
   int life_domain = 0, answer_days = 0, version = 0;
   Standing standing{};
 };

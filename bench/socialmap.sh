@@ -3,7 +3,8 @@
 # 20,000) of 300 organisations, written by SQL into a scratch cluster this build migrated (every
 # constraint kept): 60 zones of 15 postal codes each (1500 to 2399); most services serve their
 # zone, 1 in 50 ten zones; 1 to 3 life domains; age ranges of every kind; Dutch, and French,
-# English or Flemish Sign Language for some; 5 % temporarily closed, 5 % inactive; a description
+# English or Flemish Sign Language for some; 5 % temporarily closed, 5 % inactive; their
+# organisations in the partner directory (search leaves out any other's); a description
 # of 25 words from a vocabulary of 60. REFERRALS referrals (default 100,000) of clients living in
 # the zone 1500 to 1514, each with its first change, in every status, 1 in 5 wait-listed at some
 # point, and as many elsewhere, with one unmet need per 20 referrals. Then the gap matrix of that
@@ -12,6 +13,7 @@
 # client; pages of 20) through kruispuntd, ROUNDS rounds (default 3) of 10 s, with the CPU per
 # call of kruispuntd and PostgreSQL.
 #   bench/socialmap.sh [SERVICES] [ROUNDS] [REFERRALS]   (needs tools/build.sh)
+#   KP_COMPARE_WITH=/tmp/old/kruispuntd bench/socialmap.sh ...   alternates this build with another
 set -euo pipefail
 services=${1:-20000}
 rounds=${2:-3}
@@ -31,6 +33,12 @@ CREATE TEMP TABLE words AS SELECT w, row_number() OVER () - 1 AS i FROM unnest(A
   'sociale', 'financiële', 'administratie', 'premies', 'leefloon', 'voedselhulp', 'kledij', 'school',
   'studie', 'vorming', 'sport', 'cultuur', 'eenzaamheid', 'contact', 'bezoek', 'telefoon', 'crisis',
   'veiligheid', 'geweld', 'relatie', 'scheiding', 'rouw', 'zingeving', 'mobiliteit']) AS w;
+-- The 300 organisations in the partner directory, active: search and the matrix leave out the
+-- services of any other.
+INSERT INTO team.organizations (org_id, kbo_number, display_name, kind)
+SELECT 'bench-org-' || o, lpad((1000000 + o)::text, 8, '0') || lpad((97 - (1000000 + o) % 97)::text, 2, '0'),
+       'Bench ' || o, 9
+FROM generate_series(0, 299) AS o;
 -- Each trait from a hash of its own of the service's number, so that none follows the zone.
 INSERT INTO socialmap.services (organization, display_name, description, life_domains, minimum_age, maximum_age,
                                 eligibility, postal_codes, languages, status, email, website)
@@ -111,7 +119,21 @@ head -4 "$work/matrix"
 sed -n '/^referrals/,+3p' "$work/matrix"
 
 loadgen=$build/bench/kp-loadgen
+# KP_COMPARE_WITH=/path/to/another/kruispuntd: each round runs this build's server and then that
+# one on the same map (alternating rounds, as the VM's noise asks).
+servers=("$build/services/kruispuntd")
+[ -n "${KP_COMPARE_WITH:-}" ] && servers+=("$KP_COMPARE_WITH")
 for round in $(seq 1 "$rounds"); do
-  "$loadgen" --addr "$KRUISPUNT_ADDR" --token "$admin" run --scenario map-search --concurrency 16 --seconds 10 \
-    --cpu "kruispuntd=$pid,postgres=$postmaster"
+  for server in "${servers[@]}"; do
+    if [ "$server" != "$build/services/kruispuntd" ] || [ "$round" -gt 1 ]; then
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      "$server" --listen "$KRUISPUNT_ADDR" --database-url "$app_url" --migrate 0 --token-public-keys "$work/pub.pem" \
+        --service-token-file "$work/service.jwt" --log-format json >>"$work/log" 2>&1 &
+      pid=$!
+      for _ in $(seq 1 100); do "$cli" health >/dev/null 2>&1 && break; sleep 0.1; done
+    fi
+    echo -n "$(basename "$(dirname "$(dirname "$server")")")/$(basename "$server"): "
+    "$loadgen" --addr "$KRUISPUNT_ADDR" --token "$admin" run --scenario map-search --concurrency 16 --seconds 10 \
+      --cpu "kruispuntd=$pid,postgres=$postmaster"
+  done
 done

@@ -667,6 +667,17 @@ TEST_F(TeamTest, InternalServicesAreNotOnThePublicPortAndAnswerOnlyServices) {
   EXPECT_EQ(ErrorReason(ConsentInternalStub()->BatchCheckAccess(Ctx(token_).get(), {}, &decisions)), "SERVICE_ONLY");
   audit_v1::RecordDecisionsResponse recorded;
   EXPECT_EQ(ErrorReason(AuditInternalStub()->RecordDecisions(Ctx(AdminToken()).get(), {}, &recorded)), "SERVICE_ONLY");
+  // Joining a team by a referral is ReferralService's to ask, with each field checked.
+  team_v1::JoinFromReferralRequest join;
+  join.set_referral("cases/x/referrals/y");
+  join.set_person("people/someone");
+  join.add_mandate(static_cast<team_v1::Permission>(42));
+  join.set_accepted_by_organization(org_);
+  join.set_accepted_by_person(person_);
+  team_v1::Participant joined;
+  EXPECT_EQ(ErrorReason(team->JoinFromReferral(Ctx(token_).get(), join, &joined)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(team->JoinFromReferral(Ctx(ServiceToken()).get(), join, &joined)),
+            (std::vector<std::string>{"referral", "person", "mandate"}));
 }
 
 TEST_F(TeamTest, PeopleWithoutAnOrganisationAreVisibleOnlyToWhoRegisteredThem) {

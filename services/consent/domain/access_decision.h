@@ -70,7 +70,7 @@ struct Verdict {
 // participation whose mandate allows this access and a consent in force that covers the
 // organisation (or one of the caller's own participations), this kind of data and this purpose.
 // RECEIVE is the disclosure to an organisation outside the team, the receiver of a referral
-// (team/grpc/referrals.cc): permitted to the owner (nothing leaves it), to anyone else only by a
+// (referrals/grpc/referral_service.cc): permitted to the owner (nothing leaves it), to anyone else only by a
 // consent in force that names that organisation itself, for this kind of data and this purpose,
 // whether or not it takes part in the team. Who discloses asks READ for the same data first.
 Verdict Decide(const Question& question, const TeamFacts& team, const std::vector<ConsentInForce>& consents);

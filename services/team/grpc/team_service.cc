@@ -163,8 +163,6 @@ void LookUpOrganizationsOn(pqxx::connection& db, const v1::LookUpOrganizationsRe
   team::LookUpOrganizations(db, ids, resp);
 }
 
-// TeamService as a direct call, for the services hosted with it: on the caller's connection, in
-// the caller's transaction when it has one.
 // JoinFromReferral, for the gRPC handler and LocalTeamClient alike: in `tx`, so that hosted here
 // the join commits with the referral's acceptance.
 void JoinFromReferralIn(pqxx::transaction_base& tx, const v1::JoinFromReferralRequest& req, v1::Participant& resp) {
@@ -181,7 +179,7 @@ void JoinFromReferralIn(pqxx::transaction_base& tx, const v1::JoinFromReferralRe
     if (permission == 0 || !v1::Permission_IsValid(permission)) v.Add("mandate", "contains an unknown permission");
     else n.permissions |= Bit(static_cast<Permission>(permission));
   }
-  if (n.permissions == 0) v.Add("mandate", "must name at least one permission");
+  if (req.mandate_size() == 0) v.Add("mandate", "must name at least one permission");
   n.life_domains = LifeDomains(v, "life_domains", req.life_domains());
   if (!IsValidPrincipalId(req.accepted_by_organization())) v.Add("accepted_by_organization", "must be an organisation id");
   if (!IsValidPrincipalId(req.accepted_by_person())) v.Add("accepted_by_person", "must be a person id");
@@ -198,11 +196,14 @@ void JoinFromReferralIn(pqxx::transaction_base& tx, const v1::JoinFromReferralRe
   RequireCaseOpen(team->case_state);
   const auto facts = FindPerson(tx, n.person_id);
   if (!facts || facts->kind != PersonKind::kProfessional || facts->organization != n.added_by_org)
-    throw Error::FailedPrecondition("PERSON_NOT_FOUND", "join_as names no registered professional of your organisation");
+    throw Error::FailedPrecondition("PERSON_NOT_FOUND",
+                                    "the person to join is no registered professional of the receiving organisation");
   CloseExpiredParticipations(tx, n.case_id, n.added_by_org, n.added_by_person);
   ReadParticipant(tx, n.case_id, InsertParticipation(tx, n), resp);
 }
 
+// TeamService as a direct call, for the services hosted with it: on the caller's connection, in
+// the caller's transaction when it has one.
 class LocalTeamClient final : public TeamClient {
  public:
   void RegisterCases(const PeerContext& context, const v1::RegisterCasesRequest& request) override {

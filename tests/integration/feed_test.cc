@@ -241,6 +241,58 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
   EXPECT_EQ(after_first.changes(0).id(), accepted.id());
 }
 
+// A referral's changes reach the organisations that read the case; the receiving organisation
+// gets them from the acceptance that added its professional to the team.
+TEST_F(FeedTest, AReferralsChangesReachTheTeamAndTheReceiverFromItsJoining) {
+  const auto m = Maria();
+  const auto debt = MakePartner("cawschuld", team_v1::ORGANIZATION_KIND_CAW);
+  GrantConsent(token_, m.name, {debt.org}, {C::DATA_CATEGORY_CASE});
+  referrals_v1::CreateReferralRequest create;
+  create.set_parent(m.name);
+  auto* r = create.mutable_referral();
+  r->set_receiving_organization("organizations/" + debt.org);
+  r->set_kind(referrals_v1::REFERRAL_KIND_GUIDED);
+  r->set_question("Ik wil van mijn schulden af.");
+  r->set_life_domain(kruispunt::type::v1::LIFE_DOMAIN_FINANCES);
+  r->set_client_postal_code("3000");
+  r->set_client_age_group(socialmap_v1::AGE_GROUP_65_AND_OLDER);
+  r->add_proposed_mandate(P::PERMISSION_READ_CASE);
+  referrals_v1::Referral referral;
+  ASSERT_TRUE(ReferralStub()->CreateReferral(Ctx(token_).get(), create, &referral).ok());
+  referrals_v1::ChangeReferralRequest change;
+  change.set_name(referral.name());
+  change.set_join_as(debt.person_name());
+  referrals_v1::Referral changed;
+  auto status = ReferralStub()->AcceptReferral(Ctx(debt.token).get(), change, &changed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  change.clear_join_as();
+  ASSERT_TRUE(ReferralStub()->StartReferral(Ctx(debt.token).get(), change, &changed).ok());
+
+  const auto referral_changes = [](const Partner& reader) {
+    auto request = Request(reader);
+    request.add_kinds(feed_v1::CHANGE_KIND_REFERRAL_CHANGED);
+    return request;
+  };
+  const Partner owner{org_, person_, token_};
+  const auto mine = ListOnce(token_, referral_changes(owner), 3);
+  ASSERT_EQ(mine.changes_size(), 3);
+  const std::vector<referrals_v1::ReferralStatus> statuses = {
+      referrals_v1::REFERRAL_STATUS_REQUESTED, referrals_v1::REFERRAL_STATUS_ACCEPTED,
+      referrals_v1::REFERRAL_STATUS_IN_PROGRESS};
+  for (int i = 0; i < 3; ++i) {
+    const auto& c = mine.changes(i);
+    EXPECT_EQ(c.resource(), referral.name());
+    EXPECT_EQ(c.id(), referral.name() + "/changes/" + std::to_string(i + 1));
+    EXPECT_EQ(c.referral_change().status(), statuses[i]) << "in commit order";
+    EXPECT_EQ(c.actor_organization(), "organizations/" + (i == 0 ? org_ : debt.org));
+  }
+  EXPECT_EQ(ListOnce(m.nursing.token, referral_changes(m.nursing), 3).changes_size(), 3) << "reads the case";
+  const auto received = ListOnce(debt.token, referral_changes(debt), 2);
+  ASSERT_EQ(received.changes_size(), 2) << "from the acceptance that added it, not the sending before";
+  EXPECT_EQ(received.changes(0).referral_change().status(), referrals_v1::REFERRAL_STATUS_ACCEPTED);
+  EXPECT_EQ(List(m.ocmw.token, referral_changes(m.ocmw)).changes_size(), 0) << "no consent: nothing of the case";
+}
+
 TEST_F(FeedTest, MariasPlanAndAgreementsArriveTogetherInCommitOrder) {
   // The CAW may also read Maria's care plan (its mandate and her consent); home nursing may not.
   const std::vector<P> answer = {P::PERMISSION_READ_CASE, P::PERMISSION_ANSWER_AGREEMENTS};

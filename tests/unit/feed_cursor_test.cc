@@ -25,13 +25,24 @@ TEST(FeedCursor, ReadsTheFirstVersionWithoutATime) {
   EXPECT_EQ(read->time, 0);
 }
 
+TEST(FeedCursor, ReferralsAreTheLastSourceOfATransaction) {
+  const auto read = DecodeCursor("2.10.6.3.0");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->source, static_cast<int>(Source::kReferrals));
+  const FeedCursor in_agreements{10, static_cast<int>(Source::kAgreements), 7};
+  EXPECT_EQ(in_agreements.AfterIn(Source::kReferrals), std::make_pair(int64_t{10}, int64_t{0})) << "not read yet";
+  EXPECT_EQ(read->AfterIn(Source::kAgreements),
+            std::make_pair(int64_t{10}, std::numeric_limits<int64_t>::max()))
+      << "read entirely";
+}
+
 TEST(FeedCursor, ItsTimeIsNotPartOfTheOrder) {
   EXPECT_EQ((FeedCursor{10, 5, 3, 100}), (FeedCursor{10, 5, 3, 200}));
   EXPECT_LT((FeedCursor{10, 5, 3, 900}), (FeedCursor{10, 5, 4, 100}));
 }
 
 TEST(FeedCursor, RefusesAnythingElse) {
-  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "2.2.5.3.4.5", "3.2.5.3.4", "1.2.1.3", "1.2.6.3",
+  for (const char* text : {"", "1", "1.2.5", "1.2.5.3.4", "2.2.5.3", "2.2.5.3.4.5", "3.2.5.3.4", "1.2.1.3", "1.2.7.3",
                            "1.-2.5.3", "1.2.5.3.", "1..5.3", "1.2.5.x", " 1.2.5.3", "1.2.5.99999999999999999999",
                            "MS4yLjUuMw"})
     EXPECT_FALSE(DecodeCursor(text)) << text;

@@ -36,7 +36,8 @@ std::optional<FeedCursor> DecodeCursor(std::string_view text) {
   const bool known_source = parts[2] == 0 || parts[2] == static_cast<int>(Source::kTeam) ||
                             parts[2] == static_cast<int>(Source::kConsent) ||
                             parts[2] == static_cast<int>(Source::kCarePlan) ||
-                            parts[2] == static_cast<int>(Source::kAgreements);
+                            parts[2] == static_cast<int>(Source::kAgreements) ||
+                            parts[2] == static_cast<int>(Source::kReferrals);
   if (!known_source) return std::nullopt;
   return FeedCursor{parts[1], static_cast<int>(parts[2]), parts[3], version_2 ? parts[4] : 0};
 }

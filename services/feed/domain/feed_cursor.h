@@ -16,7 +16,7 @@
 namespace kp::feed {
 
 // The services whose changes the feed carries, in the order a transaction's changes are read.
-enum class Source : int { kTeam = 2, kConsent = 3, kCarePlan = 4, kAgreements = 5 };
+enum class Source : int { kTeam = 2, kConsent = 3, kCarePlan = 4, kAgreements = 5, kReferrals = 6 };
 
 struct FeedCursor {
   int64_t transaction = 0;  // a PostgreSQL transaction id (xid8)

@@ -18,6 +18,8 @@
 #include "consent/client/access_gate.h"
 #include "consent/client/consent_client.h"
 #include "feed/domain/feed_cursor.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "referrals/client/referral_client.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
 #include "team/client/team_client.h"
 
@@ -206,6 +208,7 @@ class ChangeReader {
       if (Wants(filters, {v1::CHANGE_KIND_CONSENT_GRANTED, v1::CHANGE_KIND_CONSENT_WITHDRAWN,
                           v1::CHANGE_KIND_CONSENT_EXPIRED, v1::CHANGE_KIND_ACCESS_ENDED}))
         ReadConsents(peer, cases, from, horizon, limit + 1, read);
+      if (Wants(filters, {v1::CHANGE_KIND_REFERRAL_CHANGED})) ReadReferrals(peer, cases, from, horizon, limit + 1, read);
     }
     std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
     page.more = static_cast<int>(read.size()) > limit;
@@ -351,6 +354,29 @@ class ChangeReader {
       *c.mutable_time() = entry.change_time();
       c.set_category(consent_v1::DATA_CATEGORY_CARE_PLAN);
       *c.mutable_care_plan_change() = std::move(entry);
+    }
+  }
+
+  void ReadReferrals(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
+                     int64_t horizon, int limit, std::vector<Sourced>& out) {
+    auto history = rt_.clients->referrals->ReadReferralChanges(
+        peer, HistoryRead<kruispunt::referrals::v1::ReadReferralChangesRequest>(cases, from, Source::kReferrals, horizon,
+                                                                               limit));
+    for (auto& change : *history.mutable_changes()) {
+      auto& entry = *change.mutable_change();
+      auto& sourced = out.emplace_back();
+      auto& c = sourced.change;
+      sourced.at = {change.position().transaction(), static_cast<int>(Source::kReferrals), change.position().position(),
+                    entry.time().seconds()};
+      c.set_id(change.referral() + "/changes/" + std::to_string(change.position().position()));
+      c.set_case_(change.case_());
+      c.set_kind(v1::CHANGE_KIND_REFERRAL_CHANGED);
+      c.set_resource(change.referral());
+      c.set_actor_organization(entry.organization());
+      c.set_actor_person(entry.person());
+      *c.mutable_time() = entry.time();
+      c.set_category(consent_v1::DATA_CATEGORY_CASE);
+      *c.mutable_referral_change() = std::move(entry);
     }
   }
 
@@ -734,7 +760,8 @@ ServiceModule FeedServiceModule() {
                        {kruispunt::team::v1::TeamService::service_full_name(),
                         consent_v1::ConsentService::service_full_name(),
                         careplan_v1::CarePlanService::service_full_name(),
-                        agreements_v1::AgreementService::service_full_name()},
+                        agreements_v1::AgreementService::service_full_name(),
+                        kruispunt::referrals::v1::ReferralService::service_full_name()},
                        nullptr, nullptr, {}};  // no other service calls the feed; no jobs
 }
 

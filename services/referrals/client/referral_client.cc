@@ -11,4 +11,11 @@ v1::CountReferralDemandResponse RemoteReferralClient::CountReferralDemand(
       "the referral service", "REFERRALS_UNAVAILABLE");
 }
 
+v1::ReadReferralChangesResponse RemoteReferralClient::ReadReferralChanges(
+    const PeerContext& context, const v1::ReadReferralChangesRequest& request) {
+  return CallRemote<v1::ReferralInternalService, v1::ReadReferralChangesRequest, v1::ReadReferralChangesResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.ReadReferralChanges(args...); },
+      "the referral service", "REFERRALS_UNAVAILABLE");
+}
+
 }  // namespace kp::referrals

@@ -1,4 +1,5 @@
-// How other services ask ReferralService for a zone's demand (SocialMapService's gap matrix): one
+// How other services ask ReferralService for a zone's demand (SocialMapService's gap matrix) and
+// read the referrals' history in commit order (the change feed): one
 // interface, implemented by a direct call into ReferralService's code when this process hosts it
 // (referrals/grpc/referral_service.cc, LocalReferralClient) and over gRPC when it runs elsewhere
 // (RemoteReferralClient).
@@ -14,6 +15,9 @@ class ReferralClient {
   virtual ~ReferralClient() = default;
   virtual kruispunt::referrals::v1::CountReferralDemandResponse CountReferralDemand(
       const PeerContext& context, const kruispunt::referrals::v1::CountReferralDemandRequest& request) = 0;
+  // The change feed's read of the referrals' history.
+  virtual kruispunt::referrals::v1::ReadReferralChangesResponse ReadReferralChanges(
+      const PeerContext& context, const kruispunt::referrals::v1::ReadReferralChangesRequest& request) = 0;
 };
 
 class RemoteReferralClient final : public ReferralClient {
@@ -21,6 +25,8 @@ class RemoteReferralClient final : public ReferralClient {
   explicit RemoteReferralClient(Peers& peers) : peers_(peers) {}
   kruispunt::referrals::v1::CountReferralDemandResponse CountReferralDemand(
       const PeerContext& context, const kruispunt::referrals::v1::CountReferralDemandRequest& request) override;
+  kruispunt::referrals::v1::ReadReferralChangesResponse ReadReferralChanges(
+      const PeerContext& context, const kruispunt::referrals::v1::ReadReferralChangesRequest& request) override;
 
  private:
   Peers& peers_;

@@ -37,12 +37,25 @@ void CountReferralDemandOn(pqxx::connection& db, const v1::CountReferralDemandRe
   CountDemand(db, ValidateDemandPostalCodes(req.postal_codes()), resp);
 }
 
+// ReadReferralChanges (the change feed's read), for the gRPC handler and LocalReferralClient alike.
+void ReadReferralChangesOn(pqxx::connection& db, const v1::ReadReferralChangesRequest& req,
+                           v1::ReadReferralChangesResponse& resp) {
+  ReadChangesAfter(db, HistoryReadCaseIds(req), req.after().transaction(), req.after().position(), req.horizon(),
+                   req.limit(), resp);
+}
+
 class LocalReferralClient final : public ReferralClient {
  public:
   v1::CountReferralDemandResponse CountReferralDemand(const PeerContext& context,
                                                       const v1::CountReferralDemandRequest& request) override {
     v1::CountReferralDemandResponse response;
     CountReferralDemandOn(context.db, request, response);
+    return response;
+  }
+  v1::ReadReferralChangesResponse ReadReferralChanges(const PeerContext& context,
+                                                      const v1::ReadReferralChangesRequest& request) override {
+    v1::ReadReferralChangesResponse response;
+    ReadReferralChangesOn(context.db, request, response);
     return response;
   }
 };
@@ -79,6 +92,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
       BindRequestId(db, "referrals", call, req->request_id(), RequestFingerprint(*req));
       const auto today = Today();
       pqxx::work tx(db);
+      LockCaseHistory(tx, n.case_id);  // before any write: the feed reads in commit order
       *resp = InsertReferral(tx, n, ActorOf(call), DueAfter(today, n.answer_days), today).referral;
       tx.commit();
     });
@@ -266,24 +280,35 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
       if (!seen) throw ReferralNotFound();
       // Decided (and logged) before the change's transaction: the decision runs on this connection.
       RequireSide(call, db, change, *seen);
+      RequireAllowed(change, request, *seen);
+      // A TeamService in another process commits a join itself, and takes the case's history lock
+      // to do so: it is asked before this transaction takes that lock (a retry gets the same
+      // participant back). Hosted here, the join is part of this transaction.
+      std::optional<std::string> participant_id;
+      const bool join_first = request.join_as && !rt_.clients->team->SharesTransactions();
+      if (join_first) participant_id = Join(call, db, nullptr, *seen, *request.join_as);
       pqxx::work tx(db);
+      LockCaseHistory(tx, request.key.case_id);  // before the row lock, which is a write
       const auto current = kp::referrals::GetReferral(tx, request.key.case_id, request.key.referral_id, today, /*for_update=*/true);
-      if (request.etag && *request.etag != current->version)
-        throw Error::Aborted("ETAG_MISMATCH", "the referral changed since you read it; read it again");
       if (current->version != seen->version)
         throw Error::Aborted("REFERRAL_CHANGED", "the referral changed while you changed it; try again");
-      if (const auto refusal = Refusal(change, current->standing))
-        throw Error::FailedPrecondition(std::string(*refusal), RefusalMessage(*refusal));
       const auto next = After(change, current->standing, request.outcome);
       // Resuming a referral still unanswered gives the receiver its working days again.
       std::string due = current->due_iso;
       if (change == Change::kResume && current->standing.status == Status::kRequested)
         due = DueAfter(today, current->answer_days);
-      std::optional<std::string> participant_id;
-      if (request.join_as) participant_id = Join(call, db, tx, *current, *request.join_as);
+      if (request.join_as && !join_first) participant_id = Join(call, db, &tx, *current, *request.join_as);
       *resp = ChangeReferral(tx, *current, next, request.reason, due, participant_id, ActorOf(call), today).referral;
       tx.commit();
     });
+  }
+
+  // The change's etag and the referral's standing allow it.
+  static void RequireAllowed(Change change, const ChangeRequest& request, const StoredReferral& referral) {
+    if (request.etag && *request.etag != referral.version)
+      throw Error::Aborted("ETAG_MISMATCH", "the referral changed since you read it; read it again");
+    if (const auto refusal = Refusal(change, referral.standing))
+      throw Error::FailedPrecondition(std::string(*refusal), RefusalMessage(*refusal));
   }
 
   static std::string RefusalMessage(std::string_view refusal) {
@@ -293,10 +318,10 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     return "the referral's status does not allow this change (see the method's description)";
   }
 
-  // The receiver's professional joins the team with the proposed mandate: in the acceptance's
-  // transaction when TeamService is hosted here; else TeamService commits the join itself, and a
+  // The receiver's professional joins the team with the proposed mandate: in `tx`, the acceptance's
+  // transaction, when TeamService is hosted here; else TeamService commits the join itself, and a
   // retried acceptance gets the same participant back (one join per referral).
-  std::string Join(const Call& call, pqxx::connection& db, pqxx::work& tx, const StoredReferral& r,
+  std::string Join(const Call& call, pqxx::connection& db, pqxx::transaction_base* tx, const StoredReferral& r,
                    const std::string& person_key) {
     if (r.proposed_mandate.empty())
       throw Error::InvalidField("join_as", "the referral proposes no mandate to join the team with");
@@ -309,7 +334,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     join.add_life_domains(static_cast<kruispunt::type::v1::LifeDomain>(r.life_domain));
     join.set_accepted_by_organization(call.caller.organization);
     join.set_accepted_by_person(call.caller.person);
-    const auto participant = rt_.clients->team->JoinFromReferral({db, call, &tx}, join);
+    const auto participant = rt_.clients->team->JoinFromReferral({db, call, tx}, join);
     return participant.name().substr(participant.name().rfind('/') + 1);
   }
 
@@ -344,6 +369,13 @@ class ReferralInternalServiceImpl final : public v1::ReferralInternalService::Ca
                                           v1::CountReferralDemandResponse* resp) override {
     return ServeUnary(rt_, ctx, "CountReferralDemand", [req, resp](const Call&, pqxx::connection& db) {
       CountReferralDemandOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* ReadReferralChanges(CallbackServerContext* ctx, const v1::ReadReferralChangesRequest* req,
+                                          v1::ReadReferralChangesResponse* resp) override {
+    return ServeUnary(rt_, ctx, "ReadReferralChanges", [req, resp](const Call&, pqxx::connection& db) {
+      ReadReferralChangesOn(db, *req, *resp);
     }, Callers::kServices);
   }
 

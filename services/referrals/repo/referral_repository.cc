@@ -1,5 +1,6 @@
 #include "referrals/repo/referral_repository.h"
 
+#include "common/history_order.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
 #include "common/validation.h"
@@ -67,6 +68,17 @@ const std::vector<PreparedStatement> kStatements = {
      "GROUP BY 1, 2 UNION ALL "
      "SELECT life_domain, client_age_group, count(*), 0, 0, count(*) FROM referrals.unmet_needs "
      "WHERE client_postal_code = ANY ($1::text[]) GROUP BY 1, 2) counted GROUP BY 1, 2"},
+    {"referrals.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
+    // The change feed's read: per case, its changes after the position and below the horizon, in
+    // commit order (one referral changes per transaction, so its revision orders them there).
+    {"referrals.changes_after",
+     "SELECT c.case_id::text, c.referral_id::text, c.transaction_id::text::bigint, c.revision, c.status, c.outcome, "
+     "c.on_hold, c.reason, c.due_date::text, c.by_org, c.by_person, " KP_MICROS("c.change_time") " "
+     "FROM unnest($1::uuid[]) AS wanted(case_id) "
+     "CROSS JOIN LATERAL (SELECT * FROM referrals.changes x WHERE x.case_id = wanted.case_id "
+     "  AND (x.transaction_id, x.revision) > ($2::text::xid8, $3) AND x.transaction_id < $4::text::xid8 "
+     "  ORDER BY x.transaction_id, x.revision LIMIT $5) c "
+     "ORDER BY c.transaction_id, c.revision LIMIT $5"},
     {"referrals.changes",
      "SELECT revision, status, outcome, on_hold, reason, due_date::text, by_org, by_person, "
      KP_MICROS("change_time") " FROM referrals.changes WHERE case_id = $1::uuid AND referral_id = $2::uuid "
@@ -91,6 +103,19 @@ std::chrono::year_month_day ParseIso(const std::string& iso) {
   SetDate(&date, iso);
   return std::chrono::year{date.year()} / std::chrono::month{static_cast<unsigned>(date.month())} /
          std::chrono::day{static_cast<unsigned>(date.day())};
+}
+
+// A change's columns from `first` on: status, outcome, on_hold, reason, due_date, by_org,
+// by_person, change_time.
+void ReadChange(const pqxx::row& row, int first, v1::ReferralChange& c) {
+  c.set_status(static_cast<v1::ReferralStatus>(row[first].as<int>()));
+  c.set_outcome(static_cast<v1::ReferralOutcome>(row[first + 1].as<int>()));
+  c.set_on_hold(row[first + 2].as<bool>());
+  c.set_reason(row[first + 3].as<std::string>());
+  SetDate(c.mutable_due_date(), row[first + 4].as<std::string>());
+  c.set_organization(OrganizationName(row[first + 5].as<std::string>()));
+  c.set_person(row[first + 6].as<std::string>());
+  SetTime(c.mutable_time(), row[first + 7].as<int64_t>());
 }
 
 int64_t Read(const pqxx::row& row, std::chrono::year_month_day today, StoredReferral& out) {
@@ -218,21 +243,32 @@ void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_
   }
 }
 
+void LockCaseHistory(pqxx::transaction_base& tx, const std::string& case_id) {
+  tx.exec_prepared("referrals.case_order_lock", case_id);
+}
+
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                      int64_t after_revision, int64_t horizon, int limit, v1::ReadReferralChangesResponse& out) {
+  pqxx::nontransaction tx(conn);
+  for (const auto& r : tx.exec_prepared("referrals.changes_after", ArrayLiteral(case_ids), after_transaction,
+                                        after_revision, horizon, limit)) {
+    auto& change = *out.add_changes();
+    const auto case_id = r[0].as<std::string>();
+    change.set_case_("cases/" + case_id);
+    change.set_referral("cases/" + case_id + "/referrals/" + r[1].as<std::string>());
+    change.mutable_position()->set_transaction(r[2].as<int64_t>());
+    change.mutable_position()->set_position(r[3].as<int64_t>());
+    ReadChange(r, 4, *change.mutable_change());
+  }
+}
+
 std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,
                                            const std::string& referral_id, int64_t after, int limit,
                                            v1::ListReferralChangesResponse& out) {
   pqxx::nontransaction tx(conn);
   const auto rows = tx.exec_prepared("referrals.changes", case_id, referral_id, after, limit + 1);
   return ReadPage(rows, limit, [&](const pqxx::row& row) {
-    auto& c = *out.add_changes();
-    c.set_status(static_cast<v1::ReferralStatus>(row[1].as<int>()));
-    c.set_outcome(static_cast<v1::ReferralOutcome>(row[2].as<int>()));
-    c.set_on_hold(row[3].as<bool>());
-    c.set_reason(row[4].as<std::string>());
-    SetDate(c.mutable_due_date(), row[5].as<std::string>());
-    c.set_organization(OrganizationName(row[6].as<std::string>()));
-    c.set_person(row[7].as<std::string>());
-    SetTime(c.mutable_time(), row[8].as<int64_t>());
+    ReadChange(row, 1, *out.add_changes());
     return row[0].as<int64_t>();
   });
 }

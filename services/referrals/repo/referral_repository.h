@@ -64,6 +64,13 @@ void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& need, const Act
 void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_codes,
                  v1::CountReferralDemandResponse& out);
 
+// Takes the case's history lock (common/history_order.h): before a transaction's first write.
+void LockCaseHistory(pqxx::transaction_base& tx, const std::string& case_id);
+
+// The change feed's read: these cases' changes after (transaction, revision), below the horizon.
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
+                      int64_t after_revision, int64_t horizon, int limit, v1::ReadReferralChangesResponse& out);
+
 std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,
                                            const std::string& referral_id, int64_t after, int limit,
                                            v1::ListReferralChangesResponse& out);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "common/service_token.h"
@@ -52,6 +53,8 @@ class Peers {
 };
 
 // Whether an organisation may act: it must exist in the partner directory and be active.
+struct PeerContext;
+
 class OrganizationGate {
  public:
   virtual ~OrganizationGate() = default;
@@ -60,6 +63,10 @@ class OrganizationGate {
                      std::function<void(const grpc::Status&)> done) = 0;
   // Drops what is known of an organisation (it was just created or changed in this process).
   virtual void Forget(const std::string& organization) = 0;
+  // Of `organizations`, those in the directory and active: what is known as Check knows it, the
+  // rest asked on the caller's connection. For what a call lists of other organisations (the
+  // social map leaves out the services of one that is not active).
+  virtual std::set<std::string> ActiveAmong(const PeerContext& context, const std::set<std::string>& organizations) = 0;
 };
 
 }  // namespace kp

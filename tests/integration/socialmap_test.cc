@@ -611,8 +611,8 @@ TEST_F(SocialMapTest, TheServicesOfAnOrganisationNoLongerActiveAreNeitherFoundNo
     team_v1::Organization out;
     ASSERT_TRUE(TeamStub()->UpdateOrganization(Ctx(AdminToken()).get(), update, &out).ok());
   };
-  // The map knows the directory's answer for as long as the organisation gate does
-  // (team::DirectoryGate::kTtl): a change shows within that time.
+  // The map asks the organisation gate, which keeps the directory's answer for
+  // team::DirectoryGate::kTtl: in the process that made the change at once, elsewhere within that time.
   const auto within_the_gates_time = [&](const Names& found, int counted) {
     const auto until = std::chrono::steady_clock::now() + team::DirectoryGate::kTtl + std::chrono::seconds(2);
     while (std::chrono::steady_clock::now() < until &&

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
-#include <unordered_map>
 #include <set>
 
 #include "common/idempotency.h"
@@ -58,50 +56,6 @@ void RequireInDirectory(Runtime& rt, const Call& call, pqxx::connection& db, con
   if (call.caller.role == "admin" && team::FindOrganizations(*rt.clients->team, {db, call}, {org_id}).empty())
     throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
 }
-
-// Which organisations are active in the partner directory, as the map's reads need it: each
-// answer is kept for the organisation gate's time (team::DirectoryGate::kTtl), so a deactivation
-// reaches search as soon as it stops the organisation's people from signing in; what is not known
-// (or too old) is asked 100 at a time. A search page names up to 20 organisations of a few
-// hundred: asking the directory for them on every search cost a round trip and a query each.
-class ActiveOrganizations {
- public:
-  std::set<std::string> Among(Runtime& rt, const Call& call, pqxx::connection& db, const std::set<std::string>& org_ids) {
-    std::set<std::string> active;
-    std::vector<std::string> unknown;
-    const auto now = std::chrono::steady_clock::now();
-    {
-      std::lock_guard lock(mutex_);
-      for (const auto& id : org_ids) {
-        const auto known = cache_.find(id);
-        if (known == cache_.end() || now - known->second.fetched >= team::DirectoryGate::kTtl) unknown.push_back(id);
-        else if (known->second.active) active.insert(id);
-      }
-    }
-    for (std::size_t from = 0; from < unknown.size(); from += 100) {
-      const std::vector<std::string> batch(unknown.begin() + static_cast<std::ptrdiff_t>(from),
-                                           unknown.begin() + static_cast<std::ptrdiff_t>(std::min(from + 100, unknown.size())));
-      const auto found = team::FindOrganizations(*rt.clients->team, {db, call}, batch);
-      std::lock_guard lock(mutex_);
-      if (cache_.size() >= 10000) cache_.clear();  // bounded; refilled on demand
-      for (const auto& id : batch) {
-        const auto org = found.find(id);
-        const bool is_active = org != found.end() && org->second.active();
-        cache_[id] = {is_active, now};
-        if (is_active) active.insert(id);
-      }
-    }
-    return active;
-  }
-
- private:
-  struct Known {
-    bool active;
-    std::chrono::steady_clock::time_point fetched;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Known> cache_;
-};
 
 class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService {
  public:
@@ -177,7 +131,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       // A page may come out shorter than asked, or empty with a next page (AIP-158 allows both).
       std::set<std::string> orgs;
       for (const auto& service : resp->services()) orgs.insert(ParseServiceName(service.name())->org_id);
-      const auto active = active_organizations_.Among(rt_, call, db, orgs);
+      const auto active = rt_.orgs->ActiveAmong({db, call}, orgs);
       auto& services = *resp->mutable_services();
       services.erase(std::remove_if(services.begin(), services.end(),
                                     [&](const v1::Service& s) { return !active.count(ParseServiceName(s.name())->org_id); }),
@@ -292,7 +246,7 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       const auto counts = CountZoneOffer(db, zone_id);
       std::set<std::string> orgs;
       for (const auto& count : counts) orgs.insert(count.organization);
-      const auto active = active_organizations_.Among(rt_, call, db, orgs);
+      const auto active = rt_.orgs->ActiveAmong({db, call}, orgs);
       for (const auto& count : counts) {
         const auto cell = cells.find({count.life_domain, count.age_group});
         // A domain this build does not know, or an organisation no longer active: not counted.
@@ -358,7 +312,6 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
   }
 
   Runtime& rt_;
-  ActiveOrganizations active_organizations_;
 };
 
 }  // namespace

@@ -195,6 +195,34 @@ void DirectoryGate::Check(const std::string& organization, std::function<void(co
   if (!pool_.Submit(std::move(lookup))) done(OverloadedStatus());
 }
 
+std::set<std::string> DirectoryGate::ActiveAmong(const PeerContext& context,
+                                                const std::set<std::string>& organizations) {
+  std::set<std::string> active;
+  std::vector<std::string> unknown;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : organizations) {
+      const auto known = cache_.find(id);
+      if (known == cache_.end() || now - known->second.fetched >= kTtl) unknown.push_back(id);
+      else if (known->second.active) active.insert(id);
+    }
+  }
+  for (std::size_t from = 0; from < unknown.size(); from += 100) {  // LookUpOrganizations takes 100
+    const std::vector<std::string> batch(unknown.begin() + static_cast<std::ptrdiff_t>(from),
+                                         unknown.begin() + static_cast<std::ptrdiff_t>(std::min(from + 100, unknown.size())));
+    const auto found = FindOrganizations(team_, context, batch);
+    std::lock_guard lock(mutex_);
+    if (cache_.size() >= 10000) cache_.clear();  // bounded; refilled on demand
+    for (const auto& id : batch) {
+      const auto org = found.find(id);
+      cache_[id] = Entry{org != found.end(), org != found.end() && org->second.active(), now};
+      if (cache_[id].active) active.insert(id);
+    }
+  }
+  return active;
+}
+
 void DirectoryGate::Forget(const std::string& organization) {
   std::lock_guard lock(mutex_);
   cache_.erase(organization);

@@ -109,6 +109,7 @@ class DirectoryGate : public OrganizationGate {
 
   void Check(const std::string& organization, std::function<void(const grpc::Status&)> done) override;
   void Forget(const std::string& organization) override;
+  std::set<std::string> ActiveAmong(const PeerContext& context, const std::set<std::string>& organizations) override;
 
  private:
   struct Entry {

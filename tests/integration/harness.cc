@@ -363,6 +363,11 @@ std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub() {
   return audit_v1::AuditInternalService::NewStub(Harness::Get().InternalChannel(audit_v1::AuditService::service_full_name()));
 }
 
+std::unique_ptr<referrals_v1::ReferralInternalService::Stub> ReferralInternalStub() {
+  return referrals_v1::ReferralInternalService::NewStub(
+      Harness::Get().InternalChannel(referrals_v1::ReferralService::service_full_name()));
+}
+
 std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub() {
   return careplan_v1::CarePlanInternalService::NewStub(
       Harness::Get().InternalChannel(careplan_v1::CarePlanService::service_full_name()));

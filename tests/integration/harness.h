@@ -26,6 +26,7 @@
 #include "kruispunt/audit/v1/audit_internal.grpc.pb.h"
 #include "kruispunt/agreements/v1/agreements.grpc.pb.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "kruispunt/referrals/v1/referrals_internal.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
@@ -175,6 +176,7 @@ std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub();
 std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();
 std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub();
 std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub();
+std::unique_ptr<referrals_v1::ReferralInternalService::Stub> ReferralInternalStub();
 
 // The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
 std::string ClientParticipant(const std::string& token, const std::string& case_name);

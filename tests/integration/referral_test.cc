@@ -145,6 +145,8 @@ TEST_F(ReferralTest, TheCoordinatorRefersMariaToDebtMediationAndTheCawAcceptsAnd
   rf::Referral read;
   ASSERT_TRUE(Get(debt_.token, referral.name(), &read).ok());
   EXPECT_EQ(read.question(), referral.question());
+  EXPECT_EQ(read.client_age_group(), socialmap_v1::AGE_GROUP_65_AND_OLDER);
+  EXPECT_TRUE(read.client_postal_code().empty()) << "the client's address is never read back";
   const auto stranger = MakePartner("vreemd", team_v1::ORGANIZATION_KIND_OTHER);
   const auto hidden = Get(stranger.token, referral.name(), &read);
   const auto missing = Get(stranger.token, m.name + "/referrals/" + UniqueUuid(), &read);
@@ -228,6 +230,14 @@ TEST_F(ReferralTest, WithoutTheConsentItNeedsTheReferralIsNotSentAndNamesWhatIsM
   EXPECT_EQ(by_nursing.error_code(), StatusCode::NOT_FOUND) << "home nursing has no consent for the case";
   const auto by_stranger = Create(debt_.token, DebtReferral(m.name), &referral);
   EXPECT_EQ(by_stranger.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(referrals_->ListReferrals(Ctx(debt_.token).get(), list, &listed).error_code(), StatusCode::NOT_FOUND);
+  rf::RecordUnmetNeedRequest need;
+  need.set_parent(m.name);
+  need.mutable_unmet_need()->set_life_domain(D::LIFE_DOMAIN_FINANCES);
+  need.mutable_unmet_need()->set_client_postal_code("9000");
+  need.mutable_unmet_need()->set_client_age_group(socialmap_v1::AGE_GROUP_65_AND_OLDER);
+  rf::UnmetNeed recorded;
+  EXPECT_EQ(referrals_->RecordUnmetNeed(Ctx(debt_.token).get(), need, &recorded).error_code(), StatusCode::NOT_FOUND);
 
   // Kruispunt's services ask RECEIVE; a caller of CheckAccess cannot.
   consent_v1::CheckAccessRequest check;
@@ -432,6 +442,31 @@ TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
   change.set_join_as("people/someone");
   const auto changed = referrals_->HoldReferral(Ctx(token_).get(), change, &out);
   EXPECT_EQ(ViolationFields(changed), (std::vector<std::string>{"name", "reason", "outcome", "join_as"}));
+  rf::RecordUnmetNeedRequest need;
+  need.set_parent(m.name);
+  need.mutable_unmet_need()->set_client_postal_code("0999");
+  need.mutable_unmet_need()->set_client_age_group(static_cast<socialmap_v1::AgeGroup>(7));
+  rf::UnmetNeed recorded;
+  EXPECT_EQ(ViolationFields(referrals_->RecordUnmetNeed(Ctx(token_).get(), need, &recorded)),
+            (std::vector<std::string>{"unmet_need.life_domain", "unmet_need.client_postal_code",
+                                      "unmet_need.client_age_group"}));
+
+  // The internal methods answer Kruispunt's services only, each field checked.
+  auto internal = ReferralInternalStub();
+  rf::CountReferralDemandRequest count;
+  rf::CountReferralDemandResponse counted;
+  EXPECT_EQ(ErrorReason(internal->CountReferralDemand(Ctx(token_).get(), count, &counted)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(internal->CountReferralDemand(Ctx(ServiceToken()).get(), count, &counted)),
+            std::vector<std::string>{"postal_codes"});
+  count.add_postal_codes("80000");
+  EXPECT_EQ(ViolationFields(internal->CountReferralDemand(Ctx(ServiceToken()).get(), count, &counted)),
+            std::vector<std::string>{"postal_codes"});
+  rf::ReadReferralChangesRequest read;
+  read.add_cases(m.name);
+  rf::ReadReferralChangesResponse history;
+  EXPECT_EQ(ErrorReason(internal->ReadReferralChanges(Ctx(token_).get(), read, &history)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(internal->ReadReferralChanges(Ctx(ServiceToken()).get(), read, &history)),
+            std::vector<std::string>{"limit"});
 }
 
 }  // namespace

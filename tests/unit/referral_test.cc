@@ -2,12 +2,12 @@
 // when an answer is overdue.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "referrals/domain/referral_rules.h"
 
 namespace kp::referrals {
 namespace {
-
-using namespace std::chrono;
 
 const Standing kRequested{Status::kRequested, Outcome::kNone, false};
 
@@ -62,11 +62,12 @@ TEST(ReferralRules, AnOutcomeSaysWhatWasObservedAndFitsItsChange) {
 }
 
 TEST(ReferralRules, OverdueWhenStillRequestedAfterItsDueDayAndNotOnHold) {
-  const auto due = 2026y / December / 9;
-  EXPECT_FALSE(IsOverdue(kRequested, due, 2026y / December / 9));
-  EXPECT_TRUE(IsOverdue(kRequested, due, 2026y / December / 10));
-  EXPECT_FALSE(IsOverdue({Status::kRequested, Outcome::kNone, true}, due, 2026y / December / 10));
-  EXPECT_FALSE(IsOverdue({Status::kAccepted, Outcome::kNone, false}, due, 2026y / December / 10));
+  const std::string due = "2026-12-09";
+  EXPECT_FALSE(IsOverdue(kRequested, due, "2026-12-09"));
+  EXPECT_TRUE(IsOverdue(kRequested, due, "2026-12-10"));
+  EXPECT_TRUE(IsOverdue(kRequested, due, "2027-01-02"));
+  EXPECT_FALSE(IsOverdue({Status::kRequested, Outcome::kNone, true}, due, "2026-12-10"));
+  EXPECT_FALSE(IsOverdue({Status::kAccepted, Outcome::kNone, false}, due, "2026-12-10"));
 }
 
 }  // namespace

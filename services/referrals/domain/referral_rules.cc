@@ -102,7 +102,7 @@ Standing After(Change change, const Standing& s, Outcome given) {
   return next;
 }
 
-bool IsOverdue(const Standing& s, std::chrono::year_month_day due, std::chrono::year_month_day today) {
+bool IsOverdue(const Standing& s, std::string_view due, std::string_view today) {
   return s.status == Status::kRequested && !s.on_hold && today > due;
 }
 

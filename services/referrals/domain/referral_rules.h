@@ -3,7 +3,6 @@
 // change a referral; unit-tested directly.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -47,7 +46,8 @@ std::optional<std::string_view> Refusal(Change change, const Standing& standing)
 // The standing after the change (given an outcome that fits).
 Standing After(Change change, const Standing& standing, Outcome given);
 
-// Whether the answer is overdue on `today`: still requested, not on hold, after its due day.
-bool IsOverdue(const Standing& standing, std::chrono::year_month_day due, std::chrono::year_month_day today);
+// Whether the answer is overdue on `today`: still requested, not on hold, after its due day. Days
+// as ISO text, which compares as the days do (common/calendar.h).
+bool IsOverdue(const Standing& standing, std::string_view due, std::string_view today);
 
 }  // namespace kp::referrals

@@ -1,5 +1,6 @@
 #include "referrals/repo/referral_repository.h"
 
+#include "common/calendar.h"
 #include "common/history_order.h"
 #include "common/idempotency.h"
 #include "common/pg_values.h"
@@ -13,7 +14,7 @@ namespace {
   "case_id, referral_id, referring_org, referring_person, receiving_org, service_id, kind, question, "      \
   "life_domain, array_to_string(goals, ','), shared_categories, proposed_mandate, answer_days, "             \
   "due_date::text, status, outcome, status_reason, on_hold, participant_id, " KP_MICROS("create_time") ", " \
-  KP_MICROS("update_time") ", version, position, client_postal_code, client_age_group"
+  KP_MICROS("update_time") ", version, position, client_age_group"
 
 // The change a statement's referral row `r` records, by $by_org and $by_person with $reason.
 #define RECORD_CHANGE(by_org, by_person, reason)                                                             \
@@ -98,13 +99,6 @@ int32_t BitSet(const std::vector<int>& values) {
   return set;
 }
 
-std::chrono::year_month_day ParseIso(const std::string& iso) {
-  kruispunt::type::v1::Date date;
-  SetDate(&date, iso);
-  return std::chrono::year{date.year()} / std::chrono::month{static_cast<unsigned>(date.month())} /
-         std::chrono::day{static_cast<unsigned>(date.day())};
-}
-
 // A change's columns from `first` on: status, outcome, on_hold, reason, due_date, by_org,
 // by_person, change_time.
 void ReadChange(const pqxx::row& row, int first, v1::ReferralChange& c) {
@@ -147,14 +141,14 @@ int64_t Read(const pqxx::row& row, std::chrono::year_month_day today, StoredRefe
   r.set_outcome(static_cast<v1::ReferralOutcome>(out.standing.outcome));
   r.set_status_reason(row[16].as<std::string>());
   r.set_on_hold(out.standing.on_hold);
-  r.set_overdue(IsOverdue(out.standing, ParseIso(out.due_iso), today));
+  r.set_overdue(IsOverdue(out.standing, out.due_iso, IsoText(today)));
   if (!row[18].is_null()) r.set_participant("cases/" + out.case_id + "/participants/" + row[18].as<std::string>());
   SetTime(r.mutable_create_time(), row[19].as<int64_t>());
   SetTime(r.mutable_update_time(), row[20].as<int64_t>());
   out.version = row[21].as<int>();
   r.set_etag(std::to_string(out.version));
-  r.set_client_postal_code(row[23].as<std::string>());
-  r.set_client_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(row[24].as<int>()));
+  // The client's postal code is never read back: it is the client's address (referrals.proto).
+  r.set_client_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(row[23].as<int>()));
   return row[22].as<int64_t>();
 }
 
@@ -222,7 +216,6 @@ void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& n, const Actor&
                                      n.client_age_group, by.org, by.person);
   out.set_name("cases/" + n.case_id + "/unmetNeeds/" + row[0].as<std::string>());
   out.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(n.life_domain));
-  out.set_client_postal_code(n.client_postal_code);
   out.set_client_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(n.client_age_group));
   out.set_organization(OrganizationName(by.org));
   out.set_person(by.person);

@@ -19,16 +19,6 @@ using C = consent_v1::DataCategory;
 using L = kruispunt::type::v1::LifeDomain;
 namespace cp = careplan_v1;
 
-kruispunt::type::v1::Date DaysFromToday(int days) {
-  const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
-                                      std::chrono::days(days)};
-  kruispunt::type::v1::Date out;
-  out.set_year(static_cast<int>(d.year()));
-  out.set_month(static_cast<int>(static_cast<unsigned>(d.month())));
-  out.set_day(static_cast<int>(static_cast<unsigned>(d.day())));
-  return out;
-}
-
 class CarePlanTest : public CaseApiTest {
  protected:
   // Maria's case: the CAW may read the plan and record evaluations, the OCMW only read it, both

@@ -195,6 +195,16 @@ std::string UniqueId(const std::string& prefix) {
   return prefix + "-" + suffix;
 }
 
+kruispunt::type::v1::Date DaysFromToday(int days) {
+  const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                                      std::chrono::days(days)};
+  kruispunt::type::v1::Date out;
+  out.set_year(static_cast<int>(d.year()));
+  out.set_month(static_cast<int>(static_cast<unsigned>(d.month())));
+  out.set_day(static_cast<int>(static_cast<unsigned>(d.day())));
+  return out;
+}
+
 std::string UniqueUuid() {
   const auto high = Random()(), low = Random()();
   char text[37];

@@ -118,6 +118,9 @@ std::string MakeKbo();
 std::string UniqueId(const std::string& prefix);
 // A random UUID (version 4), for request ids and names of what does not exist.
 std::string UniqueUuid();
+// The day `days` from today (UTC, which is never ahead of Belgium's day): for dates the services
+// check against today.
+kruispunt::type::v1::Date DaysFromToday(int days);
 
 // Registers person `person_id` as a professional of the organisation in `token` (whose subject
 // it need not be). Expects success.

@@ -275,6 +275,125 @@ TEST_F(ReferralTest, ARejectedReferralSaysWhyAndStaysClosed) {
   EXPECT_EQ(seen.status(), rf::REFERRAL_STATUS_REJECTED) << "the referring side sees the answer";
 }
 
+// A referral's outcome noted on the goal it serves: beside the client's reviews, never in their
+// place; only with an outcome, on a goal the referral serves, by who may both record evaluations
+// and read the case's referrals.
+TEST_F(ReferralTest, ItsOutcomeIsNotedOnTheGoalItServesBesideTheClientsReviews) {
+  namespace cp = careplan_v1;
+  const auto m = OpenMariasCase({P::PERMISSION_READ_CASE}, {P::PERMISSION_READ_CASE},
+                                {P::PERMISSION_READ_CASE, P::PERMISSION_READ_CARE_PLAN, P::PERMISSION_RECORD_EVALUATIONS});
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  GrantConsent(token_, m.name, {m.nursing.org}, {C::DATA_CATEGORY_CARE_PLAN});
+  auto plans = CarePlanStub();
+  const auto accepted_goal = [&](const std::string& statement, D domain, int priority) {
+    cp::CreateGoalRequest create;
+    create.set_parent(m.name);
+    create.mutable_goal()->set_statement(statement);
+    create.mutable_goal()->set_life_domain(domain);
+    create.mutable_goal()->set_held_by(m.client);
+    create.mutable_goal()->set_priority(priority);
+    cp::Goal goal;
+    EXPECT_TRUE(plans->CreateGoal(Ctx(token_).get(), create, &goal).ok());
+    cp::ChangeGoalStateRequest accept;
+    accept.set_name(goal.name());
+    EXPECT_TRUE(plans->AcceptGoal(Ctx(token_).get(), accept, &goal).ok());
+    return goal;
+  };
+  const auto money = accepted_goal("Ik wil rust over mijn geld.", D::LIFE_DOMAIN_FINANCES, 1);
+  const auto house = accepted_goal("Ik wil in mijn huis blijven wonen.", D::LIFE_DOMAIN_HOUSING, 2);
+  const auto evaluate = [&](const std::string& token, const std::string& case_name, cp::Evaluation e,
+                            cp::Evaluation* out, const std::string& request_id = "") {
+    cp::RecordEvaluationRequest request;
+    request.set_parent(case_name);
+    *e.mutable_evaluation_date() = DaysFromToday(0);
+    *request.mutable_evaluation() = std::move(e);
+    request.set_request_id(request_id);
+    return plans->RecordEvaluation(Ctx(token).get(), request, out);
+  };
+  cp::Evaluation review_input;
+  review_input.set_goal(money.name());
+  review_input.mutable_client_rating()->set_score(4);
+  review_input.set_client_note("Het gaat iets beter.");
+  *review_input.mutable_next_evaluation_date() = DaysFromToday(28);
+  const auto outcome_note = [](const std::string& goal, const std::string& referral) {
+    cp::Evaluation e;
+    e.set_kind(cp::EVALUATION_KIND_REFERRAL_OUTCOME);
+    e.set_goal(goal);
+    e.set_referral(referral);
+    e.set_professional_note("De CAW heeft geen plaats; we zoeken verder.");
+    return e;
+  };
+
+  cp::Evaluation review;
+  ASSERT_TRUE(evaluate(token_, m.name, review_input, &review).ok());
+  auto request = DebtReferral(m.name);
+  request.mutable_referral()->add_goals(money.name());
+  const auto referral = Sent(request);
+  cp::Evaluation noted;
+  auto status = evaluate(token_, m.name, outcome_note(money.name(), referral.name()), &noted);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "REFERRAL_HAS_NO_OUTCOME") << "unanswered, it has nothing to note";
+
+  ASSERT_TRUE(Change(&rf::ReferralService::Stub::RejectReferral, debt_.token, referral.name(),
+                     "Geen plaats voor nieuwe dossiers tot maart.", rf::REFERRAL_OUTCOME_NO_CAPACITY)
+                  .ok());
+  const auto request_id = UniqueUuid();
+  status = evaluate(token_, m.name, outcome_note(money.name(), referral.name()), &noted, request_id);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(noted.kind(), cp::EVALUATION_KIND_REFERRAL_OUTCOME);
+  EXPECT_EQ(noted.referral(), referral.name());
+  EXPECT_EQ(noted.referral_outcome().status(), rf::REFERRAL_STATUS_REJECTED);
+  EXPECT_EQ(noted.referral_outcome().outcome(), rf::REFERRAL_OUTCOME_NO_CAPACITY);
+  EXPECT_EQ(noted.referral_outcome().receiving_organization(), "organizations/" + debt_.org);
+  EXPECT_FALSE(noted.has_client_rating()) << "the client gave no view here";
+  EXPECT_FALSE(noted.has_next_evaluation_date());
+  cp::Evaluation again;
+  ASSERT_TRUE(evaluate(token_, m.name, outcome_note(money.name(), referral.name()), &again, request_id).ok());
+  EXPECT_EQ(again.name(), noted.name()) << "a retry returns the first note";
+
+  // The goal's next review and latest review stay the client's; its evaluations hold both.
+  cp::GetCarePlanRequest get_plan;
+  get_plan.set_name(m.name + "/carePlan");
+  cp::CarePlan plan;
+  ASSERT_TRUE(plans->GetCarePlan(Ctx(token_).get(), get_plan, &plan).ok());
+  ASSERT_EQ(plan.goals_size(), 2);
+  EXPECT_EQ(plan.goals(0).name(), money.name());
+  EXPECT_EQ(plan.goals(0).latest_evaluation().name(), review.name());
+  EXPECT_EQ(plan.goals(0).latest_evaluation().kind(), cp::EVALUATION_KIND_REVIEW);
+  EXPECT_EQ(plan.goals(0).next_evaluation_date().day(), review.next_evaluation_date().day());
+  cp::ListEvaluationsRequest list;
+  list.set_goal(money.name());
+  cp::ListEvaluationsResponse listed;
+  ASSERT_TRUE(plans->ListEvaluations(Ctx(token_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.evaluations_size(), 2);
+  EXPECT_EQ(listed.evaluations(0).name(), noted.name()) << "newest first";
+  EXPECT_EQ(listed.evaluations(1).name(), review.name());
+
+  // Only on a goal the referral serves; only of a referral that exists.
+  status = evaluate(token_, m.name, outcome_note(house.name(), referral.name()), &noted);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "REFERRAL_DOES_NOT_SERVE_GOAL");
+  status = evaluate(token_, m.name, outcome_note(money.name(), m.name + "/referrals/" + UniqueUuid()), &noted);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(ErrorReason(status), "REFERRAL_NOT_FOUND");
+
+  // Home nursing records the client's reviews, but the client's consent does not let it read the
+  // case's referrals: for it, as for an organisation outside the case, the note is refused as for a
+  // case that does not exist.
+  ASSERT_TRUE(evaluate(m.nursing.token, m.name, review_input, &noted).ok()) << "it may record evaluations";
+  const auto stranger = MakePartner("vreemd", team_v1::ORGANIZATION_KIND_OTHER);
+  const auto missing_case = "cases/" + UniqueUuid();
+  const auto no_case = evaluate(token_, missing_case,
+                                outcome_note(missing_case + "/goals/" + UniqueUuid(), missing_case + "/referrals/" + UniqueUuid()),
+                                &noted);
+  EXPECT_EQ(no_case.error_code(), StatusCode::NOT_FOUND);
+  for (const auto* token : {&m.nursing.token, &stranger.token}) {
+    status = evaluate(*token, m.name, outcome_note(money.name(), referral.name()), &noted);
+    EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+    EXPECT_EQ(ErrorReason(status), ErrorReason(no_case));
+  }
+}
+
 TEST_F(ReferralTest, AnUnansweredReferralIsOverdueForBothSidesUntilTheClientPutsItOnHold) {
   const auto m = Maria();
   GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
@@ -467,6 +586,15 @@ TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
   EXPECT_EQ(ErrorReason(internal->ReadReferralChanges(Ctx(token_).get(), read, &history)), "SERVICE_ONLY");
   EXPECT_EQ(ViolationFields(internal->ReadReferralChanges(Ctx(ServiceToken()).get(), read, &history)),
             std::vector<std::string>{"limit"});
+  rf::DescribeReferralOutcomeRequest describe;
+  describe.set_referral(m.name);
+  rf::DescribeReferralOutcomeResponse described;
+  EXPECT_EQ(ErrorReason(internal->DescribeReferralOutcome(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(internal->DescribeReferralOutcome(Ctx(ServiceToken()).get(), describe, &described)),
+            std::vector<std::string>{"referral"});
+  describe.set_referral(m.name + "/referrals/" + UniqueUuid());
+  ASSERT_TRUE(internal->DescribeReferralOutcome(Ctx(ServiceToken()).get(), describe, &described).ok());
+  EXPECT_FALSE(described.found()) << "no such referral";
 }
 
 }  // namespace

@@ -141,12 +141,17 @@ row = next(line for line in open(sys.argv[1]) if line.startswith("finances "))
 adults, seniors = row[40:50], row[51:61]  # the columns 18-64 and 65+
 assert "(+" in adults and "(+" in seniors, row
 PY
-# A referral to that service (within the organisation, so no consent names another), answered.
-referral=$("$cli" --json referral create "$case" --service "$service" --kind guided --domain finances \
+# A referral to that service (within the organisation, so no consent names another), answered,
+# serving the goal; its outcome noted on the goal.
+referral=$("$cli" --json referral create "$case" --service "$service" --kind guided --domain finances --goal "$goal" \
   --postal-code 8200 --age-group 65-and-older --question "Ik wil hulp bij mijn schulden" --share financial | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 "$cli" referral incoming open | grep -q "$referral"
 "$cli" referral accept "$referral" | grep -q REFERRAL_STATUS_ACCEPTED
 [ "$("$cli" referral changes "$referral" | grep -c "status: REFERRAL_STATUS_")" = 2 ]
+"$cli" referral start "$referral" | grep -q REFERRAL_STATUS_IN_PROGRESS
+"$cli" referral complete "$referral" | grep -q REFERRAL_OUTCOME_SERVICE_STARTED
+"$cli" evaluation add "$case" --goal "$goal" --referral "$referral" --professional-note "Budgetbegeleiding gestart" |
+  grep -q EVALUATION_KIND_REFERRAL_OUTCOME
 
 # Backup and restore (docs/operations.md): a pg_dump of the running system, restored into a fresh
 # cluster, where a migration job re-grants the run-time role; a server on the restored database

@@ -131,6 +131,51 @@ TEST(CarePlanValidation, EvaluationDates) {
             std::vector<std::string>{"evaluation.evaluation_date"});
 }
 
+// A referral's outcome: the referral of this case required, the client's rating optional, no next
+// review; a review names no referral; what is read from the referral is never taken as input.
+TEST(CarePlanValidation, AReferralsOutcomeIsNoReview) {
+  v1::RecordEvaluationRequest request;
+  request.set_parent(kCase);
+  auto* e = request.mutable_evaluation();
+  e->set_kind(v1::EVALUATION_KIND_REFERRAL_OUTCOME);
+  e->set_goal(kCase + "/goals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
+  e->mutable_evaluation_date()->set_year(2026);
+  e->mutable_evaluation_date()->set_month(11);
+  e->mutable_evaluation_date()->set_day(20);
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            std::vector<std::string>{"evaluation.referral"});
+  e->set_referral("cases/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/referrals/7c6b5a4f-3e2d-4f1c-8a9e-7d0b1e6c2a3f");
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            std::vector<std::string>{"evaluation.referral"})
+      << "another case's referral";
+  e->set_referral(kCase + "/referrals/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  const auto note = ValidateRecordEvaluation(request, "2026-11-24");
+  EXPECT_EQ(note.kind, v1::EVALUATION_KIND_REFERRAL_OUTCOME);
+  EXPECT_EQ(note.referral_id, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  EXPECT_FALSE(note.client_rating);
+  EXPECT_FALSE(note.next_evaluation);
+  e->mutable_client_rating()->set_score(3);
+  EXPECT_EQ(ValidateRecordEvaluation(request, "2026-11-24").client_rating, 3) << "when the client gave a view";
+  *e->mutable_next_evaluation_date() = e->evaluation_date();
+  e->mutable_next_evaluation_date()->set_month(12);
+  e->mutable_referral_outcome()->set_outcome(kruispunt::referrals::v1::REFERRAL_OUTCOME_NO_CAPACITY);
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            (std::vector<std::string>{"evaluation.next_evaluation_date", "evaluation.referral_outcome"}));
+  e->clear_referral_outcome();
+  e->set_kind(v1::EVALUATION_KIND_UNSPECIFIED);  // a review
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            std::vector<std::string>{"evaluation.referral"});
+  e->clear_referral();
+  EXPECT_EQ(ValidateRecordEvaluation(request, "2026-11-24").kind, v1::EVALUATION_KIND_REVIEW);
+  e->clear_client_rating();
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            std::vector<std::string>{"evaluation.client_rating"}) << "a review has the client's view";
+  e->mutable_client_rating()->set_score(3);
+  e->set_kind(static_cast<v1::EvaluationKind>(9));
+  EXPECT_EQ(RefusedFields([&] { ValidateRecordEvaluation(request, "2026-11-24"); }),
+            (std::vector<std::string>{"evaluation.kind", "evaluation.next_evaluation_date", "evaluation.referral"}));
+}
+
 // DescribeGoals: goals of the parent case only, in the order asked, at most kDescribeGoalsMax.
 TEST(CarePlanValidation, DescribeGoalsAsksAboutGoalsOfOneCase) {
   const std::string c = "cases/3f2a6c1e-0b7d-4e8a-9c1f-2d3e4f5a6b7c";

@@ -126,6 +126,9 @@ Commands:
         [--description D] [--due YYYY-MM-DD]
   evaluation add cases/ID --goal cases/ID/goals/ID --client-score 1..10 [--client-note N]
         [--professional-score 1..10] [--professional-note N] [--date YYYY-MM-DD] --next YYYY-MM-DD
+  evaluation add cases/ID --goal cases/ID/goals/ID --referral cases/ID/referrals/ID
+        [--client-score 1..10] [--client-note N] [--professional-note N] [--date YYYY-MM-DD]
+        (notes the referral's outcome on a goal it serves; no next review)
   evaluation list cases/ID/goals/ID
   agreement propose cases/ID --text T --party PARTY [--party ...] [--performer PARTY ...]
         [--goal cases/ID/goals/ID ...] [--schedule S] [--start YYYY-MM-DD] [--end YYYY-MM-DD]
@@ -1054,7 +1057,12 @@ int main(int argc, char** argv) {
       e->mutable_evaluation_date()->set_month(static_cast<int>(static_cast<unsigned>(today.month())));
       e->mutable_evaluation_date()->set_day(static_cast<int>(static_cast<unsigned>(today.day())));
     }
-    e->mutable_client_rating()->set_score(ParseInt(a.Get("client-score", "0")));
+    if (a.Has("referral")) {
+      e->set_kind(careplan::EVALUATION_KIND_REFERRAL_OUTCOME);
+      e->set_referral(a.Get("referral"));
+    }
+    if (a.Has("client-score") || !a.Has("referral"))
+      e->mutable_client_rating()->set_score(ParseInt(a.Get("client-score", "0")));
     e->set_client_note(a.Get("client-note"));
     if (a.Has("professional-score")) e->mutable_professional_rating()->set_score(ParseInt(a.Get("professional-score")));
     e->set_professional_note(a.Get("professional-note"));

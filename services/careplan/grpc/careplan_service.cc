@@ -9,6 +9,8 @@
 #include "common/page_token.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
+#include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "referrals/client/referral_client.h"
 #include "team/client/team_client.h"
 
 namespace kp::careplan {
@@ -20,6 +22,7 @@ namespace {
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 namespace consent_v1 = kruispunt::consent::v1;
+namespace referrals_v1 = kruispunt::referrals::v1;
 
 // Mandate permissions (kruispunt.team.v1.Permission) a change needs. Editing the plan, its goals
 // and actions needs EDIT_CARE_PLAN; an evaluation may also be recorded with RECORD_EVALUATIONS,
@@ -51,6 +54,20 @@ GoalStanding RequireGoal(pqxx::transaction_base& tx, const std::string& case_id,
   auto standing = GoalStandingOf(tx, case_id, goal_id);
   if (!standing) throw Error::NotFound("GOAL_NOT_FOUND", "no such goal in this case");
   return *standing;
+}
+
+// A referral's outcome noted on a goal: the referral must exist, serve the goal and have an
+// outcome; its standing is kept with the note as ReferralService gave it.
+void NoteReferral(NewEvaluation& e, const referrals_v1::DescribeReferralOutcomeResponse& referral) {
+  if (!referral.found()) throw Error::NotFound("REFERRAL_NOT_FOUND", "no such referral");
+  const auto goal = "cases/" + e.case_id + "/goals/" + e.goal_id;
+  if (std::find(referral.goals().begin(), referral.goals().end(), goal) == referral.goals().end())
+    throw Precondition("REFERRAL_DOES_NOT_SERVE_GOAL", "the referral does not serve this goal");
+  if (referral.outcome() == referrals_v1::REFERRAL_OUTCOME_UNSPECIFIED)
+    throw Precondition("REFERRAL_HAS_NO_OUTCOME", "the referral has no outcome recorded yet");
+  e.referral_status = referral.status();
+  e.referral_outcome = referral.outcome();
+  e.referral_receiver = ParseOrganizationName(referral.receiving_organization()).value_or("");
 }
 
 Changed Unchanged(std::string json) {
@@ -226,7 +243,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
     return ServeUnary(rt_, ctx, "RecordDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto d = std::make_shared<DisagreementInput>(ValidateRecordDisagreement(*req));
       const auto person = call.caller.person;
-      Change(call, db, DisagreementAccess(call, db, d->case_id, req->participant()), {req->participant()}, resp,
+      Change(call, db, {DisagreementAccess(call, db, d->case_id, req->participant())}, {req->participant()}, resp,
              [d, person](pqxx::work& tx, const OpenedChange&, const Participants&) {
                RequireGoal(tx, d->case_id, d->goal_id);
                PutDisagreement(tx, d->case_id, d->goal_id, d->participant_id, d->note, person);
@@ -240,7 +257,7 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
                                            v1::Goal* resp) override {
     return ServeUnary(rt_, ctx, "WithdrawDisagreement", [this, req, resp](const Call& call, pqxx::connection& db) {
       auto d = std::make_shared<DisagreementInput>(ValidateWithdrawDisagreement(*req));
-      Change(call, db, DisagreementAccess(call, db, d->case_id, req->participant()), {}, resp,
+      Change(call, db, {DisagreementAccess(call, db, d->case_id, req->participant())}, {}, resp,
              [d](pqxx::work& tx, const OpenedChange&, const Participants&) {
         RequireGoal(tx, d->case_id, d->goal_id);
         if (!RemoveDisagreement(tx, d->case_id, d->goal_id, d->participant_id))
@@ -318,14 +335,28 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
       auto e = std::make_shared<NewEvaluation>(ValidateRecordEvaluation(*req, BelgianTodayIso()));
       BindRequestId(db, "careplan", call, req->request_id(), RequestFingerprint(*req));
       const Actor actor{call.caller.organization, call.caller.person};
-      Change(call, db, e->case_id, kAnyCarePlanWrite, {}, resp,
-             [e, actor](pqxx::work& tx, const OpenedChange&, const Participants&) {
+      std::vector<consent::AccessGate::Question> access = {
+          access_.For(call, e->case_id, consent_v1::ACTION_WRITE, kAnyCarePlanWrite)};
+      std::shared_ptr<referrals_v1::DescribeReferralOutcomeResponse> referral;
+      if (e->referral_id) {
+        // Noting a referral's outcome reads the referral, the case's own data (CASE), as a read of
+        // ReferralService would. Its answer is used only once both decisions permit.
+        access.push_back(access_.For(call, e->case_id));
+        access.back().category = consent_v1::DATA_CATEGORY_CASE;
+        referrals_v1::DescribeReferralOutcomeRequest question;
+        question.set_referral("cases/" + e->case_id + "/referrals/" + *e->referral_id);
+        referral = std::make_shared<referrals_v1::DescribeReferralOutcomeResponse>(
+            rt_.clients->referrals->DescribeReferralOutcome({db, call}, question));
+      }
+      Change(call, db, access, {}, resp,
+             [e, actor, referral](pqxx::work& tx, const OpenedChange&, const Participants&) {
                if (e->request_id)
                  if (auto earlier = EvaluationByRequest(tx, e->case_id, *e->request_id)) return Unchanged(*earlier);
                const auto goal = RequireGoal(tx, e->case_id, e->goal_id);
                if (goal.state == v1::GOAL_STATE_PROPOSED || goal.state == v1::GOAL_STATE_CANCELLED)
                  throw Precondition("GOAL_NOT_EVALUATED",
                                     "a goal that is " + std::string(Name(goal.state)) + " is not evaluated");
+               if (referral) NoteReferral(*e, *referral);
                return Changed{v1::CHANGE_KIND_CREATED, {}, "", InsertEvaluation(tx, *e, actor)};
              });
     });
@@ -373,13 +404,13 @@ class CarePlanServiceImpl final : public v1::CarePlanService::CallbackService {
   // history entry. The changed resource is the answer.
   void Change(const Call& call, pqxx::connection& db, const std::string& case_id, int permission,
               const std::vector<std::string>& named, google::protobuf::Message* resp, const ChangeFn& change) {
-    Change(call, db, access_.For(call, case_id, consent_v1::ACTION_WRITE, permission), named, resp, change);
+    Change(call, db, {access_.For(call, case_id, consent_v1::ACTION_WRITE, permission)}, named, resp, change);
   }
-  // The same, deciding `access` instead of the write decision.
-  void Change(const Call& call, pqxx::connection& db, const consent::AccessGate::Question& access,
+  // The same, deciding the `access` questions (about one case) instead of the write decision.
+  void Change(const Call& call, pqxx::connection& db, const std::vector<consent::AccessGate::Question>& access,
               const std::vector<std::string>& named, google::protobuf::Message* resp, const ChangeFn& change) {
-    const std::string& case_id = access.case_id;
-    access_.Require(call, db, access);
+    const std::string& case_id = access.front().case_id;
+    access_.RequireAll(call, db, access);
     kruispunt::team::v1::TeamQuery query;
     query.set_case_("cases/" + case_id);
     query.set_organization(call.caller.organization);
@@ -471,7 +502,8 @@ class CarePlanInternalServiceImpl final : public v1::CarePlanInternalService::Ca
 ServiceModule CarePlanServiceModule() {
   return ServiceModule{v1::CarePlanService::service_full_name(), &Migrations(), Statements(),
                        [](Runtime& runtime) { return std::make_unique<CarePlanServiceImpl>(runtime); },
-                       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
+                       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name(),
+                        kruispunt::referrals::v1::ReferralService::service_full_name()},
                        [](PeerClients& clients) { clients.careplan = std::make_shared<LocalCarePlanClient>(); },
                        [](Runtime& runtime) { return std::make_unique<CarePlanInternalServiceImpl>(runtime); }, {}};
 }

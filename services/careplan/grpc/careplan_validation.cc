@@ -13,8 +13,9 @@ std::string ChildOf(Violations& v, const std::string& field, const std::string& 
                     const std::string& case_id) {
   auto parsed = ParseChildName(name, collection);
   if (!parsed || parsed->first != case_id) {
-    v.Add(field, std::string("must name a ") + (std::string(collection) == "participants" ? "participant" : "goal") +
-                     " of this case: 'cases/{uuid}/" + collection + "/{uuid}'");
+    std::string what = collection;
+    what.pop_back();  // "participants" -> "participant"
+    v.Add(field, "must name a " + what + " of this case: 'cases/{uuid}/" + collection + "/{uuid}'");
     return "";
   }
   return parsed->second;
@@ -223,21 +224,38 @@ NewEvaluation ValidateRecordEvaluation(const v1::RecordEvaluationRequest& reques
   out.goal_id = ChildOf(v, "evaluation.goal", e.goal(), "goals", out.case_id);
   const auto on = IsoDate(v, "evaluation.evaluation_date", e.has_evaluation_date(), e.evaluation_date(), true);
   if (on && *on > today) v.Add("evaluation.evaluation_date", "is in the future");
-  if (!e.has_client_rating()) v.Add("evaluation.client_rating", "is required: the client's own view comes first");
-  else if (e.client_rating().score() < 1 || e.client_rating().score() > 10) v.Add("evaluation.client_rating.score", "must be 1 to 10");
+  out.kind = e.kind() == v1::EVALUATION_KIND_UNSPECIFIED ? v1::EVALUATION_KIND_REVIEW : e.kind();
+  const bool review = out.kind == v1::EVALUATION_KIND_REVIEW;
+  if (!review && out.kind != v1::EVALUATION_KIND_REFERRAL_OUTCOME)
+    v.Add("evaluation.kind", "must be REVIEW or REFERRAL_OUTCOME");
+  // A review is with the client: the client's own view comes first. A referral's outcome is what
+  // was observed; it carries the client's view only when the client gave one.
+  if (!e.has_client_rating()) {
+    if (review) v.Add("evaluation.client_rating", "is required: the client's own view comes first");
+  } else if (e.client_rating().score() < 1 || e.client_rating().score() > 10) {
+    v.Add("evaluation.client_rating.score", "must be 1 to 10");
+  }
   v.Text("evaluation.client_note", e.client_note(), 0, kNoteMax, /*multiline=*/true);
   if (e.has_professional_rating() && (e.professional_rating().score() < 1 || e.professional_rating().score() > 10))
     v.Add("evaluation.professional_rating.score", "must be 1 to 10");
   v.Text("evaluation.professional_note", e.professional_note(), 0, kNoteMax, /*multiline=*/true);
-  const auto next = IsoDate(v, "evaluation.next_evaluation_date", e.has_next_evaluation_date(), e.next_evaluation_date(), true);
-  if (on && next && *next <= *on) v.Add("evaluation.next_evaluation_date", "must be after the evaluation date");
+  if (review) {
+    const auto next = IsoDate(v, "evaluation.next_evaluation_date", e.has_next_evaluation_date(), e.next_evaluation_date(), true);
+    if (on && next && *next <= *on) v.Add("evaluation.next_evaluation_date", "must be after the evaluation date");
+    out.next_evaluation = next;
+    if (!e.referral().empty()) v.Add("evaluation.referral", "is only in a REFERRAL_OUTCOME");
+  } else {
+    if (e.has_next_evaluation_date())
+      v.Add("evaluation.next_evaluation_date", "is not set by a referral's outcome: the next review is chosen with the client");
+    out.referral_id = ChildOf(v, "evaluation.referral", e.referral(), "referrals", out.case_id);
+  }
+  if (e.has_referral_outcome()) v.Add("evaluation.referral_outcome", "is output only: it is read from the referral");
   if (!e.recorded_by().empty() || !e.recorded_by_organization().empty())
     v.Add("evaluation.recorded_by", "is output only: it is the caller");
   out.request_id = RequestId(v, request.request_id());
   v.ThrowIfAny();
   out.evaluation_date = *on;
-  out.next_evaluation = *next;
-  out.client_rating = e.client_rating().score();
+  if (e.has_client_rating()) out.client_rating = e.client_rating().score();
   out.client_note = e.client_note();
   if (e.has_professional_rating()) out.professional_rating = e.professional_rating().score();
   out.professional_note = e.professional_note();

@@ -113,12 +113,15 @@ const std::vector<PreparedStatement> kStatements = {
      "WHERE case_id = $1::uuid AND request_id = $2::uuid"},
     {"careplan.evaluation_insert",
      "INSERT INTO careplan.evaluations AS e (case_id, goal_id, evaluation_date, client_rating, client_note, "
-     "professional_rating, professional_note, next_evaluation, recorded_by_org, recorded_by, request_id) "
-     "VALUES ($1::uuid, $2::uuid, $3::date, $4, $5, $6, $7, $8::date, $9, $10, $11::uuid) "
+     "professional_rating, professional_note, next_evaluation, recorded_by_org, recorded_by, request_id, kind, "
+     "referral_id, referral_status, referral_outcome, referral_receiver) "
+     "VALUES ($1::uuid, $2::uuid, $3::date, $4, $5, $6, $7, $8::date, $9, $10, $11::uuid, $12, $13::uuid, $14, $15, "
+     "$16) "
      "RETURNING careplan.evaluation_json(e)::text"},
     {"careplan.goal_next_evaluation",
      "UPDATE careplan.goals g SET next_evaluation = (SELECT e.next_evaluation FROM careplan.evaluations e "
-     "  WHERE e.case_id = g.case_id AND e.goal_id = g.goal_id ORDER BY e.evaluation_date DESC, e.position DESC LIMIT 1), "
+     "  WHERE e.case_id = g.case_id AND e.goal_id = g.goal_id AND e.kind = 1 "
+     "  ORDER BY e.evaluation_date DESC, e.position DESC LIMIT 1), "
      "version = version + 1, update_time = now() WHERE case_id = $1::uuid AND goal_id = $2::uuid"},
     {"careplan.evaluations_list",
      "SELECT careplan.evaluation_json(e)::text, e.position FROM careplan.evaluations e "
@@ -325,8 +328,9 @@ std::optional<std::string> EvaluationByRequest(pqxx::transaction_base& tx, const
 std::string InsertEvaluation(pqxx::work& tx, const NewEvaluation& e, const Actor& actor) {
   auto json = One(tx.exec_prepared("careplan.evaluation_insert", e.case_id, e.goal_id, e.evaluation_date,
                                    e.client_rating, e.client_note, e.professional_rating, e.professional_note,
-                                   e.next_evaluation, actor.org, actor.person, e.request_id));
-  tx.exec_prepared0("careplan.goal_next_evaluation", e.case_id, e.goal_id);
+                                   e.next_evaluation, actor.org, actor.person, e.request_id, e.kind, e.referral_id,
+                                   e.referral_status, e.referral_outcome, e.referral_receiver));
+  if (e.kind == v1::EVALUATION_KIND_REVIEW) tx.exec_prepared0("careplan.goal_next_evaluation", e.case_id, e.goal_id);
   return json;
 }
 

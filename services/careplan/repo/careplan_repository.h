@@ -136,14 +136,19 @@ std::string UpdateAction(pqxx::work& tx, const std::string& case_id, const std::
                          const ActionEdit& edit);
 
 struct NewEvaluation {
-  std::string case_id, goal_id, evaluation_date, next_evaluation, client_note, professional_note;
-  int client_rating = 0;
-  std::optional<int> professional_rating;
+  int kind = 1;  // kruispunt.careplan.v1.EvaluationKind
+  std::string case_id, goal_id, evaluation_date, client_note, professional_note;
+  std::optional<std::string> next_evaluation;  // a review's
+  std::optional<int> client_rating, professional_rating;
   std::optional<std::string> request_id;
+  // A referral's outcome: its id, and its standing as ReferralService gave it.
+  std::optional<std::string> referral_id;
+  std::optional<int> referral_status, referral_outcome;
+  std::optional<std::string> referral_receiver;  // the receiving organisation's id
 };
 std::optional<std::string> EvaluationByRequest(pqxx::transaction_base& tx, const std::string& case_id,
                                                const std::string& request_id);
-// Records it and moves the goal's next evaluation date to that of its latest evaluation.
+// Records it; a review also moves the goal's next evaluation date to that of its latest review.
 std::string InsertEvaluation(pqxx::work& tx, const NewEvaluation& evaluation, const Actor& actor);
 // Newest recorded first, before position `before` (0: from the newest).
 std::optional<int64_t> ListEvaluations(pqxx::connection& conn, const std::string& case_id, const std::string& goal_id,

@@ -50,8 +50,12 @@ std::vector<grpc::Status> AccessGate::Verdicts(const Call& call, pqxx::connectio
 }
 
 void AccessGate::Require(const Call& call, pqxx::connection& db, const Question& question) {
-  const auto verdict = Verdicts(call, db, {question}).front();
-  if (!verdict.ok()) throw StatusError(verdict);
+  RequireAll(call, db, {question});
+}
+
+void AccessGate::RequireAll(const Call& call, pqxx::connection& db, const std::vector<Question>& questions) {
+  for (const auto& verdict : Verdicts(call, db, questions))
+    if (!verdict.ok()) throw StatusError(verdict);
 }
 
 void AccessGate::RequireOrNotFound(const Call& call, pqxx::connection& db, const Question& question) {

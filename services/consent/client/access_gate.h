@@ -43,6 +43,8 @@ class AccessGate {
 
   // Returns when the decision permits the question; else throws the denial.
   void Require(const Call& call, pqxx::connection& db, const Question& question);
+  // The same for several questions, asked at once: the first denial, in their order, is thrown.
+  void RequireAll(const Call& call, pqxx::connection& db, const std::vector<Question>& questions);
   // The same, but any denial is the NOT_FOUND of a missing case, a mandate's too: for the reads of
   // a case's team and consents, of which a participant without the mandate learns nothing.
   void RequireOrNotFound(const Call& call, pqxx::connection& db, const Question& question);

@@ -18,4 +18,12 @@ v1::ReadReferralChangesResponse RemoteReferralClient::ReadReferralChanges(
       "the referral service", "REFERRALS_UNAVAILABLE");
 }
 
+v1::DescribeReferralOutcomeResponse RemoteReferralClient::DescribeReferralOutcome(
+    const PeerContext& context, const v1::DescribeReferralOutcomeRequest& request) {
+  return CallRemote<v1::ReferralInternalService, v1::DescribeReferralOutcomeRequest,
+                    v1::DescribeReferralOutcomeResponse>(
+      peers_, context, request, [](auto& stub, auto... args) { return stub.DescribeReferralOutcome(args...); },
+      "the referral service", "REFERRALS_UNAVAILABLE");
+}
+
 }  // namespace kp::referrals

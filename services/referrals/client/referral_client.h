@@ -1,5 +1,6 @@
-// How other services ask ReferralService for a zone's demand (SocialMapService's gap matrix) and
-// read the referrals' history in commit order (the change feed): one
+// How other services ask ReferralService for a zone's demand (SocialMapService's gap matrix),
+// read the referrals' history in commit order (the change feed) and a referral's outcome (the
+// care plan, noting it on a goal): one
 // interface, implemented by a direct call into ReferralService's code when this process hosts it
 // (referrals/grpc/referral_service.cc, LocalReferralClient) and over gRPC when it runs elsewhere
 // (RemoteReferralClient).
@@ -18,6 +19,9 @@ class ReferralClient {
   // The change feed's read of the referrals' history.
   virtual kruispunt::referrals::v1::ReadReferralChangesResponse ReadReferralChanges(
       const PeerContext& context, const kruispunt::referrals::v1::ReadReferralChangesRequest& request) = 0;
+  // The care plan's read of a referral's goals and outcome.
+  virtual kruispunt::referrals::v1::DescribeReferralOutcomeResponse DescribeReferralOutcome(
+      const PeerContext& context, const kruispunt::referrals::v1::DescribeReferralOutcomeRequest& request) = 0;
 };
 
 class RemoteReferralClient final : public ReferralClient {
@@ -27,6 +31,8 @@ class RemoteReferralClient final : public ReferralClient {
       const PeerContext& context, const kruispunt::referrals::v1::CountReferralDemandRequest& request) override;
   kruispunt::referrals::v1::ReadReferralChangesResponse ReadReferralChanges(
       const PeerContext& context, const kruispunt::referrals::v1::ReadReferralChangesRequest& request) override;
+  kruispunt::referrals::v1::DescribeReferralOutcomeResponse DescribeReferralOutcome(
+      const PeerContext& context, const kruispunt::referrals::v1::DescribeReferralOutcomeRequest& request) override;
 
  private:
   Peers& peers_;

@@ -44,6 +44,20 @@ void ReadReferralChangesOn(pqxx::connection& db, const v1::ReadReferralChangesRe
                    req.limit(), resp);
 }
 
+// DescribeReferralOutcome (the care plan's read), for the gRPC handler and LocalReferralClient alike.
+void DescribeReferralOutcomeOn(pqxx::connection& db, const v1::DescribeReferralOutcomeRequest& req,
+                               v1::DescribeReferralOutcomeResponse& resp) {
+  const auto key = RequireReferralName(req.referral(), "referral");
+  pqxx::nontransaction tx(db);
+  const auto found = GetReferral(tx, key.case_id, key.referral_id, Today());
+  if (!found) return;
+  resp.set_found(true);
+  *resp.mutable_goals() = found->referral.goals();
+  resp.set_status(found->referral.status());
+  resp.set_outcome(found->referral.outcome());
+  resp.set_receiving_organization(found->referral.receiving_organization());
+}
+
 class LocalReferralClient final : public ReferralClient {
  public:
   v1::CountReferralDemandResponse CountReferralDemand(const PeerContext& context,
@@ -56,6 +70,12 @@ class LocalReferralClient final : public ReferralClient {
                                                       const v1::ReadReferralChangesRequest& request) override {
     v1::ReadReferralChangesResponse response;
     ReadReferralChangesOn(context.db, request, response);
+    return response;
+  }
+  v1::DescribeReferralOutcomeResponse DescribeReferralOutcome(
+      const PeerContext& context, const v1::DescribeReferralOutcomeRequest& request) override {
+    v1::DescribeReferralOutcomeResponse response;
+    DescribeReferralOutcomeOn(context.db, request, response);
     return response;
   }
 };
@@ -78,7 +98,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
         receives.back().org = n.receiving_org;
         receives.back().action = consent_v1::ACTION_RECEIVE;
       }
-      RequireAll(access_.Verdicts(call, db, reads));
+      access_.RequireAll(call, db, reads);
       const auto team = team::DescribeTeams(*rt_.clients->team, {db, call}, {TeamQuery(call, n.case_id)}).front();
       team::RequireCaseOpen(team.case_state());
       if (n.proposed_mandate != 0 && !team.person_may_manage_team())
@@ -88,7 +108,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
       RequireReceiverInDirectory(call, db, n.receiving_org);
       RequireGoals(call, db, n);
       // Then the disclosure itself: the client's consent must name the receiver for each.
-      RequireAll(access_.Verdicts(call, db, receives));
+      access_.RequireAll(call, db, receives);
       BindRequestId(db, "referrals", call, req->request_id(), RequestFingerprint(*req));
       const auto today = Today();
       pqxx::work tx(db);
@@ -207,11 +227,6 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     q.set_organization(call.caller.organization);
     q.set_person(call.caller.person);
     return q;
-  }
-
-  static void RequireAll(const std::vector<grpc::Status>& verdicts) {
-    for (const auto& verdict : verdicts)
-      if (!verdict.ok()) throw StatusError(verdict);
   }
 
   // The disclosure of a referral to its receiver, one question per kind of data it shares, asked
@@ -376,6 +391,13 @@ class ReferralInternalServiceImpl final : public v1::ReferralInternalService::Ca
                                           v1::ReadReferralChangesResponse* resp) override {
     return ServeUnary(rt_, ctx, "ReadReferralChanges", [req, resp](const Call&, pqxx::connection& db) {
       ReadReferralChangesOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+  ServerUnaryReactor* DescribeReferralOutcome(CallbackServerContext* ctx, const v1::DescribeReferralOutcomeRequest* req,
+                                              v1::DescribeReferralOutcomeResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeReferralOutcome", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeReferralOutcomeOn(db, *req, *resp);
     }, Callers::kServices);
   }
 

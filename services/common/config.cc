@@ -138,6 +138,8 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { c.agreements_address = v; }},
       {"referrals-address", "ReferralService's internal address; empty: the ReferralService hosted in this process",
        [](Config& c, const std::string& v) { c.referrals_address = v; }},
+      {"socialmap-address", "SocialMapService's internal address; empty: the SocialMapService hosted in this process",
+       [](Config& c, const std::string& v) { c.socialmap_address = v; }},
       {"peer-tls-ca", "PEM CA bundle: reach peer services over TLS (with --tls-cert/--tls-key as client certificate)",
        [](Config& c, const std::string& v) { c.peer_tls_ca = v; }},
   };

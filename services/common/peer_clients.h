@@ -14,6 +14,7 @@ namespace audit { class AuditClient; }
 namespace careplan { class CarePlanClient; }
 namespace agreements { class AgreementClient; }
 namespace referrals { class ReferralClient; }
+namespace socialmap { class SocialMapClient; }
 
 struct PeerClients {
   std::shared_ptr<team::TeamClient> team;
@@ -22,6 +23,7 @@ struct PeerClients {
   std::shared_ptr<careplan::CarePlanClient> careplan;
   std::shared_ptr<agreements::AgreementClient> agreements;
   std::shared_ptr<referrals::ReferralClient> referrals;
+  std::shared_ptr<socialmap::SocialMapClient> socialmap;
 };
 
 }  // namespace kp

@@ -33,6 +33,8 @@
 #include "host/unparseable_requests.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "referrals/client/referral_client.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "socialmap/client/socialmap_client.h"
 
 namespace kp {
 
@@ -276,6 +278,11 @@ const std::vector<PeerAddressSetting>& PeerAddressSettings() {
        kruispunt::referrals::v1::ReferralInternalService::service_full_name(), &Config::referrals_address,
        "--referrals-address", [](PeerClients& clients, Peers& peers) {
          clients.referrals = std::make_shared<referrals::RemoteReferralClient>(peers);
+       }},
+      {kruispunt::socialmap::v1::SocialMapService::service_full_name(),
+       kruispunt::socialmap::v1::SocialMapInternalService::service_full_name(), &Config::socialmap_address,
+       "--socialmap-address", [](PeerClients& clients, Peers& peers) {
+         clients.socialmap = std::make_shared<socialmap::RemoteSocialMapClient>(peers);
        }}};
   return settings;
 }

@@ -378,6 +378,11 @@ std::unique_ptr<referrals_v1::ReferralInternalService::Stub> ReferralInternalStu
       Harness::Get().InternalChannel(referrals_v1::ReferralService::service_full_name()));
 }
 
+std::unique_ptr<socialmap_v1::SocialMapInternalService::Stub> SocialMapInternalStub() {
+  return socialmap_v1::SocialMapInternalService::NewStub(
+      Harness::Get().InternalChannel(socialmap_v1::SocialMapService::service_full_name()));
+}
+
 std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub() {
   return careplan_v1::CarePlanInternalService::NewStub(
       Harness::Get().InternalChannel(careplan_v1::CarePlanService::service_full_name()));

@@ -28,6 +28,7 @@
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "kruispunt/referrals/v1/referrals_internal.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap_internal.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan.grpc.pb.h"
 #include "kruispunt/careplan/v1/careplan_internal.grpc.pb.h"
 #include "kruispunt/feed/v1/feed.grpc.pb.h"
@@ -180,6 +181,7 @@ std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();
 std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub();
 std::unique_ptr<careplan_v1::CarePlanInternalService::Stub> CarePlanInternalStub();
 std::unique_ptr<referrals_v1::ReferralInternalService::Stub> ReferralInternalStub();
+std::unique_ptr<socialmap_v1::SocialMapInternalService::Stub> SocialMapInternalStub();
 
 // The case's CLIENT participant ("cases/{case}/participants/{uuid}"), as seen with `token`.
 std::string ClientParticipant(const std::string& token, const std::string& case_name);

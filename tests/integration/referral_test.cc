@@ -394,6 +394,47 @@ TEST_F(ReferralTest, ItsOutcomeIsNotedOnTheGoalItServesBesideTheClientsReviews) 
   }
 }
 
+// A referral to a service names one the receiving organisation has on the social map and still
+// offers; one closed for a while may be referred to (its answer may be a waiting list).
+TEST_F(ReferralTest, AServiceIsReferredToOnlyWhileItIsOffered) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});
+  auto map = SocialMapStub();
+  const auto offer = [&](socialmap_v1::ServiceStatus status) {
+    socialmap_v1::CreateServiceRequest create;
+    create.set_parent("organizations/" + debt_.org);
+    create.mutable_service()->set_display_name("Schuldbemiddeling");
+    create.mutable_service()->add_life_domains(D::LIFE_DOMAIN_FINANCES);
+    create.mutable_service()->add_postal_codes("9000");
+    create.mutable_service()->set_status(status);
+    socialmap_v1::Service service;
+    EXPECT_TRUE(map->CreateService(Ctx(debt_.token).get(), create, &service).ok());
+    return service.name();
+  };
+  auto request = DebtReferral(m.name);
+  request.mutable_referral()->clear_receiving_organization();
+  const auto refusal = [&](const std::string& service) {
+    request.mutable_referral()->set_service(service);
+    rf::Referral out;
+    const auto status = Create(token_, request, &out);
+    EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << service;
+    return ErrorReason(status);
+  };
+  EXPECT_EQ(refusal("organizations/" + debt_.org + "/services/" + UniqueUuid()), "SERVICE_NOT_FOUND");
+  EXPECT_EQ(refusal(offer(socialmap_v1::SERVICE_STATUS_INACTIVE)), "SERVICE_INACTIVE");
+  request.mutable_referral()->set_service(offer(socialmap_v1::SERVICE_STATUS_TEMPORARILY_CLOSED));
+  EXPECT_EQ(Sent(request).status(), rf::REFERRAL_STATUS_REQUESTED);
+
+  // The social map's internal method answers Kruispunt's services only.
+  auto internal = SocialMapInternalStub();
+  socialmap_v1::DescribeServiceRequest describe;
+  describe.set_service("organizations/" + debt_.org);
+  socialmap_v1::DescribeServiceResponse described;
+  EXPECT_EQ(ErrorReason(internal->DescribeService(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(internal->DescribeService(Ctx(ServiceToken()).get(), describe, &described)),
+            std::vector<std::string>{"service"});
+}
+
 TEST_F(ReferralTest, AnUnansweredReferralIsOverdueForBothSidesUntilTheClientPutsItOnHold) {
   const auto m = Maria();
   GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});

@@ -7,8 +7,10 @@
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "referrals/client/referral_client.h"
 #include "referrals/repo/referral_repository.h"
+#include "socialmap/client/socialmap_client.h"
 #include "team/client/team_client.h"
 
 namespace kp::referrals {
@@ -106,6 +108,7 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
                                       "only who may change the team proposes a mandate to join it: the care "
                                       "coordinator, or a participant whose mandate includes MANAGE_TEAM");
       RequireReceiverInDirectory(call, db, n.receiving_org);
+      RequireServiceOnMap(call, db, n);
       RequireGoals(call, db, n);
       // Then the disclosure itself: the client's consent must name the receiver for each.
       access_.RequireAll(call, db, receives);
@@ -362,6 +365,19 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
       throw Error::FailedPrecondition("ORGANIZATION_INACTIVE", "the receiving organisation is no longer active");
   }
 
+  // A referral to a service names one on the social map that is still offered. One closed for a
+  // while may be referred to: its answer may be a waiting list.
+  void RequireServiceOnMap(const Call& call, pqxx::connection& db, const NewReferral& n) {
+    if (!n.service_id) return;
+    kruispunt::socialmap::v1::DescribeServiceRequest question;
+    question.set_service("organizations/" + n.receiving_org + "/services/" + *n.service_id);
+    const auto service = rt_.clients->socialmap->DescribeService({db, call}, question);
+    if (!service.found())
+      throw Error::FailedPrecondition("SERVICE_NOT_FOUND", "the receiving organisation has no such service on the social map");
+    if (service.status() == kruispunt::socialmap::v1::SERVICE_STATUS_INACTIVE)
+      throw Error::FailedPrecondition("SERVICE_INACTIVE", "the service is no longer offered");
+  }
+
   void RequireGoals(const Call& call, pqxx::connection& db, const NewReferral& n) {
     if (n.goal_ids.empty()) return;
     const auto exist = careplan::GoalsExist(*rt_.clients->careplan, {db, call}, n.case_id, n.goal_ids);
@@ -412,7 +428,8 @@ ServiceModule ReferralServiceModule() {
                        [](Runtime& runtime) { return std::make_unique<ReferralServiceImpl>(runtime); },
                        {kruispunt::team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
-                        kruispunt::careplan::v1::CarePlanService::service_full_name()},
+                        kruispunt::careplan::v1::CarePlanService::service_full_name(),
+                        kruispunt::socialmap::v1::SocialMapService::service_full_name()},
                        [](PeerClients& clients) { clients.referrals = std::make_shared<LocalReferralClient>(); },
                        [](Runtime& runtime) { return std::make_unique<ReferralInternalServiceImpl>(runtime); },
                        {}};  // no jobs

@@ -9,8 +9,10 @@
 #include "common/idempotency.h"
 #include "common/page_token.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
+#include "kruispunt/socialmap/v1/socialmap_internal.grpc.pb.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "referrals/client/referral_client.h"
+#include "socialmap/client/socialmap_client.h"
 #include "socialmap/domain/demand_suppression.h"
 #include "socialmap/domain/hsds.h"
 #include "socialmap/grpc/socialmap_validation.h"
@@ -56,6 +58,26 @@ void RequireInDirectory(Runtime& rt, const Call& call, pqxx::connection& db, con
   if (call.caller.role == "admin" && team::FindOrganizations(*rt.clients->team, {db, call}, {org_id}).empty())
     throw Error::FailedPrecondition("ORGANIZATION_NOT_FOUND", "no such organisation in the partner directory");
 }
+
+// DescribeService (ReferralService's question), for the gRPC handler and LocalSocialMapClient alike.
+void DescribeServiceOn(pqxx::connection& db, const v1::DescribeServiceRequest& req, v1::DescribeServiceResponse& resp) {
+  const auto key = RequireServiceName(req.service(), "service");
+  pqxx::nontransaction tx(db);
+  v1::Service service;
+  if (!GetService(tx, key.org_id, key.service_id, service)) return;
+  resp.set_found(true);
+  resp.set_status(service.status());
+}
+
+class LocalSocialMapClient final : public SocialMapClient {
+ public:
+  v1::DescribeServiceResponse DescribeService(const PeerContext& context,
+                                              const v1::DescribeServiceRequest& request) override {
+    v1::DescribeServiceResponse response;
+    DescribeServiceOn(context.db, request, response);
+    return response;
+  }
+};
 
 class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService {
  public:
@@ -314,6 +336,22 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
   Runtime& rt_;
 };
 
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class SocialMapInternalServiceImpl final : public v1::SocialMapInternalService::CallbackService {
+ public:
+  explicit SocialMapInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  ServerUnaryReactor* DescribeService(CallbackServerContext* ctx, const v1::DescribeServiceRequest* req,
+                                      v1::DescribeServiceResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeService", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeServiceOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
+
 }  // namespace
 
 ServiceModule SocialMapServiceModule() {
@@ -321,8 +359,8 @@ ServiceModule SocialMapServiceModule() {
                        [](Runtime& runtime) { return std::make_unique<SocialMapServiceImpl>(runtime); },
                        {team::v1::TeamService::service_full_name(),
                         kruispunt::referrals::v1::ReferralService::service_full_name()},
-                       nullptr,   // no other service calls it yet
-                       nullptr,
+                       [](PeerClients& clients) { clients.socialmap = std::make_shared<LocalSocialMapClient>(); },
+                       [](Runtime& runtime) { return std::make_unique<SocialMapInternalServiceImpl>(runtime); },
                        {}};  // no jobs
 }
 

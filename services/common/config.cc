@@ -126,6 +126,8 @@ const std::vector<Setting>& Settings() {
       {"credentials-recheck-seconds", "seconds between looks at the token key files and the service token file: "
        "keys and a token renewed there (written elsewhere, renamed over the old file) are used without a restart (default 30)",
        [](Config& c, const std::string& v) { c.credentials_recheck_seconds = ParseInt("credentials-recheck-seconds", v); }},
+      {"cases-address", "CaseService's internal address; empty: the CaseService hosted in this process",
+       [](Config& c, const std::string& v) { c.cases_address = v; }},
       {"team-address", "TeamService's internal address (its --internal-listen); empty: the TeamService hosted in this process",
        [](Config& c, const std::string& v) { c.team_address = v; }},
       {"consent-address", "ConsentService's internal address; empty: the ConsentService hosted in this process",

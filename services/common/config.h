@@ -66,7 +66,7 @@ struct Config {
   // renewed while the server runs).
   int credentials_recheck_seconds = 30;
   // Addresses of peer services not hosted in this process (empty: hosted here).
-  std::string team_address, consent_address, audit_address, careplan_address, agreements_address,
+  std::string cases_address, team_address, consent_address, audit_address, careplan_address, agreements_address,
       referrals_address, socialmap_address;
   std::string peer_tls_ca;         // set: peers are reached over TLS, verified against this CA
 };

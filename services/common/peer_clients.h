@@ -8,6 +8,7 @@
 #include <memory>
 
 namespace kp {
+namespace cases { class CaseClient; }
 namespace team { class TeamClient; }
 namespace consent { class ConsentClient; }
 namespace audit { class AuditClient; }
@@ -17,6 +18,7 @@ namespace referrals { class ReferralClient; }
 namespace socialmap { class SocialMapClient; }
 
 struct PeerClients {
+  std::shared_ptr<cases::CaseClient> cases;
   std::shared_ptr<team::TeamClient> team;
   std::shared_ptr<consent::ConsentClient> consent;
   std::shared_ptr<audit::AuditClient> audit;

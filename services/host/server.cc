@@ -26,6 +26,8 @@
 #include "audit/client/audit_client.h"
 #include "agreements/client/agreement_client.h"
 #include "careplan/client/careplan_client.h"
+#include "cases/client/case_client.h"
+#include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/version.h"
@@ -254,6 +256,9 @@ void ServerApp::Migrate() {
 
 const std::vector<PeerAddressSetting>& PeerAddressSettings() {
   static const std::vector<PeerAddressSetting> settings = {
+      {kruispunt::cases::v1::CaseService::service_full_name(), kruispunt::cases::v1::CaseInternalService::service_full_name(),
+       &Config::cases_address, "--cases-address",
+       [](PeerClients& clients, Peers& peers) { clients.cases = std::make_shared<cases::RemoteCaseClient>(peers); }},
       {team::v1::TeamService::service_full_name(), team::v1::TeamInternalService::service_full_name(),
        &Config::team_address, "--team-address",
        [](PeerClients& clients, Peers& peers) { clients.team = std::make_shared<team::RemoteTeamClient>(peers); }},

@@ -360,6 +360,10 @@ std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub() {
       Harness::Get().Channel(socialmap_v1::SocialMapService::service_full_name()));
 }
 
+std::unique_ptr<v1::CaseInternalService::Stub> CaseInternalStub() {
+  return v1::CaseInternalService::NewStub(Harness::Get().InternalChannel(v1::CaseService::service_full_name()));
+}
+
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub() {
   return team_v1::TeamInternalService::NewStub(Harness::Get().InternalChannel(team_v1::TeamService::service_full_name()));
 }

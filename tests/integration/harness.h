@@ -18,6 +18,7 @@
 #include "common/files.h"
 #include "common/module.h"
 #include "kruispunt/cases/v1/cases.grpc.pb.h"
+#include "kruispunt/cases/v1/cases_internal.grpc.pb.h"
 #include "kruispunt/team/v1/team.grpc.pb.h"
 #include "kruispunt/team/v1/team_internal.grpc.pb.h"
 #include "kruispunt/consent/v1/consent.grpc.pb.h"
@@ -176,6 +177,7 @@ std::unique_ptr<feed_v1::FeedService::Stub> FeedStub();
 std::unique_ptr<socialmap_v1::SocialMapService::Stub> SocialMapStub();
 std::unique_ptr<referrals_v1::ReferralService::Stub> ReferralStub();
 // The internal services, on the internal port of the server that hosts each.
+std::unique_ptr<v1::CaseInternalService::Stub> CaseInternalStub();
 std::unique_ptr<team_v1::TeamInternalService::Stub> TeamInternalStub();
 std::unique_ptr<consent_v1::ConsentInternalService::Stub> ConsentInternalStub();
 std::unique_ptr<audit_v1::AuditInternalService::Stub> AuditInternalStub();

@@ -435,6 +435,57 @@ TEST_F(ReferralTest, AServiceIsReferredToOnlyWhileItIsOffered) {
             std::vector<std::string>{"service"});
 }
 
+// Who the client is reaches the receiver only from a referral that shares it, while the client's
+// consent names the receiver for it; the case's access log names each such read.
+TEST_F(ReferralTest, TheReceiverLearnsWhoTheClientIsOnlyWhenTheReferralSharesIt) {
+  const auto m = Maria();
+  GrantConsent(token_, m.name, {debt_.org},
+               {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL, C::DATA_CATEGORY_IDENTITY_AND_CONTACT});
+  const auto plain = Sent(DebtReferral(m.name));
+  auto request = DebtReferral(m.name);
+  request.mutable_referral()->add_shared_categories(C::DATA_CATEGORY_IDENTITY_AND_CONTACT);
+  const auto identified = Sent(request);
+  EXPECT_FALSE(identified.has_client()) << "the referring side reads the client with the case";
+
+  rf::Referral read;
+  ASSERT_TRUE(Get(debt_.token, identified.name(), &read).ok());
+  EXPECT_EQ(read.client().family_name(), "Peeters");
+  EXPECT_EQ(read.client().insz().size(), 11u);
+  ASSERT_TRUE(Get(debt_.token, plain.name(), &read).ok());
+  EXPECT_FALSE(read.has_client()) << "this referral does not share who the client is";
+  ASSERT_TRUE(Get(token_, identified.name(), &read).ok());
+  EXPECT_FALSE(read.has_client()) << "only the receiver gets it here";
+  rf::ListIncomingReferralsRequest incoming;
+  rf::ListReferralsResponse listed;
+  ASSERT_TRUE(referrals_->ListIncomingReferrals(Ctx(debt_.token).get(), incoming, &listed).ok());
+  ASSERT_EQ(listed.referrals_size(), 2);
+  for (const auto& r : listed.referrals()) EXPECT_FALSE(r.has_client()) << "not in lists";
+
+  audit_v1::ListCaseAccessLogRequest log_request;
+  log_request.set_parent(m.name);
+  log_request.set_page_size(500);
+  audit_v1::ListAccessLogResponse log;
+  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
+  int identity_reads = 0;
+  for (const auto& e : log.entries())
+    if (e.action() == consent_v1::ACTION_RECEIVE && e.organization() == "organizations/" + debt_.org &&
+        e.category() == C::DATA_CATEGORY_IDENTITY_AND_CONTACT && e.rpc() == "kruispunt.referrals.v1.ReferralService/GetReferral")
+      ++identity_reads;
+  EXPECT_EQ(identity_reads, 1);
+
+  // CaseService's internal method answers Kruispunt's services only.
+  auto internal = CaseInternalStub();
+  v1::DescribeCaseClientRequest describe;
+  describe.set_case_(m.name + "/referrals");
+  v1::DescribeCaseClientResponse described;
+  EXPECT_EQ(ErrorReason(internal->DescribeCaseClient(Ctx(token_).get(), describe, &described)), "SERVICE_ONLY");
+  EXPECT_EQ(ViolationFields(internal->DescribeCaseClient(Ctx(ServiceToken()).get(), describe, &described)),
+            std::vector<std::string>{"case"});
+  describe.set_case_("cases/" + UniqueUuid());
+  ASSERT_TRUE(internal->DescribeCaseClient(Ctx(ServiceToken()).get(), describe, &described).ok());
+  EXPECT_FALSE(described.found());
+}
+
 TEST_F(ReferralTest, AnUnansweredReferralIsOverdueForBothSidesUntilTheClientPutsItOnHold) {
   const auto m = Maria();
   GrantConsent(token_, m.name, {debt_.org}, {C::DATA_CATEGORY_CASE, C::DATA_CATEGORY_FINANCIAL});

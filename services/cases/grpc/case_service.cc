@@ -1,4 +1,5 @@
 #include "cases/grpc/case_service.h"
+#include "cases/client/case_client.h"
 
 #include <spdlog/spdlog.h>
 
@@ -61,6 +62,43 @@ struct CaseRead {
 constexpr std::chrono::seconds kTeamSyncEvery{2};
 constexpr int kTeamSyncMinAgeSeconds = 2;
 constexpr int kTeamSyncBatch = 100;
+
+// DescribeCaseClient (ReferralService's question), for the gRPC handler and LocalCaseClient alike.
+void DescribeCaseClientOn(pqxx::connection& db, const v1::DescribeCaseClientRequest& req,
+                          v1::DescribeCaseClientResponse& resp) {
+  const auto case_id = RequireName(req.case_(), "cases", "case");
+  auto found = GetCases(db, {case_id});
+  const auto it = found.find(case_id);
+  if (it == found.end()) return;
+  resp.set_found(true);
+  *resp.mutable_client() = std::move(*it->second.mutable_client_summary());
+}
+
+class LocalCaseClient final : public CaseClient {
+ public:
+  v1::DescribeCaseClientResponse DescribeCaseClient(const PeerContext& context,
+                                                    const v1::DescribeCaseClientRequest& request) override {
+    v1::DescribeCaseClientResponse response;
+    DescribeCaseClientOn(context.db, request, response);
+    return response;
+  }
+};
+
+// What Kruispunt's services in other processes ask (served on the internal port only).
+class CaseInternalServiceImpl final : public v1::CaseInternalService::CallbackService {
+ public:
+  explicit CaseInternalServiceImpl(Runtime& runtime) : rt_(runtime) {}
+
+  grpc::ServerUnaryReactor* DescribeCaseClient(grpc::CallbackServerContext* ctx, const v1::DescribeCaseClientRequest* req,
+                                               v1::DescribeCaseClientResponse* resp) override {
+    return ServeUnary(rt_, ctx, "DescribeCaseClient", [req, resp](const Call&, pqxx::connection& db) {
+      DescribeCaseClientOn(db, *req, *resp);
+    }, Callers::kServices);
+  }
+
+ private:
+  Runtime& rt_;
+};
 
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
@@ -490,7 +528,8 @@ ServiceModule CaseServiceModule() {
       v1::CaseService::service_full_name(), &Migrations(), Statements(),
       [](Runtime& runtime) { return std::make_unique<CaseServiceImpl>(runtime); },
       {team::v1::TeamService::service_full_name(), kruispunt::consent::v1::ConsentService::service_full_name()},
-      nullptr, nullptr, {}};  // no other service calls CaseService; no jobs
+      [](PeerClients& clients) { clients.cases = std::make_shared<LocalCaseClient>(); },
+      [](Runtime& runtime) { return std::make_unique<CaseInternalServiceImpl>(runtime); }, {}};  // no jobs
 }
 
 }  // namespace kp::cases

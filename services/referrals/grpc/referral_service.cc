@@ -1,11 +1,15 @@
 #include "referrals/grpc/referral_service.h"
 
+#include <algorithm>
+
 #include "careplan/client/careplan_client.h"
+#include "cases/client/case_client.h"
 #include "common/calendar.h"
 #include "common/idempotency.h"
 #include "common/page_token.h"
 #include "common/validation.h"
 #include "consent/client/access_gate.h"
+#include "kruispunt/cases/v1/cases.grpc.pb.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "referrals/client/referral_client.h"
@@ -125,7 +129,16 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
                                   v1::Referral* resp) override {
     return ServeUnary(rt_, ctx, "GetReferral", [this, req, resp](const Call& call, pqxx::connection& db) {
       const auto key = RequireReferralName(req->name(), "name");
-      *resp = Readable(call, db, key).referral;
+      bool as_receiver = false;
+      const auto found = Readable(call, db, key, &as_receiver);
+      *resp = found.referral;
+      if (as_receiver && Shares(found, consent_v1::DATA_CATEGORY_IDENTITY_AND_CONTACT)) {
+        // Permitted with the other shared categories by Readable: the receiver learns who the client is.
+        kruispunt::cases::v1::DescribeCaseClientRequest question;
+        question.set_case_("cases/" + found.case_id);
+        auto described = rt_.clients->cases->DescribeCaseClient({db, call}, question);
+        if (described.found()) *resp->mutable_client() = std::move(*described.mutable_client());
+      }
     });
   }
 
@@ -255,16 +268,24 @@ class ReferralServiceImpl final : public v1::ReferralService::CallbackService {
     return access_.Verdicts(call, db, {access_.For(call, r.case_id)}).front().ok();
   }
 
-  // The referral, for the receiving organisation while its consent holds, or for whoever may read
-  // the case; else the NOT_FOUND of a missing referral.
-  StoredReferral Readable(const Call& call, pqxx::connection& db, const ReferralKey& key) {
+  static bool Shares(const StoredReferral& r, consent_v1::DataCategory category) {
+    return std::find(r.shared_categories.begin(), r.shared_categories.end(), category) != r.shared_categories.end();
+  }
+
+  // The referral, for the receiving organisation while its consent holds (then *as_receiver is
+  // set), or for whoever may read the case; else the NOT_FOUND of a missing referral.
+  StoredReferral Readable(const Call& call, pqxx::connection& db, const ReferralKey& key, bool* as_receiver = nullptr) {
     std::optional<StoredReferral> found;
     {
       pqxx::nontransaction tx(db);
       found = kp::referrals::GetReferral(tx, key.case_id, key.referral_id, Today());
     }
     if (!found) throw ReferralNotFound();
-    if (ReceiverMayRead(call, db, *found) || TeamMayRead(call, db, *found)) return *found;
+    if (ReceiverMayRead(call, db, *found)) {
+      if (as_receiver) *as_receiver = true;
+      return *found;
+    }
+    if (TeamMayRead(call, db, *found)) return *found;
     throw ReferralNotFound();
   }
 
@@ -426,7 +447,8 @@ class ReferralInternalServiceImpl final : public v1::ReferralInternalService::Ca
 ServiceModule ReferralServiceModule() {
   return ServiceModule{v1::ReferralService::service_full_name(), &Migrations(), Statements(),
                        [](Runtime& runtime) { return std::make_unique<ReferralServiceImpl>(runtime); },
-                       {kruispunt::team::v1::TeamService::service_full_name(),
+                       {kruispunt::cases::v1::CaseService::service_full_name(),
+                        kruispunt::team::v1::TeamService::service_full_name(),
                         kruispunt::consent::v1::ConsentService::service_full_name(),
                         kruispunt::careplan::v1::CarePlanService::service_full_name(),
                         kruispunt::socialmap::v1::SocialMapService::service_full_name()},

@@ -580,6 +580,54 @@ TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
 
 // An organisation that leaves the directory (an administrator deactivates it) takes no referral:
 // its services are no longer found nor counted, and are again once it is active.
+// An organisation offers at most 1,000 services (not INACTIVE), however it writes them: search
+// shows no more of one organisation. An inactive one may be added, or made inactive to make room.
+TEST_F(SocialMapTest, AnOrganisationOffersAtMostAThousandServices) {
+  const auto first = MustCreate(Offer("Schuldbemiddeling", {D::LIFE_DOMAIN_FINANCES}, {"8200"}));
+  sm::ExportServicesRequest export_request;
+  export_request.set_parent("organizations/" + caw_);
+  sm::ExportServicesResponse exported;
+  ASSERT_TRUE(stub_->ExportServices(Ctx(caw_token_).get(), export_request, &exported).ok());
+  const auto one = nlohmann::json::parse(exported.hsds_json()).at(0);
+  const auto import = [&](int how_many) {
+    auto services = nlohmann::json::array();
+    for (int i = 0; i < how_many; ++i) {
+      services.push_back(one);
+      services.back()["id"] = UniqueUuid();
+    }
+    sm::ImportServicesRequest request;
+    request.set_parent("organizations/" + caw_);
+    request.set_hsds_json(services.dump());
+    sm::ImportServicesResponse imported;
+    return stub_->ImportServices(Ctx(caw_token_).get(), request, &imported);
+  };
+  ASSERT_TRUE(import(499).ok());
+  auto status = import(1);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(import(499).ok());  // 1,000 now
+  sm::Service out;
+  for (const auto& refused : {import(1), Create(caw_token_, caw_, Offer("Eén te veel", {D::LIFE_DOMAIN_FINANCES}, {"8200"}), &out)}) {
+    EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(ErrorReason(refused), "SERVICE_LIMIT_REACHED");
+  }
+  auto ended = Offer("Gestopt", {D::LIFE_DOMAIN_FINANCES}, {"8200"});
+  ended.set_status(sm::SERVICE_STATUS_INACTIVE);
+  const auto inactive = MustCreate(ended);
+  sm::UpdateServiceRequest offer_again;
+  offer_again.mutable_service()->set_name(inactive.name());
+  offer_again.mutable_service()->set_status(sm::SERVICE_STATUS_ACTIVE);
+  offer_again.mutable_update_mask()->add_paths("status");
+  status = stub_->UpdateService(Ctx(caw_token_).get(), offer_again, &out);
+  EXPECT_EQ(ErrorReason(status), "SERVICE_LIMIT_REACHED") << "offered again, it would be one too many";
+  sm::UpdateServiceRequest end_first;
+  end_first.mutable_service()->set_name(first.name());
+  end_first.mutable_service()->set_status(sm::SERVICE_STATUS_INACTIVE);
+  end_first.mutable_update_mask()->add_paths("status");
+  ASSERT_TRUE(stub_->UpdateService(Ctx(caw_token_).get(), end_first, &out).ok());
+  status = stub_->UpdateService(Ctx(caw_token_).get(), offer_again, &out);
+  EXPECT_TRUE(status.ok()) << "room was made: " << status.error_message();
+}
+
 TEST_F(SocialMapTest, TheServicesOfAnOrganisationNoLongerActiveAreNeitherFoundNorCounted) {
   const std::string code = std::to_string(4000 + std::random_device{}() % 4000);
   const std::string zone_id = UniqueId("elz");

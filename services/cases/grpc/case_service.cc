@@ -1,9 +1,9 @@
 #include "cases/grpc/case_service.h"
-#include "cases/client/case_client.h"
 
 #include <spdlog/spdlog.h>
 
 #include "consent/client/access_gate.h"
+#include "cases/client/case_client.h"
 #include "cases/grpc/case_validation.h"
 #include "team/client/team_client.h"
 #include "common/batcher.h"

@@ -44,6 +44,23 @@ Actor ActorOf(const Call& call) { return {call.caller.organization, call.caller.
 // At most this many services in one import.
 constexpr std::size_t kMaxImport = 500;
 
+// At most this many offered (not INACTIVE) services per organisation: search shows no more of one
+// organisation than this, however it writes (create, import, or an inactive service offered again).
+constexpr int kMaxOfferedServices = 1000;
+
+// Runs `write` (the organisation's services changed in `tx`) under the organisation's lock, and
+// refuses it (the transaction is not committed) when it leaves more offered services than the limit.
+template <class Write>
+void WithinServiceLimit(pqxx::work& tx, const std::string& org_id, Write write) {
+  LockOrganizationServices(tx, org_id);
+  write();
+  if (CountOfferedServices(tx, org_id) > kMaxOfferedServices)
+    throw Error::FailedPrecondition("SERVICE_LIMIT_REACHED",
+                                    "an organisation offers at most " + std::to_string(kMaxOfferedServices) +
+                                        " services on the social map; make one INACTIVE first");
+  tx.commit();
+}
+
 Error ZoneNotFound() { return Error::NotFound("ZONE_NOT_FOUND", "no such zone"); }
 
 Error ServiceNotFound() { return Error::NotFound("SERVICE_NOT_FOUND", "no such service on the social map"); }
@@ -90,7 +107,10 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       RequireMaintainer(call, service.org_id);
       RequireInDirectory(rt_, call, db, service.org_id);
       BindRequestId(db, "socialmap", call, req->request_id(), RequestFingerprint(*req));
-      InsertService(db, service.org_id, service.values, service.request_id, ActorOf(call), *resp);
+      pqxx::work tx(db);
+      WithinServiceLimit(tx, service.org_id, [&] {
+        InsertService(tx, service.org_id, service.values, service.request_id, ActorOf(call), *resp);
+      });
     }, kAnyCaller);
   }
 
@@ -118,14 +138,15 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       const auto update = ValidateUpdate(*req);
       RequireMaintainer(call, update.key.org_id);
       pqxx::work tx(db);
-      v1::Service current;
-      if (!socialmap::GetService(tx, update.key.org_id, update.key.service_id, current, /*for_update=*/true))
-        throw ServiceNotFound();
-      const int version = std::stoi(current.etag());
-      if (update.etag && *update.etag != version) throw EtagMismatch();
-      const auto values = UpdatedFields(current, *req, update);
-      ReplaceService(tx, update.key.org_id, update.key.service_id, version, values, ActorOf(call), *resp);
-      tx.commit();
+      WithinServiceLimit(tx, update.key.org_id, [&] {
+        v1::Service current;
+        if (!socialmap::GetService(tx, update.key.org_id, update.key.service_id, current, /*for_update=*/true))
+          throw ServiceNotFound();
+        const int version = std::stoi(current.etag());
+        if (update.etag && *update.etag != version) throw EtagMismatch();
+        const auto values = UpdatedFields(current, *req, update);
+        ReplaceService(tx, update.key.org_id, update.key.service_id, version, values, ActorOf(call), *resp);
+      });
     }, kAnyCaller);
   }
 
@@ -201,13 +222,14 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
       }
       v.ThrowIfAny();
       pqxx::work tx(db);
-      for (std::size_t i = 0; i < imported.size(); ++i) {
-        const bool created =
-            UpsertService(tx, org_id, imported[i].service_id, values[i], ActorOf(call), *resp->add_services());
-        resp->set_created_count(resp->created_count() + (created ? 1 : 0));
-        resp->set_replaced_count(resp->replaced_count() + (created ? 0 : 1));
-      }
-      tx.commit();
+      WithinServiceLimit(tx, org_id, [&] {
+        for (std::size_t i = 0; i < imported.size(); ++i) {
+          const bool created =
+              UpsertService(tx, org_id, imported[i].service_id, values[i], ActorOf(call), *resp->add_services());
+          resp->set_created_count(resp->created_count() + (created ? 1 : 0));
+          resp->set_replaced_count(resp->replaced_count() + (created ? 0 : 1));
+        }
+      });
     }, kAnyCaller);
   }
 

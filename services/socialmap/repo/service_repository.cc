@@ -46,6 +46,8 @@ namespace {
 
 const std::vector<PreparedStatement> kStatements = {
     KP_REQUEST_ID_STATEMENT("socialmap"),
+    {"socialmap.lock_organization", "SELECT pg_advisory_xact_lock(hashtextextended('socialmap.services/' || $1, 0))"},
+    {"socialmap.count_offered", "SELECT count(*) FROM socialmap.services WHERE organization = $1 AND status <> 3"},
     {"socialmap.insert",
      "INSERT INTO socialmap.services (organization, request_id, " SERVICE_FIELDS ", changed_by_org, changed_by_person) "
      "VALUES ($1, $2::uuid, $3, $4, $5::smallint[], $6, $7, $8, $9::text[], $10::jsonb, $11, $12, $13, $14, "
@@ -153,9 +155,16 @@ int64_t ReadService(const pqxx::row& r, v1::Service& out) {
 
 const std::vector<PreparedStatement>& Statements() { return kStatements; }
 
-void InsertService(pqxx::connection& conn, const std::string& org_id, const ServiceValues& s,
+void LockOrganizationServices(pqxx::transaction_base& tx, const std::string& org_id) {
+  tx.exec_prepared("socialmap.lock_organization", org_id);
+}
+
+int CountOfferedServices(pqxx::transaction_base& tx, const std::string& org_id) {
+  return tx.exec_prepared1("socialmap.count_offered", org_id)[0].as<int>();
+}
+
+void InsertService(pqxx::transaction_base& tx, const std::string& org_id, const ServiceValues& s,
                    const std::optional<std::string>& request_id, const Actor& actor, v1::Service& out) {
-  pqxx::nontransaction tx(conn);
   auto rows = tx.exec_prepared("socialmap.insert", org_id, request_id, s.display_name, s.description,
                                s.life_domains, s.minimum_age, s.maximum_age, s.eligibility, s.postal_codes,
                                s.locations, s.email, s.phone, s.website, s.how_to_apply, s.languages, s.cost,

@@ -35,9 +35,15 @@ struct Actor {
   std::string org, person;
 };
 
+// Takes the organisation's lock on its services until the transaction ends: its changes one at a
+// time, so that a count of its services taken under the lock stays true until the commit.
+void LockOrganizationServices(pqxx::transaction_base& tx, const std::string& org_id);
+// How many of the organisation's services are offered (not INACTIVE): what search can show of it.
+int CountOfferedServices(pqxx::transaction_base& tx, const std::string& org_id);
+
 // Adds a service of `org_id`; with a request_id already used by the organisation, returns the
 // service that request made instead.
-void InsertService(pqxx::connection& conn, const std::string& org_id, const ServiceValues& values,
+void InsertService(pqxx::transaction_base& tx, const std::string& org_id, const ServiceValues& values,
                    const std::optional<std::string>& request_id, const Actor& actor, v1::Service& out);
 bool GetService(pqxx::transaction_base& tx, const std::string& org_id, const std::string& service_id,
                 v1::Service& out, bool for_update = false);

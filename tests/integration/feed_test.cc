@@ -243,7 +243,10 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
 
 // A referral's changes reach the organisations that read the case; the receiving organisation
 // gets them from the acceptance that added its professional to the team.
-TEST_F(FeedTest, AReferralsChangesReachTheTeamAndTheReceiverFromItsJoining) {
+// A referral's changes reach the organisations that read the case and its receiver, from the
+// sending on and also outside the team, while the client's consent names it for what the referral
+// shares; when that consent is withdrawn, nothing more of it.
+TEST_F(FeedTest, AReferralsChangesReachTheTeamAndTheReceiver) {
   const auto m = Maria();
   const auto debt = MakePartner("cawschuld", team_v1::ORGANIZATION_KIND_CAW);
   GrantConsent(token_, m.name, {debt.org}, {C::DATA_CATEGORY_CASE});
@@ -287,10 +290,37 @@ TEST_F(FeedTest, AReferralsChangesReachTheTeamAndTheReceiverFromItsJoining) {
     EXPECT_EQ(c.actor_organization(), "organizations/" + (i == 0 ? org_ : debt.org));
   }
   EXPECT_EQ(ListOnce(m.nursing.token, referral_changes(m.nursing), 3).changes_size(), 3) << "reads the case";
-  const auto received = ListOnce(debt.token, referral_changes(debt), 2);
-  ASSERT_EQ(received.changes_size(), 2) << "from the acceptance that added it, not the sending before";
-  EXPECT_EQ(received.changes(0).referral_change().status(), referrals_v1::REFERRAL_STATUS_ACCEPTED);
+  const auto received = ListOnce(debt.token, referral_changes(debt), 3);
+  ASSERT_EQ(received.changes_size(), 3) << "from the sending on, before its joining too";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(received.changes(i).id(), mine.changes(i).id());
+    EXPECT_EQ(received.changes(i).referral_change().status(), statuses[i]);
+  }
   EXPECT_EQ(List(m.ocmw.token, referral_changes(m.ocmw)).changes_size(), 0) << "no consent: nothing of the case";
+
+  // A receiver outside the team gets its referral's changes too, while the consent names it.
+  const auto budget = MakePartner("budget", team_v1::ORGANIZATION_KIND_OTHER);
+  const auto budget_consent = GrantConsent(token_, m.name, {budget.org}, {C::DATA_CATEGORY_CASE});
+  r->set_receiving_organization("organizations/" + budget.org);
+  r->clear_proposed_mandate();
+  referrals_v1::Referral second;
+  ASSERT_TRUE(ReferralStub()->CreateReferral(Ctx(token_).get(), create, &second).ok());
+  change.set_name(second.name());
+  ASSERT_TRUE(ReferralStub()->WaitlistReferral(Ctx(budget.token).get(), change, &changed).ok());
+  const auto outside = ListOnce(budget.token, referral_changes(budget), 2);
+  ASSERT_EQ(outside.changes_size(), 2) << "only its own referral's";
+  EXPECT_EQ(outside.changes(0).resource(), second.name());
+  EXPECT_EQ(outside.changes(1).referral_change().status(), referrals_v1::REFERRAL_STATUS_WAITLISTED);
+  EXPECT_EQ(List(budget.token, Request(budget)).changes_size(), 2) << "nothing else of the case";
+  EXPECT_EQ(ListOnce(debt.token, referral_changes(debt), 5).changes_size(), 5) << "in the team now: both referrals'";
+
+  consent_v1::WithdrawConsentRequest withdraw;
+  withdraw.set_name(budget_consent.name());
+  withdraw.set_withdrawn_by(m.client);
+  withdraw.set_reason("wil het zelf regelen");
+  consent_v1::Consent withdrawn;
+  ASSERT_TRUE(ConsentStub()->WithdrawConsent(Ctx(token_).get(), withdraw, &withdrawn).ok());
+  EXPECT_EQ(List(budget.token, referral_changes(budget)).changes_size(), 0) << "decided at delivery: nothing now";
 }
 
 TEST_F(FeedTest, MariasPlanAndAgreementsArriveTogetherInCommitOrder) {

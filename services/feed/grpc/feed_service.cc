@@ -5,6 +5,8 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -113,6 +115,8 @@ struct Sourced {
   // A consent's withdrawal or expiry: the organisations it named; a participation's end: its
   // organisation. Those whose access to the case it may end.
   std::vector<std::string> may_end_access_of;
+  // A change of a referral the reader receives: the kinds of data the referral shares with it.
+  std::vector<consent_v1::DataCategory> received_categories;
 };
 
 v1::ChangeKind KindOf(const careplan_v1::CarePlanChange& change) {
@@ -208,8 +212,9 @@ class ChangeReader {
       if (Wants(filters, {v1::CHANGE_KIND_CONSENT_GRANTED, v1::CHANGE_KIND_CONSENT_WITHDRAWN,
                           v1::CHANGE_KIND_CONSENT_EXPIRED, v1::CHANGE_KIND_ACCESS_ENDED}))
         ReadConsents(peer, cases, from, horizon, limit + 1, read);
-      if (Wants(filters, {v1::CHANGE_KIND_REFERRAL_CHANGED})) ReadReferrals(peer, cases, from, horizon, limit + 1, read);
     }
+    // Also the changes of the referrals the reader receives, in cases it takes no part in too.
+    if (Wants(filters, {v1::CHANGE_KIND_REFERRAL_CHANGED})) ReadReferrals(peer, cases, reader, from, horizon, limit + 1, read);
     std::sort(read.begin(), read.end(), [](const Sourced& a, const Sourced& b) { return a.at < b.at; });
     page.more = static_cast<int>(read.size()) > limit;
     if (page.more) read.resize(static_cast<std::size_t>(limit));
@@ -219,17 +224,18 @@ class ChangeReader {
     // - of another case than the filter's (the end of a participation in a case the reader left);
     // - from before the reader took part in the case (an organisation that joins a team later
     //   sees its changes from then on, not its history). Per case, transaction ids are in commit
-    //   order (common/history_order.h).
+    //   order (common/history_order.h). A referral's receiver gets all of its changes.
     std::erase_if(read, [&](const Sourced& s) {
       if (s.at.time < window_start) return true;
       const auto case_id = *ParseResourceName(s.change.case_(), "cases");
       if (!filters.case_id.empty() && case_id != filters.case_id) return true;
+      if (!s.received_categories.empty()) return false;
       const auto it = since.find(case_id);
       return it != since.end() && s.at.transaction < it->second;
     });
-    const auto [case_readable, content_readable] = Decide(call, db, read);
+    const auto [case_readable, content_readable] = Decide(call, db, read, since);
     for (std::size_t i = 0; i < read.size(); ++i) {
-      auto& [at, change, may_end_access_of] = read[i];
+      auto& [at, change, may_end_access_of, received_categories] = read[i];
       if (!content_readable[i]) {  // the reader may read the case but not this category of it
         change.clear_content();
         change.set_withheld(true);
@@ -292,7 +298,7 @@ class ChangeReader {
     auto history = rt_.clients->team->ReadTeamChanges(peer, request);
     for (auto& change : *history.mutable_changes()) {
       auto& entry = *change.mutable_change();
-      auto& [at, c, may_end_access_of] = out.emplace_back();
+      auto& [at, c, may_end_access_of, received_categories] = out.emplace_back();
       at = {change.position().transaction(), static_cast<int>(Source::kTeam), change.position().position(),
             entry.change_time().seconds()};
       if (entry.kind() == team_v1::TEAM_CHANGE_KIND_ENDED && !change.participant_organization().empty())
@@ -315,7 +321,7 @@ class ChangeReader {
         peer, HistoryRead<consent_v1::ReadConsentChangesRequest>(cases, from, Source::kConsent, horizon, limit));
     for (auto& change : *events.mutable_changes()) {
       auto& event = *change.mutable_event();
-      auto& [at, c, may_end_access_of] = out.emplace_back();
+      auto& [at, c, may_end_access_of, received_categories] = out.emplace_back();
       at = {change.position().transaction(), static_cast<int>(Source::kConsent), change.position().position(),
             event.time().seconds()};
       const bool granted = event.kind() == consent_v1::CONSENT_EVENT_KIND_GRANTED;
@@ -357,14 +363,17 @@ class ChangeReader {
     }
   }
 
-  void ReadReferrals(const PeerContext& peer, const std::vector<std::string>& cases, const FeedCursor& from,
-                     int64_t horizon, int limit, std::vector<Sourced>& out) {
-    auto history = rt_.clients->referrals->ReadReferralChanges(
-        peer, HistoryRead<kruispunt::referrals::v1::ReadReferralChangesRequest>(cases, from, Source::kReferrals, horizon,
-                                                                               limit));
+  void ReadReferrals(const PeerContext& peer, const std::vector<std::string>& cases, const std::string& reader,
+                     const FeedCursor& from, int64_t horizon, int limit, std::vector<Sourced>& out) {
+    auto request =
+        HistoryRead<kruispunt::referrals::v1::ReadReferralChangesRequest>(cases, from, Source::kReferrals, horizon, limit);
+    request.set_received_by(reader);
+    auto history = rt_.clients->referrals->ReadReferralChanges(peer, request);
     for (auto& change : *history.mutable_changes()) {
       auto& entry = *change.mutable_change();
       auto& sourced = out.emplace_back();
+      for (int category : change.received_categories())
+        sourced.received_categories.push_back(static_cast<consent_v1::DataCategory>(category));
       auto& c = sourced.change;
       sourced.at = {change.position().transaction(), static_cast<int>(Source::kReferrals), change.position().position(),
                     entry.time().seconds()};
@@ -382,30 +391,49 @@ class ChangeReader {
 
   // The access decisions for a page, asked in one batch at delivery and logged by ConsentService
   // as reads through the feed: per case, may the reader read the case at all (category case); per
-  // case and category of a change's content, may it read that. Returns, per change, whether its
-  // case and whether its content may be read.
+  // case and category of a change's content, may it read that. A change of a referral the reader
+  // receives is given, content and all, also where the client's consent names the reader for every
+  // kind of data the referral shares (RECEIVE, as ReferralService decides a receiver's read); of a
+  // case it takes no part in, only that is asked. Returns, per change, whether its case and whether
+  // its content may be read.
   std::pair<std::vector<bool>, std::vector<bool>> Decide(const Call& call, pqxx::connection& db,
-                                                        const std::vector<Sourced>& read) {
+                                                        const std::vector<Sourced>& read,
+                                                        const std::map<std::string, int64_t>& takes_part) {
     std::vector<consent::AccessGate::Question> questions;
-    std::map<std::pair<std::string, int>, std::size_t> asked;  // (case, category) -> question
-    const auto ask = [&](const std::string& case_id, consent_v1::DataCategory category) {
-      const auto [it, added] = asked.emplace(std::make_pair(case_id, static_cast<int>(category)), questions.size());
+    // (case, category, action) -> question
+    std::map<std::tuple<std::string, int, int>, std::size_t> asked;
+    const auto ask = [&](const std::string& case_id, consent_v1::DataCategory category,
+                         consent_v1::Action action = consent_v1::ACTION_READ) {
+      const auto [it, added] =
+          asked.emplace(std::make_tuple(case_id, static_cast<int>(category), static_cast<int>(action)), questions.size());
       if (added) {
-        questions.push_back(access_.For(call, case_id));
+        questions.push_back(access_.For(call, case_id, action));
         questions.back().category = category;
       }
       return it->second;
     };
-    std::vector<std::pair<std::size_t, std::size_t>> of_change;  // (case question, content question)
+    struct Asked {
+      std::optional<std::size_t> case_question, content_question;
+      std::vector<std::size_t> receive_questions;
+    };
+    std::vector<Asked> of_change;
     for (const auto& s : read) {
       const auto case_id = *ParseResourceName(s.change.case_(), "cases");
-      of_change.emplace_back(ask(case_id, consent_v1::DATA_CATEGORY_CASE), ask(case_id, s.change.category()));
+      auto& a = of_change.emplace_back();
+      if (s.received_categories.empty() || takes_part.count(case_id)) {
+        a.case_question = ask(case_id, consent_v1::DATA_CATEGORY_CASE);
+        a.content_question = ask(case_id, s.change.category());
+      }
+      for (const auto category : s.received_categories)
+        a.receive_questions.push_back(ask(case_id, category, consent_v1::ACTION_RECEIVE));
     }
     const auto verdicts = access_.Verdicts(call, db, questions);
     std::vector<bool> case_readable, content_readable;
-    for (const auto& [case_question, content_question] : of_change) {
-      case_readable.push_back(verdicts[case_question].ok());
-      content_readable.push_back(verdicts[content_question].ok());
+    for (const auto& a : of_change) {
+      bool received = !a.receive_questions.empty();
+      for (const auto q : a.receive_questions) received = received && verdicts[q].ok();
+      case_readable.push_back(received || (a.case_question && verdicts[*a.case_question].ok()));
+      content_readable.push_back(received || (a.content_question && verdicts[*a.content_question].ok()));
     }
     return {case_readable, content_readable};
   }

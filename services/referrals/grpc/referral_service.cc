@@ -46,8 +46,13 @@ void CountReferralDemandOn(pqxx::connection& db, const v1::CountReferralDemandRe
 // ReadReferralChanges (the change feed's read), for the gRPC handler and LocalReferralClient alike.
 void ReadReferralChangesOn(pqxx::connection& db, const v1::ReadReferralChangesRequest& req,
                            v1::ReadReferralChangesResponse& resp) {
-  ReadChangesAfter(db, HistoryReadCaseIds(req), req.after().transaction(), req.after().position(), req.horizon(),
-                   req.limit(), resp);
+  std::optional<std::string> received_by;
+  if (!req.received_by().empty()) {
+    received_by = ParseOrganizationName(req.received_by());
+    if (!received_by) throw Error::InvalidField("received_by", "must be 'organizations/{id}'");
+  }
+  ReadChangesAfter(db, HistoryReadCaseIds(req), received_by, req.after().transaction(), req.after().position(),
+                   req.horizon(), req.limit(), resp);
 }
 
 // DescribeReferralOutcome (the care plan's read), for the gRPC handler and LocalReferralClient alike.

@@ -1,5 +1,7 @@
 #include "referrals/repo/referral_repository.h"
 
+#include <map>
+
 #include "common/calendar.h"
 #include "common/history_order.h"
 #include "common/idempotency.h"
@@ -79,6 +81,17 @@ const std::vector<PreparedStatement> kStatements = {
      "CROSS JOIN LATERAL (SELECT * FROM referrals.changes x WHERE x.case_id = wanted.case_id "
      "  AND (x.transaction_id, x.revision) > ($2::text::xid8, $3) AND x.transaction_id < $4::text::xid8 "
      "  ORDER BY x.transaction_id, x.revision LIMIT $5) c "
+     "ORDER BY c.transaction_id, c.revision LIMIT $5"},
+    // The changes of the referrals an organisation receives, in commit order: those whose last change
+    // is at or after the cursor's transaction (referrals/0004), then each one's changes after it.
+    {"referrals.changes_received_after",
+     "SELECT c.case_id::text, c.referral_id::text, c.transaction_id::text::bigint, c.revision, c.status, c.outcome, "
+     "c.on_hold, c.reason, c.due_date::text, c.by_org, c.by_person, " KP_MICROS("c.change_time") ", r.shared_categories "
+     "FROM referrals.referrals r "
+     "CROSS JOIN LATERAL (SELECT * FROM referrals.changes x WHERE x.case_id = r.case_id AND x.referral_id = r.referral_id "
+     "  AND (x.transaction_id, x.revision) > ($2::text::xid8, $3) AND x.transaction_id < $4::text::xid8 "
+     "  ORDER BY x.transaction_id, x.revision LIMIT $5) c "
+     "WHERE r.receiving_org = $1 AND r.last_transaction >= $2::text::xid8 "
      "ORDER BY c.transaction_id, c.revision LIMIT $5"},
     {"referrals.changes",
      "SELECT revision, status, outcome, on_hold, reason, due_date::text, by_org, by_person, "
@@ -240,18 +253,39 @@ void LockCaseHistory(pqxx::transaction_base& tx, const std::string& case_id) {
   tx.exec_prepared("referrals.case_order_lock", case_id);
 }
 
-void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
-                      int64_t after_revision, int64_t horizon, int limit, v1::ReadReferralChangesResponse& out) {
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids,
+                      const std::optional<std::string>& received_by, int64_t after_transaction, int64_t after_revision,
+                      int64_t horizon, int limit, v1::ReadReferralChangesResponse& out) {
   pqxx::nontransaction tx(conn);
-  for (const auto& r : tx.exec_prepared("referrals.changes_after", ArrayLiteral(case_ids), after_transaction,
-                                        after_revision, horizon, limit)) {
-    auto& change = *out.add_changes();
+  // (transaction, revision) -> the change: one referral changes per transaction, so the position
+  // names one change, which both reads may give.
+  std::map<std::pair<int64_t, int64_t>, v1::ReferralChangeAt> merged;
+  const auto add = [&](const pqxx::row& r, bool received) {
+    const std::pair<int64_t, int64_t> at{r[2].as<int64_t>(), r[3].as<int64_t>()};
+    auto& change = merged[at];
+    if (received)
+      for (int c : Bits(r[12].as<int32_t>()))
+        change.add_received_categories(static_cast<kruispunt::consent::v1::DataCategory>(c));
+    if (!change.case_().empty()) return;
     const auto case_id = r[0].as<std::string>();
     change.set_case_("cases/" + case_id);
     change.set_referral("cases/" + case_id + "/referrals/" + r[1].as<std::string>());
-    change.mutable_position()->set_transaction(r[2].as<int64_t>());
-    change.mutable_position()->set_position(r[3].as<int64_t>());
+    change.mutable_position()->set_transaction(at.first);
+    change.mutable_position()->set_position(at.second);
     ReadChange(r, 4, *change.mutable_change());
+  };
+  if (!case_ids.empty())
+    for (const auto& r : tx.exec_prepared("referrals.changes_after", ArrayLiteral(case_ids), after_transaction,
+                                          after_revision, horizon, limit))
+      add(r, false);
+  if (received_by)
+    for (const auto& r : tx.exec_prepared("referrals.changes_received_after", *received_by, after_transaction,
+                                          after_revision, horizon, limit))
+      add(r, true);
+  // Each read gave its first `limit`: the first `limit` of both together are complete.
+  for (auto& [at, change] : merged) {
+    if (out.changes_size() == limit) break;
+    *out.add_changes() = std::move(change);
   }
 }
 

@@ -67,9 +67,12 @@ void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_
 // Takes the case's history lock (common/history_order.h): before a transaction's first write.
 void LockCaseHistory(pqxx::transaction_base& tx, const std::string& case_id);
 
-// The change feed's read: these cases' changes after (transaction, revision), below the horizon.
-void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids, int64_t after_transaction,
-                      int64_t after_revision, int64_t horizon, int limit, v1::ReadReferralChangesResponse& out);
+// The change feed's read: the changes of these cases, and of the referrals `received_by` (an
+// organisation id) receives, after (transaction, revision) and below the horizon, in that order.
+// Those of the referrals it receives carry the kinds of data each shares.
+void ReadChangesAfter(pqxx::connection& conn, const std::vector<std::string>& case_ids,
+                      const std::optional<std::string>& received_by, int64_t after_transaction, int64_t after_revision,
+                      int64_t horizon, int limit, v1::ReadReferralChangesResponse& out);
 
 std::optional<int64_t> ListReferralChanges(pqxx::connection& conn, const std::string& case_id,
                                            const std::string& referral_id, int64_t after, int limit,

@@ -158,6 +158,24 @@ grpc::Status DirectoryGate::Verdict(const Entry& entry) {
   return grpc::Status::OK;
 }
 
+DirectoryGate::Entry DirectoryGate::EntryOf(const std::map<std::string, v1::Organization>& found,
+                                            const std::string& organization,
+                                            std::chrono::steady_clock::time_point fetched) {
+  const auto it = found.find(organization);
+  return Entry{it != found.end(), it != found.end() && it->second.active(), fetched};
+}
+
+const DirectoryGate::Entry* DirectoryGate::FreshLocked(const std::string& organization,
+                                                       std::chrono::steady_clock::time_point now) const {
+  const auto it = cache_.find(organization);
+  return it != cache_.end() && now - it->second.fetched < kTtl ? &it->second : nullptr;
+}
+
+void DirectoryGate::RememberLocked(const std::string& organization, const Entry& entry) {
+  if (cache_.size() >= 10000) cache_.clear();
+  cache_[organization] = entry;
+}
+
 grpc::Status DirectoryGate::LookUp(DbPool::Session& session, const std::string& organization, Entry& entry) {
   Call lookup;
   lookup.request_id = "directory";
@@ -166,17 +184,15 @@ grpc::Status DirectoryGate::LookUp(DbPool::Session& session, const std::string& 
   const grpc::Status status =
       RunMapped("DirectoryGate", [&] { found = FindOrganizations(team_, {session.conn(), lookup}, {organization}); });
   if (!status.ok()) return status;
-  const auto it = found.find(organization);
-  entry = Entry{it != found.end(), it != found.end() && it->second.active(), std::chrono::steady_clock::now()};
+  entry = EntryOf(found, organization, std::chrono::steady_clock::now());
   return grpc::Status::OK;
 }
 
 void DirectoryGate::Check(const std::string& organization, std::function<void(const grpc::Status&)> done) {
   {
     std::lock_guard lock(mutex_);
-    auto it = cache_.find(organization);
-    if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.fetched < kTtl) {
-      const auto verdict = Verdict(it->second);
+    if (const auto* known = FreshLocked(organization, std::chrono::steady_clock::now())) {
+      const auto verdict = Verdict(*known);
       done(verdict);
       return;
     }
@@ -187,8 +203,7 @@ void DirectoryGate::Check(const std::string& organization, std::function<void(co
     if (!failed.ok()) return done(failed);
     {
       std::lock_guard lock(mutex_);
-      if (cache_.size() >= 10000) cache_.clear();  // bounded; refilled on demand
-      cache_[organization] = entry;
+      RememberLocked(organization, entry);
     }
     done(Verdict(entry));
   };
@@ -203,9 +218,9 @@ std::set<std::string> DirectoryGate::ActiveAmong(const PeerContext& context,
   {
     std::lock_guard lock(mutex_);
     for (const auto& id : organizations) {
-      const auto known = cache_.find(id);
-      if (known == cache_.end() || now - known->second.fetched >= kTtl) unknown.push_back(id);
-      else if (known->second.active) active.insert(id);
+      const auto* known = FreshLocked(id, now);
+      if (!known) unknown.push_back(id);
+      else if (known->active) active.insert(id);
     }
   }
   for (std::size_t from = 0; from < unknown.size(); from += 100) {  // LookUpOrganizations takes 100
@@ -213,11 +228,10 @@ std::set<std::string> DirectoryGate::ActiveAmong(const PeerContext& context,
                                          unknown.begin() + static_cast<std::ptrdiff_t>(std::min(from + 100, unknown.size())));
     const auto found = FindOrganizations(team_, context, batch);
     std::lock_guard lock(mutex_);
-    if (cache_.size() >= 10000) cache_.clear();  // bounded; refilled on demand
     for (const auto& id : batch) {
-      const auto org = found.find(id);
-      cache_[id] = Entry{org != found.end(), org != found.end() && org->second.active(), now};
-      if (cache_[id].active) active.insert(id);
+      const auto entry = EntryOf(found, id, now);
+      RememberLocked(id, entry);
+      if (entry.active) active.insert(id);
     }
   }
   return active;

@@ -118,6 +118,14 @@ class DirectoryGate : public OrganizationGate {
     std::chrono::steady_clock::time_point fetched;
   };
   static grpc::Status Verdict(const Entry& entry);
+  // The directory's answer about `organization` among those `found`, as of `fetched`.
+  static Entry EntryOf(const std::map<std::string, v1::Organization>& found, const std::string& organization,
+                       std::chrono::steady_clock::time_point fetched);
+  // The cached entry while it is younger than kTtl; call with mutex_ held.
+  const Entry* FreshLocked(const std::string& organization, std::chrono::steady_clock::time_point now) const;
+  // Caches an entry (the cache is bounded: full, it is emptied and refilled on demand); call with
+  // mutex_ held.
+  void RememberLocked(const std::string& organization, const Entry& entry);
   // The directory's answer, looked up on the session's connection: the entry, or the status to answer with.
   grpc::Status LookUp(DbPool::Session& session, const std::string& organization, Entry& entry);
 

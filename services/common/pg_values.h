@@ -23,9 +23,12 @@
 
 namespace kp {
 
+// Microseconds since the epoch as a Timestamp (nanos never negative, also before 1970).
 inline void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  int64_t seconds = micros / 1000000, rest = micros % 1000000;
+  if (rest < 0) seconds -= 1, rest += 1000000;
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(rest) * 1000);
 }
 
 // A date column read as text ("2026-11-24") into a Date.

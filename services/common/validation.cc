@@ -258,9 +258,8 @@ std::optional<std::string> IsoDate(Violations& v, std::string_view field, bool p
 }
 
 std::optional<int64_t> TimeMicros(Violations& v, std::string_view field, const google::protobuf::Timestamp& ts) {
-  constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01T00:00:00Z
-  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 || ts.nanos() > 999999999) {
+  if (ts.seconds() < kFirstMicros / 1000000 || ts.seconds() > kLastMicros / 1000000 || ts.nanos() < 0 ||
+      ts.nanos() > 999999999) {
     v.Add(std::string(field), "must be a timestamp from 0001-01-01 to 9999-12-31 (nanos 0..999999999)");
     return std::nullopt;
   }

@@ -49,6 +49,24 @@ class Violations {
 // requires); else a violation on `field` and nullopt. Every timestamp a request carries goes
 // through here before it reaches the database.
 std::optional<int64_t> TimeMicros(Violations& v, std::string_view field, const google::protobuf::Timestamp& ts);
+// The first and the last microsecond TimeMicros accepts: the open ends of a time window.
+inline constexpr int64_t kFirstMicros = -62135596800LL * 1000000;
+inline constexpr int64_t kLastMicros = 253402300800LL * 1000000 - 1;
+
+// A request's optional time window: start_time (inclusive) and end_time (exclusive), each a
+// TimeMicros timestamp when set, the end after the start. Any request with those two fields.
+struct TimeWindow {
+  std::optional<int64_t> start_micros, end_micros;  // nullopt: open on that side
+};
+template <class Request>
+TimeWindow ParseTimeWindow(Violations& v, const Request& request) {
+  TimeWindow window;
+  if (request.has_start_time()) window.start_micros = TimeMicros(v, "start_time", request.start_time());
+  if (request.has_end_time()) window.end_micros = TimeMicros(v, "end_time", request.end_time());
+  if (window.start_micros && window.end_micros && *window.end_micros <= *window.start_micros)
+    v.Add("end_time", "must be after start_time");
+  return window;
+}
 
 // Number of code points in valid UTF-8, or nullopt if the bytes are not valid UTF-8.
 std::optional<std::size_t> Utf8Length(std::string_view text);

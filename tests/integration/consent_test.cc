@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -696,22 +695,16 @@ TEST_F(ConsentTest, OnlyWholeMonthsPastRetentionLeaveTheAccessLog) {
 }
 
 TEST_F(ConsentTest, ADataProtectionOfficerPagesThroughATimeWindow) {
-  // TimeUtil::GetCurrentTime() counts whole seconds only.
-  const auto now = [] {
-    return TimeUtil::MicrosecondsToTimestamp(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
-  };
   const auto caw = MakePartner("caw", team_v1::ORGANIZATION_KIND_CAW);
   const auto c = CreateCase(token_, CreateClient(token_).name());
-  const auto start = now();
+  const auto start = MicrosNow();
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(GetCase(caw.token, c.name()).error_code(), StatusCode::NOT_FOUND);
     EXPECT_TRUE(GetCase(token_, c.name()).ok());
   }
   // The window closes now, before the searches: other tests write to the log at the same time, and
   // an open window would take their entries in between two searches.
-  const auto end = now();
+  const auto end = MicrosNow();
   const auto dpo = Token("kruispunt-platform", "dpo-1", 300, "kruispunt", "", "dpo");
   const auto search = [&](const std::string& organization, consent_v1::Decision decision, int page_size) {
     audit_v1::SearchAccessLogRequest request;

@@ -1,5 +1,7 @@
 #include "integration/harness.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -203,6 +205,12 @@ kruispunt::type::v1::Date DaysFromToday(int days) {
   out.set_month(static_cast<int>(static_cast<unsigned>(d.month())));
   out.set_day(static_cast<int>(static_cast<unsigned>(d.day())));
   return out;
+}
+
+google::protobuf::Timestamp MicrosNow() {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 std::string UniqueUuid() {

@@ -123,6 +123,8 @@ std::string UniqueUuid();
 // The day `days` from today (UTC, which is never ahead of Belgium's day): for dates the services
 // check against today.
 kruispunt::type::v1::Date DaysFromToday(int days);
+// Now, to the microsecond the database keeps (TimeUtil::GetCurrentTime() counts whole seconds).
+google::protobuf::Timestamp MicrosNow();
 
 // Registers person `person_id` as a professional of the organisation in `token` (whose subject
 // it need not be). Expects success.

@@ -191,18 +191,23 @@ TEST(AppendOnlyHistory, TheRunTimeRoleHasNoPrivilegeToChangeIt) {
                     .as<bool>());
     tx.abort();
   }
-  {  // Nor date a referral's change back or place it in an older transaction, nor erase a referral.
+  {  // Nor date a referral or its change back (the gap matrix counts referrals by when they were
+     // sent) or place the change in an older transaction, nor erase a referral.
     pqxx::work tx(conn);
     EXPECT_TRUE(tx.exec1("WITH r AS (INSERT INTO referrals.referrals (case_id, referring_org, referring_person, "
-                         "receiving_org, kind, question, life_domain, shared_categories, answer_days, due_date) "
-                         "VALUES (gen_random_uuid(), 'o', 'p', 'r', 1, 'q', 1, 4, 2, current_date) "
-                         "RETURNING case_id, referral_id), "
+                         "receiving_org, kind, question, life_domain, shared_categories, answer_days, due_date, "
+                         "create_time) VALUES (gen_random_uuid(), 'o', 'p', 'r', 1, 'q', 1, 4, 2, current_date, "
+                         "now() - interval '1 year') RETURNING case_id, referral_id, create_time), "
                          "c AS (INSERT INTO referrals.changes (case_id, referral_id, revision, status, outcome, on_hold, "
                          "due_date, by_org, by_person, change_time, transaction_id) SELECT case_id, referral_id, 1, 1, 0, "
                          "false, current_date, 'o', 'p', now() - interval '1 year', '1' FROM r "
                          "RETURNING change_time, transaction_id) "
-                         "SELECT change_time = now() AND transaction_id = pg_current_xact_id() FROM c")[0]
+                         "SELECT change_time = now() AND transaction_id = pg_current_xact_id() "
+                         "AND (SELECT create_time FROM r) = now() FROM c")[0]
                     .as<bool>());
+    EXPECT_THROW(tx.exec("UPDATE referrals.referrals SET create_time = create_time - interval '1 year' "
+                         "WHERE referring_org = 'o'"),
+                 pqxx::insufficient_privilege);
     tx.abort();
   }
   {

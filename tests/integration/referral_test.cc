@@ -2,6 +2,7 @@
 // refers Maria to the CAW's debt mediation, the CAW accepts and joins the team), a referral without
 // the consent it needs, a rejected and an overdue one, the client's pace (hold), who may do what,
 // and bad input field by field.
+#include <google/protobuf/util/time_util.h>
 #include <pqxx/pqxx>
 
 #include <map>
@@ -624,6 +625,39 @@ TEST_F(ReferralTest, TheZonesMatrixCountsTheDemandAndWithholdsWhatCouldPointToAC
   EXPECT_TRUE(total(D::LIFE_DOMAIN_HOUSING, 0).suppressed());
   EXPECT_EQ(total(0, G::AGE_GROUP_65_AND_OLDER).referrals(), 9);
   EXPECT_EQ(total(0, 0).referrals(), 15);
+
+  // Over a period: five more referrals, sent after `since`, are counted in a period from then on,
+  // and the earlier ones in the period before it.
+  const auto since = MicrosNow();
+  for (int i = 0; i < 5; ++i) send(D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER);
+  const auto matrix_of = [&](const google::protobuf::Timestamp* start, const google::protobuf::Timestamp* end) {
+    socialmap_v1::GetGapMatrixRequest period = request;
+    if (start) *period.mutable_start_time() = *start;
+    if (end) *period.mutable_end_time() = *end;
+    socialmap_v1::GapMatrix out;
+    EXPECT_TRUE(SocialMapStub()->GetGapMatrix(Ctx(debt_.token).get(), period, &out).ok());
+    std::map<std::pair<int, int>, int> shown;  // the cells and totals shown, by (domain, group)
+    for (const auto& c : out.cells())
+      if (!c.demand_suppressed()) shown[{c.life_domain(), c.age_group()}] = c.referrals();
+    for (const auto& t : out.demand_totals())
+      if (!t.suppressed()) shown[{-t.life_domain(), -t.age_group()}] = t.referrals();
+    return std::make_pair(out, shown);
+  };
+  const auto [after, shown_after] = matrix_of(&since, nullptr);
+  EXPECT_EQ(after.start_time(), since);
+  EXPECT_FALSE(after.has_end_time());
+  EXPECT_EQ(shown_after, (std::map<std::pair<int, int>, int>{{{D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER}, 5},
+                                                             {{-D::LIFE_DOMAIN_FINANCES, 0}, 5},
+                                                             {{0, -G::AGE_GROUP_65_AND_OLDER}, 5},
+                                                             {{0, 0}, 5}}))
+      << "the five referrals sent since, and nothing before";
+  const auto [before, shown_before] = matrix_of(nullptr, &since);
+  EXPECT_EQ(before.end_time(), since);
+  EXPECT_EQ(shown_before.at({D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER}), 7) << "as before the five";
+  EXPECT_EQ(shown_before.at({0, 0}), 15);
+  const auto shown_all = matrix_of(nullptr, nullptr).second;
+  EXPECT_EQ(shown_all.at({D::LIFE_DOMAIN_FINANCES, G::AGE_GROUP_65_AND_OLDER}), 12);
+  EXPECT_EQ(shown_all.at({0, 0}), 20);
 }
 
 TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
@@ -670,8 +704,10 @@ TEST_F(ReferralTest, BadInputIsRefusedFieldByField) {
   EXPECT_EQ(ViolationFields(internal->CountReferralDemand(Ctx(ServiceToken()).get(), count, &counted)),
             std::vector<std::string>{"postal_codes"});
   count.add_postal_codes("80000");
+  count.mutable_start_time()->set_seconds(1800000000);
+  count.mutable_end_time()->set_seconds(1800000000);
   EXPECT_EQ(ViolationFields(internal->CountReferralDemand(Ctx(ServiceToken()).get(), count, &counted)),
-            std::vector<std::string>{"postal_codes"});
+            (std::vector<std::string>{"postal_codes", "end_time"}));
   rf::ReadReferralChangesRequest read;
   read.add_cases(m.name);
   rf::ReadReferralChangesResponse history;

@@ -571,6 +571,17 @@ TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
   status = stub_->GetGapMatrix(Ctx(caw_token_).get(), missing, &none);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
   EXPECT_EQ(ErrorReason(status), "ZONE_NOT_FOUND");
+  sm::GetGapMatrixRequest bad_matrix;
+  bad_matrix.set_zone("zone/x");
+  bad_matrix.mutable_start_time()->set_nanos(-1);
+  EXPECT_EQ(ViolationFields(stub_->GetGapMatrix(Ctx(caw_token_).get(), bad_matrix, &none)),
+            (Names{"zone", "start_time"}));
+  bad_matrix.set_zone(zone.name());
+  bad_matrix.mutable_start_time()->set_nanos(0);
+  bad_matrix.mutable_start_time()->set_seconds(1800000000);
+  bad_matrix.mutable_end_time()->set_seconds(1700000000);
+  EXPECT_EQ(ViolationFields(stub_->GetGapMatrix(Ctx(caw_token_).get(), bad_matrix, &none)), Names{"end_time"})
+      << "a period that ends before it starts";
   create.set_zone_id("bad id");
   create.mutable_zone()->add_postal_codes("0999");
   status = stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone);
@@ -578,8 +589,6 @@ TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
   EXPECT_EQ(ViolationFields(status), (Names{"zone_id", "zone.postal_codes"}));
 }
 
-// An organisation that leaves the directory (an administrator deactivates it) takes no referral:
-// its services are no longer found nor counted, and are again once it is active.
 // An organisation offers at most 1,000 services (not INACTIVE), however it writes them: search
 // shows no more of one organisation. An inactive one may be added, or made inactive to make room.
 TEST_F(SocialMapTest, AnOrganisationOffersAtMostAThousandServices) {
@@ -628,6 +637,8 @@ TEST_F(SocialMapTest, AnOrganisationOffersAtMostAThousandServices) {
   EXPECT_TRUE(status.ok()) << "room was made: " << status.error_message();
 }
 
+// An organisation that leaves the directory (an administrator deactivates it) takes no referral:
+// its services are no longer found nor counted, and are again once it is active.
 TEST_F(SocialMapTest, TheServicesOfAnOrganisationNoLongerActiveAreNeitherFoundNorCounted) {
   const std::string code = std::to_string(4000 + std::random_device{}() % 4000);
   const std::string zone_id = UniqueId("elz");

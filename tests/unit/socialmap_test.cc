@@ -133,6 +133,27 @@ TEST(SocialMapValidation, Zones) {
   EXPECT_EQ(RefusedFields([&] { ValidateUpdateZone(update); }), Fields{"zone.postal_codes"}) << "a zone covers some";
 }
 
+TEST(SocialMapValidation, AGapMatrixsPeriodIsOpenOnEitherSideOrEndsAfterItStarts) {
+  v1::GetGapMatrixRequest request;
+  request.set_zone("zones/elz-brugge");
+  auto query = ValidateGapMatrix(request);
+  EXPECT_EQ(query.zone_id, "elz-brugge");
+  EXPECT_FALSE(query.period.start_micros);
+  EXPECT_FALSE(query.period.end_micros);
+  request.mutable_start_time()->set_seconds(1767225600);  // 2026-01-01
+  request.mutable_start_time()->set_nanos(1500);
+  query = ValidateGapMatrix(request);
+  EXPECT_EQ(query.period.start_micros, 1767225600000001) << "to the microsecond, as the database keeps it";
+  EXPECT_FALSE(query.period.end_micros);
+  request.mutable_end_time()->set_seconds(1767225600);
+  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request); }), Fields{"end_time"}) << "before its start";
+  request.mutable_end_time()->set_seconds(1798761600);  // 2027-01-01
+  EXPECT_EQ(ValidateGapMatrix(request).period.end_micros, 1798761600000000);
+  request.set_zone("elz-brugge");
+  request.mutable_start_time()->set_seconds(253402300800);  // after 9999-12-31
+  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request); }), (Fields{"zone", "start_time"}));
+}
+
 // The "required" lists of the HSDS 3 schema files (openreferral/specification, schema/*.json) for
 // each object an export holds, by the key it is found under.
 const std::map<std::string, Fields> kHsdsRequired = {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/pg_values.h"
 #include "support/refusals.h"
 
 using namespace kp;
@@ -70,5 +71,24 @@ TEST(PageSize, FollowsAip158) {
   EXPECT_EQ(NormalizePageSize(v, "page_size", 100000), 500);
   EXPECT_TRUE(v.empty());
   NormalizePageSize(v, "page_size", -1);
+  EXPECT_FALSE(v.empty());
+}
+
+// A timestamp of a request reaches the database as microseconds and comes back the same, also
+// before 1970 (nanos stay positive) and at the ends of the range TimeMicros accepts.
+TEST(Timestamps, RoundTripThroughMicrosecondsAtEveryEdge) {
+  for (const int64_t micros : {kFirstMicros, int64_t{-1500000}, int64_t{-1}, int64_t{0}, int64_t{1767225600000001},
+                               kLastMicros}) {
+    google::protobuf::Timestamp ts;
+    SetTime(&ts, micros);
+    EXPECT_GE(ts.nanos(), 0) << micros;
+    Violations v;
+    EXPECT_EQ(TimeMicros(v, "time", ts), micros);
+    EXPECT_TRUE(v.empty()) << micros;
+  }
+  Violations v;
+  google::protobuf::Timestamp before;
+  before.set_seconds(kFirstMicros / 1000000 - 1);
+  EXPECT_FALSE(TimeMicros(v, "time", before));
   EXPECT_FALSE(v.empty());
 }

@@ -166,8 +166,9 @@ Commands:
   zone get zones/ID
   zone list [--page-size N] [--page-token T]
   zone update zones/ID [--name N] [--postal-code P ...] [--etag E]  (platform administrators)
-  zone matrix zones/ID                            the zone's offer per life domain and age group (a table;
-                                                  --json: the cells)
+  zone matrix zones/ID [--from TIME] [--until TIME]   the zone's offer per life domain and age group (a
+                                                  table; --json: the cells); the demand of referrals sent
+                                                  and needs recorded from TIME until TIME (RFC 3339)
   socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
   referral create cases/ID (--service organizations/ID/services/ID | --to organizations/ID)
         --kind referral|guided|accompanied --question Q --domain D --postal-code P --age-group G
@@ -1270,6 +1271,8 @@ int main(int argc, char** argv) {
   } else if (group == "zone" && verb == "matrix") {
     socialmap::GetGapMatrixRequest r;
     r.set_zone(name);
+    if (a.Has("from")) *r.mutable_start_time() = ParseTime(a.Get("from"));
+    if (a.Has("until")) *r.mutable_end_time() = ParseTime(a.Get("until"));
     auto out = std::make_unique<socialmap::GapMatrix>();
     status = map->GetGapMatrix(&ctx, r, out.get());
     if (status.ok() && !json) {

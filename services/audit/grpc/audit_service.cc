@@ -124,10 +124,9 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
         filter.organization = ParseOrganizationName(req->organization());
         if (!filter.organization) v.Add("organization", "must be 'organizations/{id}'");
       }
-      if (req->has_start_time()) filter.start_micros = TimeMicros(v, "start_time", req->start_time());
-      if (req->has_end_time()) filter.end_micros = TimeMicros(v, "end_time", req->end_time());
-      if (filter.start_micros && filter.end_micros && *filter.end_micros <= *filter.start_micros)
-        v.Add("end_time", "must be after start_time");
+      const TimeWindow window = ParseTimeWindow(v, *req);
+      filter.start_micros = window.start_micros;
+      filter.end_micros = window.end_micros;
       if (req->decision() != consent_v1::DECISION_UNSPECIFIED) {
         if (!consent_v1::Decision_IsValid(req->decision())) v.Add("decision", "must be PERMIT or DENY");
         filter.decision = req->decision();

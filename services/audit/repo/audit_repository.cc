@@ -134,8 +134,7 @@ std::optional<Position2> ReadEntries(const pqxx::result& rows, const Page& page,
 // is outside the window (no end given: before the year 9999); a later one before its token's
 // position.
 Position2 Start(const Page& page, std::optional<int64_t> end_micros) {
-  constexpr int64_t kEndOfTime = 253402300799LL * 1000000;
-  if (page.after == 0) return {end_micros.value_or(kEndOfTime), 0};
+  if (page.after == 0) return {end_micros.value_or(kLastMicros), 0};
   return {page.after, page.then};
 }
 

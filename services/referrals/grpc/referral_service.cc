@@ -40,7 +40,7 @@ Actor ActorOf(const Call& call) { return {call.caller.organization, call.caller.
 // CountReferralDemand, for the gRPC handler and LocalReferralClient alike.
 void CountReferralDemandOn(pqxx::connection& db, const v1::CountReferralDemandRequest& req,
                            v1::CountReferralDemandResponse& resp) {
-  CountDemand(db, ValidateDemandPostalCodes(req.postal_codes()), resp);
+  CountDemand(db, ValidateCountDemand(req), resp);
 }
 
 // ReadReferralChanges (the change feed's read), for the gRPC handler and LocalReferralClient alike.

@@ -40,14 +40,17 @@ NewUnmetNeed ValidateRecordUnmetNeed(const v1::RecordUnmetNeedRequest& request) 
   return out;
 }
 
-std::vector<std::string> ValidateDemandPostalCodes(const google::protobuf::RepeatedPtrField<std::string>& codes) {
+DemandQuery ValidateCountDemand(const v1::CountReferralDemandRequest& request) {
   Violations v;
+  const auto& codes = request.postal_codes();
   if (codes.empty()) v.Add("postal_codes", "must name at least one postal code");
   v.AtMost("postal_codes", codes.size(), kMaxDemandPostalCodes, "postal codes");
   for (const auto& code : codes)
     if (!IsPostalCode(code)) v.Add("postal_codes", "must be Belgian postal codes (four digits)");
+  const TimeWindow period = ParseTimeWindow(v, request);
   v.ThrowIfAny();
-  return {codes.begin(), codes.end()};
+  return {{codes.begin(), codes.end()}, period.start_micros.value_or(kFirstMicros),
+          period.end_micros.value_or(kLastMicros)};
 }
 
 NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request) {

@@ -38,8 +38,15 @@ struct NewUnmetNeed {
 };
 NewUnmetNeed ValidateRecordUnmetNeed(const v1::RecordUnmetNeedRequest& request);
 
-// The postal codes of a demand count, each checked (INVALID_ARGUMENT on postal_codes).
-std::vector<std::string> ValidateDemandPostalCodes(const google::protobuf::RepeatedPtrField<std::string>& codes);
+// Whose demand is counted: of clients living in these postal codes, referred and recorded in
+// [start_micros, end_micros).
+struct DemandQuery {
+  std::vector<std::string> postal_codes;
+  int64_t start_micros = 0, end_micros = 0;
+};
+// A demand count's postal codes and period, each checked (INVALID_ARGUMENT on postal_codes,
+// start_time, end_time); an open end of the period reaches the first or last time there is.
+DemandQuery ValidateCountDemand(const v1::CountReferralDemandRequest& request);
 
 // "cases/{case}/referrals/{uuid}".
 struct ReferralKey {

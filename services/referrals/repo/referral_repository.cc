@@ -60,17 +60,21 @@ const std::vector<PreparedStatement> kStatements = {
     {"referrals.unmet_need_insert",
      "INSERT INTO referrals.unmet_needs (case_id, life_domain, client_postal_code, client_age_group, by_org, by_person) "
      "VALUES ($1::uuid, $2, $3, $4, $5, $6) RETURNING need_id, " KP_MICROS("create_time")},
-    // A zone's demand per cell: its referrals (those sent before the demand was recorded have no
-    // age group and are left out) and its unmet needs, from the two indexes alone.
+    // A zone's demand per cell in a period: its referrals sent then (those sent before the demand
+    // was recorded have no age group and are left out) and its unmet needs recorded then, from the
+    // two indexes alone.
     {"referrals.count_demand",
      "SELECT life_domain, age_group, sum(referrals)::int, sum(rejected)::int, sum(waitlisted)::int, "
      "sum(no_service)::int FROM ("
      "SELECT life_domain, client_age_group AS age_group, count(*) AS referrals, "
      "count(*) FILTER (WHERE status = 4) AS rejected, count(*) FILTER (WHERE ever_waitlisted) AS waitlisted, "
-     "0 AS no_service FROM referrals.referrals WHERE client_postal_code = ANY ($1::text[]) AND client_age_group > 0 "
-     "GROUP BY 1, 2 UNION ALL "
+     "0 AS no_service FROM referrals.referrals WHERE client_postal_code = ANY ($1::text[]) "
+     "AND create_time >= " KP_FROM_MICROS("$2") " AND create_time < " KP_FROM_MICROS("$3") " "
+     "AND client_age_group > 0 GROUP BY 1, 2 UNION ALL "
      "SELECT life_domain, client_age_group, count(*), 0, 0, count(*) FROM referrals.unmet_needs "
-     "WHERE client_postal_code = ANY ($1::text[]) GROUP BY 1, 2) counted GROUP BY 1, 2"},
+     "WHERE client_postal_code = ANY ($1::text[]) "
+     "AND create_time >= " KP_FROM_MICROS("$2") " AND create_time < " KP_FROM_MICROS("$3") " "
+     "GROUP BY 1, 2) counted GROUP BY 1, 2"},
     {"referrals.case_order_lock", KP_CASE_HISTORY_ORDER_LOCK},
     // The change feed's read: per case, its changes after the position and below the horizon, in
     // commit order (one referral changes per transaction, so its revision orders them there).
@@ -235,10 +239,10 @@ void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& n, const Actor&
   SetTime(out.mutable_create_time(), row[1].as<int64_t>());
 }
 
-void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_codes,
-                 v1::CountReferralDemandResponse& out) {
+void CountDemand(pqxx::connection& conn, const DemandQuery& query, v1::CountReferralDemandResponse& out) {
   pqxx::nontransaction tx(conn);
-  for (const auto& row : tx.exec_prepared("referrals.count_demand", ArrayLiteral(postal_codes))) {
+  for (const auto& row : tx.exec_prepared("referrals.count_demand", ArrayLiteral(query.postal_codes),
+                                          query.start_micros, query.end_micros)) {
     auto& c = *out.add_counts();
     c.set_life_domain(static_cast<kruispunt::type::v1::LifeDomain>(row[0].as<int>()));
     c.set_age_group(static_cast<kruispunt::socialmap::v1::AgeGroup>(row[1].as<int>()));

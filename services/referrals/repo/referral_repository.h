@@ -60,9 +60,8 @@ std::optional<int64_t> ListIncomingReferrals(pqxx::connection& conn, const std::
 // Records a need for which no service was found.
 void InsertUnmetNeed(pqxx::connection& conn, const NewUnmetNeed& need, const Actor& by, v1::UnmetNeed& out);
 
-// The demand of clients living in the postal codes, per life domain and age group.
-void CountDemand(pqxx::connection& conn, const std::vector<std::string>& postal_codes,
-                 v1::CountReferralDemandResponse& out);
+// The demand per life domain and age group.
+void CountDemand(pqxx::connection& conn, const DemandQuery& query, v1::CountReferralDemandResponse& out);
 
 // Takes the case's history lock (common/history_order.h): before a transaction's first write.
 void LockCaseHistory(pqxx::transaction_base& tx, const std::string& case_id);

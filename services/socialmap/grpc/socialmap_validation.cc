@@ -201,6 +201,16 @@ std::string RequireZoneName(const std::string& name, std::string_view field) {
   return *zone_id;
 }
 
+GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request) {
+  Violations v;
+  GapMatrixQuery out;
+  if (auto zone_id = ParseZoneName(request.zone())) out.zone_id = *zone_id;
+  else v.Add("zone", "must be 'zones/{zone_id}'");
+  out.period = ParseTimeWindow(v, request);
+  v.ThrowIfAny();
+  return out;
+}
+
 NewZone ValidateCreateZone(const v1::CreateZoneRequest& request) {
   Violations v;
   NewZone out;

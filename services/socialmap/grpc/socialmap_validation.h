@@ -57,6 +57,13 @@ struct ZoneUpdate {
 };
 ZoneUpdate ValidateUpdateZone(const v1::UpdateZoneRequest& request);
 
+// GetGapMatrix: the zone, and the period its demand is counted over.
+struct GapMatrixQuery {
+  std::string zone_id;
+  TimeWindow period;
+};
+GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request);
+
 // An ISO 639 language code in lower case: two or three letters.
 bool IsLanguageCode(std::string_view code);
 

@@ -1291,7 +1291,10 @@ int main(int argc, char** argv) {
       }
       // The demand: "12: 3/2/1" is 12 referrals of which 3 rejected, 2 wait-listed, 1 without any
       // service; "<5": withheld.
-      std::printf("\nreferrals: rejected/wait-listed/no service\n");
+      std::string period;
+      if (out->has_start_time()) period += " sent from " + google::protobuf::util::TimeUtil::ToString(out->start_time());
+      if (out->has_end_time()) period += " sent before " + google::protobuf::util::TimeUtil::ToString(out->end_time());
+      std::printf("\nreferrals%s: rejected/wait-listed/no service\n", period.c_str());
       for (int i = 0; i < out->cells_size(); i += 3) {
         std::printf("%-28s", Slug(kruispunt::type::v1::LifeDomain_Name(out->cells(i).life_domain()), "LIFE_DOMAIN_").c_str());
         for (int g = 0; g < 3 && i + g < out->cells_size(); ++g) {

@@ -30,6 +30,27 @@ year_month_day BelgianDate(system_clock::time_point t) {
   return year_month_day{floor<days>(t + hours{summer ? 2 : 1})};
 }
 
+sys_seconds BelgianMidnight(year_month_day date) {
+  // Midnight at UTC+2 is two hours before midnight UTC; if Belgium is at UTC+1 then, it is one.
+  const sys_seconds summer_midnight = sys_days{date} - hours{2};
+  return BelgianDate(summer_midnight) == date ? summer_midnight : sys_days{date} - hours{1};
+}
+
+Quarter BelgianQuarterOf(system_clock::time_point t) {
+  const year_month_day date = BelgianDate(t);
+  return {static_cast<int>(date.year()), static_cast<int>((static_cast<unsigned>(date.month()) - 1) / 3 + 1)};
+}
+
+Quarter PreviousQuarter(Quarter q) { return q.quarter == 1 ? Quarter{q.year - 1, 4} : Quarter{q.year, q.quarter - 1}; }
+
+sys_seconds QuarterStart(Quarter q) {
+  return BelgianMidnight(year{q.year} / month{static_cast<unsigned>(3 * q.quarter - 2)} / 1);
+}
+
+sys_seconds QuarterEnd(Quarter q) {
+  return q.quarter == 4 ? QuarterStart({q.year + 1, 1}) : QuarterStart({q.year, q.quarter + 1});
+}
+
 std::string IsoText(year_month_day date) {
   char buffer[40];  // room for any int year, so the compiler sees no truncation
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),

@@ -15,6 +15,23 @@ namespace kp {
 // to change.
 std::chrono::year_month_day BelgianDate(std::chrono::system_clock::time_point t);
 
+// The instant day `date` begins in Belgium: its midnight, at UTC+1 or UTC+2.
+std::chrono::sys_seconds BelgianMidnight(std::chrono::year_month_day date);
+
+// A calendar quarter as Belgium lives it: quarter 1 is January to March, from the first day's
+// Belgian midnight to the next quarter's.
+struct Quarter {
+  int year = 0;
+  int quarter = 0;  // 1..4
+  bool operator==(const Quarter&) const = default;
+};
+// The quarter that holds instant `t`, and the one before a quarter.
+Quarter BelgianQuarterOf(std::chrono::system_clock::time_point t);
+Quarter PreviousQuarter(Quarter q);
+// When the quarter begins and when it ends (the next one's beginning).
+std::chrono::sys_seconds QuarterStart(Quarter q);
+std::chrono::sys_seconds QuarterEnd(Quarter q);
+
 // A date as ISO text ("2026-11-24"); ISO dates compare as strings and bind as SQL dates.
 std::string IsoText(std::chrono::year_month_day date);
 

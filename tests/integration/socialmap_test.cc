@@ -573,15 +573,15 @@ TEST_F(SocialMapTest, AZonesGapMatrixCountsItsOfferPerLifeDomainAndAgeGroup) {
   EXPECT_EQ(ErrorReason(status), "ZONE_NOT_FOUND");
   sm::GetGapMatrixRequest bad_matrix;
   bad_matrix.set_zone("zone/x");
-  bad_matrix.mutable_start_time()->set_nanos(-1);
+  bad_matrix.mutable_quarter()->set_year(2026);
+  bad_matrix.mutable_quarter()->set_quarter(5);
   EXPECT_EQ(ViolationFields(stub_->GetGapMatrix(Ctx(caw_token_).get(), bad_matrix, &none)),
-            (Names{"zone", "start_time"}));
+            (Names{"zone", "quarter"}));
   bad_matrix.set_zone(zone.name());
-  bad_matrix.mutable_start_time()->set_nanos(0);
-  bad_matrix.mutable_start_time()->set_seconds(1800000000);
-  bad_matrix.mutable_end_time()->set_seconds(1700000000);
-  EXPECT_EQ(ViolationFields(stub_->GetGapMatrix(Ctx(caw_token_).get(), bad_matrix, &none)), Names{"end_time"})
-      << "a period that ends before it starts";
+  bad_matrix.mutable_quarter()->set_year(2100);
+  bad_matrix.mutable_quarter()->set_quarter(4);
+  EXPECT_EQ(ViolationFields(stub_->GetGapMatrix(Ctx(caw_token_).get(), bad_matrix, &none)), Names{"quarter"})
+      << "a quarter that has not ended";
   create.set_zone_id("bad id");
   create.mutable_zone()->add_postal_codes("0999");
   status = stub_->CreateZone(Ctx(AdminToken()).get(), create, &zone);

@@ -141,12 +141,13 @@ row = next(line for line in open(sys.argv[1]) if line.startswith("finances "))
 adults, seniors = row[40:50], row[51:61]  # the columns 18-64 and 65+
 assert "(+" in adults and "(+" in seniors, row
 PY
-# The demand of a period: the CLI passes it, the matrix says which.
-"$cli" --json zone matrix zones/$zone --from 2026-01-01T00:00:00Z --until 2100-01-01T00:00:00Z >"$dir/matrix.json"
-python3 - "$dir/matrix.json" <<'PY' || { echo "the matrix of a period:"; cat "$dir/matrix.json"; exit 1; }
+# The demand of a quarter that has ended: the CLI asks it, the matrix says which and when it was.
+"$cli" --json zone matrix zones/$zone --quarter 2026-Q1 >"$dir/matrix.json"
+python3 - "$dir/matrix.json" <<'PY' || { echo "the matrix of a quarter:"; cat "$dir/matrix.json"; exit 1; }
 import json, sys
 m = json.load(open(sys.argv[1]))
-assert (m["start_time"], m["end_time"]) == ("2026-01-01T00:00:00Z", "2100-01-01T00:00:00Z"), m.get("start_time")
+assert m["quarter"] == {"year": 2026, "quarter": 1}, m.get("quarter")
+assert (m["start_time"], m["end_time"]) == ("2025-12-31T23:00:00Z", "2026-03-31T22:00:00Z"), m.get("start_time")
 PY
 # A referral to that service (within the organisation, so no consent names another), answered,
 # serving the goal; its outcome noted on the goal.

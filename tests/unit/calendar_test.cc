@@ -46,6 +46,32 @@ TEST(Calendar, SummerTimeEndsOnTheLastSundayOfOctober) {
   EXPECT_EQ(BelgianIso(Utc(2026, 10, 25, 23, 0)), "2026-10-26");
 }
 
+TEST(Calendar, ADayBeginsAtBelgianMidnight) {
+  EXPECT_EQ(kp::BelgianMidnight(year{2027} / 1 / 1), Utc(2026, 12, 31, 23, 0));
+  EXPECT_EQ(kp::BelgianMidnight(year{2026} / 7 / 1), Utc(2026, 6, 30, 22, 0));
+  // The days the clocks change begin in the time of the night before.
+  EXPECT_EQ(kp::BelgianMidnight(year{2026} / 3 / 29), Utc(2026, 3, 28, 23, 0));
+  EXPECT_EQ(kp::BelgianMidnight(year{2026} / 3 / 30), Utc(2026, 3, 29, 22, 0));
+  EXPECT_EQ(kp::BelgianMidnight(year{2026} / 10 / 25), Utc(2026, 10, 24, 22, 0));
+  EXPECT_EQ(kp::BelgianMidnight(year{2026} / 10 / 26), Utc(2026, 10, 25, 23, 0));
+}
+
+TEST(Calendar, QuartersAreBelgiumsAndFollowEachOther) {
+  using kp::Quarter;
+  EXPECT_EQ(kp::BelgianQuarterOf(Utc(2026, 12, 31, 22, 59, 59)), (Quarter{2026, 4}));
+  EXPECT_EQ(kp::BelgianQuarterOf(Utc(2026, 12, 31, 23, 0)), (Quarter{2027, 1})) << "midnight in Brussels";
+  EXPECT_EQ(kp::BelgianQuarterOf(Utc(2026, 6, 30, 22, 0)), (Quarter{2026, 3}));
+  EXPECT_EQ(kp::PreviousQuarter({2027, 1}), (Quarter{2026, 4}));
+  EXPECT_EQ(kp::PreviousQuarter({2026, 3}), (Quarter{2026, 2}));
+  EXPECT_EQ(kp::QuarterStart({2027, 1}), Utc(2026, 12, 31, 23, 0));
+  EXPECT_EQ(kp::QuarterEnd({2026, 1}), Utc(2026, 3, 31, 22, 0)) << "1 April, in summer time";
+  EXPECT_EQ(kp::QuarterEnd({2026, 4}), kp::QuarterStart({2027, 1}));
+  for (int q = 1; q <= 4; ++q) {
+    EXPECT_EQ(kp::BelgianQuarterOf(kp::QuarterStart({2026, q})), (Quarter{2026, q}));
+    EXPECT_EQ(kp::BelgianQuarterOf(kp::QuarterEnd({2026, q}) - seconds{1}), (Quarter{2026, q}));
+  }
+}
+
 TEST(Calendar, IsoTextPadsEveryPart) {
   EXPECT_EQ(IsoText(year{987} / month{3} / day{4}), "0987-03-04");
   EXPECT_EQ(IsoText(year{2026} / month{11} / day{24}), "2026-11-24");

@@ -133,25 +133,34 @@ TEST(SocialMapValidation, Zones) {
   EXPECT_EQ(RefusedFields([&] { ValidateUpdateZone(update); }), Fields{"zone.postal_codes"}) << "a zone covers some";
 }
 
-TEST(SocialMapValidation, AGapMatrixsPeriodIsOpenOnEitherSideOrEndsAfterItStarts) {
+TEST(SocialMapValidation, AGapMatrixCountsAQuarterThatHasEnded) {
+  using std::chrono::sys_days, std::chrono::hours;
+  const auto now = sys_days{std::chrono::year{2026} / 12 / 7} + hours{3};
   v1::GetGapMatrixRequest request;
   request.set_zone("zones/elz-brugge");
-  auto query = ValidateGapMatrix(request);
+  auto query = ValidateGapMatrix(request, now);
   EXPECT_EQ(query.zone_id, "elz-brugge");
-  EXPECT_FALSE(query.period.start_micros);
-  EXPECT_FALSE(query.period.end_micros);
-  request.mutable_start_time()->set_seconds(1767225600);  // 2026-01-01
-  request.mutable_start_time()->set_nanos(1500);
-  query = ValidateGapMatrix(request);
-  EXPECT_EQ(query.period.start_micros, 1767225600000001) << "to the microsecond, as the database keeps it";
-  EXPECT_FALSE(query.period.end_micros);
-  request.mutable_end_time()->set_seconds(1767225600);
-  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request); }), Fields{"end_time"}) << "before its start";
-  request.mutable_end_time()->set_seconds(1798761600);  // 2027-01-01
-  EXPECT_EQ(ValidateGapMatrix(request).period.end_micros, 1798761600000000);
+  EXPECT_EQ(query.quarter, (Quarter{2026, 3})) << "unset: the last one that has ended";
+  request.mutable_quarter()->set_year(2025);
+  request.mutable_quarter()->set_quarter(4);
+  EXPECT_EQ(ValidateGapMatrix(request, now).quarter, (Quarter{2025, 4}));
+  request.mutable_quarter()->set_year(2026);
+  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request, now); }), Fields{"quarter"}) << "still running";
+  EXPECT_EQ(ValidateGapMatrix(request, sys_days{std::chrono::year{2026} / 12 / 31} + hours{23}).quarter,
+            (Quarter{2026, 4}))
+      << "ended at midnight in Brussels, 23:00 UTC";
+  request.mutable_quarter()->set_quarter(5);
   request.set_zone("elz-brugge");
-  request.mutable_start_time()->set_seconds(253402300800);  // after 9999-12-31
-  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request); }), (Fields{"zone", "start_time"}));
+  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request, now); }), (Fields{"zone", "quarter"}));
+  request.set_zone("zones/elz-brugge");
+  for (const int year : {1999, 2101}) {
+    request.mutable_quarter()->set_year(year);
+    request.mutable_quarter()->set_quarter(1);
+    EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request, now); }), Fields{"quarter"}) << year;
+  }
+  request.mutable_quarter()->set_year(2100);
+  request.mutable_quarter()->set_quarter(4);
+  EXPECT_EQ(RefusedFields([&] { ValidateGapMatrix(request, now); }), Fields{"quarter"}) << "not ended";
 }
 
 // The "required" lists of the HSDS 3 schema files (openreferral/specification, schema/*.json) for

@@ -166,9 +166,9 @@ Commands:
   zone get zones/ID
   zone list [--page-size N] [--page-token T]
   zone update zones/ID [--name N] [--postal-code P ...] [--etag E]  (platform administrators)
-  zone matrix zones/ID [--from TIME] [--until TIME]   the zone's offer per life domain and age group (a
-                                                  table; --json: the cells); the demand of referrals sent
-                                                  and needs recorded from TIME until TIME (RFC 3339)
+  zone matrix zones/ID [--quarter YYYY-QN]        the zone's offer per life domain and age group (a table;
+                                                  --json: the cells); the demand of the referrals sent and
+                                                  needs recorded in a quarter that has ended (default: the last)
   socialmap import organizations/ID --file F      create or replace services from HSDS 3 JSON (at most 500)
   referral create cases/ID (--service organizations/ID/services/ID | --to organizations/ID)
         --kind referral|guided|accompanied --question Q --domain D --postal-code P --age-group G
@@ -1271,8 +1271,14 @@ int main(int argc, char** argv) {
   } else if (group == "zone" && verb == "matrix") {
     socialmap::GetGapMatrixRequest r;
     r.set_zone(name);
-    if (a.Has("from")) *r.mutable_start_time() = ParseTime(a.Get("from"));
-    if (a.Has("until")) *r.mutable_end_time() = ParseTime(a.Get("until"));
+    if (a.Has("quarter")) {
+      int year = 0, quarter = 0;
+      char end = 0;
+      if (std::sscanf(a.Get("quarter").c_str(), "%d-Q%d%c", &year, &quarter, &end) != 2)
+        Usage("a quarter is YYYY-QN, e.g. 2026-Q3");
+      r.mutable_quarter()->set_year(year);
+      r.mutable_quarter()->set_quarter(quarter);
+    }
     auto out = std::make_unique<socialmap::GapMatrix>();
     status = map->GetGapMatrix(&ctx, r, out.get());
     if (status.ok() && !json) {
@@ -1291,10 +1297,8 @@ int main(int argc, char** argv) {
       }
       // The demand: "12: 3/2/1" is 12 referrals of which 3 rejected, 2 wait-listed, 1 without any
       // service; "<5": withheld.
-      std::string period;
-      if (out->has_start_time()) period += " sent from " + google::protobuf::util::TimeUtil::ToString(out->start_time());
-      if (out->has_end_time()) period += " sent before " + google::protobuf::util::TimeUtil::ToString(out->end_time());
-      std::printf("\nreferrals%s: rejected/wait-listed/no service\n", period.c_str());
+      std::printf("\nreferrals sent in %d-Q%d: rejected/wait-listed/no service\n", out->quarter().year(),
+                  out->quarter().quarter());
       for (int i = 0; i < out->cells_size(); i += 3) {
         std::printf("%-28s", Slug(kruispunt::type::v1::LifeDomain_Name(out->cells(i).life_domain()), "LIFE_DOMAIN_").c_str());
         for (int g = 0; g < 3 && i + g < out->cells_size(); ++g) {

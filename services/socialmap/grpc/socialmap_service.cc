@@ -8,7 +8,6 @@
 
 #include "common/idempotency.h"
 #include "common/page_token.h"
-#include "common/pg_values.h"
 #include "kruispunt/socialmap/v1/socialmap.grpc.pb.h"
 #include "kruispunt/socialmap/v1/socialmap_internal.grpc.pb.h"
 #include "kruispunt/referrals/v1/referrals.grpc.pb.h"
@@ -274,13 +273,15 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
   ServerUnaryReactor* GetGapMatrix(CallbackServerContext* ctx, const v1::GetGapMatrixRequest* req,
                                    v1::GapMatrix* resp) override {
     return ServeUnary(rt_, ctx, "GetGapMatrix", [this, req, resp](const Call& call, pqxx::connection& db) {
-      const auto query = ValidateGapMatrix(*req);
+      const auto query = ValidateGapMatrix(*req, std::chrono::system_clock::now());
       v1::Zone zone;
       if (!socialmap::GetZone(db, query.zone_id, zone)) throw ZoneNotFound();
       resp->set_zone(zone.name());
       *resp->mutable_compute_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
-      if (query.period.start_micros) SetTime(resp->mutable_start_time(), *query.period.start_micros);
-      if (query.period.end_micros) SetTime(resp->mutable_end_time(), *query.period.end_micros);
+      resp->mutable_quarter()->set_year(query.quarter.year);
+      resp->mutable_quarter()->set_quarter(query.quarter.quarter);
+      resp->mutable_start_time()->set_seconds(QuarterStart(query.quarter).time_since_epoch().count());
+      resp->mutable_end_time()->set_seconds(QuarterEnd(query.quarter).time_since_epoch().count());
       // Every cell, zeros too: a cell without a service is the gap the matrix is for.
       std::map<std::pair<int, int>, v1::GapCell*> cells;
       for (int domain = 1; kruispunt::type::v1::LifeDomain_IsValid(domain); ++domain)
@@ -302,20 +303,20 @@ class SocialMapServiceImpl final : public v1::SocialMapService::CallbackService 
         cell->second->set_temporarily_closed_services(cell->second->temporarily_closed_services() +
                                                       count.temporarily_closed);
       }
-      AddDemand(call, db, zone, query.period, cells, *resp);
+      AddDemand(call, db, zone, cells, *resp);
     }, kAnyCaller);
   }
 
  private:
   // The demand side: the referrals of clients living in the zone, per cell, from ReferralService,
-  // sent and recorded in the period; each count and total below 5 withheld, and a second one
-  // where a total would give it away.
-  void AddDemand(const Call& call, pqxx::connection& db, const v1::Zone& zone, const TimeWindow& period,
+  // sent and recorded in the matrix's quarter (its start_time and end_time); each count and total
+  // below 5 withheld, and a second one where a total would give it away.
+  void AddDemand(const Call& call, pqxx::connection& db, const v1::Zone& zone,
                  const std::map<std::pair<int, int>, v1::GapCell*>& cells, v1::GapMatrix& matrix) {
     kruispunt::referrals::v1::CountReferralDemandRequest request;
     *request.mutable_postal_codes() = zone.postal_codes();
-    if (period.start_micros) SetTime(request.mutable_start_time(), *period.start_micros);
-    if (period.end_micros) SetTime(request.mutable_end_time(), *period.end_micros);
+    *request.mutable_start_time() = matrix.start_time();
+    *request.mutable_end_time() = matrix.end_time();
     const auto demand = rt_.clients->referrals->CountReferralDemand({db, call}, request);
     for (const auto& count : demand.counts()) {
       const auto cell = cells.find({count.life_domain(), count.age_group()});

@@ -201,12 +201,21 @@ std::string RequireZoneName(const std::string& name, std::string_view field) {
   return *zone_id;
 }
 
-GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request) {
+GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request, std::chrono::system_clock::time_point now) {
   Violations v;
   GapMatrixQuery out;
   if (auto zone_id = ParseZoneName(request.zone())) out.zone_id = *zone_id;
   else v.Add("zone", "must be 'zones/{zone_id}'");
-  out.period = ParseTimeWindow(v, request);
+  out.quarter = PreviousQuarter(BelgianQuarterOf(now));
+  if (request.has_quarter()) {
+    const Quarter asked{request.quarter().year(), request.quarter().quarter()};
+    if (asked.year < 2000 || asked.year > 2100 || asked.quarter < 1 || asked.quarter > 4)
+      v.Add("quarter", "must be a year from 2000 to 2100 and a quarter from 1 to 4");
+    else if (QuarterEnd(asked) > now)
+      v.Add("quarter", "must have ended (Belgian time): the demand of a quarter still running is not counted");
+    else
+      out.quarter = asked;
+  }
   v.ThrowIfAny();
   return out;
 }

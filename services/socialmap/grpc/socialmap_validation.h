@@ -2,10 +2,12 @@
 // kp::Error INVALID_ARGUMENT). Pure: no database, unit-tested directly.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "common/calendar.h"
 #include "common/validation.h"
 #include "socialmap/repo/service_repository.h"
 
@@ -57,12 +59,13 @@ struct ZoneUpdate {
 };
 ZoneUpdate ValidateUpdateZone(const v1::UpdateZoneRequest& request);
 
-// GetGapMatrix: the zone, and the period its demand is counted over.
+// GetGapMatrix: the zone, and the quarter its demand counts: the one asked, if it has ended at
+// `now`, or else the last one that has.
 struct GapMatrixQuery {
   std::string zone_id;
-  TimeWindow period;
+  Quarter quarter;
 };
-GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request);
+GapMatrixQuery ValidateGapMatrix(const v1::GetGapMatrixRequest& request, std::chrono::system_clock::time_point now);
 
 // An ISO 639 language code in lower case: two or three letters.
 bool IsLanguageCode(std::string_view code);

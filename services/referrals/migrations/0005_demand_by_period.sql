@@ -1,6 +1,6 @@
--- The gap matrix's demand over a period (GetGapMatrix's start_time and end_time): a zone's
--- referrals and unmet needs by their postal codes and the time they were sent or recorded, still
--- counted from the indexes alone.
+-- The gap matrix's demand of one calendar quarter (GetGapMatrix's quarter): a zone's referrals
+-- and unmet needs by their postal codes and the time they were sent or recorded, still counted
+-- from the indexes alone.
 DROP INDEX referrals.referrals_demand_idx;
 CREATE INDEX referrals_demand_idx ON referrals.referrals (client_postal_code, create_time)
   INCLUDE (life_domain, client_age_group, status, ever_waitlisted);
@@ -9,7 +9,8 @@ CREATE INDEX unmet_needs_demand_idx ON referrals.unmet_needs (client_postal_code
   INCLUDE (life_domain, client_age_group);
 
 -- The time a referral was sent is the database's, whatever an INSERT says, and no UPDATE changes
--- it: the matrix counts referrals by it, so the run-time role cannot move one out of a period.
+-- it: the matrix counts referrals by it, so the run-time role cannot move one out of a quarter,
+-- and the counts of a quarter that has ended stay as they were.
 CREATE FUNCTION referrals.keep_create_time() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN

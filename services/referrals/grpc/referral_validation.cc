@@ -47,10 +47,12 @@ DemandQuery ValidateCountDemand(const v1::CountReferralDemandRequest& request) {
   v.AtMost("postal_codes", codes.size(), kMaxDemandPostalCodes, "postal codes");
   for (const auto& code : codes)
     if (!IsPostalCode(code)) v.Add("postal_codes", "must be Belgian postal codes (four digits)");
+  // Both bounds: the matrix counts one quarter, never a count that runs on (socialmap.proto).
+  if (!request.has_start_time()) v.Add("start_time", "is required");
+  if (!request.has_end_time()) v.Add("end_time", "is required");
   const TimeWindow period = ParseTimeWindow(v, request);
   v.ThrowIfAny();
-  return {{codes.begin(), codes.end()}, period.start_micros.value_or(kFirstMicros),
-          period.end_micros.value_or(kLastMicros)};
+  return {{codes.begin(), codes.end()}, *period.start_micros, *period.end_micros};
 }
 
 NewReferral ValidateCreateReferral(const v1::CreateReferralRequest& request) {

@@ -44,8 +44,8 @@ struct DemandQuery {
   std::vector<std::string> postal_codes;
   int64_t start_micros = 0, end_micros = 0;
 };
-// A demand count's postal codes and period, each checked (INVALID_ARGUMENT on postal_codes,
-// start_time, end_time); an open end of the period reaches the first or last time there is.
+// A demand count's postal codes and period, each checked and all required (INVALID_ARGUMENT on
+// postal_codes, start_time, end_time).
 DemandQuery ValidateCountDemand(const v1::CountReferralDemandRequest& request);
 
 // "cases/{case}/referrals/{uuid}".

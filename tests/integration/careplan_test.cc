@@ -232,13 +232,8 @@ TEST_F(CarePlanTest, MariasPlanFromTheScenario) {
   EXPECT_EQ(plan.revision(), 12);
 
   // Every read and denial above is in Maria's access log, under the care plan.
-  audit_v1::ListCaseAccessLogRequest log_request;
-  log_request.set_parent(m.name);
-  log_request.set_page_size(500);
-  audit_v1::ListAccessLogResponse log;
-  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
   int nursing_denied = 0, ocmw_plan_reads = 0;
-  for (const auto& e : log.entries()) {
+  for (const auto& e : CaseAccessLog(token_, m.name)) {
     if (e.category() != C::DATA_CATEGORY_CARE_PLAN) continue;
     if (e.organization() == "organizations/" + m.nursing.org && e.decision() == consent_v1::DECISION_DENY) ++nursing_denied;
     if (e.organization() == "organizations/" + m.ocmw.org && e.rpc() == "kruispunt.careplan.v1.CarePlanService/GetCarePlan" &&

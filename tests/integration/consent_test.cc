@@ -62,18 +62,6 @@ class ConsentTest : public CaseApiTest {
     return ConsentStub()->WithdrawConsent(Ctx(token).get(), request, out ? out : &ignored);
   }
 
-  std::vector<audit_v1::AccessLogEntry> CaseLog(const std::string& token, const std::string& case_name,
-                                                grpc::Status* status_out = nullptr) {
-    audit_v1::ListCaseAccessLogRequest request;
-    request.set_parent(case_name);
-    request.set_page_size(500);
-    audit_v1::ListAccessLogResponse response;
-    const auto status = AuditStub()->ListCaseAccessLog(Ctx(token).get(), request, &response);
-    if (status_out) *status_out = status;
-    else EXPECT_TRUE(status.ok()) << status.error_message();
-    return {response.entries().begin(), response.entries().end()};
-  }
-
   // A case of the fixture's organisation in whose team the partner may read the case (mandate
   // READ_CASE), with the client's consent for the case only.
   v1::Case CaseTheyMayRead(const Partner& partner) {
@@ -178,7 +166,7 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
   EXPECT_EQ(ErrorReason(Withdraw(token_, for_ocmw.name(), maria, "")), "ALREADY_WITHDRAWN");
 
   // Maria's access log: who looked, on what ground; the denials too.
-  const auto log = CaseLog(token_, c.name());
+  const auto log = CaseAccessLog(token_, c.name());
   EXPECT_EQ(std::count_if(log.begin(), log.end(), [&](const auto& e) { return e.name() == care_plan_check_entry; }), 1);
   std::map<std::string, std::pair<int, int>> by_org;  // org -> (permits, denies)
   for (const auto& e : log) {
@@ -204,7 +192,7 @@ TEST_F(ConsentTest, MariasConsentsFromTheScenario) {
 
   // The log is the owner's to read (for the client); a partner is told the case does not exist.
   grpc::Status status;
-  CaseLog(caw.token, c.name(), &status);
+  CaseAccessLog(caw.token, c.name(), &status);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
 
   // The history of her consents.
@@ -458,7 +446,7 @@ TEST_F(ConsentTest, ChangesAndListsAreDecidedAndLoggedToo) {
 
   int owner_writes = 0, partner_write_denials = 0;
   std::multiset<C> owner_list_reads;  // by category: the case, and its client's identity
-  for (const auto& e : CaseLog(token_, c.name())) {
+  for (const auto& e : CaseAccessLog(token_, c.name())) {
     if (e.organization() == "organizations/" + org_ && e.action() == consent_v1::ACTION_WRITE && e.ground() == consent_v1::GROUND_OWNER)
       ++owner_writes;
     if (e.organization() == "organizations/" + org_ && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases")
@@ -489,7 +477,7 @@ TEST_F(ConsentTest, AClientsIdentityIsShownOnlyWhereItsOwnCategoryIsConsentedTo)
   EXPECT_EQ(std::vector<int>(read.withheld_categories().begin(), read.withheld_categories().end()),
             std::vector<int>{C::DATA_CATEGORY_IDENTITY_AND_CONTACT});
   std::map<C, consent_v1::Decision> partner_reads;
-  for (const auto& e : CaseLog(token_, c.name()))
+  for (const auto& e : CaseAccessLog(token_, c.name()))
     if (e.organization() == "organizations/" + caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase")
       partner_reads[e.category()] = e.decision();
   EXPECT_EQ(partner_reads, (std::map<C, consent_v1::Decision>{
@@ -539,7 +527,7 @@ TEST_F(ConsentTest, APartnerListsTheCasesItMayRead) {
   EXPECT_EQ(listed[0].withheld_categories_size(), 1);
   EXPECT_TRUE(list(readable.client_summary().insz()).empty()) << "a partner does not search the owner's clients";
   int listed_reads = 0;
-  for (const auto& e : CaseLog(token_, readable.name()))
+  for (const auto& e : CaseAccessLog(token_, readable.name()))
     if (e.organization() == "organizations/" + caw.org && e.rpc() == "kruispunt.cases.v1.CaseService/ListCases" &&
         e.category() == C::DATA_CATEGORY_CASE && e.decision() == consent_v1::DECISION_PERMIT)
       ++listed_reads;
@@ -613,7 +601,7 @@ TEST_F(ConsentTest, OnlyWholeMonthsPastRetentionLeaveTheAccessLog) {
       if (e.request_id().starts_with("old-")) ids.push_back(e.request_id());
     return ids;
   };
-  const auto before = CaseLog(token_, c.name());
+  const auto before = CaseAccessLog(token_, c.name());
   EXPECT_EQ(old(before), (std::vector<std::string>{"old-3", "old-2", "old-1"})) << "newest first, across months";
   {
     // Page by page (one entry each) the same log, across the months in between.
@@ -648,7 +636,7 @@ TEST_F(ConsentTest, OnlyWholeMonthsPastRetentionLeaveTheAccessLog) {
   }
   expire(owner, archive);
 
-  const auto after = CaseLog(token_, c.name());
+  const auto after = CaseAccessLog(token_, c.name());
   EXPECT_TRUE(old(after).empty()) << "March 1991 left the log";
   std::set<std::string> kept;
   for (const auto& e : after) kept.insert(e.name());
@@ -821,7 +809,7 @@ TEST_F(ConsentTest, TheRequestIdAndTraceContextReachEveryServiceACallReaches) {
       ? std::set<std::string>{"GetCase", "BatchCheckAccess", "RecordDecisions"}
       : std::set<std::string>{"GetCase"};
   for (const auto& method : reached) EXPECT_TRUE(methods.count(method)) << method << " did not log the call";
-  const auto log = CaseLog(token_, c.name());
+  const auto log = CaseAccessLog(token_, c.name());
   EXPECT_TRUE(std::any_of(log.begin(), log.end(), [&](const auto& e) {
     return e.request_id() == request_id && e.rpc() == "kruispunt.cases.v1.CaseService/GetCase";
   })) << "the access log entry carries the client's request id";

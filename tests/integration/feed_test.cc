@@ -117,9 +117,9 @@ class FeedTest : public CaseApiTest {
 
   // The feed's reads in a case's access log: organisation, category, permitted.
   using Read = std::tuple<std::string, C, bool>;
-  static std::set<Read> FeedReads(const audit_v1::ListAccessLogResponse& log, const std::string& method) {
+  static std::set<Read> FeedReads(const std::vector<audit_v1::AccessLogEntry>& log, const std::string& method) {
     std::set<Read> reads;
-    for (const auto& e : log.entries())
+    for (const auto& e : log)
       if (e.rpc() == "kruispunt.feed.v1.FeedService/" + method)
         reads.insert({e.organization(), e.category(), e.decision() == consent_v1::DECISION_PERMIT});
     return reads;
@@ -222,12 +222,7 @@ TEST_F(FeedTest, TheCawFollowsMariasAgreementsAndHomeNursingSeesThemWithheld) {
   }
 
   // Each delivery was an access decision, logged in the case's access log.
-  audit_v1::ListCaseAccessLogRequest log_request;
-  log_request.set_parent(m.name);
-  log_request.set_page_size(500);
-  audit_v1::ListAccessLogResponse log;
-  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
-  EXPECT_EQ(FeedReads(log, "ListChanges"), ExpectedReads(m));
+  EXPECT_EQ(FeedReads(CaseAccessLog(token_, m.name), "ListChanges"), ExpectedReads(m));
 
   // Resuming from the cursor: nothing until the next change, then only that one.
   EXPECT_EQ(List(m.caw.token, AgreementChanges(m.caw, caw.cursor())).changes_size(), 0);
@@ -702,12 +697,7 @@ TEST_F(FeedTest, TheCawWatchesChangesAsTheyCommitAndResumesAfterADisconnectWitho
   nursing->Close();
 
   // Each delivery through the stream was a logged access decision.
-  audit_v1::ListCaseAccessLogRequest log_request;
-  log_request.set_parent(m.name);
-  log_request.set_page_size(500);
-  audit_v1::ListAccessLogResponse log;
-  ASSERT_TRUE(AuditStub()->ListCaseAccessLog(Ctx(token_).get(), log_request, &log).ok());
-  EXPECT_EQ(FeedReads(log, "WatchChanges"), ExpectedReads(m));
+  EXPECT_EQ(FeedReads(CaseAccessLog(token_, m.name), "WatchChanges"), ExpectedReads(m));
 }
 
 TEST_F(FeedTest, AQuietStreamSendsHeartbeatsWithTheCurrentCursor) {

@@ -346,6 +346,18 @@ std::unique_ptr<audit_v1::AuditService::Stub> AuditStub() {
   return audit_v1::AuditService::NewStub(Harness::Get().Channel(audit_v1::AuditService::service_full_name()));
 }
 
+std::vector<audit_v1::AccessLogEntry> CaseAccessLog(const std::string& token, const std::string& case_name,
+                                                    grpc::Status* status_out) {
+  audit_v1::ListCaseAccessLogRequest request;
+  request.set_parent(case_name);
+  request.set_page_size(500);
+  audit_v1::ListAccessLogResponse response;
+  const auto status = AuditStub()->ListCaseAccessLog(Ctx(token).get(), request, &response);
+  if (status_out) *status_out = status;
+  else EXPECT_TRUE(status.ok()) << status.error_message();
+  return {response.entries().begin(), response.entries().end()};
+}
+
 std::unique_ptr<careplan_v1::CarePlanService::Stub> CarePlanStub() {
   return careplan_v1::CarePlanService::NewStub(Harness::Get().Channel(careplan_v1::CarePlanService::service_full_name()));
 }

@@ -168,6 +168,10 @@ std::string ErrorReason(const grpc::Status& status);
 // A value of the status's ErrorInfo metadata ("" when absent).
 std::string ErrorMetadata(const grpc::Status& status, const std::string& key);
 std::vector<std::string> ViolationFields(const grpc::Status& status);
+// The case's access log, newest first (its first 500 entries), as `token` reads it through
+// AuditService.ListCaseAccessLog: expects success unless `status_out` takes the status.
+std::vector<audit_v1::AccessLogEntry> CaseAccessLog(const std::string& token, const std::string& case_name,
+                                                    grpc::Status* status_out = nullptr);
 
 std::unique_ptr<v1::CaseService::Stub> CaseStub();
 std::unique_ptr<team_v1::TeamService::Stub> TeamStub();
